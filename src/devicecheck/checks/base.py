@@ -1,0 +1,151 @@
+"""What a check is and what it returns.
+
+A check *gathers* facts through probes (the only place commands, files or the registry are
+touched) and *judges* them against policy in a pure function. The engine runs ``gather``
+and ``judge`` under a timeout; anything that raises becomes ``unknown`` with the reason.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+from devicecheck.osinfo import OsName, current_os
+from devicecheck.policy import LoadedPolicy, Policy, Severity
+from devicecheck.probes.registry import RegistryReader, default_registry
+from devicecheck.probes.runner import ProbeRunner
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    UNKNOWN = "unknown"  # could not tell: never counted as pass
+    SKIP = "skip"        # not applicable on this OS, or switched off by policy
+
+
+#: Words and symbols for each status, so no view ever relies on colour alone.
+STATUS_WORDS: Mapping[Status, str] = {
+    Status.PASS: "OK", Status.WARN: "Attention", Status.FAIL: "Problem",
+    Status.UNKNOWN: "Unknown", Status.SKIP: "Not checked",
+}
+STATUS_SYMBOLS: Mapping[Status, str] = {
+    Status.PASS: "[ok]", Status.WARN: "[!]", Status.FAIL: "[x]",
+    Status.UNKNOWN: "[?]", Status.SKIP: "[-]",
+}
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """What the officer can do, with an OS deep link where one exists."""
+
+    text: str
+    link: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "link": self.link}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``judge`` returns; the engine adds id, title, severity and timing."""
+
+    status: Status
+    summary: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    remediation: Remediation | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    title: str
+    status: Status
+    severity: Severity
+    summary: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    remediation: Remediation | None = None
+    duration_ms: int = 0
+
+    @property
+    def blocking(self) -> bool:
+        """A required check that failed or could not tell stops the call."""
+        return self.severity is Severity.REQUIRED and self.status in (Status.FAIL, Status.UNKNOWN)
+
+    @property
+    def needs_attention(self) -> bool:
+        return not self.blocking and self.severity is not Severity.OFF and \
+            self.status in (Status.WARN, Status.FAIL, Status.UNKNOWN)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "status": self.status.value,
+            "severity": self.severity.value, "summary": self.summary,
+            "evidence": dict(self.evidence),
+            "remediation": self.remediation.to_dict() if self.remediation else None,
+            "duration_ms": self.duration_ms,
+        }
+
+
+@dataclass
+class Context:
+    """Everything a check may use. Tests build one with fakes for runner, registry and
+    paths; production uses ``Context.default``."""
+
+    loaded: LoadedPolicy
+    os_name: OsName
+    runner: ProbeRunner
+    registry: RegistryReader | None = None
+    home: Path = field(default_factory=Path.home)
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    root: Path = Path("/")  # where Linux probes read /etc, /proc…; a temp dir in tests
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def policy(self) -> Policy:
+        return self.loaded.policy
+
+    @property
+    def account(self) -> str:
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError):
+            return "unknown"
+
+    @classmethod
+    def default(cls, loaded: LoadedPolicy) -> Context:
+        os_name = current_os()
+        return cls(loaded=loaded, os_name=os_name, runner=ProbeRunner(),
+                   registry=default_registry() if os_name == "windows" else None)
+
+
+class Check(ABC):
+    """One requirement. Subclasses set ``id`` and ``title`` and implement the two halves."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    timeout_s: ClassVar[float] = 10.0
+    #: OS families this check applies to; elsewhere it is reported as ``skip``.
+    platforms: ClassVar[tuple[OsName, ...]] = ("windows", "macos", "linux")
+
+    def applies(self, ctx: Context) -> bool:
+        return ctx.os_name in self.platforms
+
+    @abstractmethod
+    def gather(self, ctx: Context) -> Mapping[str, Any]:
+        """Collect facts through probes. May be slow; runs in a worker thread."""
+
+    @abstractmethod
+    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        """Pure: facts + policy -> verdict. Never runs commands."""
+
+    def with_contact(self, text: str, ctx: Context) -> str:
+        """Append the IT contact for problems the officer cannot fix alone."""
+        return f"{text} If you cannot fix this yourself, contact {ctx.policy.organisation.it_contact}."

@@ -1,0 +1,54 @@
+"""``devicecheck check [--json | --format intune] [--policy FILE]`` (pinned).
+
+Exit codes: 0 ready, 1 not ready, 2 usage or policy error (the report is still printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from devicecheck.commands import add_policy_option
+
+EXIT_READY, EXIT_NOT_READY, EXIT_POLICY_ERROR = 0, 1, 2
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("check", help="run the device checks and print the report")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", dest="fmt", action="store_const", const="json",
+                     help="print the report as one JSON object")
+    fmt.add_argument("--format", dest="fmt", choices=["text", "json", "intune"],
+                     help="text (default), json, or intune (flat object for custom compliance)")
+    add_policy_option(p)
+    p.set_defaults(func=lambda a: run_check(policy_file=a.policy, fmt=a.fmt or "text"))
+
+
+def run_check(*, policy_file: Path | str | None, fmt: str) -> int:
+    from devicecheck.assess import assess, audit_summary
+    from devicecheck.audit import AuditLog
+    from devicecheck.policy import load_policy
+    from devicecheck.report import Overall
+
+    loaded = load_policy(Path(policy_file) if policy_file else None)
+    report = assess(loaded)
+    if fmt == "json":
+        print(report.to_json())
+    elif fmt == "intune":
+        print(json.dumps(report.to_intune(), separators=(",", ":")))
+    else:
+        print(report.to_text(), end="")
+    try:
+        log = AuditLog.for_policy(loaded.policy)
+        log.record("report", **audit_summary(report))
+        if loaded.errors:
+            log.record("policy-error", count=len(loaded.errors),
+                       sources=sorted({e.source for e in loaded.errors}))
+    except OSError as exc:
+        # The report is what matters to the caller; a full or read-only home must not fail it.
+        print(f"devicecheck: could not write the audit log: {exc}", file=sys.stderr)
+    if loaded.errors:
+        return EXIT_POLICY_ERROR
+    return EXIT_READY if report.overall is Overall.READY else EXIT_NOT_READY

@@ -1,0 +1,251 @@
+"""The policy model: typed, frozen dataclasses whose fields *are* the schema.
+
+Each field carries its documentation and limits in ``metadata`` so that validation,
+``policy show``, the docs and the Group Policy templates are all driven from this one
+declaration (settings as data, as in vorta's ``store/settings.py``). Defaults are the
+strictest sensible values: a laptop with no policy at all is judged hard, never waved on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+
+class Severity(StrEnum):
+    REQUIRED = "required"
+    ADVISORY = "advisory"
+    OFF = "off"
+
+
+#: Every check id the product knows; severity keys outside this set are policy errors.
+CHECK_IDS: tuple[str, ...] = (
+    "policy-health",
+    "os-support",
+    "work-device",
+    "disk-encryption",
+    "firewall",
+    "screen-lock",
+    "antivirus",
+    "meeting-data",
+    "recording-policy",
+    "recorders",
+)
+
+DEFAULT_SEVERITY: dict[str, Severity] = {
+    "policy-health": Severity.REQUIRED,
+    "os-support": Severity.REQUIRED,
+    "work-device": Severity.REQUIRED,
+    "disk-encryption": Severity.REQUIRED,
+    "firewall": Severity.REQUIRED,
+    "screen-lock": Severity.REQUIRED,
+    "antivirus": Severity.REQUIRED,
+    "meeting-data": Severity.ADVISORY,
+    "recording-policy": Severity.REQUIRED,
+    "recorders": Severity.REQUIRED,
+}
+
+# Recording tools by process name (shared/reference/teams.md); IT can extend the list.
+DEFAULT_RECORDERS: tuple[str, ...] = (
+    "obs64.exe", "obs32.exe", "obs", "OBS",
+    "CamtasiaStudio.exe", "CamRecorder.exe", "ShareX.exe", "bdcam.exe",
+    "Snagit32.exe", "SnagitEditor.exe", "psr.exe",
+    "XSplit.Core.exe", "XSplit.Broadcaster.exe", "Streamlabs OBS.exe", "Streamlabs Desktop.exe",
+    "Audacity.exe", "audacity", "Audacity",
+    "screencaptureui", "QuickTime Player", "ScreenFlow", "Loom", "Loom.exe",
+    "simplescreenrecorder", "kazam", "peek", "vokoscreenNG", "kooha",
+    "wf-recorder", "gpu-screen-recorder", "pw-record", "parecord", "arecord",
+)
+
+
+def meta(doc: str, **limits: Any) -> dict[str, Any]:
+    """Field metadata: ``doc`` for people, plus optional ``min``/``max``/``choices``/``pattern``."""
+    return {"doc": doc, **limits}
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    title: str
+    say: str
+
+
+DEFAULT_CHECKLIST: tuple[ChecklistItem, ...] = (
+    ChecklistItem(
+        "I have asked the customer not to record the call",
+        "Before we start, please don't record this call. We don't record it either.",
+    ),
+    ChecklistItem(
+        "I have announced any supervisor and offered the right to refuse",
+        "A colleague may join to support me. You can say no, and we'll carry on without them.",
+    ),
+    ChecklistItem(
+        "Only the people invited to this call are present",
+        "Can I check it is just you on the call with me, as invited?",
+    ),
+    ChecklistItem(
+        "The meeting invitation was unique to this customer",
+        "This meeting link was made for you alone; please don't pass it on.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str = field(default="", metadata=meta("Council name shown to officers."))
+    tenant_ids: tuple[str, ...] = field(
+        default=(), metadata=meta("Microsoft Entra tenant ids the device may be joined to.",
+                                  pattern=r"^[0-9a-fA-F-]{36}$"))
+    domains: tuple[str, ...] = field(
+        default=(), metadata=meta("AD / Kerberos domains the device may be joined to."))
+    mdm_servers: tuple[str, ...] = field(
+        default=(), metadata=meta("Host names of the council's MDM servers (macOS enrolment)."))
+    it_contact: str = field(
+        default="your council's IT service desk",
+        metadata=meta("Who officers contact when they cannot fix a problem themselves."))
+    linux_machine_marker: str = field(
+        default="", metadata=meta("Absolute path of a root-owned file that marks a Linux "
+                                  "laptop enrolled by the council's own means."))
+
+
+@dataclass(frozen=True)
+class OsPolicy:
+    min_windows_build: int = field(
+        default=19045, metadata=meta("Lowest Windows build allowed (19045 = Windows 10 22H2).",
+                                     min=10240, max=99999))
+    min_macos_version: str = field(
+        default="14.0", metadata=meta("Lowest macOS version allowed.", pattern=r"^\d+(\.\d+){0,2}$"))
+    min_linux_kernel: str = field(
+        default="5.15", metadata=meta("Lowest Linux kernel version allowed.",
+                                      pattern=r"^\d+(\.\d+){0,2}$"))
+
+
+@dataclass(frozen=True)
+class ScreenLock:
+    max_idle_minutes: int = field(
+        default=5, metadata=meta("The screen must lock after at most this many idle minutes.",
+                                 min=1, max=60))
+
+
+@dataclass(frozen=True)
+class Antivirus:
+    max_signature_age_days: int = field(
+        default=3, metadata=meta("Anti-virus signatures must be younger than this.", min=1, max=30))
+    endpoint_agent_processes: tuple[str, ...] = field(
+        default=(), metadata=meta("macOS/Linux: process names of the endpoint agent that must run."))
+
+
+@dataclass(frozen=True)
+class CleanerPolicy:
+    mode: str = field(
+        default="personal-data",
+        metadata=meta("personal-data clears names, e-mails and caches (may ask for sign-in "
+                      "again); caches-only clears caches alone.",
+                      choices=("personal-data", "caches-only")))
+    clear_cookies: bool = field(
+        default=False, metadata=meta("Also clear the client's cookies (forces a new sign-in)."))
+    auto_clean: bool = field(
+        default=True, metadata=meta("Clear meeting data automatically after each meeting."))
+    offer_quit_teams: bool = field(
+        default=True, metadata=meta("When Teams stays open after a meeting, offer once to quit "
+                                    "it and clean."))
+    max_age_hours: int = field(
+        default=24, metadata=meta("meeting-data warns when personal data is older than this "
+                                  "and no clean has run.", min=1, max=720))
+    clients: tuple[str, ...] = field(
+        default=("teams-new", "teams-classic", "teams-for-linux", "teams-web"),
+        metadata=meta("Client ids the cleaner looks after.",
+                      choices=("teams-new", "teams-classic", "teams-for-linux", "teams-web")))
+
+
+@dataclass(frozen=True)
+class NoticePolicy:
+    file: str = field(
+        default="", metadata=meta("Path of the council's own notice (HTML or Markdown); empty "
+                                  "means the built-in notice."))
+    revision_date: str = field(
+        default="", metadata=meta("Declared revision date of the notice file (YYYY-MM-DD).",
+                                  pattern=r"^(\d{4}-\d{2}-\d{2})?$"))
+    acknowledge: str = field(
+        default="every-call", metadata=meta("How often the officer acknowledges the notice.",
+                                            choices=("every-call", "daily", "new-version")))
+    allow_advisory_continue: bool = field(
+        default=True, metadata=meta("Officers may go on despite advisory problems "
+                                    "(never despite required ones)."))
+    checklist: tuple[ChecklistItem, ...] = field(
+        default=DEFAULT_CHECKLIST,
+        metadata=meta("Call-opening checklist: a list of tables with 'title' and 'say'."))
+
+
+@dataclass(frozen=True)
+class AuditPolicy:
+    retention_days: int = field(
+        default=90, metadata=meta("Audit records older than this are deleted.", min=1, max=3650))
+    max_bytes: int = field(
+        default=1_048_576, metadata=meta("The audit log rotates past this size.",
+                                         min=4096, max=104_857_600))
+
+
+@dataclass(frozen=True)
+class TeamsPolicy:
+    local_api_url: str = field(
+        default="ws://127.0.0.1:8124",
+        metadata=meta("Teams third-party app API (loopback only).",
+                      pattern=r"^wss?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/.*)?$"))
+    meeting_end_grace_seconds: int = field(
+        default=30, metadata=meta("All meeting signals must stay clear this long before a "
+                                  "meeting counts as ended.", min=0, max=3600))
+    use_local_api: bool = field(
+        default=True, metadata=meta("Connect to the Teams local API when it is enabled."))
+
+
+@dataclass(frozen=True)
+class RecordingPolicy:
+    attestation_max_age_days: int = field(
+        default=35, metadata=meta("The IT recording-policy attestation must be younger than this.",
+                                  min=1, max=365))
+    recorder_processes: tuple[str, ...] = field(
+        default=DEFAULT_RECORDERS, metadata=meta("Process names of recording software."))
+    extra_recorder_processes: tuple[str, ...] = field(
+        default=(), metadata=meta("Added to recorder_processes without restating the defaults."))
+
+
+@dataclass(frozen=True)
+class TrayPolicy:
+    check_interval_minutes: int = field(
+        default=30, metadata=meta("Re-run the checks this often.", min=1, max=1440))
+    allow_quit: bool = field(default=True, metadata=meta("Show Quit in the tray menu."))
+    installer_autostart: bool = field(
+        default=False, metadata=meta("The installer starts DeviceCheck for all users: hide the "
+                                     "per-user autostart toggle."))
+
+
+@dataclass(frozen=True)
+class Policy:
+    organisation: Organisation = field(default_factory=Organisation)
+    severity: MappingProxyType[str, Severity] = field(
+        default_factory=lambda: MappingProxyType(dict(DEFAULT_SEVERITY)),
+        metadata=meta("Per check: required, advisory or off.", keys=CHECK_IDS,
+                      choices=tuple(s.value for s in Severity)))
+    os: OsPolicy = field(default_factory=OsPolicy)
+    screen_lock: ScreenLock = field(default_factory=ScreenLock)
+    antivirus: Antivirus = field(default_factory=Antivirus)
+    cleaner: CleanerPolicy = field(default_factory=CleanerPolicy)
+    notice: NoticePolicy = field(default_factory=NoticePolicy)
+    audit: AuditPolicy = field(default_factory=AuditPolicy)
+    teams: TeamsPolicy = field(default_factory=TeamsPolicy)
+    recording: RecordingPolicy = field(default_factory=RecordingPolicy)
+    tray: TrayPolicy = field(default_factory=TrayPolicy)
+
+    def severity_of(self, check_id: str) -> Severity:
+        return self.severity.get(check_id, Severity.REQUIRED)
+
+    def recorders(self) -> tuple[str, ...]:
+        return self.recording.recorder_processes + self.recording.extra_recorder_processes
+
+
+SECTIONS: tuple[str, ...] = (
+    "organisation", "os", "screen_lock", "antivirus", "cleaner", "notice",
+    "audit", "teams", "recording", "tray",
+)

@@ -1,0 +1,133 @@
+"""The report: results plus device and policy context, rendered as text, JSON or the flat
+object an Intune custom-compliance discovery script returns. The JSON shape is pinned."""
+
+from __future__ import annotations
+
+import json
+import platform
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from devicecheck.checks.base import STATUS_SYMBOLS, STATUS_WORDS, CheckResult, Status
+from devicecheck.osinfo import OsName
+from devicecheck.policy import LoadedPolicy
+
+SCHEMA_VERSION = 1
+
+
+class Overall(StrEnum):
+    READY = "ready"
+    NOT_READY = "not_ready"
+
+
+@dataclass(frozen=True)
+class Device:
+    hostname: str
+    os: OsName
+    os_version: str
+
+    @classmethod
+    def current(cls, os_name: OsName) -> Device:
+        if os_name == "macos":
+            version = platform.mac_ver()[0] or platform.release()
+        elif os_name == "windows":
+            version = platform.version()
+        else:
+            version = platform.release()
+        return cls(socket.gethostname(), os_name, version)
+
+
+@dataclass(frozen=True)
+class Report:
+    device: Device
+    loaded: LoadedPolicy
+    checks: Sequence[CheckResult]
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def overall(self) -> Overall:
+        return Overall.NOT_READY if any(c.blocking for c in self.checks) else Overall.READY
+
+    @property
+    def blocking(self) -> list[CheckResult]:
+        return [c for c in self.checks if c.blocking]
+
+    @property
+    def attention(self) -> list[CheckResult]:
+        return [c for c in self.checks if c.needs_attention]
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Status}
+        for c in self.checks:
+            out[c.status.value] += 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_VERSION,
+            "generated_at": self.generated_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "device": {"hostname": self.device.hostname, "os": self.device.os,
+                       "os_version": self.device.os_version},
+            "policy": {"sources": list(self.loaded.sources),
+                       "errors": [str(e) for e in self.loaded.errors]},
+            "overall": self.overall.value,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
+
+    def to_intune(self) -> dict[str, str | int | bool]:
+        """One flat object for Intune custom compliance: each setting a plain value."""
+        flat: dict[str, str | int | bool] = {
+            "SchemaVersion": SCHEMA_VERSION,
+            "Overall": self.overall.value,
+            "Ready": self.overall is Overall.READY,
+            "PolicyErrors": len(self.loaded.errors),
+            "BlockingCount": len(self.blocking),
+            "AttentionCount": len(self.attention),
+        }
+        for c in self.checks:
+            flat[intune_setting_name(c.id)] = c.status.value
+        return flat
+
+    def to_text(self) -> str:
+        org = self.loaded.policy.organisation
+        lines = [
+            f"DeviceCheck report for {self.device.hostname} ({self.device.os} {self.device.os_version})",
+            f"Generated {self.generated_at.astimezone().strftime('%d %b %Y %H:%M')}"
+            + (f" - policy of {org.name}" if org.name else ""),
+            "",
+        ]
+        width = max((len(STATUS_WORDS[c.status]) for c in self.checks), default=0)
+        for c in self.checks:
+            label = f"{STATUS_SYMBOLS[c.status]} {STATUS_WORDS[c.status]:<{width}}"
+            tag = "" if c.severity.value == "required" else f" ({c.severity.value})"
+            lines.append(f"{label}  {c.title}{tag}: {c.summary}")
+            if c.status in (Status.FAIL, Status.WARN, Status.UNKNOWN) and c.remediation:
+                link = f" [{c.remediation.link}]" if c.remediation.link else ""
+                lines.append(f"{' ' * (len(label) + 2)}What to do: {c.remediation.text}{link}")
+        lines.append("")
+        if self.loaded.errors:
+            lines.append("Policy errors:")
+            lines.extend(f"  - {e}" for e in self.loaded.errors)
+            lines.append("")
+        if self.overall is Overall.READY:
+            verdict = "READY: this laptop is fit for a private call."
+            if self.attention:
+                verdict += f" {len(self.attention)} item(s) need attention."
+        else:
+            names = ", ".join(c.title for c in self.blocking)
+            verdict = f"NOT READY: {names}. Contact {org.it_contact} if you cannot fix this."
+        lines.append(verdict)
+        lines.append(f"Policy sources: {', '.join(self.loaded.sources)}")
+        return "\n".join(lines) + "\n"
+
+
+def intune_setting_name(check_id: str) -> str:
+    """``work-device`` -> ``WorkDevice``: Intune setting names are plain identifiers."""
+    return "".join(part.capitalize() for part in check_id.split("-"))
