@@ -58,7 +58,7 @@ def run_checks(checks: Sequence[Check], ctx: Context, *,
         start = time.monotonic()
         try:
             verdict = run_one(check, ctx)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure is "unknown", never a crash
             verdict = Verdict(Status.UNKNOWN, f"The check could not run: {type(exc).__name__}: {exc}",
                               {"error": f"{type(exc).__name__}: {exc}"})
         publish(i, _result(check, ctx, verdict, time.monotonic() - start))
