@@ -15,9 +15,9 @@ CHECK_MODULES: tuple[tuple[str, str, str], ...] = (
     ("work-device", "work_device", "WorkDevice"),
     ("disk-encryption", "disk_encryption", "DiskEncryption"),
     ("firewall", "firewall", "Firewall"),
-    ("screen-lock", "screen_lock", "ScreenLock"),
-    ("antivirus", "antivirus", "Antivirus"),
-    ("recording-policy", "recording_policy", "RecordingPolicy"),
+    ("screen-lock", "screen_lock", "ScreenLockCheck"),
+    ("antivirus", "antivirus", "AntivirusCheck"),
+    ("recording-policy", "recording_policy", "RecordingPolicyCheck"),
     ("recorders", "recorders", "Recorders"),
     ("meeting-data", "meeting_data", "MeetingData"),
 )
