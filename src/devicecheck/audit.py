@@ -14,7 +14,7 @@ import getpass
 import json
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ class AuditLog:
     path: Path
     max_bytes: int = 1_048_576
     retention_days: int = 90
+    _pruned: bool = field(default=False, init=False, repr=False)
 
     @classmethod
     def default(cls, max_bytes: int = 1_048_576, retention_days: int = 90) -> AuditLog:
@@ -62,6 +63,10 @@ class AuditLog:
                "kind": kind, "account": _account(), **fields}
         line = (json.dumps(rec, ensure_ascii=False, sort_keys=False, default=str) + "\n").encode()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not self._pruned:
+            # Once per process is enough: the log is small and records age slowly.
+            self._pruned = True
+            self.enforce_retention()
         with self._locked():
             self._rotate_if_needed(len(line))
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from devicecheck.checks.base import CheckResult, Remediation, Status
+from devicecheck.policy import LoadedPolicy, Policy, Severity
+from devicecheck.report import Device, Overall, Report, intune_setting_name
+
+
+def result(cid: str, status: Status, severity: Severity = Severity.REQUIRED) -> CheckResult:
+    return CheckResult(cid, cid.title(), status, severity, f"{cid} summary", {},
+                       Remediation("Do this.", "ms-settings:x"))
+
+
+def report(*results: CheckResult) -> Report:
+    return Report(Device("host", "linux", "6.1"), LoadedPolicy(), list(results))
+
+
+def test_overall_rules() -> None:
+    assert report(result("a", Status.PASS)).overall is Overall.READY
+    assert report(result("a", Status.UNKNOWN)).overall is Overall.NOT_READY  # unknown never passes
+    assert report(result("a", Status.FAIL)).overall is Overall.NOT_READY
+    assert report(result("a", Status.WARN)).overall is Overall.READY
+    adv = report(result("a", Status.FAIL, Severity.ADVISORY), result("b", Status.SKIP, Severity.OFF))
+    assert adv.overall is Overall.READY and [c.id for c in adv.attention] == ["a"]
+
+
+def test_text_names_blockers_and_contact() -> None:
+    policy = Policy(severity=MappingProxyType({}))
+    rep = Report(Device("host", "linux", "6.1"), LoadedPolicy(policy=policy),
+                 [result("firewall", Status.FAIL), result("os", Status.PASS)])
+    text = rep.to_text()
+    assert "[x] Problem" in text and "[ok] OK" in text
+    assert "What to do: Do this. [ms-settings:x]" in text
+    assert "NOT READY: Firewall." in text and "IT service desk" in text
+
+
+def test_intune_names() -> None:
+    assert intune_setting_name("work-device") == "WorkDevice"
+    flat = report(result("disk-encryption", Status.PASS)).to_intune()
+    assert flat["DiskEncryption"] == "pass" and flat["Ready"] is True
