@@ -166,7 +166,7 @@ def html_document(body: str, *, title: str) -> str:
 
 # -- Markdown -> HTML (the subset a notice needs) ----------------------------------------
 _INLINE_CODE = re.compile(r"`([^`]+)`")
-_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_LINK = re.compile(r"\[([^\]]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)")
 _AUTOLINK = re.compile(r"&lt;((?:https?|mailto|tel):[^\s&]+)&gt;")
 _STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _EM = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")

@@ -1,0 +1,260 @@
+"""Step 1 of the pre-call window: the device checks, each row filling in as its check
+completes, what to do about each problem, and the verdict for the call.
+
+Statuses are shown as a symbol and a word (never colour alone). Required problems block
+the call; advisory ones block it too unless policy lets the officer go on despite them.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from devicecheck.checks import Check, CheckResult, Context, Status
+from devicecheck.checks.base import STATUS_WORDS
+from devicecheck.policy import LoadedPolicy, Severity
+from devicecheck.report import Report
+from devicecheck.ui.workers import CheckWorker, start_checks
+
+#: Shapes that read differently from one another even in grey: tick, cross, warning, etc.
+SYMBOLS = {Status.PASS: "\u2714", Status.WARN: "\u26a0", Status.FAIL: "\u2716",
+           Status.UNKNOWN: "?", Status.SKIP: "\u2013"}
+PENDING = "\u2026 Checking"
+
+
+def status_label(status: Status) -> str:
+    return f"{SYMBOLS[status]} {STATUS_WORDS[status]}"
+
+
+class ChecksPage(QWidget):
+    """``finished`` fires when every check has answered (or the run failed)."""
+
+    finished = Signal()
+
+    def __init__(self, loaded: LoadedPolicy, checks: Sequence[Check], *,
+                 ctx: Context | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.loaded, self.checks, self.ctx = loaded, list(checks), ctx
+        self.policy = loaded.policy
+        self.results: dict[str, CheckResult] = {}
+        self.report: Report | None = None
+        self.error = ""
+        self._worker: CheckWorker | None = None
+
+        intro = QLabel("DeviceCheck is checking that this laptop is fit for a private call "
+                       "with a resident. Rows fill in as each check finishes.", self)
+        intro.setWordWrap(True)
+        self.tree = QTreeWidget(self)
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Status", "Check", "Result"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setWordWrap(True)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setAccessibleName("Device check results")
+        self.tree.setAccessibleDescription("One row a check: its status in words, its name "
+                                           "and what it found. Use the arrow keys to read.")
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.rows: dict[str, QTreeWidgetItem] = {}
+        for check in self.checks:
+            item = QTreeWidgetItem([PENDING, check.title, "Waiting for the result"])
+            self.tree.addTopLevelItem(item)
+            self.rows[check.id] = item
+        self.help = QTextBrowser(self)
+        self.help.setOpenExternalLinks(True)
+        self.help.setAccessibleName("What to do")
+        self.help.setAccessibleDescription("How to fix each problem found, with links to "
+                                           "the settings where there is one.")
+        self.help.setVisible(False)
+        self.verdict = QLabel(self)
+        self.verdict.setWordWrap(True)
+        font = self.verdict.font()
+        font.setBold(True)
+        self.verdict.setFont(font)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.again = QPushButton("Check again", self)
+        self.again.setAccessibleName("Check again")
+        self.again.setAccessibleDescription("Run all the device checks again, for example "
+                                            "after fixing a problem")
+        self.again.setAutoDefault(False)
+        self.again.clicked.connect(self.start)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.verdict, 1)
+        bottom.addWidget(self.again, 0, Qt.AlignmentFlag.AlignTop)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(intro)
+        layout.addWidget(self.tree, 3)
+        layout.addWidget(self.help, 2)
+        layout.addLayout(bottom)
+
+    # -- running ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self.results.clear()
+        self.report, self.error = None, ""
+        for item in self.rows.values():
+            item.setText(0, PENDING)
+            item.setText(2, "Waiting for the result")
+        self.help.clear()
+        self.help.setVisible(False)
+        self.again.setEnabled(False)
+        self._set_verdict(f"{PENDING}: 0 of {len(self.checks)} done.")
+        worker = CheckWorker(self.loaded, ctx=self.ctx, checks=self.checks)
+        worker.signals.resultReady.connect(self._on_result)
+        worker.signals.finished.connect(self._on_finished)
+        worker.signals.failed.connect(self._on_failed)
+        self._worker = worker
+        start_checks(worker)
+
+    def _current(self) -> bool:
+        # A result from an earlier run (before "Check again") must not land in this one.
+        sender = self.sender()
+        return self._worker is not None and (sender is None or sender is self._worker.signals)
+
+    def _on_result(self, result: CheckResult) -> None:
+        if not self._current():
+            return
+        self.results[result.id] = result
+        self._show_row(result)
+        if self.report is None:
+            self._set_verdict(f"{PENDING}: {len(self.results)} of {len(self.checks)} done.")
+
+    def _on_finished(self, report: Report) -> None:
+        if not self._current():
+            return
+        self.report = report
+        for result in report.checks:
+            self.results[result.id] = result
+            self._show_row(result)
+        self._conclude()
+
+    def _on_failed(self, message: str) -> None:
+        if not self._current():
+            return
+        self.error = message
+        self._conclude()
+
+    def _show_row(self, result: CheckResult) -> None:
+        item = self.rows.get(result.id)
+        if item is None:
+            return
+        tag = "" if result.severity is Severity.REQUIRED else f" ({result.severity.value})"
+        item.setText(0, status_label(result.status))
+        item.setText(1, f"{result.title}{tag}")
+        item.setText(2, result.summary)
+        for col in range(3):
+            item.setToolTip(col, f"{STATUS_WORDS[result.status]}: {result.title}{tag}. "
+                                 f"{result.summary}")
+
+    # -- verdict ---------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        return self.report is not None or bool(self.error)
+
+    @property
+    def blocking(self) -> list[CheckResult]:
+        return [r for r in self._ordered() if r.blocking]
+
+    @property
+    def attention(self) -> list[CheckResult]:
+        return [r for r in self._ordered() if r.needs_attention]
+
+    @property
+    def attention_ids(self) -> list[str]:
+        return [r.id for r in self.attention]
+
+    @property
+    def attention_titles(self) -> list[str]:
+        return [r.title for r in self.attention]
+
+    @property
+    def blocked(self) -> bool:
+        if not self.done:
+            return False
+        if self.error or self.blocking:
+            return True
+        return bool(self.attention) and not self.policy.notice.allow_advisory_continue
+
+    @property
+    def advisory_only(self) -> bool:
+        return self.done and not self.blocked and bool(self.attention)
+
+    @property
+    def can_continue(self) -> bool:
+        return self.done and not self.blocked
+
+    @property
+    def verdict_text(self) -> str:
+        return self.verdict.text()
+
+    def _ordered(self) -> list[CheckResult]:
+        return [self.results[c.id] for c in self.checks if c.id in self.results]
+
+    def _conclude(self) -> None:
+        contact = self.policy.organisation.it_contact
+        if self.error:
+            text = (f"{SYMBOLS[Status.FAIL]} Not ready: the checks could not run "
+                    f"({self.error}). Contact {contact}.")
+        elif self.blocking:
+            names = ", ".join(r.title for r in self.blocking)
+            text = (f"{SYMBOLS[Status.FAIL]} Not ready: {names}. If you cannot fix this "
+                    f"yourself, contact {contact}.")
+        elif self.attention and not self.policy.notice.allow_advisory_continue:
+            names = ", ".join(r.title for r in self.attention)
+            text = (f"{SYMBOLS[Status.FAIL]} Not ready: {names} need attention, and your "
+                    f"council's policy does not allow going on despite them. Contact {contact}.")
+        elif self.attention:
+            names = ", ".join(r.title for r in self.attention)
+            text = (f"{SYMBOLS[Status.WARN]} Advisory problems: {names}. You may continue, "
+                    "but please get them fixed soon.")
+        else:
+            text = f"{SYMBOLS[Status.PASS]} All device checks passed."
+        self._set_verdict(text)
+        self._show_help(contact)
+        self.again.setEnabled(True)
+        self.finished.emit()
+
+    def _set_verdict(self, text: str) -> None:
+        self.verdict.setText(text)
+        self.verdict.setAccessibleName(text)
+
+    def _show_help(self, contact: str) -> None:
+        problems = [r for r in self._ordered() if r.blocking or r.needs_attention]
+        if not problems:
+            return
+        parts = ["<h3>What to do</h3>"]
+        for r in problems:
+            what = r.remediation.text if r.remediation else r.summary
+            link = ""
+            if r.remediation and r.remediation.link:
+                href = html.escape(r.remediation.link)
+                link = f' <a href="{href}">Open the setting</a>'
+            parts.append(f"<p><b>{SYMBOLS[r.status]} {html.escape(STATUS_WORDS[r.status])}: "
+                         f"{html.escape(r.title)}</b><br>{html.escape(what)}{link}</p>")
+        if self.blocked:
+            parts.append(f"<p>If you cannot fix this yourself, contact "
+                         f"<b>{html.escape(contact)}</b>.</p>")
+        self.help.setHtml("".join(parts))
+        self.help.setVisible(True)
+
+    def first_focus(self) -> QWidget:
+        return self.tree
+
+
+__all__ = ["ChecksPage", "status_label"]
