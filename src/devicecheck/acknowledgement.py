@@ -59,6 +59,12 @@ def last_ack(audit: AuditLog, notice: Notice | None = None) -> dict[str, Any] | 
     return found
 
 
+def ack_count(audit: AuditLog, notice: Notice) -> int:
+    """How many acknowledgements of ``notice``'s version the audit log holds."""
+    return sum(1 for rec in audit.read()
+               if rec.get("kind") == KIND and rec.get("notice_version") == notice.version)
+
+
 def ack_in_force(policy: Policy, notice: Notice, audit: AuditLog,
                  now: datetime | None = None) -> bool:
     """Whether an acknowledgement of *this* notice version still covers a call starting

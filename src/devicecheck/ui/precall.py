@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from devicecheck.acknowledgement import ack_in_force, last_ack, record_ack
+from devicecheck.acknowledgement import ack_count, ack_in_force, last_ack, record_ack
 from devicecheck.audit import AuditLog
 from devicecheck.checks import Check, Context, all_checks
 from devicecheck.notice import Notice, load_notice
@@ -297,7 +297,9 @@ class _MeetingPrompt(QObject):
     def __init__(self, app: Any) -> None:
         super().__init__(app if isinstance(app, QObject) else None)
         self._app = app
-        self._used_ack: str | None = None  # the every-call acknowledgement a meeting used
+        # The every-call acknowledgement a meeting already used, as (time, how many there
+        # were): times have one-second resolution, so two records can share one.
+        self._used_ack: tuple[str, int] | None = None
 
     def on_teams_event(self, name: str, _data: dict[str, Any]) -> None:
         if name != "meeting-started":
@@ -306,15 +308,16 @@ class _MeetingPrompt(QObject):
         notice = load_notice(policy)
         try:
             in_force = ack_in_force(policy, notice, self._app.audit)
-            latest = last_ack(self._app.audit, notice)
+            key = (str((last_ack(self._app.audit, notice) or {}).get("time")),
+                   ack_count(self._app.audit, notice))
         except OSError:
-            in_force, latest = False, None
-        if in_force and policy.notice.acknowledge == "every-call" and latest is not None:
+            in_force, key = False, None
+        if in_force and policy.notice.acknowledge == "every-call":
             # One acknowledgement covers one call: the next meeting needs a fresh one.
-            if latest.get("time") == self._used_ack:
+            if key == self._used_ack:
                 in_force = False
             else:
-                self._used_ack = str(latest.get("time"))
+                self._used_ack = key
         if in_force:
             return
         self._app.notify("Privacy notice not acknowledged",
