@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
-echo "== ruff"; .venv/bin/ruff check src tests benchmarks installer
+echo "== ruff"; .venv/bin/ruff check .
 echo "== mypy"; .venv/bin/mypy
 echo "== pytest"
 exec .venv/bin/python -m pytest "$@"
