@@ -8,6 +8,7 @@ Space ticks, Enter goes on (the default button), Esc leaves.
 
 from __future__ import annotations
 
+import html
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,8 +45,12 @@ READY_TEXT = "Ready for your call"
 FOCUS_STYLE = """
 QCheckBox { padding: 3px; border: 2px solid transparent; border-radius: 4px; }
 QCheckBox:focus { border: 2px solid palette(highlight); }
-QPushButton:focus { border: 2px solid palette(highlight); border-radius: 4px;
-                    padding: 4px 10px; }
+QPushButton { padding: 4px 12px; border: 2px solid palette(mid); border-radius: 4px;
+              background: palette(button); min-height: 1.4em; }
+QPushButton:default { border-color: palette(dark); }
+QPushButton:focus { border: 2px solid palette(highlight); background: palette(light); }
+QPushButton:pressed { background: palette(midlight); }
+QPushButton:disabled { border-color: palette(midlight); }
 QTextBrowser:focus, QTreeWidget:focus { border: 2px solid palette(highlight); }
 """
 
@@ -102,6 +107,11 @@ class PrecallWindow(QDialog):
         self.cancel_button = self._button("Cancel", "Leave without getting ready for the call",
                                           self.reject)
         self.close_button = self._button("Close", "Close this window", self.accept)
+        # Tab follows the buttons as laid out, left to right.
+        for first, second in ((self.back_button, self.cancel_button),
+                              (self.cancel_button, self.next_button),
+                              (self.next_button, self.close_button)):
+            self.setTabOrder(first, second)
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
@@ -113,8 +123,10 @@ class PrecallWindow(QDialog):
         layout.addWidget(self.step_label)
         layout.addWidget(self.stack, 1)
         layout.addLayout(buttons)
+        # Sized in text units so a larger system font gets a larger window.
         metrics = self.fontMetrics()
-        self.resize(metrics.averageCharWidth() * 100, metrics.height() * 38)
+        self.resize(metrics.horizontalAdvance("x") * 120, metrics.height() * 40)
+        self.checks_page.started.connect(self._on_checks_started)
         self._go(CHECKS)
         self.checks_page.start()
 
@@ -134,7 +146,8 @@ class PrecallWindow(QDialog):
         self.notice_banner.setWordWrap(True)
         self.notice_banner.setVisible(bool(self.notice_banner.text()))
         self.notice_view = NoticeView(self.notice, page)
-        self.read_box = QCheckBox("I have read the privacy notice and will follow it "
+        # Alt+I ticks it from anywhere on the page (a mnemonic, for keyboard users).
+        self.read_box = QCheckBox("&I have read the privacy notice and will follow it "
                                   "during this call", page)
         self.read_box.setAccessibleName("I have read the privacy notice")
         self.read_box.setAccessibleDescription(
@@ -167,6 +180,7 @@ class PrecallWindow(QDialog):
         self.result_label.setWordWrap(True)
         self.result_detail = QLabel(page)
         self.result_detail.setWordWrap(True)
+        self.result_detail.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.result_label)
         layout.addWidget(self.result_detail)
         layout.addStretch(1)
@@ -179,11 +193,7 @@ class PrecallWindow(QDialog):
 
     def _go(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
-        if index < RESULT:
-            self.step_label.setText(f"Step {index + 1} of 3: {STEP_TITLES[index]}")
-        else:
-            self.step_label.setText("Done")
-        self.step_label.setAccessibleName(self.step_label.text())
+        self._show_step()
         self._update_buttons()
         focus = {CHECKS: self.checks_page.first_focus(), NOTICE: self.notice_view.browser,
                  CHECKLIST: self.checklist_page.first_focus(),
@@ -191,6 +201,24 @@ class PrecallWindow(QDialog):
         if self.next_button.isEnabled() and index == CHECKS:
             focus = self.next_button
         (focus or self.next_button).setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _show_step(self) -> None:
+        """Say where the officer is, in the step line and the window title (which window
+        lists and screen readers announce)."""
+        step, page = self.step, self.checks_page
+        if step == RESULT:
+            text = "All three steps done"
+        else:
+            text = f"Step {step + 1} of 3: {STEP_TITLES[step]}"
+            if step == CHECKS:
+                text += (" \u2013 checking" if not page.done else
+                         " \u2013 not ready" if page.blocked else
+                         " \u2013 advisory problems" if page.advisory_only else
+                         " \u2013 all passed")
+        self.step_label.setText(text)
+        self.step_label.setAccessibleName(text)
+        self.setWindowTitle("DeviceCheck - before your call - "
+                            + (READY_TEXT if step == RESULT else text))
 
     def _update_buttons(self, *_: object) -> None:
         step = self.step
@@ -222,13 +250,17 @@ class PrecallWindow(QDialog):
         (self.close_button if (on_result or self.checks_page.blocked)
          else self.next_button).setDefault(True)
 
+    def _on_checks_started(self) -> None:
+        if self.step == CHECKS:
+            self._show_step()
+            self._update_buttons()
+
     def _on_checks_finished(self) -> None:
         self._update_buttons()
         if self.step != CHECKS:
             return
+        self._show_step()
         if self.checks_page.blocked:
-            self.step_label.setText(f"Step 1 of 3: {STEP_TITLES[CHECKS]} \u2013 not ready")
-            self.step_label.setAccessibleName(self.step_label.text())
             self.close_button.setFocus()
         elif self.next_button.isEnabled():
             self.next_button.setFocus()
@@ -259,13 +291,19 @@ class PrecallWindow(QDialog):
             saved = f"Your acknowledgement could not be recorded ({exc.strerror or exc})"
         self.result_label.setText(f"\u2714 {READY_TEXT}")
         self.result_label.setAccessibleName(READY_TEXT)
+        esc = html.escape
+        parts = [f"<p>{esc(saved)} (notice version {esc(self.notice.version)}).</p>"]
+        if self.checklist_page.boxes:
+            parts.append("<p>You confirmed:</p><ul>" + "".join(
+                f"<li>{esc(b.text())}</li>" for b in self.checklist_page.boxes) + "</ul>")
         continued = self.checks_page.attention_titles
-        detail = [f"{saved} (notice version {self.notice.version}).",
-                  f"{len(self.checklist_page.boxes)} call-opening items confirmed."]
         if continued:
-            detail.append("You went on despite advisory problems: " + ", ".join(continued)
-                          + ". Please get them fixed soon.")
-        self.result_detail.setText(" ".join(detail))
+            parts.append("<p>\u26a0 You went on despite advisory problems: "
+                         f"{esc(', '.join(continued))}. Please get them fixed soon.</p>")
+        if self.policy.cleaner.auto_clean:
+            parts.append("<p>After the call, DeviceCheck clears the meeting data Teams "
+                         "keeps on this laptop.</p>")
+        self.result_detail.setText("".join(parts))
         self._go(RESULT)
         self.completed.emit(True)
 

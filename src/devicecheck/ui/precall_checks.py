@@ -10,12 +10,14 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTextBrowser,
     QTreeWidget,
     QTreeWidgetItem,
@@ -39,9 +41,32 @@ def status_label(status: Status) -> str:
     return f"{SYMBOLS[status]} {STATUS_WORDS[status]}"
 
 
+class _WrappingDelegate(QStyledItemDelegate):
+    """Row heights that fit wrapped text. QTreeView asks the delegate for a size without
+    telling it the column width, so a long result would be cut off with "..."."""
+
+    def __init__(self, tree: QTreeWidget) -> None:
+        super().__init__(tree)
+        self._tree = tree
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        base = super().sizeHint(option, index)
+        column = self._tree.header().sectionSize(index.column())
+        if base.width() <= column:
+            return base  # fits on one line
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        margins = base.width() - opt.fontMetrics.horizontalAdvance(opt.text)
+        width = max(column - margins, 40)
+        rect = opt.fontMetrics.boundingRect(QRect(0, 0, width, 100_000),
+                                            int(Qt.TextFlag.TextWordWrap), opt.text)
+        return QSize(base.width(), max(base.height(), rect.height() + 4))
+
+
 class ChecksPage(QWidget):
     """``finished`` fires when every check has answered (or the run failed)."""
 
+    started = Signal()
     finished = Signal()
 
     def __init__(self, loaded: LoadedPolicy, checks: Sequence[Check], *,
@@ -62,14 +87,17 @@ class ChecksPage(QWidget):
         self.tree.setHeaderLabels(["Status", "Check", "Result"])
         self.tree.setRootIsDecorated(False)
         self.tree.setWordWrap(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)  # wrap, never cut words off
         self.tree.setUniformRowHeights(False)
         self.tree.setAccessibleName("Device check results")
         self.tree.setAccessibleDescription("One row a check: its status in words, its name "
                                            "and what it found. Use the arrow keys to read.")
+        self.tree.setItemDelegate(_WrappingDelegate(self.tree))
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.sectionResized.connect(self._relayout)
         self.rows: dict[str, QTreeWidgetItem] = {}
         for check in self.checks:
             item = QTreeWidgetItem([PENDING, check.title, "Waiting for the result"])
@@ -121,6 +149,7 @@ class ChecksPage(QWidget):
         worker.signals.failed.connect(self._on_failed)
         self._worker = worker
         start_checks(worker)
+        self.started.emit()
 
     def _current(self) -> bool:
         # A result from an earlier run (before "Check again") must not land in this one.
@@ -159,8 +188,14 @@ class ChecksPage(QWidget):
         item.setText(1, f"{result.title}{tag}")
         item.setText(2, result.summary)
         for col in range(3):
+            item.setTextAlignment(col, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
             item.setToolTip(col, f"{STATUS_WORDS[result.status]}: {result.title}{tag}. "
                                  f"{result.summary}")
+        self._relayout()
+
+    def _relayout(self, *_: object) -> None:
+        # Row heights are cached; lay out again so a long summary wraps onto more lines.
+        self.tree.scheduleDelayedItemsLayout()
 
     # -- verdict ---------------------------------------------------------------------------
     @property

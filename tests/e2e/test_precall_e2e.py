@@ -1,0 +1,139 @@
+"""``devicecheck precall`` for real: the installed command in its own process on an X
+server (Xvfb), driven by key presses from xdotool, with a screenshot of each step saved
+under test-artifacts/ for people to look at."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+TOOLS = ("Xvfb", "xdotool", "import")
+
+POLICY = """
+[organisation]
+it_contact = "the IT service desk on 01362 000000"
+
+[notice]
+acknowledge = "every-call"
+
+# Only the checks that can judge this test machine: the others are other issues' work
+# and depend on the machine, and this test is about the flow, not the verdicts.
+[severity]
+"work-device" = "off"
+"disk-encryption" = "off"
+"firewall" = "off"
+"screen-lock" = "off"
+"antivirus" = "off"
+"recording-policy" = "off"
+"recorders" = "off"
+"""
+
+
+@pytest.fixture
+def x_display() -> Iterator[str]:
+    """A private Xvfb; its display number comes back on a pipe, so runs never collide."""
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (scripts/apt-packages.txt, test line)")
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x900x24",
+                             "-nolisten", "tcp"], pass_fds=(write_fd,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd) as pipe:
+            number = pipe.readline().strip()
+        assert number, "Xvfb did not start"
+        yield f":{number}"
+    finally:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
+
+
+def xdo(display: str, *args: str) -> str:
+    proc = subprocess.run(["xdotool", *args], capture_output=True, text=True, timeout=20,
+                          env={**os.environ, "DISPLAY": display}, check=False)
+    return proc.stdout.strip()
+
+
+def wait_title(display: str, words: str, timeout: float = 20.0) -> str:
+    """The window id once the pre-call window's title contains ``words``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for wid in xdo(display, "search", "--name", "before your call").split():
+            if words in xdo(display, "getwindowname", wid):
+                return wid
+        time.sleep(0.1)
+    raise AssertionError(f"no pre-call window titled with {words!r}")
+
+
+def screenshot(display: str, wid: str, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    out = ARTIFACTS / f"{name}.png"
+    time.sleep(0.3)  # let the last repaint reach the X server
+    subprocess.run(["import", "-window", wid, str(out)], timeout=20, check=True,
+                   env={**os.environ, "DISPLAY": display})
+    assert out.stat().st_size > 1000
+    return out
+
+
+def keys(display: str, *names: str) -> None:
+    for name in names:
+        xdo(display, "key", name)
+        time.sleep(0.05)
+
+
+def test_precall_flow_under_xvfb_by_keyboard(x_display: str, tmp_path: Path,
+                                             isolated_dirs: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY, encoding="utf-8")
+    env = {**os.environ, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb",
+           "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "devicecheck", "precall",
+                             "--policy", str(policy)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wid = wait_title(x_display, "Step 1 of 3: Device checks \u2013 ", timeout=30)
+        wid = wait_title(x_display, "passed") if "checking" in xdo(
+            x_display, "getwindowname", wid) else wid
+        title = xdo(x_display, "getwindowname", wid)
+        assert "not ready" not in title, title
+        xdo(x_display, "windowfocus", "--sync", wid)
+        screenshot(x_display, wid, "precall-1-checks")
+
+        keys(x_display, "Return")                     # Next (or Continue despite problems)
+        wait_title(x_display, "Step 2 of 3: Privacy notice")
+        screenshot(x_display, wid, "precall-2-notice")
+
+        keys(x_display, "alt+i")                      # tick "I have read" (mnemonic)
+        time.sleep(0.4)  # a mnemonic clicks the box after Qt's 100 ms "pressed" animation
+        keys(x_display, "Return")
+        wait_title(x_display, "Step 3 of 3: Call-opening checklist")
+        keys(x_display, "space", "Tab", "space", "Tab", "space", "Tab", "space")
+        screenshot(x_display, wid, "precall-3-checklist")
+
+        keys(x_display, "Return")                     # Finish
+        wait_title(x_display, "Ready for your call")
+        screenshot(x_display, wid, "precall-4-ready")
+        keys(x_display, "Return")                     # Close
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    audit = isolated_dirs / ".local/share/devicecheck/audit.jsonl"
+    kinds = [line for line in audit.read_text(encoding="utf-8").splitlines()
+             if '"kind": "notice-ack"' in line]
+    assert len(kinds) == 1
