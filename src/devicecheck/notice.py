@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import importlib
 import re
 import textwrap
 from dataclasses import dataclass
@@ -55,15 +56,18 @@ class NoticeError(Exception):
 
 
 def _resource_path(*parts: str) -> Path:
+    """Where a bundled resource is: through the shared ``resource_files`` helper (wheel,
+    editable or frozen), or the source tree while that helper is not in this checkout."""
     try:
-        from devicecheck.resource_files import resource_path
-    except ImportError:  # the shared helper is not in this checkout yet
+        helper = importlib.import_module("devicecheck.resource_files")
+    except ImportError:
         here = Path(__file__).resolve().parent
         for base in (here / "resources", here.parents[1] / "resources"):
             if base.joinpath(*parts).exists():
                 return base.joinpath(*parts)
         return here.parents[1].joinpath("resources", *parts)
-    return resource_path(*parts)
+    found: Path = helper.resource_path(*parts)
+    return found
 
 
 def load_notice(policy: Policy) -> Notice:
