@@ -1,0 +1,93 @@
+"""``recording-policy``: IT attests that Teams recording and transcription are off for
+this officer. Without a readable, fresh attestation for our tenant the answer is
+``unknown``, never ``pass`` (see devicecheck.recording.attestation, docs/recording.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from devicecheck import paths
+from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
+from devicecheck.recording.attestation import MAX_BYTES, AttestationState, assess_attestation
+
+SCRIPT = "export-teams-recording-policy.ps1"
+
+
+def attestation_candidates(ctx: Context) -> list[Path]:
+    """The policy folder in force first, then the other machine policy folders (Linux
+    honours several XDG config folders)."""
+    first = paths.machine_policy_dir(ctx.os_name)
+    out = [first / paths.ATTESTATION_FILE_NAME]
+    for d in paths.site_config_dirs(ctx.os_name):
+        if d != first:
+            out.append(d / paths.ATTESTATION_FILE_NAME)
+    return out
+
+
+class RecordingPolicyCheck(Check):
+    id = "recording-policy"
+    title = "Teams recording is switched off"
+    timeout_s = 3.0
+
+    def gather(self, ctx: Context) -> Mapping[str, Any]:
+        candidates = attestation_candidates(ctx)
+        for path in candidates:
+            if not path.exists():
+                continue
+            try:
+                with path.open("rb") as fh:
+                    raw = fh.read(MAX_BYTES + 1)
+            except OSError as exc:
+                return {"path": str(path), "text": None,
+                        "error": f"{type(exc).__name__}: {exc.strerror or exc}"}
+            try:
+                # Oversize text is passed on (truncated past the limit) so the parser
+                # reports the size, rather than reading an arbitrarily big file.
+                return {"path": str(path), "text": raw.decode("utf-8"), "error": None}
+            except UnicodeDecodeError:
+                return {"path": str(path), "text": None, "error": "the file is not UTF-8 text"}
+        return {"path": str(candidates[0]), "text": None, "error": None}
+
+    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        result = assess_attestation(facts.get("text"), ctx.policy, ctx.now,
+                                    read_error=facts.get("error"))
+        state = result.state
+        evidence: dict[str, Any] = {"path": facts.get("path"), "state": state.value}
+        if result.attestation is not None:
+            evidence.update(result.attestation.to_evidence())
+        if result.age_days is not None:
+            evidence["age_days"] = result.age_days
+        evidence["max_age_days"] = ctx.policy.recording.attestation_max_age_days
+        contact = ctx.policy.organisation.it_contact
+        ask_it = Remediation(f"Ask {contact} to run {SCRIPT} and deploy its "
+                             "teams-recording-policy.json to this laptop.")
+        if state is AttestationState.OK:
+            return Verdict(Status.PASS, "IT confirms Teams recording and transcription are off "
+                                        f"(attested {result.age_days:g} days ago).", evidence)
+        if state is AttestationState.ALLOWS_RECORDING:
+            evidence["allows"] = list(result.permissions)
+            what = ", ".join(result.permissions)
+            return Verdict(Status.FAIL, f"The Teams policy for this officer allows recording or "
+                                        f"transcription ({what}).", evidence,
+                           Remediation(f"Tell {contact}: the Teams policy must switch off "
+                                       f"recording and transcription ({what})."))
+        summaries = {
+            AttestationState.MISSING: "No recording-policy attestation from IT is installed, "
+                                      "so it is not known whether Teams can record calls.",
+            AttestationState.UNREADABLE: "The recording-policy attestation could not be read "
+                                         f"({result.detail}).",
+            AttestationState.MALFORMED: "The recording-policy attestation is not valid "
+                                        f"({result.detail}).",
+            AttestationState.NO_TENANT_POLICY: "The council policy lists no tenant id, so the "
+                                               "recording-policy attestation cannot be matched.",
+            AttestationState.WRONG_TENANT: "The recording-policy attestation is for another "
+                                           f"organisation (tenant {result.detail}).",
+            AttestationState.STALE: f"The recording-policy attestation is out of date "
+                                    f"({result.age_days:g} days old; the limit is "
+                                    f"{ctx.policy.recording.attestation_max_age_days}).",
+        }
+        if result.detail:
+            evidence["problem"] = result.detail
+        return Verdict(Status.UNKNOWN, summaries[state], evidence, ask_it)
