@@ -1,0 +1,170 @@
+"""The catalogue: where each Teams client keeps meeting data, what to clear and what to keep.
+
+Pure data (facts from ``shared/reference/teams.md``); ``plan.py`` interprets it. A root is a
+folder named relative to one of the OS's own user folders (resolved from the environment
+at plan time, so tests redirect it). Patterns are matched under a root's *profiles* (the
+root itself, or Chromium-style profile folders below it); a ``/`` in a pattern steps into
+a real sub-folder (never a link). Kept names win over any clear pattern.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from devicecheck.osinfo import OsName
+
+CLIENT_IDS: tuple[str, ...] = ("teams-new", "teams-classic", "teams-for-linux", "teams-web")
+
+#: Categories a pattern belongs to. Policy ``cleaner.mode`` picks "caches" alone or
+#: "caches" + "personal"; ``cleaner.clear_cookies`` adds "cookies" in either mode.
+CACHES, PERSONAL, COOKIES = "caches", "personal", "cookies"
+
+#: Chromium/Electron folders that are only caches (safe to lose: rebuilt on next start).
+CHROMIUM_CACHES: tuple[str, ...] = (
+    "Cache", "Code Cache", "GPUCache", "Service Worker", "Application Cache", "tmp",
+)
+#: Folders that hold names, e-mail addresses, conversations and call history.
+CHROMIUM_PERSONAL: tuple[str, ...] = (
+    "IndexedDB", "Local Storage", "Session Storage", "WebStorage", "blob_storage",
+    "databases", "History*",
+)
+#: The clients' logs: they carry call events and participants' names.
+TEAMS_LOGS: tuple[str, ...] = (
+    "Logs", "logs", "PerfLogs", "logs.txt", "old_logs_*.txt", "media-stack", "skylib",
+)
+#: Session cookies: clearing them forces a new sign-in, so policy decides.
+CHROMIUM_COOKIES: tuple[str, ...] = (
+    "Cookies", "Cookies-journal", "Network/Cookies", "Network/Cookies-journal",
+)
+#: Custom backgrounds, settings and sign-in state: never cleared.
+KEEP: tuple[str, ...] = (
+    "Backgrounds", "app_settings.json", "desktop-config.json", "storage.json",
+    "settings.json", "config.json", "Preferences", "Local State", "window-state.json",
+)
+
+DEFAULT_CLEAR: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    CACHES: CHROMIUM_CACHES,
+    PERSONAL: CHROMIUM_PERSONAL + TEAMS_LOGS,
+    COOKIES: CHROMIUM_COOKIES,
+})
+
+
+@dataclass(frozen=True)
+class RootSpec:
+    """One data folder of a client.
+
+    ``base`` is one of ``home``, ``appdata`` (%APPDATA%), ``localappdata``
+    (%LOCALAPPDATA%), ``xdg_config`` ($XDG_CONFIG_HOME or ~/.config).
+    ``report_only`` roots (browser profiles) are detected and measured, never deleted in.
+    """
+
+    base: str
+    parts: tuple[str, ...]
+    label: str = "native"
+    profiles: tuple[str, ...] = (".",)
+    clear: Mapping[str, tuple[str, ...]] = DEFAULT_CLEAR
+    keep: tuple[str, ...] = KEEP
+    report_only: bool = False
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    id: str
+    name: str
+    roots: Mapping[OsName, tuple[RootSpec, ...]] = field(default_factory=dict)
+    processes: Mapping[OsName, tuple[str, ...]] = field(default_factory=dict)
+
+
+_MAC_CONTAINER = ("Library", "Containers", "com.microsoft.teams2", "Data", "Library")
+_BROWSER_TEAMS = MappingProxyType({
+    # Only Teams' own origins inside each browser profile: what we *report* to IT.
+    PERSONAL: ("IndexedDB/https_teams.microsoft.com_*", "IndexedDB/https_teams.cloud.microsoft_*",
+               "storage/default/https+++teams.microsoft.com*",
+               "storage/default/https+++teams.cloud.microsoft*"),
+})
+
+
+def _browser(base: str, *parts: str, label: str, profiles: tuple[str, ...] = ("*",)) -> RootSpec:
+    return RootSpec(base, parts, label=label, profiles=profiles, clear=_BROWSER_TEAMS,
+                    keep=(), report_only=True)
+
+
+CLIENTS: Mapping[str, ClientSpec] = MappingProxyType({
+    "teams-new": ClientSpec(
+        "teams-new", "Microsoft Teams (new)",
+        roots={
+            "windows": (RootSpec("localappdata", ("Packages", "MSTeams_8wekyb3d8bbwe", "LocalCache",
+                                                  "Microsoft", "MSTeams"),
+                                 profiles=(".", "EBWebView/*")),),
+            "macos": (
+                RootSpec("home", (*_MAC_CONTAINER, "Application Support", "Microsoft", "MSTeams"),
+                         profiles=(".", "EBWebView/*")),
+                # The container's Caches folder is all cache; its logs folder all logs.
+                RootSpec("home", (*_MAC_CONTAINER, "Caches"), label="caches",
+                         clear=MappingProxyType({CACHES: ("*",)})),
+                RootSpec("home", ("Library", "Group Containers", "UBF8T346G9.com.microsoft.teams",
+                                  "Library", "Application Support", "Logs"), label="logs",
+                         clear=MappingProxyType({PERSONAL: ("*",)})),
+            ),
+        },
+        processes={"windows": ("ms-teams.exe", "ms-teams_modulehost.exe"), "macos": ("MSTeams",)},
+    ),
+    "teams-classic": ClientSpec(
+        "teams-classic", "Microsoft Teams (classic)",
+        roots={
+            # %LOCALAPPDATA%\Microsoft\Teams is the install: never catalogued.
+            "windows": (RootSpec("appdata", ("Microsoft", "Teams"), profiles=(".", "Partitions/*")),),
+            "macos": (RootSpec("home", ("Library", "Application Support", "Microsoft", "Teams"),
+                               profiles=(".", "Partitions/*")),),
+            "linux": (RootSpec("xdg_config", ("Microsoft", "Microsoft Teams"),
+                               profiles=(".", "Partitions/*")),),
+        },
+        processes={"windows": ("Teams.exe",), "macos": ("Teams",), "linux": ("teams",)},
+    ),
+    "teams-for-linux": ClientSpec(
+        "teams-for-linux", "Teams for Linux",
+        roots={"linux": (
+            RootSpec("xdg_config", ("teams-for-linux",), profiles=(".", "Partitions/*")),
+            RootSpec("home", ("snap", "teams-for-linux", "current", ".config", "teams-for-linux"),
+                     label="snap", profiles=(".", "Partitions/*")),
+            RootSpec("home", (".var", "app", "com.github.IsmaelMartinez.teams_for_linux", "config",
+                              "teams-for-linux"), label="flatpak", profiles=(".", "Partitions/*")),
+        )},
+        processes={"linux": ("teams-for-linux",)},
+    ),
+    "teams-web": ClientSpec(
+        "teams-web", "Teams in a web browser",
+        roots={
+            "windows": (_browser("localappdata", "Google", "Chrome", "User Data", label="chrome"),
+                        _browser("localappdata", "Microsoft", "Edge", "User Data", label="edge"),
+                        _browser("appdata", "Mozilla", "Firefox", "Profiles", label="firefox")),
+            "macos": (_browser("home", "Library", "Application Support", "Google", "Chrome",
+                               label="chrome"),
+                      _browser("home", "Library", "Application Support", "Microsoft Edge",
+                               label="edge"),
+                      _browser("home", "Library", "Application Support", "Firefox", "Profiles",
+                               label="firefox")),
+            "linux": (_browser("xdg_config", "google-chrome", label="chrome"),
+                      _browser("xdg_config", "chromium", label="chromium"),
+                      _browser("xdg_config", "microsoft-edge", label="edge"),
+                      _browser("home", ".mozilla", "firefox", label="firefox")),
+        },
+        processes={"windows": ("chrome.exe", "msedge.exe", "firefox.exe"),
+                   "macos": ("Google Chrome", "Microsoft Edge", "firefox"),
+                   "linux": ("chrome", "chromium", "msedge", "microsoft-edge", "firefox",
+                             "firefox-esr")},
+    ),
+})
+
+
+def process_names(client_id: str, os_name: OsName) -> frozenset[str]:
+    """Process names meaning ``client_id`` runs on ``os_name`` (empty when not catalogued)."""
+    return frozenset(CLIENTS[client_id].processes.get(os_name, ()))
+
+
+def categories(mode: str, clear_cookies: bool) -> tuple[str, ...]:
+    """Which pattern categories a policy clears."""
+    cats = (CACHES,) if mode == "caches-only" else (CACHES, PERSONAL)
+    return (*cats, COOKIES) if clear_cookies else cats
