@@ -278,3 +278,38 @@ def test_checklist_comes_from_policy(qtbot: Any, open_window: Any) -> None:
     boxes = window.checklist_page.boxes
     assert [b.text() for b in boxes] == ["One", "Two"]
     assert "Say two." in boxes[1].accessibleDescription()
+
+
+def test_window_title_says_the_step(qtbot: Any, open_window: Any) -> None:
+    window = open_window([Fixed("os-support", Status.PASS)])
+    assert window.windowTitle().endswith("Step 1 of 3: Device checks \u2013 all passed")
+    press(qtbot, Qt.Key.Key_Return)
+    assert window.windowTitle().endswith("Step 2 of 3: Privacy notice")
+    assert window.step_label.accessibleName() == "Step 2 of 3: Privacy notice"
+
+
+def test_alt_i_ticks_the_notice_box_from_inside_the_notice(qtbot: Any,
+                                                          open_window: Any) -> None:
+    window = open_window([Fixed("os-support", Status.PASS)])
+    press(qtbot, Qt.Key.Key_Return)
+    assert window.notice_view.browser.hasFocus()
+    qtbot.keyClick(window.notice_view.browser, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(window.read_box.isChecked, timeout=2000)
+    assert window.next_button.isEnabled()
+
+
+def test_text_follows_the_system_font_size(qtbot: Any, open_window: Any) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    original = app.font()
+    try:
+        big = app.font()
+        big.setPointSizeF(original.pointSizeF() * 2)
+        app.setFont(big)
+        window = open_window([Fixed("os-support", Status.PASS)])
+        assert window.read_box.font().pointSizeF() == big.pointSizeF()
+        assert window.heading.font().pointSizeF() > big.pointSizeF()
+        assert window.notice_view.browser.document().defaultFont().pointSizeF() == \
+            big.pointSizeF()
+    finally:
+        app.setFont(original)

@@ -32,27 +32,14 @@ from devicecheck.audit import AuditLog
 from devicecheck.checks import Check, Context, all_checks
 from devicecheck.notice import Notice, load_notice
 from devicecheck.policy import LoadedPolicy
+from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
 from devicecheck.ui.checklist import ChecklistPage
-from devicecheck.ui.notice_dialog import NoticeView
+from devicecheck.ui.notice_dialog import FOCUS_STYLE, NoticeView
 from devicecheck.ui.precall_checks import ChecksPage
 
 STEP_TITLES = ("Device checks", "Privacy notice", "Call-opening checklist")
 CHECKS, NOTICE, CHECKLIST, RESULT = range(4)
 READY_TEXT = "Ready for your call"
-
-# A thick highlight-coloured frame on whatever has focus: the platform's own focus hint
-# is a thin dotted line that many officers cannot see.
-FOCUS_STYLE = """
-QCheckBox { padding: 3px; border: 2px solid transparent; border-radius: 4px; }
-QCheckBox:focus { border: 2px solid palette(highlight); }
-QPushButton { padding: 4px 12px; border: 2px solid palette(mid); border-radius: 4px;
-              background: palette(button); min-height: 1.4em; }
-QPushButton:default { border-color: palette(dark); }
-QPushButton:focus { border: 2px solid palette(highlight); background: palette(light); }
-QPushButton:pressed { background: palette(midlight); }
-QPushButton:disabled { border-color: palette(midlight); }
-QTextBrowser:focus, QTreeWidget:focus { border: 2px solid palette(highlight); }
-"""
 
 
 def _scaled_font(widget: QWidget, factor: float, bold: bool = True) -> Any:
