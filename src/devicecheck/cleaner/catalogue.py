@@ -64,7 +64,7 @@ class RootSpec:
     parts: tuple[str, ...]
     label: str = "native"
     profiles: tuple[str, ...] = (".",)
-    clear: Mapping[str, tuple[str, ...]] = DEFAULT_CLEAR
+    clear: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_CLEAR)
     keep: tuple[str, ...] = KEEP
     report_only: bool = False
 

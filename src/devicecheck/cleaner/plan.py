@@ -319,12 +319,17 @@ def plan_clean(policy: Policy, *, client_ids: Sequence[str] | None = None,
         for rp in plan.clients:
             for t in rp.targets:
                 measure(t, budget)
+    mark_running(plan, processes)
+    return plan
+
+
+def mark_running(plan: Plan, processes: ProcessFinder | None = None) -> None:
+    """Set ``running`` on each root from one process pass (again just before deleting,
+    since the officer may have started Teams while reading the plan)."""
     present = {rp.client_id for rp in plan.clients if not rp.refused}
     names: set[str] = set()
     for cid in present:
-        names.update(CLIENTS[cid].processes.get(os_name, ()))
-    if names:
-        running = (processes or default_processes)(frozenset(names), os_name)
-        for rp in plan.clients:
-            rp.running = bool(running & set(CLIENTS[rp.client_id].processes.get(os_name, ())))
-    return plan
+        names.update(CLIENTS[cid].processes.get(plan.os_name, ()))
+    running = (processes or default_processes)(frozenset(names), plan.os_name) if names else set()
+    for rp in plan.clients:
+        rp.running = bool(running & set(CLIENTS[rp.client_id].processes.get(plan.os_name, ())))

@@ -13,7 +13,7 @@ from devicecheck.audit import AuditLog
 from devicecheck.cleaner.catalogue import CLIENTS
 from devicecheck.cleaner.delete import delete_target, display
 from devicecheck.cleaner.history import CLEAN_KIND
-from devicecheck.cleaner.plan import Plan, ProcessFinder, plan_clean
+from devicecheck.cleaner.plan import Plan, ProcessFinder, mark_running, plan_clean
 from devicecheck.osinfo import OsName
 from devicecheck.policy import Policy
 
@@ -65,6 +65,8 @@ def clean(policy: Policy, *, client_ids: Sequence[str] | None = None,
     if plan is None:
         plan = plan_clean(policy, client_ids=client_ids, os_name=os_name, env=env, home=home,
                           count=dry_run, processes=processes)
+    else:
+        mark_running(plan, processes)
     result = CleanResult(plan, dry_run=dry_run, nothing_to_do=plan.nothing_to_do)
     result.failures += plan.to_dict()["failures"]  # refused roots (links, outside profile)
     for cid in plan.running_clients():

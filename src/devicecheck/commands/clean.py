@@ -1,0 +1,150 @@
+"""``devicecheck clean [--dry-run] [--yes] [--json] [--client ID]`` (pinned).
+
+Clears the Teams clients' local meeting data as the policy says. Without ``--yes`` on a
+terminal it shows the plan and asks; off a terminal it only shows the plan (a script must
+say ``--yes``). Exit codes: 0 done or nothing to do, 1 partial failure, 2 usage error,
+3 refused because a client is running (Teams is never closed for the officer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from devicecheck.commands import add_policy_option
+
+EXIT_DONE, EXIT_PARTIAL, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+CLIENT_CHOICES = ("teams-new", "teams-classic", "teams-for-linux", "teams-web")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("clean", help="delete the Teams clients' local meeting data")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, delete nothing")
+    p.add_argument("--yes", action="store_true", help="do not ask before deleting")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.add_argument("--client", action="append", choices=CLIENT_CHOICES, metavar="ID",
+                   help=f"only this client (repeatable): {', '.join(CLIENT_CHOICES)}")
+    add_policy_option(p)
+    p.set_defaults(func=run_clean)
+
+
+def _isatty() -> bool:
+    """Is someone at a terminal to answer? (A seam so tests can drive the prompt.)"""
+    return sys.stdin.isatty()
+
+
+def human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{int(size)} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} bytes"  # pragma: no cover - loop always returns
+
+
+def _show(text: str) -> str:
+    from devicecheck.cleaner.delete import display
+
+    return display(text)
+
+
+def print_plan(data: dict[str, Any], out: TextIO, *, mode: str) -> None:
+    label = "personal data and caches" if mode != "caches-only" else "caches only"
+    if not data["clients"]:
+        print("No Teams meeting data found.", file=out)
+        return
+    print(f"Meeting data to clear ({label}):", file=out)
+    for client in data["clients"]:
+        running = "  [running: will be refused]" if client["running"] and \
+            any(t["action"] == "delete" for t in client["targets"]) else ""
+        print(f"{client['id']} ({client['label']}): {_show(client['root'])}{running}", file=out)
+        if client.get("refused"):
+            print(f"  refused: {client['refused']}", file=out)
+        for t in client["targets"]:
+            rel = os.path.relpath(t["path"], client["root"])
+            more = "" if t.get("complete", True) else "+"
+            links = f"  {t['links']} link(s), removed as links" if t.get("links") else ""
+            print(f"  {t['action']:<8} {_show(rel):<50} {t['files']:>8,}{more} files "
+                  f"{human_bytes(t['bytes']):>10}{links}", file=out)
+
+
+def print_result(data: dict[str, Any], out: TextIO) -> None:
+    done = [c for c in data["clients"]
+            if any(t["action"] in ("deleted", "partly-deleted") for t in c["targets"])]
+    if data["removed_files"] or data.get("removed_links") or done:
+        ids = ", ".join(sorted({c["id"] for c in done}))
+        print(f"Removed {data['removed_files']:,} files ({human_bytes(data['removed_bytes'])}) "
+              f"from {ids}.", file=out)
+        if data.get("removed_links"):
+            print(f"Removed {data['removed_links']:,} link(s) as links; their targets were "
+                  "not followed or touched.", file=out)
+    elif not data["failures"]:
+        print("Nothing to clean.", file=out)
+    for reason, n in sorted((data.get("skipped") or {}).items()):
+        print(f"Skipped {n:,} item(s): {reason}.", file=out)
+    for f in data["failures"]:
+        where = f" {f['path']}" if f.get("path") else ""
+        print(f"Not cleaned ({f['client']}){where}: {f['reason']}", file=out)
+
+
+def run_clean(args: argparse.Namespace) -> int:
+    from devicecheck.cleaner import clean, plan_clean
+    from devicecheck.policy import load_policy
+
+    loaded = load_policy(Path(args.policy) if args.policy else None)
+    policy = loaded.policy
+    if loaded.errors:
+        for err in loaded.errors:
+            print(f"devicecheck: policy error: {err}", file=sys.stderr)
+        if not args.dry_run:
+            print("devicecheck: nothing deleted until the policy is fixed.", file=sys.stderr)
+            return EXIT_USAGE
+    ids = list(dict.fromkeys(args.client)) if args.client else None
+    outside = [c for c in ids or () if c not in policy.cleaner.clients]
+    if outside:
+        print(f"devicecheck: the policy does not let the cleaner look after "
+              f"{', '.join(outside)} (cleaner.clients).", file=sys.stderr)
+        return EXIT_USAGE
+    text_out = sys.stderr if args.json else sys.stdout
+
+    if args.dry_run:
+        result = clean(policy, client_ids=ids, dry_run=True)
+        if args.json:
+            print(json.dumps(result.to_dict()))
+        else:
+            print_plan(result.to_dict(), sys.stdout, mode=policy.cleaner.mode)
+            for f in result.failures:
+                print(f"Would not clean ({f['client']}): {f['reason']}", file=sys.stdout)
+            print("Dry run: nothing deleted.", file=sys.stdout)
+        return result.exit_code
+
+    plan = None
+    if not args.yes:
+        plan = plan_clean(policy, client_ids=ids)
+        print_plan(plan.to_dict(), text_out, mode=policy.cleaner.mode)
+        if plan.nothing_to_do:
+            plan = None  # fall through: clean() reports "nothing to do" and audits it
+        elif not _isatty():
+            print("Not at a terminal: nothing deleted. Run with --yes to clean without asking.",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        else:
+            print("Delete the files listed as 'delete'? [y/N] ", end="", file=text_out,
+                  flush=True)
+            try:
+                answer = input()
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Nothing deleted.", file=text_out)
+                return EXIT_DONE
+    result = clean(policy, client_ids=ids, plan=plan)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print_result(result.to_dict(), sys.stdout)
+    return result.exit_code
