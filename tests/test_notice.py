@@ -130,6 +130,13 @@ def test_unusable_policy_file_falls_back_to_built_in_with_the_reason(
     assert "01362 656870" in notice.text
 
 
+def test_relative_policy_path_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "notice.md").write_text("# Relative\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    notice = load_notice(policy_with(file="notice.md"))
+    assert notice.is_built_in and "must be an absolute path" in notice.problem
+
+
 def test_declared_revision_date_forms() -> None:
     assert declared_revision_date("<!-- revision-date: 2024-02-29 -->\n# x") == "2024-02-29"
     assert declared_revision_date('<meta name="revision-date" content="2023-07-05">') == \

@@ -75,8 +75,11 @@ def load_notice(policy: Policy) -> Notice:
     notice with ``problem`` set: the officer still sees a complete notice, and the
     ``notice`` command and the window say what went wrong so IT can fix it."""
     if policy.notice.file:
-        path = Path(policy.notice.file)
+        path = Path(policy.notice.file).expanduser()
         try:
+            if not path.is_absolute():
+                # Relative to what? The tray starts from wherever the session does.
+                raise NoticeError(f"{path}: notice.file must be an absolute path")
             raw = _read(path)
         except NoticeError as exc:
             built_in = _load_built_in()
