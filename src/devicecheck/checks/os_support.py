@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
+from devicecheck.probes import macos, windows
 from devicecheck.probes.linux import read_os_release
 
 LINKS = {"windows": "ms-settings:windowsupdate",
@@ -29,11 +30,19 @@ class OsSupport(Check):
 
     def gather(self, ctx: Context) -> Mapping[str, Any]:
         if ctx.os_name == "windows":
-            import sys
-            build = sys.getwindowsversion().build if hasattr(sys, "getwindowsversion") else None
-            return {"os": "windows", "release": platform.release(), "build": build}
+            # The registry gives the build, update revision and 23H2-style name; the
+            # interpreter's own answer is the fallback when the key cannot be read.
+            facts: dict[str, Any] = {"os": "windows", **windows.windows_version(ctx.registry)}
+            if not isinstance(facts.get("build"), int):
+                import sys
+                getver = getattr(sys, "getwindowsversion", None)
+                facts["build"] = getver().build if getver else None
+            facts.setdefault("release", platform.release())
+            return facts
         if ctx.os_name == "macos":
-            return {"os": "macos", "version": platform.mac_ver()[0] or None}
+            # sw_vers first: platform.mac_ver() says 10.16 to Pythons built for old SDKs.
+            return {"os": "macos",
+                    "version": macos.product_version(ctx.runner) or platform.mac_ver()[0] or None}
         return {"os": "linux", "kernel": platform.release(),
                 "distribution": read_os_release(ctx.root).get("PRETTY_NAME")}
 
@@ -52,7 +61,10 @@ class OsSupport(Check):
                 if not isinstance(build, int):
                     return Verdict(Status.UNKNOWN, "Could not read the Windows build number.", evidence)
                 evidence["minimum"] = pol.min_windows_build
-                ok, shown, minimum = build >= pol.min_windows_build, f"Windows build {build}", str(pol.min_windows_build)
+                ok, minimum = build >= pol.min_windows_build, f"build {pol.min_windows_build}"
+                name = f"Windows {facts['display_version']} " if facts.get("display_version") else "Windows "
+                ubr = f".{facts['ubr']}" if isinstance(facts.get("ubr"), int) else ""
+                shown = f"{name}(build {build}{ubr})"
             elif ctx.os_name == "macos":
                 version = facts.get("version")
                 if not version:

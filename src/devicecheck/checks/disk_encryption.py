@@ -1,0 +1,136 @@
+"""``disk-encryption``: the system disk is encrypted (BitLocker, FileVault, LUKS).
+
+A lost laptop must not expose case files: protection on is a pass; encryption still
+running (or FileVault deferred to next sign-in) is a warning, since it will finish on
+its own; suspended BitLocker, decryption and no encryption are failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from devicecheck.checks.base import Check, Context, Status, Verdict
+from devicecheck.checks.remedies import remedy
+from devicecheck.probes import linux, macos, windows
+
+REMEDY = {
+    "windows": "Turn on BitLocker device encryption (Settings > Privacy & security > Device "
+               "encryption) and keep the laptop plugged in until it finishes.",
+    "macos": "Turn on FileVault in System Settings > Privacy & Security > FileVault, and keep "
+             "the Mac plugged in until it finishes.",
+    "linux": "The disk must be encrypted with LUKS; this needs a reinstall by IT.",
+}
+WAIT = {
+    "windows": "Encryption is under way: keep the laptop on and plugged in until it finishes.",
+    "macos": "FileVault is being turned on: sign out and back in if asked, and keep the Mac "
+             "plugged in until it finishes.",
+    "linux": "Encryption is under way: keep the laptop on until it finishes.",
+}
+
+
+class DiskEncryption(Check):
+    id = "disk-encryption"
+    title = "The disk is encrypted"
+    timeout_s = 12.0  # PowerShell plus a manage-bde fallback on Windows
+
+    def gather(self, ctx: Context) -> Mapping[str, Any]:
+        if ctx.os_name == "windows":
+            return windows.bitlocker_status(ctx.runner)
+        if ctx.os_name == "macos":
+            return macos.filevault(ctx.runner)
+        return linux.root_device(ctx.runner)
+
+    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        if ctx.os_name == "windows":
+            return self._windows(facts, ctx)
+        if ctx.os_name == "macos":
+            return self._macos(facts, ctx)
+        return self._linux(facts, ctx)
+
+    def _windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix, wait = remedy(self, ctx, REMEDY), remedy(self, ctx, WAIT, contact=False)
+        evidence: dict[str, Any] = {k: v for k, v in facts.items() if k != "manage_bde"}
+        source = facts.get("source")
+        vol = facts.get("volume", "C:")
+        if source == "wmi":
+            conv, on = facts.get("conversion"), facts.get("protection_on")
+            state = {"encrypted": "on" if on else "suspended", "encrypting": "encrypting",
+                     "encryption-paused": "encrypting", "decrypting": "decrypting",
+                     "decryption-paused": "decrypting", "decrypted": "off"}.get(str(conv), "?")
+        elif source == "shell":
+            state = str(facts.get("shell_state"))
+        elif source == "manage-bde":
+            bde = facts.get("manage_bde") or {}
+            conv = str(bde.get("Conversion Status", "")).lower()
+            prot = str(bde.get("Protection Status", "")).lower()
+            evidence.update(conversion=bde.get("Conversion Status"),
+                            protection=bde.get("Protection Status"),
+                            percent=bde.get("Percentage Encrypted"))
+            if not conv or not prot:
+                return Verdict(Status.UNKNOWN, "Could not read BitLocker's state (manage-bde "
+                               "printed labels we do not know).", evidence, fix)
+            if "decrypt" in conv:
+                state = "off" if "fully" in conv else "decrypting"
+            elif "encryption in progress" in conv or "paused" in conv:
+                state = "encrypting"
+            elif "encrypted" in conv:
+                state = "on" if "protection on" in prot else "suspended"
+            else:
+                state = "off"
+        else:
+            return Verdict(Status.UNKNOWN, "Could not read BitLocker's state: "
+                           f"{facts.get('error', 'no answer')}.", evidence, fix)
+        evidence["state"] = state
+        if state not in ("on", "off", "encrypting", "decrypting", "suspended"):
+            return Verdict(Status.UNKNOWN, "BitLocker reported a state we do not know.",
+                           evidence, fix)
+        if state == "on":
+            return Verdict(Status.PASS, f"BitLocker protects the system drive {vol}.", evidence)
+        if state == "encrypting":
+            pct = facts.get("percent") or evidence.get("percent")
+            done = f" ({pct:g}% done)" if isinstance(pct, int | float) else ""
+            return Verdict(Status.WARN, f"BitLocker is still encrypting {vol}{done}.", evidence, wait)
+        if state == "suspended":
+            return Verdict(Status.FAIL, f"BitLocker protection on {vol} is suspended: the disk "
+                           "is encrypted but not protected.", evidence,
+                           remedy(self, ctx, {"windows": "Resume BitLocker protection (Control "
+                                              "Panel > BitLocker Drive Encryption > Resume "
+                                              "protection)."}))
+        if state == "decrypting":
+            return Verdict(Status.FAIL, f"BitLocker is being turned off on {vol}.", evidence, fix)
+        return Verdict(Status.FAIL, f"The system drive {vol} is not encrypted.", evidence, fix)
+
+    def _macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix, wait = remedy(self, ctx, REMEDY), remedy(self, ctx, WAIT, contact=False)
+        fv = facts.get("filevault")
+        if not fv:
+            return Verdict(Status.UNKNOWN, "Could not read FileVault's state: "
+                           f"{facts.get('error', 'no answer')}.", dict(facts), fix)
+        evidence = dict(fv)
+        if fv["in_progress"] == "decrypting":
+            return Verdict(Status.FAIL, "FileVault is being turned off.", evidence, fix)
+        if fv["in_progress"] == "encrypting":
+            pct = f" ({fv['percent']:g}% done)" if fv["percent"] is not None else ""
+            return Verdict(Status.WARN, f"FileVault is still encrypting the disk{pct}.",
+                           evidence, wait)
+        if fv["enabled"]:
+            return Verdict(Status.PASS, "FileVault is on.", evidence)
+        if fv["deferred"]:
+            return Verdict(Status.WARN, "FileVault will be turned on at the next sign-out "
+                           "(deferred enablement).", evidence, wait)
+        return Verdict(Status.FAIL, "FileVault is off: the disk is not encrypted.", evidence, fix)
+
+    def _linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix = remedy(self, ctx, REMEDY)
+        info = facts.get("lsblk")
+        if not info:
+            return Verdict(Status.UNKNOWN, "Could not tell which disk holds the system: "
+                           f"{facts.get('error', 'no answer')}.", dict(facts), fix)
+        evidence = {"chain": info["chain"], "types": info["types"], "luks": info["luks"]}
+        chain = " < ".join(info["chain"])
+        if info["root_encrypted"]:
+            lvm = " (LVM on LUKS)" if "lvm" in info["types"] else ""
+            return Verdict(Status.PASS, f"The system disk is encrypted{lvm}: {chain}.", evidence)
+        return Verdict(Status.FAIL, f"No encryption found under the system disk ({chain}).",
+                       evidence, fix)

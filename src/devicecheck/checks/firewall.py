@@ -1,0 +1,91 @@
+"""``firewall``: the OS firewall is on.
+
+Windows: every profile (Domain, Private, Public) enabled, since a laptop moves between
+networks. macOS: global state 1 or 2, or a configuration profile's ``EnableFirewall``.
+Linux: nftables with input filtering, ufw, or firewalld active; when the only tools
+present need root to answer, the result is ``unknown`` with that reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from devicecheck.checks.base import Check, Context, Status, Verdict
+from devicecheck.checks.remedies import remedy
+from devicecheck.probes import linux, macos, windows
+
+REMEDY = {
+    "windows": "Turn the firewall on for every network type in Windows Security > Firewall "
+               "& network protection.",
+    "macos": "Turn the firewall on in System Settings > Network > Firewall.",
+    "linux": "Turn the firewall on (for example `sudo ufw enable`), or ask IT to.",
+}
+PROFILES = ("Domain", "Private", "Public")
+
+
+class Firewall(Check):
+    id = "firewall"
+    title = "The firewall is on"
+    timeout_s = 10.0
+
+    def gather(self, ctx: Context) -> Mapping[str, Any]:
+        if ctx.os_name == "windows":
+            return windows.firewall_profiles(ctx.runner)
+        if ctx.os_name == "macos":
+            return macos.firewall(ctx.runner, ctx.root)
+        return linux.firewall(ctx.runner, ctx.root)
+
+    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix = remedy(self, ctx, REMEDY)
+        if ctx.os_name == "windows":
+            profiles: Mapping[str, bool | None] = facts.get("profiles") or {}
+            evidence = {"profiles": dict(profiles)}
+            if not profiles:
+                return Verdict(Status.UNKNOWN, "Could not read the firewall profiles: "
+                               f"{facts.get('error', 'no answer')}.", dict(facts), fix)
+            off = [p for p in PROFILES if profiles.get(p) is False]
+            unread = [p for p in PROFILES if profiles.get(p) is None]
+            if off:
+                return Verdict(Status.FAIL, f"The firewall is off for {', '.join(off)} networks.",
+                               evidence, fix)
+            if unread:
+                return Verdict(Status.UNKNOWN, "Could not read the firewall state for "
+                               f"{', '.join(unread)} networks.", evidence, fix)
+            return Verdict(Status.PASS, "The firewall is on for all networks.", evidence)
+        if ctx.os_name == "macos":
+            return self._macos(facts, ctx)
+        return self._linux(facts, ctx)
+
+    def _macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix = remedy(self, ctx, REMEDY)
+        evidence = dict(facts)
+        sf = facts.get("socketfilterfw")
+        managed = facts.get("managed_enable_firewall")
+        if sf and sf["enabled"]:
+            extra = " and blocks all incoming connections" if sf["state"] == 2 else ""
+            return Verdict(Status.PASS, f"The firewall is on{extra}.", evidence)
+        if managed is True:
+            return Verdict(Status.PASS, "The firewall is turned on by the council's "
+                           "configuration profile.", evidence)
+        if sf:
+            return Verdict(Status.FAIL, "The firewall is off.", evidence, fix)
+        return Verdict(Status.UNKNOWN, "Could not read the firewall state: "
+                       f"{facts.get('socketfilterfw_error', 'no answer')}.", evidence, fix)
+
+    def _linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix = remedy(self, ctx, REMEDY)
+        evidence = {name: dict(v) for name, v in facts.items()}
+        states = {name: v.get("state") for name, v in facts.items()}
+        active = [n for n, s in states.items() if s == "active"]
+        if active:
+            return Verdict(Status.PASS, f"The firewall is on ({', '.join(active)}).", evidence)
+        unclear = [f"{n}: {facts[n].get('reason')}" for n, s in states.items()
+                   if s in ("needs-root", "error")]
+        if unclear:
+            return Verdict(Status.UNKNOWN, "Could not tell whether the firewall is on: "
+                           + "; ".join(unclear) + ".", evidence, fix)
+        if all(s == "absent" for s in states.values()):
+            return Verdict(Status.FAIL, "No firewall is installed (nftables, ufw or firewalld).",
+                           evidence, fix)
+        return Verdict(Status.FAIL, "The firewall is off.", evidence, fix)

@@ -1,0 +1,163 @@
+"""``screen-lock``: the screen locks by itself after at most the policy's idle minutes.
+
+We compute "seconds of idleness until the screen is locked" from what each OS exposes
+without admin rights, and compare it with ``screen_lock.max_idle_minutes``. A setting we
+cannot read is ``unknown``; "never" is a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from devicecheck.checks.base import Check, Context, Status, Verdict
+from devicecheck.checks.remedies import remedy
+from devicecheck.probes import linux, macos, windows
+from devicecheck.probes.processes import find_processes
+
+REMEDY = {
+    "windows": "Set the screen to lock after {m} minutes or less: Settings > Personalisation "
+               "> Lock screen > Screen saver, tick 'On resume, display logon screen'.",
+    "macos": "Set the screen to lock after {m} minutes or less: System Settings > Lock "
+             "Screen, and require a password immediately after the screen saver starts.",
+    "linux": "Set the screen to lock after {m} minutes or less in your desktop's Privacy / "
+             "Screen Lock settings, with automatic screen lock on.",
+}
+#: Desktop shells that tell us which desktop runs when the environment does not say.
+SHELLS = ("gnome-shell", "plasmashell", "ksmserver", "kwin_wayland", "kwin_x11")
+#: KDE's defaults when kscreenlockerrc leaves a key out.
+KDE_DEFAULTS = {"autolock": True, "timeout_min": 5, "lock_grace_s": 5}
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def windows_lock_seconds(values: Mapping[str, Any]) -> tuple[int | None, list[str]]:
+    """Seconds until Windows locks, from the machine inactivity limit and the secure screen
+    saver (a policy value beats the user's own), plus the signals seen."""
+    signals: list[str] = []
+    candidates: list[int] = []
+    limit = _int((values.get("machine_policy") or {}).get("InactivityTimeoutSecs"))
+    if limit:
+        signals.append(f"machine inactivity limit {limit} s")
+        candidates.append(limit)
+    merged = {**(values.get("user") or {}), **(values.get("user_policy") or {})}
+    if merged:
+        active = str(merged.get("ScreenSaveActive", "1")).strip() == "1"
+        secure = str(merged.get("ScreenSaverIsSecure", "0")).strip() == "1"
+        timeout = _int(merged.get("ScreenSaveTimeOut"))
+        signals.append(f"screen saver {'on' if active else 'off'}, "
+                       f"{'asks for sign-in' if secure else 'no sign-in on resume'}, "
+                       f"after {timeout if timeout is not None else '?'} s"
+                       + (" (policy)" if values.get("user_policy") else ""))
+        if active and secure and timeout:
+            candidates.append(timeout)
+    return (min(candidates) if candidates else None), signals
+
+
+class ScreenLockCheck(Check):
+    id = "screen-lock"
+    title = "The screen locks when idle"
+    timeout_s = 8.0
+
+    def gather(self, ctx: Context) -> Mapping[str, Any]:
+        if ctx.os_name == "windows":
+            return windows.screen_lock_values(ctx.registry)
+        if ctx.os_name == "macos":
+            return macos.screen_lock(ctx.runner, ctx.root)
+        env = dict(ctx.env)
+        running = [] if linux.session_desktop(env, []) else \
+            [p.name for p in find_processes(SHELLS, os_name="linux")]
+        desktop = linux.session_desktop(env, running)
+        facts: dict[str, Any] = {"desktop": desktop, "family": linux.desktop_family(desktop)}
+        if facts["family"] == "gnome":
+            facts["gnome"] = linux.gnome_screen_lock(ctx.runner)
+        elif facts["family"] == "kde":
+            facts["kde"] = linux.kde_screen_lock(ctx.root, ctx.home, env)
+        return facts
+
+    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        limit_min = ctx.policy.screen_lock.max_idle_minutes
+        fix = remedy(self, ctx, {k: v.format(m=limit_min) for k, v in REMEDY.items()},
+                     contact=False)
+        evidence: dict[str, Any] = {"max_idle_minutes": limit_min}
+        if ctx.os_name == "windows":
+            if facts.get("error"):
+                return Verdict(Status.UNKNOWN, f"Could not read the lock settings: {facts['error']}.",
+                               {**evidence, **facts}, fix)
+            seconds, signals = windows_lock_seconds(facts)
+            evidence["signals"] = signals
+        elif ctx.os_name == "macos":
+            seconds, unknown = self._macos_seconds(facts, evidence)
+            if unknown:
+                return Verdict(Status.UNKNOWN, unknown, evidence, fix)
+        else:
+            seconds, unknown = self._linux_seconds(facts, evidence)
+            if unknown:
+                return Verdict(Status.UNKNOWN, unknown, evidence, fix)
+        evidence["lock_after_s"] = seconds
+        if not seconds:
+            return Verdict(Status.FAIL, "The screen never locks by itself.", evidence, fix)
+        shown = f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
+        if seconds <= limit_min * 60:
+            return Verdict(Status.PASS, f"The screen locks after {shown} idle.", evidence)
+        return Verdict(Status.FAIL, f"The screen locks only after {shown} idle; the council "
+                       f"allows at most {limit_min} min.", evidence, fix)
+
+    @staticmethod
+    def _macos_seconds(facts: Mapping[str, Any],
+                       evidence: dict[str, Any]) -> tuple[int | None, str | None]:
+        evidence["signals"] = list(facts.get("signals", []))
+        lock = facts.get("lock")
+        managed = facts.get("managed") or {}
+        evidence.update(lock=lock, managed=managed or None,
+                        screensaver_idle_s=facts.get("screensaver_idle_s"),
+                        display_sleep_min=facts.get("display_sleep_min"))
+        if lock is None and managed.get("askForPassword") in (1, True):
+            lock = {"enabled": True, "delay_s": _int(managed.get("askForPasswordDelay")) or 0}
+        if lock is None:
+            return None, "Could not read whether the Mac asks for a password after sleep."
+        if not lock["enabled"]:
+            return 0, None
+        idle = [s for s in (facts.get("managed_idle_s") or facts.get("screensaver_idle_s"),
+                            (facts.get("display_sleep_min") or 0) * 60) if s]
+        if not idle and facts.get("display_sleep_min") is None:
+            return None, "Could not read when the screen saver or display sleep starts."
+        return ((min(idle) + int(lock.get("delay_s") or 0)) if idle else 0), None
+
+    @staticmethod
+    def _linux_seconds(facts: Mapping[str, Any],
+                       evidence: dict[str, Any]) -> tuple[int | None, str | None]:
+        evidence["desktop"] = facts.get("desktop")
+        gnome, kde = facts.get("gnome") or {}, facts.get("kde")
+        if gnome and "error" not in gnome:
+            evidence["gnome"] = dict(gnome)
+            evidence["signals"] = [f"GNOME lock-enabled {gnome.get('lock-enabled')}",
+                                   f"idle-delay {gnome.get('idle-delay')} s",
+                                   f"lock-delay {gnome.get('lock-delay')} s"]
+            idle, delay = gnome.get("idle-delay"), gnome.get("lock-delay")
+            if not isinstance(idle, int) or not isinstance(delay, int) or \
+                    not isinstance(gnome.get("lock-enabled"), bool):
+                return None, "GNOME's lock settings have unexpected values."
+            if not gnome["lock-enabled"] or idle <= 0:
+                return 0, None
+            return idle + max(delay, 0), None
+        if facts.get("family") == "kde":
+            settings = {**KDE_DEFAULTS, **{k: v for k, v in (kde or {}).items() if k != "files"}}
+            evidence["kde"] = settings
+            evidence.setdefault("signals", []).append(
+                f"KDE kscreenlockerrc ({', '.join((kde or {}).get('files', [])) or 'defaults'}): "
+                f"autolock {settings['autolock']}, timeout {settings['timeout_min']} min")
+            if not settings["autolock"] or settings["timeout_min"] <= 0:
+                return 0, None
+            return settings["timeout_min"] * 60 + settings["lock_grace_s"], None
+        if gnome.get("error"):
+            return None, f"Could not read GNOME's screen-lock settings: {gnome['error']}."
+        if facts.get("desktop"):
+            return None, (f"DeviceCheck cannot read the screen-lock settings of "
+                          f"{facts['desktop']} (it reads GNOME and KDE).")
+        return None, "No desktop session was found, so the screen-lock settings are unknown."

@@ -1,0 +1,224 @@
+"""macOS probes and their pure parsers.
+
+Everything here runs as the signed-in user (no sudo): ``profiles status``, ``fdesetup
+status``, ``socketfilterfw --getglobalstate``, ``sysadminctl -screenLock status`` and
+``pmset -g`` all answer without root; configuration-profile values are read from
+``/Library/Managed Preferences`` (world-readable plists) under ``root``.
+"""
+
+from __future__ import annotations
+
+import plistlib
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from devicecheck.probes import ParseError
+from devicecheck.probes.commands import Runner
+
+COMMAND_TIMEOUT_S = 3.0
+SOCKETFILTERFW = "/usr/libexec/ApplicationFirewall/socketfilterfw"
+MANAGED_PREFS = "Library/Managed Preferences"
+
+# ---------------------------------------------------------------- parsers (pure)
+
+_YES_NO = re.compile(r"^\s*(Yes|No)\b(.*)$", re.IGNORECASE)
+
+
+def parse_profiles_status(text: str) -> dict[str, Any]:
+    """``profiles status -type enrollment`` -> dep/mdm/user-approved flags and server."""
+    out: dict[str, Any] = {"dep_enrolled": False, "mdm_enrolled": False,
+                           "user_approved": False, "mdm_server": None}
+    seen = False
+    for raw in text.splitlines():
+        key, sep, value = raw.strip().partition(":")
+        if not sep:
+            continue
+        key_l = key.strip().lower()
+        if key_l == "enrolled via dep":
+            m = _YES_NO.match(value)
+            if m:
+                seen = True
+                out["dep_enrolled"] = m.group(1).lower() == "yes"
+        elif key_l == "mdm enrollment":
+            m = _YES_NO.match(value)
+            if m:
+                seen = True
+                out["mdm_enrolled"] = m.group(1).lower() == "yes"
+                out["user_approved"] = out["mdm_enrolled"] and "user approved" in m.group(2).lower()
+        elif key_l == "mdm server":
+            server = value.strip()
+            out["mdm_server"] = server or None
+    if not seen:
+        raise ParseError("no 'Enrolled via DEP' or 'MDM enrollment' line in profiles output")
+    if not out["mdm_enrolled"]:
+        out["user_approved"] = False
+    return out
+
+
+def mdm_host(server: str | None) -> str | None:
+    """``https://mdm.example.gov.uk/mdm/ServerURL`` -> ``mdm.example.gov.uk``."""
+    if not server:
+        return None
+    try:
+        host = urlsplit(server if "://" in server else f"https://{server}").hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None
+
+
+_FV_STATE = re.compile(r"FileVault is (On|Off)\b", re.IGNORECASE)
+_FV_PROGRESS = re.compile(
+    r"(Encryption|Decryption) in progress:?(?:.*?Percent completed\s*=\s*(\d+(?:\.\d+)?))?",
+    re.IGNORECASE)
+_FV_DEFERRED = re.compile(r"Deferred enablement appears to be active", re.IGNORECASE)
+
+
+def parse_fdesetup_status(text: str) -> dict[str, Any]:
+    """``fdesetup status`` -> ``{"enabled", "in_progress", "percent", "deferred"}``."""
+    state = _FV_STATE.search(text)
+    if not state:
+        raise ParseError("no 'FileVault is On/Off' line in fdesetup output")
+    progress = _FV_PROGRESS.search(text)
+    in_progress = None
+    percent = None
+    if progress:
+        in_progress = "encrypting" if progress.group(1).lower() == "encryption" else "decrypting"
+        percent = float(progress.group(2)) if progress.group(2) else None
+    return {"enabled": state.group(1).lower() == "on", "in_progress": in_progress,
+            "percent": percent, "deferred": bool(_FV_DEFERRED.search(text))}
+
+
+_FW_STATE = re.compile(r"\(\s*State\s*=\s*(\d+)\s*\)", re.IGNORECASE)
+
+
+def parse_socketfilterfw(text: str) -> dict[str, Any]:
+    """``socketfilterfw --getglobalstate`` -> ``{"enabled": bool, "state": int}``
+    (0 off, 1 on, 2 on and blocking all incoming)."""
+    m = _FW_STATE.search(text)
+    if not m:
+        raise ParseError("no '(State = N)' in socketfilterfw output")
+    state = int(m.group(1))
+    if state not in (0, 1, 2):
+        raise ParseError(f"unknown firewall state {state}")
+    if state and re.search(r"\bdisabled\b", text, re.IGNORECASE):
+        raise ParseError("firewall output contradicts itself")
+    return {"enabled": state in (1, 2), "state": state}
+
+
+_LOCK_DELAY = re.compile(r"screenLock delay is (\d+|immediate)", re.IGNORECASE)
+_LOCK_OFF = re.compile(r"screenLock is off", re.IGNORECASE)
+
+
+def parse_sysadminctl_screenlock(text: str) -> dict[str, Any]:
+    """``sysadminctl -screenLock status`` (printed on stderr) -> enabled and delay."""
+    if _LOCK_OFF.search(text):
+        return {"enabled": False, "delay_s": None}
+    m = _LOCK_DELAY.search(text)
+    if not m:
+        raise ParseError("no screenLock state in sysadminctl output")
+    delay = 0 if m.group(1).lower() == "immediate" else int(m.group(1))
+    return {"enabled": True, "delay_s": delay}
+
+
+_DISPLAYSLEEP = re.compile(r"^\s*displaysleep\s+(\d+)", re.IGNORECASE | re.MULTILINE)
+
+
+def parse_pmset_displaysleep(text: str) -> int | None:
+    """Minutes before the display sleeps (0 = never), from ``pmset -g``."""
+    m = _DISPLAYSLEEP.search(text)
+    return int(m.group(1)) if m else None
+
+
+# ---------------------------------------------------------------- probes
+
+def _run(runner: Runner, argv: list[str]) -> tuple[str | None, str | None]:
+    res = runner.run(argv, timeout=COMMAND_TIMEOUT_S)
+    if not res.ok:
+        return None, res.describe()
+    return res.stdout + res.stderr, None
+
+
+def managed_pref(root: Path, domain: str) -> dict[str, Any] | None:
+    """A configuration profile's payload for ``domain``, or None when none is installed."""
+    path = root / MANAGED_PREFS / f"{domain}.plist"
+    try:
+        with path.open("rb") as fh:
+            data = plistlib.load(fh)
+    except (OSError, plistlib.InvalidFileException, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def enrolment(runner: Runner) -> dict[str, Any]:
+    text, err = _run(runner, ["profiles", "status", "-type", "enrollment"])
+    if text is None:
+        return {"error": err}
+    try:
+        return {"profiles": parse_profiles_status(text)}
+    except ParseError as exc:
+        return {"error": f"profiles output unreadable: {exc}"}
+
+
+def filevault(runner: Runner) -> dict[str, Any]:
+    text, err = _run(runner, ["fdesetup", "status"])
+    if text is None:
+        return {"error": err}
+    try:
+        return {"filevault": parse_fdesetup_status(text)}
+    except ParseError as exc:
+        return {"error": f"fdesetup output unreadable: {exc}"}
+
+
+def firewall(runner: Runner, root: Path) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    text, err = _run(runner, [SOCKETFILTERFW, "--getglobalstate"])
+    if text is None:
+        facts["socketfilterfw_error"] = err
+    else:
+        try:
+            facts["socketfilterfw"] = parse_socketfilterfw(text)
+        except ParseError as exc:
+            facts["socketfilterfw_error"] = f"output unreadable: {exc}"
+    managed = managed_pref(root, "com.apple.security.firewall")
+    if managed is not None and isinstance(managed.get("EnableFirewall"), bool):
+        facts["managed_enable_firewall"] = managed["EnableFirewall"]
+    return facts
+
+
+def _positive_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def screen_lock(runner: Runner, root: Path) -> dict[str, Any]:
+    """Idle time before the screen saver / display sleep, and the lock delay after it."""
+    facts: dict[str, Any] = {"signals": []}
+    managed = managed_pref(root, "com.apple.screensaver") or {}
+    if managed:
+        facts["managed"] = {k: managed[k] for k in ("idleTime", "askForPassword",
+                                                     "askForPasswordDelay") if k in managed}
+    # sysadminctl prints its answer on stderr, so _run joins both streams.
+    text, err = _run(runner, ["sysadminctl", "-screenLock", "status"])
+    if text is not None:
+        try:
+            facts["lock"] = parse_sysadminctl_screenlock(text)
+        except ParseError as exc:
+            facts["signals"].append(f"sysadminctl unreadable: {exc}")
+    else:
+        facts["signals"].append(f"sysadminctl: {err}")
+    text, err = _run(runner, ["defaults", "-currentHost", "read", "com.apple.screensaver",
+                              "idleTime"])
+    if text is not None and text.strip().isdigit():
+        facts["screensaver_idle_s"] = int(text.strip())
+    text, err = _run(runner, ["pmset", "-g"])
+    if text is not None:
+        facts["display_sleep_min"] = parse_pmset_displaysleep(text)
+    facts["managed_idle_s"] = _positive_int(managed.get("idleTime"))
+    return facts
+
+
+def product_version(runner: Runner) -> str | None:
+    text, _ = _run(runner, ["sw_vers", "-productVersion"])
+    version = (text or "").strip().splitlines()[:1]
+    return version[0] if version and re.match(r"^\d+(\.\d+)*$", version[0]) else None
