@@ -10,7 +10,12 @@ from typing import Any
 
 from devicecheck import paths
 from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
-from devicecheck.recording.attestation import MAX_BYTES, AttestationState, assess_attestation
+from devicecheck.recording.attestation import (
+    MAX_BYTES,
+    Assessment,
+    AttestationState,
+    assess_attestation,
+)
 
 SCRIPT = "export-teams-recording-policy.ps1"
 
@@ -73,21 +78,28 @@ class RecordingPolicyCheck(Check):
                                         f"transcription ({what}).", evidence,
                            Remediation(f"Tell {contact}: the Teams policy must switch off "
                                        f"recording and transcription ({what})."))
-        summaries = {
-            AttestationState.MISSING: "No recording-policy attestation from IT is installed, "
-                                      "so it is not known whether Teams can record calls.",
-            AttestationState.UNREADABLE: "The recording-policy attestation could not be read "
-                                         f"({result.detail}).",
-            AttestationState.MALFORMED: "The recording-policy attestation is not valid "
-                                        f"({result.detail}).",
-            AttestationState.NO_TENANT_POLICY: "The council policy lists no tenant id, so the "
-                                               "recording-policy attestation cannot be matched.",
-            AttestationState.WRONG_TENANT: "The recording-policy attestation is for another "
-                                           f"organisation (tenant {result.detail}).",
-            AttestationState.STALE: f"The recording-policy attestation is out of date "
-                                    f"({result.age_days:g} days old; the limit is "
-                                    f"{ctx.policy.recording.attestation_max_age_days}).",
-        }
         if result.detail:
             evidence["problem"] = result.detail
-        return Verdict(Status.UNKNOWN, summaries[state], evidence, ask_it)
+        if state is AttestationState.NO_TENANT_POLICY:
+            ask_it = Remediation(f"Ask {contact} to add the council's tenant id to the "
+                                 "DeviceCheck policy (organisation.tenant_ids).")
+        return Verdict(Status.UNKNOWN, _unknown_summary(result, ctx), evidence, ask_it)
+
+
+def _unknown_summary(result: Assessment, ctx: Context) -> str:
+    """Why the attestation cannot be relied on, in the officer's words."""
+    state, detail = result.state, result.detail
+    if state is AttestationState.MISSING:
+        return ("No recording-policy attestation from IT is installed, so it is not known "
+                "whether Teams can record calls.")
+    if state is AttestationState.UNREADABLE:
+        return f"The recording-policy attestation could not be read ({detail})."
+    if state is AttestationState.MALFORMED:
+        return f"The recording-policy attestation is not valid ({detail})."
+    if state is AttestationState.NO_TENANT_POLICY:
+        return ("The council policy lists no tenant id, so the recording-policy attestation "
+                "cannot be matched to this council.")
+    if state is AttestationState.WRONG_TENANT:
+        return f"The recording-policy attestation is for another organisation (tenant {detail})."
+    return (f"The recording-policy attestation is out of date ({result.age_days:g} days old; "
+            f"the limit is {ctx.policy.recording.attestation_max_age_days}).")

@@ -106,6 +106,6 @@ def game_bar_capture(values: Mapping[str, Any]) -> tuple[bool, str]:
         return False, "switched off in the user's settings (AppCaptureEnabled = 0)"
     if dvr == 0:
         return False, "switched off in the user's settings (GameDVR_Enabled = 0)"
-    if app is None and dvr is None:
-        return True, "not configured, so Windows allows capture by default"
-    return True, "switched on in the user's settings"
+    if app is None:
+        return True, "not configured (AppCaptureEnabled is not set), so Windows allows capture"
+    return True, f"switched on in the user's settings (AppCaptureEnabled = {app})"
