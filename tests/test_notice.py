@@ -171,3 +171,13 @@ def test_build_notice_markdown_title_becomes_document_title() -> None:
     notice = build_notice("# Hello *there*\n\ntext\n", source="s", declared_date="",
                           is_markdown=True)
     assert "<title>Hello there</title>" in notice.html
+
+
+def test_missing_built_in_notice_is_an_error(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import devicecheck.notice as notice_module
+
+    monkeypatch.setattr(notice_module, "resource_path",
+                        lambda *parts: tmp_path.joinpath(*parts))
+    with pytest.raises(notice_module.NoticeError, match="no such file"):
+        load_notice(Policy())

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import importlib
 import re
 import textwrap
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from devicecheck.policy import Policy
+from devicecheck.resource_files import resource_path
 
 BUILT_IN = "built-in"
 DEFAULT_NOTICE = ("notice", "privacy-notice.md")
@@ -55,25 +55,13 @@ class NoticeError(Exception):
     """The policy's notice file cannot be used (missing, unreadable, too big, not text)."""
 
 
-def _resource_path(*parts: str) -> Path:
-    """Where a bundled resource is: through the shared ``resource_files`` helper (wheel,
-    editable or frozen), or the source tree while that helper is not in this checkout."""
-    try:
-        helper = importlib.import_module("devicecheck.resource_files")
-    except ImportError:
-        here = Path(__file__).resolve().parent
-        for base in (here / "resources", here.parents[1] / "resources"):
-            if base.joinpath(*parts).exists():
-                return base.joinpath(*parts)
-        return here.parents[1].joinpath("resources", *parts)
-    found: Path = helper.resource_path(*parts)
-    return found
-
-
 def load_notice(policy: Policy) -> Notice:
     """The notice in force. A policy file that cannot be used falls back to the built-in
     notice with ``problem`` set: the officer still sees a complete notice, and the
-    ``notice`` command and the window say what went wrong so IT can fix it."""
+    ``notice`` command and the window say what went wrong so IT can fix it.
+
+    Raises ``NoticeError`` only when the built-in notice itself cannot be read: a broken
+    install, where there is no notice to show and no call should go ahead."""
     if policy.notice.file:
         path = Path(policy.notice.file).expanduser()
         try:
@@ -90,7 +78,7 @@ def load_notice(policy: Policy) -> Notice:
 
 
 def _load_built_in() -> Notice:
-    path = _resource_path(*DEFAULT_NOTICE)
+    path = resource_path(*DEFAULT_NOTICE)
     return build_notice(_read(path), source=BUILT_IN, declared_date="", is_markdown=True)
 
 

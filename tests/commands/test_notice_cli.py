@@ -72,3 +72,14 @@ def test_precall_without_a_display_says_so_and_exits_2() -> None:
                           text=True, timeout=60, env=env, check=False)
     assert proc.returncode == 2
     assert "needs a desktop session" in proc.stderr and "devicecheck check" in proc.stderr
+
+
+def test_notice_command_when_the_built_in_notice_is_missing(tmp_path: Path) -> None:
+    code = ("import sys, pathlib, devicecheck.notice as n; "
+            f"n.resource_path = lambda *p: pathlib.Path({str(tmp_path)!r}).joinpath(*p); "
+            "from devicecheck.cli import main; sys.exit(main(['notice', '--text']))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PYTHONPATH": SRC}, check=False)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "no privacy notice is available" in proc.stderr

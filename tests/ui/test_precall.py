@@ -313,3 +313,19 @@ def test_text_follows_the_system_font_size(qtbot: Any, open_window: Any) -> None
             big.pointSizeF()
     finally:
         app.setFont(original)
+
+
+def test_missing_notice_never_ends_ready(qtbot: Any, open_window: Any, log: AuditLog,
+                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import devicecheck.notice as notice_module
+
+    monkeypatch.setattr(notice_module, "resource_path",
+                        lambda *parts: tmp_path.joinpath("nowhere", *parts))
+    window = open_window([Fixed("os-support", Status.PASS)])
+    press(qtbot, Qt.Key.Key_Return)
+    assert window.step == NOTICE
+    assert window.notice_banner.text().startswith("\u2716 Not ready: the privacy notice is missing")
+    assert IT_CONTACT in window.notice_view.plain_text()
+    assert not window.read_box.isEnabled() and not window.next_button.isEnabled()
+    press(qtbot, Qt.Key.Key_Escape)
+    assert acks(log) == []

@@ -24,11 +24,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from devicecheck.notice import load_notice
+    from devicecheck.notice import NoticeError, load_notice
     from devicecheck.policy import load_policy
 
     loaded = load_policy(args.policy)
-    notice = load_notice(loaded.policy)
+    try:
+        notice = load_notice(loaded.policy)
+    except NoticeError as exc:
+        print(f"devicecheck: no privacy notice is available: {exc}. DeviceCheck may need "
+              "reinstalling.", file=sys.stderr)
+        return EXIT_PROBLEM
     origin = "built-in notice" if notice.is_built_in else f"notice file {notice.source}"
     dated = f", revised {notice.revision_date}" if notice.revision_date else ""
     if args.text:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from devicecheck.acknowledgement import ack_count, ack_in_force, last_ack, record_ack
 from devicecheck.audit import AuditLog
 from devicecheck.checks import Check, Context, all_checks
-from devicecheck.notice import Notice, load_notice
+from devicecheck.notice import BUILT_IN, Notice, NoticeError, build_notice, load_notice
 from devicecheck.policy import LoadedPolicy
 from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
 from devicecheck.ui.checklist import ChecklistPage
@@ -63,7 +63,17 @@ class PrecallWindow(QDialog):
         self.loaded = loaded
         self.policy = loaded.policy
         self.audit = audit if audit is not None else AuditLog.for_policy(self.policy)
-        self.notice: Notice = load_notice(self.policy)
+        try:
+            self.notice: Notice = load_notice(self.policy)
+            self.notice_missing = ""
+        except NoticeError as exc:
+            # A broken install: say so, and never let the flow end "ready" without a notice.
+            self.notice_missing = str(exc)
+            self.notice = build_notice(
+                "# The privacy notice could not be found\n\nDeviceCheck cannot show the "
+                "privacy notice, so you cannot confirm it. Contact "
+                f"{loaded.policy.organisation.it_contact}.\n", source=BUILT_IN,
+                declared_date="", is_markdown=True)
         self.ack_record: dict[str, Any] | None = None
         self._done = False
         self.setWindowTitle("DeviceCheck - before your call")
@@ -141,6 +151,7 @@ class PrecallWindow(QDialog):
             "Tick to acknowledge the privacy notice; this is recorded with the notice "
             "version when you finish.")
         self.read_box.toggled.connect(self._update_buttons)
+        self.read_box.setEnabled(not self.notice_missing)
         layout.addWidget(self.notice_banner)
         layout.addWidget(self.notice_view, 1)
         layout.addWidget(self.read_box)
@@ -148,6 +159,10 @@ class PrecallWindow(QDialog):
 
     def _notice_banner_text(self) -> str:
         parts = []
+        if self.notice_missing:
+            parts.append(f"\u2716 Not ready: the privacy notice is missing "
+                         f"({self.notice_missing}). Contact "
+                         f"{self.policy.organisation.it_contact}.")
         if self.notice.problem:
             parts.append("\u26a0 Your council's notice file could not be used, so this is "
                          f"the built-in notice. Tell {self.policy.organisation.it_contact}: "
@@ -330,12 +345,12 @@ class _MeetingPrompt(QObject):
         if name != "meeting-started":
             return
         policy = self._app.loaded.policy
-        notice = load_notice(policy)
         try:
+            notice = load_notice(policy)
             in_force = ack_in_force(policy, notice, self._app.audit)
             key = (str((last_ack(self._app.audit, notice) or {}).get("time")),
                    ack_count(self._app.audit, notice))
-        except OSError:
+        except (OSError, NoticeError):
             in_force, key = False, None
         if in_force and policy.notice.acknowledge == "every-call":
             # One acknowledgement covers one call: the next meeting needs a fresh one.
