@@ -36,11 +36,19 @@ from devicecheck.recording.alerts import (
     record_alert,
 )
 from devicecheck.recording.recorders import scan_recorders
+from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
 
 POLL_MS = 5000
 DISMISS_TEXT = "I understand"
 
 Reason = tuple[str, tuple[str, ...]]  # (source, program names)
+
+# A thick frame on the focused button: the platform's dotted focus hint is easy to miss.
+STYLE = """
+QPushButton { padding: 4px 14px; border: 2px solid palette(dark); border-radius: 4px;
+              background: palette(button); min-height: 1.4em; }
+QPushButton:focus { border: 2px solid palette(highlight); background: palette(light); }
+"""
 
 
 class RecordingAlert(QDialog):
@@ -57,6 +65,7 @@ class RecordingAlert(QDialog):
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
         self.setModal(False)  # the officer must still reach Teams to stop the recording
         self.setAccessibleName("Recording warning")
+        self.setStyleSheet(STYLE)
 
         icon = QLabel(self)
         icon.setPixmap(self.style().standardIcon(

@@ -1,0 +1,222 @@
+"""The recording alert window and the guard that raises it, driven by a stand-in signal
+source (the Teams link end to end is in test_recording_e2e.py)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+
+from devicecheck.audit import AuditLog
+from devicecheck.policy import LoadedPolicy
+from devicecheck.ui.recording_alert import RecordingAlert, RecordingGuard, attach
+from tests.recording.helpers import council_policy
+
+START = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+
+
+class FakeMonitor(QObject):
+    teamsEvent = Signal(str, dict)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meeting_started_at: datetime | None = None
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Scanner:
+    """Stands in for the process scan; counts calls to prove polling stops."""
+
+    def __init__(self) -> None:
+        self.running: list[str] = []
+        self.calls = 0
+
+    def __call__(self) -> list[str]:
+        self.calls += 1
+        return list(self.running)
+
+
+@pytest.fixture
+def audit(tmp_path: Path) -> AuditLog:
+    return AuditLog(tmp_path / "audit.jsonl")
+
+
+@pytest.fixture
+def guard_parts(qtbot: Any, audit: AuditLog) -> Iterator[tuple[RecordingGuard, FakeMonitor, Scanner, Clock]]:
+    monitor, scanner, clock = FakeMonitor(), Scanner(), Clock(START)
+    guard = RecordingGuard(monitor, audit, council_policy(), scan=scanner, poll_ms=30, clock=clock)
+    yield guard, monitor, scanner, clock
+    guard.stop()
+    if guard.dialog is not None:
+        guard.dialog.close()
+
+
+def records(audit: AuditLog) -> list[dict[str, Any]]:
+    return [r for r in audit.read() if r["kind"] == "recording-alert"]
+
+
+def test_alert_says_what_happens_the_rule_and_what_to_do(qtbot: Any) -> None:
+    alert = RecordingAlert()
+    qtbot.addWidget(alert)
+    alert.show()
+    assert alert.heading.text() == "Warning: this call is being recorded"
+    assert "Microsoft Teams reports that this call is being recorded." in alert.what.text()
+    assert "The council does not allow" in alert.rule.text()
+    assert alert.steps.text().startswith("1. Stop the recording now")
+    assert alert.isModal() is False
+    assert alert.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+
+
+def test_every_control_has_an_accessible_name(qtbot: Any) -> None:
+    alert = RecordingAlert("process", ["obs"])
+    qtbot.addWidget(alert)
+    alert.show()
+    widgets = [w for w in alert.findChildren(QWidget) if isinstance(w, QLabel | QAbstractButton)]
+    assert len(widgets) >= 7
+    for w in widgets:
+        assert w.accessibleName().strip(), f"{type(w).__name__} {getattr(w, 'text', lambda: '')()!r}"
+    assert alert.accessibleDescription().startswith("Warning: recording software")
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Escape, Qt.Key.Key_Return, Qt.Key.Key_Space])
+def test_keyboard_dismisses(qtbot: Any, key: Qt.Key) -> None:
+    alert = RecordingAlert()
+    qtbot.addWidget(alert)
+    alert.show()
+    qtbot.waitExposed(alert)
+    alert.activateWindow()
+    assert alert.dismiss_button.hasFocus() or alert.focusWidget() is alert.dismiss_button
+    with qtbot.waitSignal(alert.dismissed, timeout=1000):
+        target = alert.dismiss_button if key == Qt.Key.Key_Space else alert
+        qtbot.keyClick(target, key)
+    assert not alert.isVisible()
+
+
+def test_alert_stays_until_dismissed(qtbot: Any) -> None:
+    alert = RecordingAlert()
+    qtbot.addWidget(alert)
+    alert.show()
+    qtbot.wait(300)
+    assert alert.isVisible()
+
+
+def test_recording_started_in_a_meeting_alerts_and_audits_duration(qtbot: Any, audit: AuditLog,
+                                                                   guard_parts: Any) -> None:
+    guard, monitor, _scanner, clock = guard_parts
+    monitor.meeting_started_at = START
+    monitor.teamsEvent.emit("meeting-started", {})
+    clock.now = START + timedelta(minutes=12, seconds=5)
+    with qtbot.waitSignal(guard.alerted, timeout=1000) as sig:
+        monitor.teamsEvent.emit("recording-started", {})
+    assert sig.args[0] == "teams"
+    assert guard.dialog is not None and guard.dialog.isVisible()
+    [rec] = records(audit)
+    assert rec["source"] == "teams" and rec["meeting_seconds"] == 725
+    assert set(rec) == {"time", "kind", "account", "source", "meeting_seconds"}
+
+
+def test_duration_falls_back_to_the_guards_own_meeting_start(qtbot: Any, audit: AuditLog,
+                                                            guard_parts: Any) -> None:
+    guard, monitor, _scanner, clock = guard_parts
+    monitor.teamsEvent.emit("meeting-started", {})  # monitor.meeting_started_at stays None
+    clock.now = START + timedelta(seconds=90)
+    monitor.teamsEvent.emit("recording-started", {})
+    assert records(audit)[0]["meeting_seconds"] == 90
+
+
+def test_polls_only_in_a_meeting_and_alerts_once_per_program(qtbot: Any, audit: AuditLog,
+                                                            guard_parts: Any) -> None:
+    guard, monitor, scanner, _clock = guard_parts
+    qtbot.wait(100)
+    assert scanner.calls == 0 and not guard.timer.isActive()
+    monitor.teamsEvent.emit("meeting-started", {})
+    qtbot.waitUntil(lambda: scanner.calls >= 2, timeout=1000)
+    assert records(audit) == []
+    scanner.running = ["obs"]
+    with qtbot.waitSignal(guard.alerted, timeout=1000) as sig:
+        pass
+    assert sig.args[0] == "process" and sig.args[1]["programs"] == ["obs"]
+    assert guard.dialog is not None and "obs" in guard.dialog.what.text()
+    calls = scanner.calls
+    qtbot.waitUntil(lambda: scanner.calls >= calls + 3, timeout=1000)
+    assert len(records(audit)) == 1  # still running: no repeat
+    monitor.teamsEvent.emit("meeting-ended", {})
+    assert not guard.timer.isActive()
+    calls = scanner.calls
+    qtbot.wait(150)
+    assert scanner.calls == calls
+
+
+def test_teams_and_program_reasons_share_one_window(qtbot: Any, audit: AuditLog,
+                                                    guard_parts: Any) -> None:
+    guard, monitor, scanner, _clock = guard_parts
+    monitor.teamsEvent.emit("meeting-started", {})
+    monitor.teamsEvent.emit("recording-started", {})
+    first = guard.dialog
+    scanner.running = ["kazam"]
+    qtbot.waitUntil(lambda: len(records(audit)) == 2, timeout=1000)
+    assert guard.dialog is first
+    assert first is not None
+    assert first.heading.text() == "Warning: this call is being recorded"
+    assert "kazam" in first.what.text() and "Microsoft Teams reports" in first.what.text()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="copies /bin/sleep")
+def test_real_recorder_starting_in_a_meeting_raises_the_alert(qtbot: Any, audit: AuditLog,
+                                                              tmp_path: Path) -> None:
+    monitor = FakeMonitor()
+    guard = RecordingGuard(monitor, audit, council_policy(), poll_ms=50)
+    monitor.teamsEvent.emit("meeting-started", {})
+    qtbot.wait(120)
+    assert records(audit) == []
+    exe = tmp_path / "simplescreenrecorder"
+    shutil.copy("/bin/sleep", exe)
+    proc = subprocess.Popen([str(exe), "30"])
+    try:
+        with qtbot.waitSignal(guard.alerted, timeout=3000) as sig:
+            pass
+        assert sig.args[1]["programs"] == ["simplescreenrecorder"]
+        assert guard.dialog is not None and guard.dialog.isVisible()
+    finally:
+        proc.kill()
+        proc.wait()
+        guard.stop()
+        if guard.dialog is not None:
+            guard.dialog.close()
+
+
+class FakeApp(QObject):
+    def __init__(self, audit: AuditLog, monitor: FakeMonitor | None) -> None:
+        super().__init__()
+        self.loaded = LoadedPolicy(council_policy())
+        self.audit, self.monitor = audit, monitor
+
+
+def test_attach_subscribes_to_the_apps_monitor(qtbot: Any, audit: AuditLog) -> None:
+    app = FakeApp(audit, FakeMonitor())
+    guard = attach(app)
+    assert guard is not None and guard.parent() is app
+    assert app.monitor is not None
+    app.monitor.teamsEvent.emit("recording-started", {})
+    assert records(audit)[0]["source"] == "teams"
+    assert guard.dialog is not None
+    guard.dialog.close()
+
+
+def test_attach_without_teams_link_does_nothing(qtbot: Any, audit: AuditLog) -> None:
+    assert attach(FakeApp(audit, None)) is None
