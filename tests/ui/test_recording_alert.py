@@ -220,3 +220,38 @@ def test_attach_subscribes_to_the_apps_monitor(qtbot: Any, audit: AuditLog) -> N
 
 def test_attach_without_teams_link_does_nothing(qtbot: Any, audit: AuditLog) -> None:
     assert attach(FakeApp(audit, None)) is None
+
+
+def test_recording_stopped_is_noted_in_the_open_alert(qtbot: Any, guard_parts: Any) -> None:
+    guard, monitor, _scanner, _clock = guard_parts
+    monitor.teamsEvent.emit("meeting-started", {})
+    monitor.teamsEvent.emit("recording-started", {})
+    assert guard.dialog is not None and guard.dialog.status.isHidden()
+    monitor.teamsEvent.emit("recording-stopped", {})
+    assert not guard.dialog.status.isHidden()
+    assert "Teams reports the recording stopped at" in guard.dialog.status.text()
+    assert guard.dialog.isVisible()  # still waits to be dismissed
+
+
+def test_alert_shows_even_when_the_audit_log_cannot_be_written(qtbot: Any,
+                                                               tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monitor = FakeMonitor()
+    guard = RecordingGuard(monitor, AuditLog(blocker / "audit.jsonl"), council_policy(),
+                           scan=Scanner())
+    with qtbot.waitSignal(guard.alerted, timeout=1000) as sig:
+        monitor.teamsEvent.emit("recording-started", {})
+    assert sig.args[1]["audit_failed"] is True
+    assert guard.dialog is not None and guard.dialog.isVisible()
+    guard.dialog.close()
+
+
+def test_guard_created_mid_meeting_starts_watching(qtbot: Any, audit: AuditLog) -> None:
+    monitor = FakeMonitor()
+    monitor.in_meeting = True  # type: ignore[attr-defined]
+    scanner = Scanner()
+    guard = RecordingGuard(monitor, audit, council_policy(), scan=scanner, poll_ms=30)
+    assert guard.timer.isActive()
+    qtbot.waitUntil(lambda: scanner.calls >= 1, timeout=1000)
+    guard.stop()

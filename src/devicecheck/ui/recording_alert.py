@@ -10,6 +10,7 @@ process pass) and raises the same alert when one appears. Every alert is audited
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,8 @@ from devicecheck.recording.alerts import (
 )
 from devicecheck.recording.recorders import scan_recorders
 from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
+
+log = logging.getLogger(__name__)
 
 POLL_MS = 5000
 DISMISS_TEXT = "I understand"
@@ -85,7 +88,12 @@ class RecordingAlert(QDialog):
         bold.setBold(True)
         steps_title.setFont(bold)
         self.steps = QLabel(self)
-        for label in (self.what, self.rule, self.steps):
+        # Hidden until Teams reports the recording stopped, so the officer knows the
+        # steps worked; the window still waits to be dismissed.
+        self.status = QLabel(self)
+        self.status.setAccessibleName("Recording status")
+        self.status.setVisible(False)
+        for label in (self.what, self.rule, self.steps, self.status):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
                                           | Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -106,7 +114,7 @@ class RecordingAlert(QDialog):
         buttons.addWidget(self.dismiss_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        for w in (self.what, self.rule, steps_title, self.steps):
+        for w in (self.what, self.rule, steps_title, self.steps, self.status):
             layout.addWidget(w)
         layout.addLayout(buttons)
         self.setMinimumWidth(460)
@@ -137,6 +145,12 @@ class RecordingAlert(QDialog):
         self.steps.setText(numbered)
         self.steps.setAccessibleName("Steps: " + " ".join(steps))
         self.setAccessibleDescription(f"{lead.heading}. {what}")
+
+    def note_recording_stopped(self, when: datetime) -> None:
+        text = f"Update: Teams reports the recording stopped at {when.astimezone():%H:%M}."
+        self.status.setText(text)
+        self.status.setAccessibleName(text)
+        self.status.setVisible(True)
 
     def _on_finished(self, _result: int) -> None:
         self.dismissed.emit()
@@ -170,6 +184,9 @@ class RecordingGuard(QObject):
         self.timer.setInterval(poll_ms)
         self.timer.timeout.connect(self.poll)
         source.teamsEvent.connect(self.on_teams_event)  # type: ignore[attr-defined]
+        if getattr(source, "in_meeting", False) is True:
+            # Started (or restarted) mid-meeting: watch from now on.
+            self.on_teams_event("meeting-started", {})
 
     def _scan_processes(self) -> list[str]:
         return [s.name for s in scan_recorders(self.policy.recorders())]
@@ -193,6 +210,9 @@ class RecordingGuard(QObject):
             # Teams only records inside a meeting, so this is alerted even if the
             # meeting-started event has not reached us (yet).
             self.alert(SOURCE_TEAMS)
+        elif name == "recording-stopped":
+            if self.dialog is not None and self.dialog.isVisible():
+                self.dialog.note_recording_stopped(self._clock())
 
     def poll(self) -> None:
         if not self.in_meeting:
@@ -200,7 +220,8 @@ class RecordingGuard(QObject):
             return
         try:
             running = list(self._scan())
-        except Exception:  # noqa: BLE001 - a failed scan must not stop the watch
+        except Exception:  # a failed scan (logged) must not stop the watch
+            log.warning("recorder scan failed", exc_info=True)
             return
         fresh = self.tracker.new(running)
         if fresh:
@@ -208,7 +229,12 @@ class RecordingGuard(QObject):
 
     def alert(self, source: str, programs: Sequence[str] = ()) -> RecordingAlert | None:
         seconds = meeting_seconds(self.meeting_started_at(), self._clock())
-        record = record_alert(self.audit, source, meeting_seconds=seconds, programs=programs)
+        try:
+            record = record_alert(self.audit, source, meeting_seconds=seconds, programs=programs)
+        except OSError:
+            # A full disk or a locked log must never keep the officer from being warned.
+            log.warning("could not audit the recording alert", exc_info=True)
+            record = {"kind": "recording-alert", "source": source, "audit_failed": True}
         shown = None
         if self._show:
             if self.dialog is not None and self.dialog.isVisible():
