@@ -6,7 +6,7 @@
     Teams recording and transcription are set by server-side policy that nothing on a
     laptop can read. This script reads the effective TeamsMeetingPolicy,
     TeamsCallingPolicy and TeamsComplianceRecordingPolicy for one user, for one group's
-    assignment, or for the whole tenant (Global), and writes the attestation file
+    assignment, or for the whole tenant (-OrgWide: the Global policies), and writes the attestation file
     teams-recording-policy.json that DeviceCheck's "recording-policy" check reads from the
     machine policy folder (C:\ProgramData\DeviceCheck on Windows).
 
@@ -30,7 +30,7 @@ param(
     [string] $GroupId,
 
     [Parameter(Mandatory = $true, ParameterSetName = 'Tenant')]
-    [switch] $Global,
+    [switch] $OrgWide,
 
     # A label for IT's own records (written as display_name); no personal names please.
     [string] $Label,
@@ -43,16 +43,17 @@ param(
 
 $ErrorActionPreference = 'Stop'
 $SchemaVersion = 1
+$Scope = $PSCmdlet.ParameterSetName  # User, Group or Tenant
 Import-Module MicrosoftTeams
 if (-not $NoConnect) { $null = Connect-MicrosoftTeams }
 
 function Get-EffectivePolicyName([string] $PolicyType) {
     # No assignment returned means the tenant's Global (org-wide default) policy applies.
     $assignment = $null
-    if ($PSCmdlet.ParameterSetName -eq 'User') {
+    if ($Scope -eq 'User') {
         $assignment = Get-CsUserPolicyAssignment -Identity $UserPrincipalName -PolicyType $PolicyType |
             Select-Object -First 1
-    } elseif ($PSCmdlet.ParameterSetName -eq 'Group') {
+    } elseif ($Scope -eq 'Group') {
         $assignment = Get-CsGroupPolicyAssignment -GroupId $GroupId -PolicyType $PolicyType |
             Select-Object -First 1
     }
@@ -79,7 +80,7 @@ if ($compliance -and $compliance.Enabled) {
     $complianceApplies = $apps.Count -gt 0
 }
 
-switch ($PSCmdlet.ParameterSetName) {
+switch ($Scope) {
     'User'   { $coversType = 'user';   $coversId = [string] (Get-CsOnlineUser -Identity $UserPrincipalName).Identity }
     'Group'  { $coversType = 'group';  $coversId = $GroupId }
     'Tenant' { $coversType = 'tenant'; $coversId = 'Global' }
