@@ -6,9 +6,9 @@
     Teams recording and transcription are set by server-side policy that nothing on a
     laptop can read. This script reads the effective TeamsMeetingPolicy,
     TeamsCallingPolicy and TeamsComplianceRecordingPolicy for one user, for one group's
-    assignment, or for the whole tenant (-OrgWide: the Global policies), and writes the attestation file
-    teams-recording-policy.json that DeviceCheck's "recording-policy" check reads from the
-    machine policy folder (C:\ProgramData\DeviceCheck on Windows).
+    assignment, or for the whole tenant (-OrgWide: the Global policies), and writes the
+    attestation file teams-recording-policy.json that DeviceCheck's "recording-policy"
+    check reads from the machine policy folder (C:\ProgramData\DeviceCheck on Windows).
 
     Needs the MicrosoftTeams module (Install-Module MicrosoftTeams) and a sign-in with the
     Teams Administrator or Global Reader role. Run it again whenever the policies change,
