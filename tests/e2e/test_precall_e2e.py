@@ -71,13 +71,17 @@ def wait_title(display: str, words: str, timeout: float = 20.0, *, unless: str =
     """The window id once the pre-call window's title contains ``words`` (and not
     ``unless``)."""
     deadline = time.monotonic() + timeout
+    seen: list[str] = []
     while time.monotonic() < deadline:
         for wid in xdo(display, "search", "--name", "before your call").split():
             title = xdo(display, "getwindowname", wid)
             if words in title and not (unless and unless in title):
                 return wid
+            if not seen or seen[-1] != title:
+                seen.append(title)
         time.sleep(0.1)
-    raise AssertionError(f"no pre-call window titled with {words!r}")
+    raise AssertionError(f"no pre-call window titled with {words!r} in {timeout:g} s; "
+                         f"titles seen: {seen}")
 
 
 def screenshot(display: str, wid: str, name: str) -> Path:
@@ -106,7 +110,8 @@ def test_precall_flow_under_xvfb_by_keyboard(x_display: str, tmp_path: Path,
                              "--policy", str(policy)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wid = wait_title(x_display, "Step 1 of 3: Device checks \u2013 ", timeout=30,
+        # Real checks in a fresh process on a shared machine: allow for a slow start.
+        wid = wait_title(x_display, "Step 1 of 3: Device checks \u2013 ", timeout=60,
                          unless="checking")
         title = xdo(x_display, "getwindowname", wid)
         assert "not ready" not in title, title
@@ -118,7 +123,7 @@ def test_precall_flow_under_xvfb_by_keyboard(x_display: str, tmp_path: Path,
         screenshot(x_display, wid, "precall-2-notice")
 
         keys(x_display, "alt+i")                      # tick "I have read" (mnemonic)
-        time.sleep(0.4)  # a mnemonic clicks the box after Qt's 100 ms "pressed" animation
+        time.sleep(1.0)  # a mnemonic clicks the box after Qt's 100 ms "pressed" animation
         keys(x_display, "Return")
         wait_title(x_display, "Step 3 of 3: Call-opening checklist")
         keys(x_display, "space", "Tab", "space", "Tab", "space", "Tab", "space")
@@ -151,7 +156,7 @@ def test_precall_not_ready_under_xvfb(x_display: str, tmp_path: Path,
                              "--policy", str(policy)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wid = wait_title(x_display, "Step 1 of 3: Device checks \u2013 not ready", timeout=30)
+        wid = wait_title(x_display, "Step 1 of 3: Device checks \u2013 not ready", timeout=60)
         xdo(x_display, "windowfocus", "--sync", wid)
         screenshot(x_display, wid, "precall-not-ready")
         keys(x_display, "Escape")
