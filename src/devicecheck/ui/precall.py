@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -141,6 +142,8 @@ class PrecallWindow(QDialog):
         layout = QVBoxLayout(page)
         self.notice_banner = QLabel(self._notice_banner_text(), page)
         self.notice_banner.setWordWrap(True)
+        self.notice_banner.setFrameShape(QFrame.Shape.StyledPanel)
+        self.notice_banner.setMargin(6)
         self.notice_banner.setVisible(bool(self.notice_banner.text()))
         self.notice_view = NoticeView(self.notice, page)
         # Alt+I ticks it from anywhere on the page (a mnemonic, for keyboard users).
