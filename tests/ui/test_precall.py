@@ -329,3 +329,20 @@ def test_missing_notice_never_ends_ready(qtbot: Any, open_window: Any, log: Audi
     assert not window.read_box.isEnabled() and not window.next_button.isEnabled()
     press(qtbot, Qt.Key.Key_Escape)
     assert acks(log) == []
+
+
+class Unrunnable(Fixed):
+    """The engine itself fails on this one (not just the check): the run reports failure."""
+
+    @property  # type: ignore[override]
+    def timeout_s(self) -> float:
+        raise RuntimeError("engine broke")
+
+
+def test_checks_that_cannot_run_mean_not_ready(qtbot: Any, open_window: Any,
+                                               log: AuditLog) -> None:
+    window = open_window([Unrunnable("os-support", Status.PASS)])
+    assert window.checks_page.blocked
+    assert window.outcome_text.startswith("\u2716 Not ready: the checks could not run")
+    assert "engine broke" in window.outcome_text and IT_CONTACT in window.outcome_text
+    assert not window.next_button.isEnabled()
