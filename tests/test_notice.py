@@ -167,6 +167,12 @@ def test_html_to_text_wraps_and_skips_hidden_parts() -> None:
     assert lines[-2:] == ["- x", "- y"]
 
 
+def test_html_to_text_keeps_table_cells_apart() -> None:
+    text = html_to_text("<table><tr><th>Right</th><th>How</th></tr>"
+                        "<tr><td>Access</td><td>Ask the DPO</td></tr></table>")
+    assert text.splitlines() == ["Right | How", "", "Access | Ask the DPO"]
+
+
 def test_build_notice_markdown_title_becomes_document_title() -> None:
     notice = build_notice("# Hello *there*\n\ntext\n", source="s", declared_date="",
                           is_markdown=True)

@@ -275,6 +275,7 @@ class _TextMaker(HTMLParser):
         self.link_text: list[str] = []
         self.list_depth = 0
         self.counters: list[int | None] = []
+        self.cells = 0
 
     def _flush(self) -> None:
         words = " ".join("".join(self.current).split())
@@ -298,7 +299,9 @@ class _TextMaker(HTMLParser):
             self.skip += 1
         elif tag in _BLOCKS or tag in ("li", "br"):
             self._flush()
-            if tag in ("ul", "ol"):
+            if tag == "tr":
+                self.cells = 0
+            elif tag in ("ul", "ol"):
                 self.list_depth += 1
                 self.counters.append(0 if tag == "ol" else None)
             elif tag == "li":
@@ -310,6 +313,10 @@ class _TextMaker(HTMLParser):
                     self.prefix = f"{n + 1}. "
             elif tag[0] == "h" and tag[1:].isdigit():
                 self.heading = int(tag[1:])
+        elif tag in ("td", "th"):
+            if self.cells:
+                self.current.append(" | ")  # keep a row's cells apart
+            self.cells += 1
         elif tag == "a":
             self.href = dict(attrs).get("href") or None
             self.link_text = []
