@@ -1,0 +1,79 @@
+"""The pairing token Teams hands us (``tokenRefresh``): kept in the user data dir,
+readable by the user alone, never logged.
+
+The token lets whoever holds it read meeting state and send actions to the officer's
+Teams, so it is written atomically with mode 0600 (on Windows the per-user data folder's
+ACL does the same job) and a file anyone else could read is refused on POSIX.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import stat
+from pathlib import Path
+
+from devicecheck import paths
+
+log = logging.getLogger(__name__)
+
+# Tokens seen in the wild are GUID-like or base64; anything else is refused rather than
+# written into a URL.
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9._~+/=:-]{1,4096}$")
+
+
+def valid_token(token: object) -> bool:
+    return isinstance(token, str) and bool(_TOKEN_RE.match(token))
+
+
+class TokenStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.teams_token_path()
+
+    def __repr__(self) -> str:  # the path only: never the token
+        return f"TokenStore({str(self.path)!r})"
+
+    def load(self) -> str:
+        """The stored token, or "" (never paired, unreadable, or unsafe permissions)."""
+        try:
+            st = os.stat(self.path)
+            if os.name == "posix" and st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+                log.warning("Ignoring the Teams pairing token: its file is readable by "
+                            "other users; pair again.")
+                return ""
+            text = self.path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return ""
+        except (OSError, UnicodeDecodeError) as exc:
+            log.warning("Could not read the Teams pairing token file (%s).",
+                        type(exc).__name__)
+            return ""
+        return text if valid_token(text) else ""
+
+    def save(self, token: str) -> bool:
+        """Store ``token`` (0600, atomically). False when refused or not written."""
+        if not valid_token(token):
+            log.warning("Teams sent a pairing token of an unexpected form; not stored.")
+            return False
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                if hasattr(os, "fchmod"):  # a stale .tmp may have kept looser bits
+                    os.fchmod(fd, 0o600)
+                os.write(fd, token.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.warning("Could not store the Teams pairing token (%s).", type(exc).__name__)
+            tmp.unlink(missing_ok=True)
+            return False
+        log.info("Stored a new Teams pairing token.")
+        return True
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
