@@ -245,10 +245,12 @@ def _remove_tree(parent_fd: int, name: str, st: os.stat_result, parent_dev: int,
 def _listing(fd: int, rel: tuple[str, ...], out: Outcome) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(fd) as it:
-            return list(it)
+            entries = list(it)
     except OSError as exc:
         out.fail(rel, f"folder could not be listed: {_why(exc)}", "unreadable folder")
         return []
+    entries.reverse()  # popped from the end: delete in directory order, as rm does
+    return entries
 
 
 # -- Windows (and any OS without dir_fd) ---------------------------------------------------
