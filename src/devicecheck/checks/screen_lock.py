@@ -82,23 +82,24 @@ class ScreenLockCheck(Check):
 
     def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
         limit_min = ctx.policy.screen_lock.max_idle_minutes
-        fix = remedy(self, ctx, {k: v.format(m=limit_min) for k, v in REMEDY.items()},
-                     contact=False)
+        texts = {k: v.format(m=limit_min) for k, v in REMEDY.items()}
+        fix = remedy(self, ctx, texts, contact=False)  # the officer can change this alone
+        ask = remedy(self, ctx, texts)  # ...but not find out why we could not read it
         evidence: dict[str, Any] = {"max_idle_minutes": limit_min}
         if ctx.os_name == "windows":
             if facts.get("error"):
                 return Verdict(Status.UNKNOWN, f"Could not read the lock settings: {facts['error']}.",
-                               {**evidence, **facts}, fix)
+                               {**evidence, **facts}, ask)
             seconds, signals = windows_lock_seconds(facts)
             evidence["signals"] = signals
         elif ctx.os_name == "macos":
             seconds, unknown = self._macos_seconds(facts, evidence)
             if unknown:
-                return Verdict(Status.UNKNOWN, unknown, evidence, fix)
+                return Verdict(Status.UNKNOWN, unknown, evidence, ask)
         else:
             seconds, unknown = self._linux_seconds(facts, evidence)
             if unknown:
-                return Verdict(Status.UNKNOWN, unknown, evidence, fix)
+                return Verdict(Status.UNKNOWN, unknown, evidence, ask)
         evidence["lock_after_s"] = seconds
         if not seconds:
             return Verdict(Status.FAIL, "The screen never locks by itself.", evidence, fix)

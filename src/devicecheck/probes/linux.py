@@ -224,7 +224,12 @@ def intune_evidence(root: Path, home: Path) -> dict[str, Any]:
             "registration": has_state}
 
 
-def machine_marker(root: Path, marker: str, *, owner_uid: int = 0) -> dict[str, Any]:
+#: Who must own the machine marker: root. A module constant so tests running as an
+#: ordinary user can exercise the accepting path with files they own.
+MARKER_OWNER_UID = 0
+
+
+def machine_marker(root: Path, marker: str, *, owner_uid: int | None = None) -> dict[str, Any]:
     """The council's own enrolment marker: a regular file (not a symlink, which anyone
     could point at a root file) owned by root and writable by nobody else."""
     if not marker:
@@ -241,7 +246,7 @@ def machine_marker(root: Path, marker: str, *, owner_uid: int = 0) -> dict[str, 
         return {**out, "valid": False, "reason": f"unreadable: {exc.strerror}"}
     if not stat.S_ISREG(st.st_mode):
         return {**out, "valid": False, "reason": "not a regular file"}
-    if st.st_uid != owner_uid:
+    if st.st_uid != (MARKER_OWNER_UID if owner_uid is None else owner_uid):
         return {**out, "valid": False, "reason": "not owned by root"}
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return {**out, "valid": False, "reason": "writable by other users"}
@@ -251,13 +256,11 @@ def machine_marker(root: Path, marker: str, *, owner_uid: int = 0) -> dict[str, 
 def root_device(runner: Runner) -> dict[str, Any]:
     """LUKS under ``/``. ``MOUNTPOINTS`` (util-linux 2.37+) lists every mount of a btrfs
     volume; older lsblk rejects it, so we retry with ``MOUNTPOINT``."""
-    res = None
-    for column in ("MOUNTPOINTS", "MOUNTPOINT"):
-        res = runner.run(["lsblk", "-J", "-o", f"NAME,TYPE,FSTYPE,{column}"],
+    res = runner.run(["lsblk", "-J", "-o", "NAME,TYPE,FSTYPE,MOUNTPOINTS"],
+                     timeout=COMMAND_TIMEOUT_S)
+    if res.outcome.value == "failed":
+        res = runner.run(["lsblk", "-J", "-o", "NAME,TYPE,FSTYPE,MOUNTPOINT"],
                          timeout=COMMAND_TIMEOUT_S)
-        if res.ok or res.outcome.value == "not-found":
-            break
-    assert res is not None
     if not res.ok:
         return {"error": res.describe()}
     try:

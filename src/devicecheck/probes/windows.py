@@ -61,8 +61,8 @@ def parse_dsregcmd(text: str) -> dict[str, Any]:
             else:
                 continue
         key = key.strip()
-        if not key or " " in key:
-            continue  # not a dsregcmd key (they are single CamelCase words)
+        if not key or len(key) > 64:
+            continue  # not a dsregcmd key
         out.setdefault(key, _yes_no(value))
     if not out:
         raise ParseError("no 'Key : Value' rows in dsregcmd output")
