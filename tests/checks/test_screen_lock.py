@@ -20,12 +20,13 @@ FIXTURES = Path(__file__).parents[1] / "fixtures"
     ("inactivity", Status.PASS, "locks after 4 min"),      # machine limit; saver not secure
     ("too_long", Status.FAIL, "only after 20 min"),
     ("never", Status.FAIL, "never locks"),
+    ("no_saver_chosen", Status.FAIL, "never locks"),     # secure, 300 s, but no saver set
 ])
 def test_windows_registry(name: str, status: Status, words: str) -> None:
     ctx = make_ctx("windows", registry=registry(f"windows/registry_screen_lock_{name}.json"))
     v = run_one(ScreenLockCheck(), ctx)
     assert v.status is status and words in v.summary
-    assert v.evidence["signals"] or name == "never"
+    assert v.evidence["signals"]
     if status is Status.FAIL:
         assert v.remediation and v.remediation.link == "ms-settings:lockscreen"
         assert "5 minutes" in v.remediation.text

@@ -19,7 +19,8 @@ REMEDY = {
     "windows": "Turn the firewall on for every network type in Windows Security > Firewall "
                "& network protection.",
     "macos": "Turn the firewall on in System Settings > Network > Firewall.",
-    "linux": "Turn the firewall on (for example `sudo ufw enable`), or ask IT to.",
+    "linux": "Turn the firewall on (for example, install ufw and run: sudo ufw enable), or "
+             "ask IT to.",
 }
 PROFILES = ("Domain", "Private", "Public")
 

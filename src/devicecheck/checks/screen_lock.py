@@ -50,7 +50,9 @@ def windows_lock_seconds(values: Mapping[str, Any]) -> tuple[int | None, list[st
         active = str(merged.get("ScreenSaveActive", "1")).strip() == "1"
         secure = str(merged.get("ScreenSaverIsSecure", "0")).strip() == "1"
         timeout = _int(merged.get("ScreenSaveTimeOut"))
-        signals.append(f"screen saver {'on' if active else 'off'}, "
+        chosen = bool(str(merged.get("SCRNSAVE.EXE") or "").strip())
+        active = active and chosen
+        signals.append(f"screen saver {'on' if active else 'off' if chosen else 'not chosen'}, "
                        f"{'asks for sign-in' if secure else 'no sign-in on resume'}, "
                        f"after {timeout if timeout is not None else '?'} s"
                        + (" (policy)" if values.get("user_policy") else ""))

@@ -293,6 +293,10 @@ SCREEN_LOCK_KEYS = {
 }
 
 
+#: A screen saver runs only when one is chosen (SCRNSAVE.EXE), whatever the other values say.
+SAVER_VALUES = ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut", "SCRNSAVE.EXE")
+
+
 def screen_lock_values(registry: RegistryReader | None) -> dict[str, Any]:
     """The values that make Windows lock when idle: the machine inactivity limit and the
     screen saver (policy first, then the user's own setting)."""
@@ -300,8 +304,7 @@ def screen_lock_values(registry: RegistryReader | None) -> dict[str, Any]:
         return {"error": "the registry is not available"}
     out: dict[str, Any] = {}
     wanted = {"machine_policy": ("InactivityTimeoutSecs",),
-              "user_policy": ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut"),
-              "user": ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut")}
+              "user_policy": SAVER_VALUES, "user": SAVER_VALUES}
     for scope, key in SCREEN_LOCK_KEYS.items():
         values: Mapping[str, Any] = registry.values(key) or {}
         out[scope] = {name: values[name] for name in wanted[scope] if name in values}
