@@ -1,0 +1,248 @@
+"""The Teams local API client against the stand-in server (and two raw-socket oddities)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import socket
+import stat
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devicecheck.teams.localapi import TeamsApiClient
+from devicecheck.teams.token import TokenStore
+from tests.teams.fakeserver import FakeTeamsServer, meeting_update
+
+
+class Recorder:
+    """Collects the client's signals (bound methods, not lambdas: see the common rules)."""
+
+    def __init__(self, client: TeamsApiClient) -> None:
+        self.events: list[Any] = []
+        client.connected.connect(self.on_connected)
+        client.disconnected.connect(self.on_disconnected)
+        client.meetingUpdate.connect(self.on_update)
+        client.paired.connect(self.on_paired)
+
+    def on_connected(self) -> None:
+        self.events.append("connected")
+
+    def on_disconnected(self) -> None:
+        self.events.append("disconnected")
+
+    def on_update(self, in_meeting: bool | None, recording: bool | None) -> None:
+        self.events.append((in_meeting, recording))
+
+    def on_paired(self) -> None:
+        self.events.append("paired")
+
+    def count(self, item: Any) -> int:
+        return self.events.count(item)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> TokenStore:
+    return TokenStore(tmp_path / "data" / "teams-token")
+
+
+@pytest.fixture
+def client_for(store: TokenStore) -> Iterator[Any]:
+    made: list[TeamsApiClient] = []
+
+    def make(url: str, **kwargs: Any) -> tuple[TeamsApiClient, Recorder]:
+        kwargs = {"min_backoff_ms": 50, "max_backoff_ms": 400, **kwargs}
+        client = TeamsApiClient(url, token_store=store, **kwargs)
+        made.append(client)
+        return client, Recorder(client)
+
+    yield make
+    for c in made:
+        c.stop()
+
+
+def test_pairing_stores_the_token_and_reconnects_with_it(
+        qtbot: Any, fake_teams: FakeTeamsServer, client_for: Any, store: TokenStore,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    client, rec = client_for(fake_teams.url)
+    client.start()
+    qtbot.waitUntil(lambda: rec.count("connected") == 1, timeout=5000)
+    assert fake_teams.queries[0] == {"token": "", "protocol-version": "2.0.0",
+                                     "manufacturer": "DeviceCheck", "device": "DeviceCheck",
+                                     "app": "DeviceCheck", "app-version": fake_teams.queries[0][
+                                         "app-version"]}
+    assert fake_teams.queries[0]["app-version"]
+    fake_teams.send_meeting_update(in_meeting=True)      # canPair: the client asks to pair
+    qtbot.waitUntil(lambda: rec.count("paired") == 1, timeout=5000)
+    assert [a["action"] for a in fake_teams.actions] == ["pair"]
+    assert store.load() == fake_teams.token
+    assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
+    fake_teams.send_meeting_update(in_meeting=True)      # paired: no second pair request
+    qtbot.waitUntil(lambda: rec.count((True, False)) == 2, timeout=5000)
+    fake_teams.drop()
+    qtbot.waitUntil(lambda: rec.count("connected") == 2, timeout=5000)
+    assert fake_teams.queries[1]["token"] == fake_teams.token   # "+/=" survive encoding
+    assert len(fake_teams.actions) == 1
+    assert fake_teams.token not in caplog.text
+
+
+def test_meeting_and_recording_updates(qtbot: Any, fake_teams: FakeTeamsServer,
+                                       client_for: Any) -> None:
+    client, rec = client_for(fake_teams.url)
+    client.start()
+    qtbot.waitUntil(lambda: fake_teams.client_count == 1, timeout=5000)
+    for in_meeting, recording in [(True, False), (True, True), (True, False), (False, False)]:
+        fake_teams.send_meeting_update(in_meeting=in_meeting, recording=recording,
+                                       can_pair=False)
+    qtbot.waitUntil(lambda: len(rec.events) == 5, timeout=5000)
+    assert rec.events == ["connected", (True, False), (True, True), (True, False),
+                          (False, False)]
+
+
+def test_garbage_frames_are_survived_and_logged_once(
+        qtbot: Any, fake_teams: FakeTeamsServer, client_for: Any,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="devicecheck.teams")
+    client, rec = client_for(fake_teams.url)
+    client.start()
+    qtbot.waitUntil(lambda: fake_teams.client_count == 1, timeout=5000)
+    fake_teams.send_garbage()
+    fake_teams.send_garbage()
+    fake_teams.send_meeting_update(in_meeting=True, recording=True, can_pair=False)
+    qtbot.waitUntil(lambda: (True, True) in rec.events, timeout=5000)
+    assert client.is_connected and rec.count("disconnected") == 0
+    # Garbage never invents a meeting: only the real update said True.
+    assert [e for e in rec.events if isinstance(e, tuple) and e[0]] == [(True, True)]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 3   # malformed, unknown kind, binary: each once
+    assert sum("binary" in w for w in warnings) == 1
+
+
+def test_abrupt_disconnect_is_reported_once_and_reconnected(
+        qtbot: Any, fake_teams: FakeTeamsServer, client_for: Any) -> None:
+    client, rec = client_for(fake_teams.url)
+    client.start()
+    qtbot.waitUntil(lambda: rec.count("connected") == 1, timeout=5000)
+    fake_teams.drop()
+    qtbot.waitUntil(lambda: rec.count("connected") == 2, timeout=5000)
+    assert rec.count("disconnected") == 1
+    fake_teams.close_clients()                      # a clean close frame this time
+    qtbot.waitUntil(lambda: rec.count("connected") == 3, timeout=5000)
+    assert rec.count("disconnected") == 2
+
+
+def test_nothing_listening_retries_with_capped_backoff_and_logs_once(
+        qtbot: Any, client_for: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="devicecheck.teams")
+    with socket.socket() as s:   # a port that was free a moment ago: nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client, rec = client_for(f"ws://127.0.0.1:{port}", min_backoff_ms=50, max_backoff_ms=200)
+    client.start()
+    qtbot.wait(1500)
+    # 50 + 100 + 200 + 200 ... ms: about 8 attempts in 1.5 s, far fewer than a busy loop.
+    assert 4 <= client.attempts <= 12
+    assert rec.events == []
+    assert len([r for r in caplog.records if "not reachable" in r.getMessage()]) == 1
+
+
+def test_teams_starting_later_is_found_and_retry_now_skips_the_wait(
+        qtbot: Any, client_for: Any) -> None:
+    server = FakeTeamsServer()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client, rec = client_for(f"ws://127.0.0.1:{port}", min_backoff_ms=5000,
+                             max_backoff_ms=60_000)
+    client.start()
+    qtbot.waitUntil(lambda: client.attempts == 1, timeout=2000)
+    qtbot.wait(200)
+    server.start(port)
+    try:
+        client.retry_now()
+        qtbot.waitUntil(lambda: rec.count("connected") == 1, timeout=2000)
+    finally:
+        server.close()
+
+
+def _raw_server(behaviour: str) -> tuple[int, threading.Event, threading.Thread]:
+    """A one-connection WebSocket server on a raw socket: ``half-close`` answers the
+    handshake, sends one update and shuts its sending side; ``silent`` never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(10)
+    done = threading.Event()
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn, listener:
+            conn.settimeout(10)
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                request += chunk
+            if behaviour == "half-close":
+                key = next(line.split(b":", 1)[1].strip() for line in request.split(b"\r\n")
+                           if line.lower().startswith(b"sec-websocket-key"))
+                accept = base64.b64encode(hashlib.sha1(
+                    key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())  # noqa: S324
+                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept
+                             + b"\r\n\r\n")
+                payload = json.dumps(meeting_update(in_meeting=True, can_pair=False)).encode()
+                conn.sendall(bytes([0x81, 126]) + len(payload).to_bytes(2, "big") + payload)
+                conn.shutdown(socket.SHUT_WR)
+            done.wait(10)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener.getsockname()[1], done, thread
+
+
+def test_half_closed_socket_counts_as_a_drop(qtbot: Any, client_for: Any,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="devicecheck.teams")
+    port, done, thread = _raw_server("half-close")
+    client, rec = client_for(f"ws://127.0.0.1:{port}", min_backoff_ms=5000)
+    try:
+        client.start()
+        qtbot.waitUntil(lambda: rec.count("disconnected") == 1, timeout=5000)
+        assert rec.events == ["connected", (True, False), "disconnected"]
+        assert len([r for r in caplog.records if "closed" in r.getMessage()]) == 1
+    finally:
+        done.set()
+        thread.join(5)
+
+
+def test_a_server_that_never_answers_times_out_and_retries(qtbot: Any,
+                                                          client_for: Any) -> None:
+    port, done, thread = _raw_server("silent")
+    client, rec = client_for(f"ws://127.0.0.1:{port}", connect_timeout_ms=300,
+                             min_backoff_ms=5000)
+    try:
+        client.start()
+        qtbot.waitUntil(lambda: client._retry.isActive(), timeout=3000)
+        assert rec.events == [] and client.attempts == 1
+    finally:
+        done.set()
+        thread.join(5)
+
+
+def test_a_non_websocket_url_is_refused_safely(client_for: Any,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    client, _ = client_for("http://127.0.0.1:8124")
+    client.start()
+    assert client.attempts == 0 and "not a ws:// URL" in caplog.text
