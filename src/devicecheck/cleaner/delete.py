@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from devicecheck.cleaner.plan import RootPlan, Target
+from devicecheck.cleaner.plan import Ident, RootPlan, Target, ident_of
 
 DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | \
     getattr(os, "O_CLOEXEC", 0)
@@ -66,8 +66,8 @@ def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def _ident(st: os.stat_result) -> tuple[int, int]:
-    return st.st_dev, st.st_ino
+def _ident(st: os.stat_result) -> Ident:
+    return ident_of(st)
 
 
 def delete_target(rp: RootPlan, target: Target) -> Outcome:
@@ -78,6 +78,28 @@ def delete_target(rp: RootPlan, target: Target) -> Outcome:
     else:
         _delete_by_fd(rp, target, out)
     return out
+
+
+def root_changed(rp: RootPlan) -> str | None:
+    """Why a planned root may no longer be cleaned (swapped, now a link, gone), or None."""
+    try:
+        if os.name == "nt":  # pragma: no cover - Windows
+            st = os.lstat(rp.path)
+            if stat.S_ISLNK(st.st_mode) or _attrs(st) & REPARSE:
+                raise OSError(errno.ELOOP, "is a link")
+        else:
+            fd = os.open(rp.path, DIR_FLAGS)
+            try:
+                st = os.fstat(fd)
+            finally:
+                os.close(fd)
+    except FileNotFoundError:
+        return "data folder disappeared since the plan; nothing cleaned"
+    except OSError as exc:
+        return f"data folder changed since the plan ({_why(exc)}); not cleaned"
+    if rp.ident is None or _ident(st) != rp.ident:
+        return "data folder changed since the plan (swapped); not cleaned"
+    return None
 
 
 # -- POSIX ---------------------------------------------------------------------------------

@@ -23,7 +23,11 @@ from devicecheck.cleaner.catalogue import CLIENTS, RootSpec, categories
 from devicecheck.osinfo import OsName, current_os
 from devicecheck.policy import Policy
 
-Ident = tuple[int, int]  # (st_dev, st_ino)
+Ident = tuple[int, int, int]  # (st_dev, st_ino, file type): a freed inode is soon reused
+
+
+def ident_of(st: os.stat_result) -> Ident:
+    return st.st_dev, st.st_ino, stat.S_IFMT(st.st_mode)
 #: Given process names, return those running (injectable so plans are testable offline).
 ProcessFinder = Callable[[frozenset[str], OsName], set[str]]
 
@@ -163,7 +167,7 @@ def check_root(path: Path, home: Path) -> tuple[Ident | None, str | None]:
         return None, "the data folder is not a folder; refused"
     if not _inside(os.path.realpath(path), os.path.realpath(home)):
         return None, "the data folder resolves outside the user's profile; refused"
-    return (st.st_dev, st.st_ino), None
+    return ident_of(st), None
 
 
 def _is_reparse(st: os.stat_result) -> bool:
@@ -198,7 +202,7 @@ def _expand(base: str, pattern: str) -> list[tuple[tuple[str, ...], tuple[Ident,
                 st = e.stat(follow_symlinks=False)
             except OSError:
                 continue
-            ident = (st.st_dev, st.st_ino)
+            ident = ident_of(st)
             if i == len(parts) - 1:
                 found.append(((*rel, e.name), (*chain, ident), e))
             elif _real_dir(e):

@@ -11,7 +11,7 @@ from typing import Any
 
 from devicecheck.audit import AuditLog
 from devicecheck.cleaner.catalogue import CLIENTS
-from devicecheck.cleaner.delete import delete_target, display
+from devicecheck.cleaner.delete import delete_target, display, root_changed
 from devicecheck.cleaner.history import CLEAN_KIND
 from devicecheck.cleaner.plan import Plan, ProcessFinder, mark_running, plan_clean
 from devicecheck.osinfo import OsName
@@ -78,6 +78,12 @@ def clean(policy: Policy, *, client_ids: Sequence[str] | None = None,
         return result
     for rp in plan.clients:
         if rp.refused or rp.report_only or rp.client_id in result.refused:
+            continue
+        why = root_changed(rp)
+        if why:
+            result.failures.append({"client": rp.client_id, "path": display(
+                os.fsdecode(rp.path)), "reason": why})
+            result.skipped["changed since plan"] = result.skipped.get("changed since plan", 0) + 1
             continue
         for target in rp.deletable:
             out = delete_target(rp, target)
