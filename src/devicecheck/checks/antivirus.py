@@ -89,6 +89,6 @@ class AntivirusCheck(Check):
             off = "real-time protection is off" if d.get("antivirus_enabled") else "it is off"
             return Verdict(Status.FAIL, f"Microsoft Defender is installed but {off}.",
                            evidence, fix)
+        why = f": {facts['defender_error']}" if facts.get("defender_error") else ""
         return Verdict(Status.UNKNOWN, "Could not read Microsoft Defender or Windows Security "
-                       f"Center{': ' + str(facts['defender_error']) if facts.get('defender_error') else ''}.",
-                       evidence, fix)
+                       f"Center{why}.", evidence, fix)

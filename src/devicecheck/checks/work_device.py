@@ -65,9 +65,10 @@ class WorkDevice(Check):
         values: Mapping[str, Any] = ds.get("values") or {}
         if ds.get("error"):
             signals.append(f"dsregcmd: {ds['error']}")
+        shown = {True: "YES", False: "NO"}
         for key in ("AzureAdJoined", "DomainJoined", "WorkplaceJoined"):
             if key in values:
-                signals.append(f"dsregcmd {key}: {'YES' if values[key] is True else 'NO' if values[key] is False else values[key]}")
+                signals.append(f"dsregcmd {key}: {shown.get(values[key], values[key])}")
         tenant = str(values.get("TenantId") or "").lower() or None
         if tenant:
             signals.append(f"dsregcmd TenantId: {tenant}")
