@@ -18,8 +18,15 @@ from devicecheck.audit import AuditLog
 from devicecheck.cleaner import clean, plan_clean
 from devicecheck.cleaner.delete import Outcome, _open_dir, display
 from devicecheck.policy import Policy
-from tests.cleaner.helpers import TFL_PART, make_outside, make_tfl, no_processes, snapshot, \
-    tfl_root, write
+from tests.cleaner.helpers import (
+    TFL_PART,
+    make_outside,
+    make_tfl,
+    no_processes,
+    snapshot,
+    tfl_root,
+    write,
+)
 
 NOBODY = 65534
 

@@ -7,8 +7,16 @@ import pytest
 
 from devicecheck.cleaner import Budget, plan_clean
 from devicecheck.policy.model import CleanerPolicy, Policy
-from tests.cleaner.helpers import CACHES, CLEARED, TFL_PART, make_tfl, no_processes, snapshot, \
-    tfl_root, write
+from tests.cleaner.helpers import (
+    CACHES,
+    CLEARED,
+    TFL_PART,
+    make_tfl,
+    no_processes,
+    snapshot,
+    tfl_root,
+    write,
+)
 
 
 def _rels(plan, action: str = "delete") -> set[str]:  # type: ignore[no-untyped-def]

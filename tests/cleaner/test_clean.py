@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devicecheck.audit import AuditLog
+from devicecheck.cleaner import clean, last_clean, plan_clean
+from devicecheck.cleaner.delete import Outcome, _delete_by_path
+from devicecheck.policy import Policy
+from devicecheck.probes.processes import find_processes, pid_alive
+from tests.cleaner.helpers import (
+    CLEARED,
+    KEPT,
+    TFL_PART,
+    make_outside,
+    make_tfl,
+    no_processes,
+    snapshot,
+    tfl_root,
+)
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+
+
+def test_clean_removes_targets_keeps_kept_and_second_clean_finds_nothing(
+        home: Path, audit: AuditLog) -> None:
+    root = make_tfl(tfl_root(home))
+    kept = {rel: (root / rel).read_bytes() for rel in KEPT}
+    size = sum((root / r).stat().st_size for r in CLEARED)
+    result = clean(Policy(), env=_env(home), home=home, os_name="linux", audit=audit,
+                   processes=no_processes)
+    assert result.exit_code == 0 and not result.failures
+    assert (result.removed_files, result.removed_bytes) == (len(CLEARED), size)
+    assert all(not (root / r).exists() for r in CLEARED)
+    assert {rel: (root / rel).read_bytes() for rel in KEPT} == kept
+    assert (root / TFL_PART).is_dir()  # profile folders stay; only their contents go
+    again = clean(Policy(), env=_env(home), home=home, os_name="linux", audit=audit,
+                  processes=no_processes)
+    assert again.nothing_to_do and again.removed_files == 0 and again.exit_code == 0
+    assert {rel: (root / rel).read_bytes() for rel in KEPT} == kept
+
+
+def test_one_audit_record_per_clean_without_file_names(home: Path, audit: AuditLog) -> None:
+    root = make_tfl(tfl_root(home))
+    (root / TFL_PART / "IndexedDB" / "alice@example.org.ldb").write_bytes(b"x")
+    result = clean(Policy(), env=_env(home), home=home, os_name="linux", audit=audit,
+                   processes=no_processes)
+    [rec] = [r for r in audit.read() if r["kind"] == "clean"]
+    assert rec["clients"] == ["teams-for-linux"] and rec["refused"] == []
+    assert rec["removed_files"] == result.removed_files == len(CLEARED) + 1
+    assert rec["removed_bytes"] == result.removed_bytes and rec["duration_ms"] >= 0
+    text = json.dumps(rec)
+    assert "alice" not in text and "IndexedDB" not in text and str(home) not in text
+    assert last_clean(audit, ["teams-for-linux"]) is not None
+    assert last_clean(audit, ["teams-new"]) is None
+
+
+def test_dry_run_deletes_nothing_and_writes_no_audit(home: Path, audit: AuditLog) -> None:
+    make_tfl(tfl_root(home))
+    before = snapshot(home)
+    result = clean(Policy(), env=_env(home), home=home, os_name="linux", audit=audit,
+                   dry_run=True, processes=no_processes)
+    assert snapshot(home) == before and result.dry_run
+    assert result.to_dict()["clients"][0]["targets"][0]["files"] >= 1
+    assert list(audit.read()) == []
+
+
+@pytest.fixture
+def fake_teams(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real process called teams-for-linux (a copy of sleep)."""
+    exe = tmp_path / "bin" / "teams-for-linux"
+    exe.parent.mkdir()
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", exe)
+    proc = subprocess.Popen([str(exe), "60"])
+    try:
+        deadline = time.monotonic() + 5
+        while not find_processes(["teams-for-linux"], os_name="linux"):
+            assert time.monotonic() < deadline, "child process not visible"
+            time.sleep(0.02)
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_refuses_while_the_client_runs_and_never_kills_it(
+        home: Path, audit: AuditLog, fake_teams: subprocess.Popen[bytes]) -> None:
+    root = make_tfl(tfl_root(home))
+    before = snapshot(root)
+    result = clean(Policy(), env=_env(home), home=home, os_name="linux", audit=audit)
+    assert result.refused == ["teams-for-linux"] and result.exit_code == 3
+    assert "Teams for Linux is running (teams-for-linux)" in result.failures[0]["reason"]
+    assert snapshot(root) == before
+    assert fake_teams.poll() is None and pid_alive(fake_teams.pid, "teams-for-linux")
+    data = result.to_dict()
+    assert data["clients"][0]["running"] is True
+    assert {t["action"] for t in data["clients"][0]["targets"]} == {"refused", "keep"}
+    [rec] = list(audit.read())
+    assert rec["refused"] == ["teams-for-linux"] and rec["removed_files"] == 0
+    assert last_clean(audit, ["teams-for-linux"]) is None  # a refused clean is no clean
+
+
+def test_path_walker_removes_links_as_links(home: Path, tmp_path: Path) -> None:
+    """The Windows walker (path-based) runs here too: links are removed, never entered."""
+    root = make_tfl(tfl_root(home))
+    outside = make_outside(tmp_path / "elsewhere")
+    os.symlink(outside, root / TFL_PART / "IndexedDB" / "junction-like")
+    before = snapshot(outside)
+    plan = plan_clean(Policy(), env=_env(home), home=home, os_name="linux",
+                      processes=no_processes)
+    [rp] = plan.clients
+    total = Outcome()
+    for t in rp.deletable:
+        _delete_by_path(rp, t, total)
+    assert snapshot(outside) == before
+    assert total.links == 1 and total.files == len(CLEARED) and not total.failures
