@@ -130,3 +130,12 @@ def test_kde_without_files_uses_kde_defaults(tmp_path: Path) -> None:
 def test_other_or_no_desktop_is_unknown(tmp_path: Path) -> None:
     v = run_one(ScreenLockCheck(), FakeLinux(tmp_path).ctx(XDG_CURRENT_DESKTOP="XFCE"))
     assert v.status is Status.UNKNOWN and "XFCE" in v.summary
+
+
+def test_no_desktop_names_what_was_looked_for(tmp_path: Path) -> None:
+    v = run_one(ScreenLockCheck(), FakeLinux(tmp_path).ctx())
+    if v.evidence.get("desktop") is None:  # a test host running GNOME/KDE would name it
+        assert v.status is Status.UNKNOWN and "No desktop session" in v.summary
+        assert any("gnome-shell" in s for s in v.evidence["signals"])
+    else:
+        assert v.evidence["signals"]

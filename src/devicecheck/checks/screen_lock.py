@@ -163,4 +163,6 @@ class ScreenLockCheck(Check):
         if facts.get("desktop"):
             return None, (f"DeviceCheck cannot read the screen-lock settings of "
                           f"{facts['desktop']} (it reads GNOME and KDE).")
+        evidence["signals"] = ["no desktop named by XDG_CURRENT_DESKTOP",
+                               f"none of {', '.join(SHELLS)} running"]
         return None, "No desktop session was found, so the screen-lock settings are unknown."
