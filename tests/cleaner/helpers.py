@@ -3,9 +3,14 @@ survive every clean."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
 import stat
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 TFL_PART = Path("Partitions") / "teams-4-linux"
@@ -79,3 +84,23 @@ def snapshot(base: Path) -> dict[str, tuple[str, int, int]]:
 
 def no_processes(names: frozenset[str], os_name: str) -> set[str]:
     return set()
+
+
+@contextlib.contextmanager
+def running_as(name: str, bindir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real process called ``name`` (a copy of sleep), visible to psutil while inside."""
+    from devicecheck.probes.processes import find_processes
+
+    exe = bindir / name
+    bindir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", exe)
+    proc = subprocess.Popen([str(exe), "60"])
+    try:
+        deadline = time.monotonic() + 5
+        while not find_processes([name], os_name="linux"):
+            assert time.monotonic() < deadline, "child process not visible"
+            time.sleep(0.02)
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from devicecheck.audit import AuditLog
 from devicecheck.cleaner import clean, last_clean, plan_clean
 from devicecheck.cleaner.delete import Outcome, _delete_by_path
 from devicecheck.policy import Policy
-from devicecheck.probes.processes import find_processes, pid_alive
+from devicecheck.probes.processes import pid_alive
 from tests.cleaner.helpers import (
     CLEARED,
     KEPT,
@@ -22,6 +20,7 @@ from tests.cleaner.helpers import (
     make_outside,
     make_tfl,
     no_processes,
+    running_as,
     snapshot,
     tfl_root,
 )
@@ -76,20 +75,8 @@ def test_dry_run_deletes_nothing_and_writes_no_audit(home: Path, audit: AuditLog
 
 @pytest.fixture
 def fake_teams(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A real process called teams-for-linux (a copy of sleep)."""
-    exe = tmp_path / "bin" / "teams-for-linux"
-    exe.parent.mkdir()
-    shutil.copy(shutil.which("sleep") or "/bin/sleep", exe)
-    proc = subprocess.Popen([str(exe), "60"])
-    try:
-        deadline = time.monotonic() + 5
-        while not find_processes(["teams-for-linux"], os_name="linux"):
-            assert time.monotonic() < deadline, "child process not visible"
-            time.sleep(0.02)
+    with running_as("teams-for-linux", tmp_path / "bin") as proc:
         yield proc
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def test_refuses_while_the_client_runs_and_never_kills_it(
