@@ -1,0 +1,422 @@
+"""The tray app: ``run_app`` and the controller ``DeviceCheckApp``.
+
+Start-up is kept lean: the icon (state "checking") is shown first; the first check, the
+Teams link, the pre-call / recording hooks and the network watcher start from the event
+loop right after. Windows (report, pre-call, notice, clean) are imported when opened.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from devicecheck import __version__
+from devicecheck.audit import AuditLog
+from devicecheck.checks import Check, Context
+from devicecheck.policy import LoadedPolicy, load_policy
+from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
+from devicecheck.ui.app_windows import AppWindowsMixin
+from devicecheck.ui.icons import state_icon
+from devicecheck.ui.notifications import NotificationGate
+from devicecheck.ui.scheduler import CheckScheduler
+from devicecheck.ui.states import (
+    TrayState,
+    Verdict,
+    derive_state,
+    is_worse,
+    tooltip_text,
+    verdict_of,
+)
+from devicecheck.ui.tray_menu import MenuHandlers, TrayMenu
+
+log = logging.getLogger(__name__)
+
+HOOK_MODULES = ("devicecheck.ui.precall", "devicecheck.ui.recording_alert")
+DEBUG_ENV = "DEVICECHECK_DEBUG_TRAY"
+TRAY_POLL_MS = 250
+GEOMETRY_POLL_MS = 20
+LEVEL_ICONS = {"info": QSystemTrayIcon.MessageIcon.Information,
+               "warning": QSystemTrayIcon.MessageIcon.Warning,
+               "critical": QSystemTrayIcon.MessageIcon.Critical}
+
+
+def debug(message: str) -> None:
+    """One line on stderr for the e2e tests and the benchmark (``DEVICECHECK_DEBUG_TRAY=1``):
+    the tray's real geometry, windows opening. Off by default."""
+    if os.environ.get(DEBUG_ENV):
+        print(f"devicecheck-tray: {message}", file=sys.stderr, flush=True)
+
+
+class DeviceCheckApp(AppWindowsMixin, QObject):
+    stateChanged = Signal(str)
+    reportReady = Signal(object)
+
+    def __init__(self, loaded: LoadedPolicy, *, policy_file: str | Path | None = None,
+                 reload_policy: bool = False, audit: AuditLog | None = None,
+                 checks: Sequence[Check] | None = None, ctx: Context | None = None,
+                 pool: QThreadPool | None = None,
+                 tray_available: Callable[[], bool] | None = None, tray_wait_s: float = 3.0,
+                 autostart: Any = None, open_url: Callable[[QUrl], object] | None = None,
+                 monitor_factory: Callable[[], Any] | None = None,
+                 gate: NotificationGate | None = None,
+                 quit_app: Callable[[], object] | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.loaded = loaded
+        self.policy_file = Path(policy_file) if policy_file else None
+        self._reload = reload_policy
+        self.audit = audit or AuditLog.for_policy(loaded.policy)
+        self._checks, self._ctx = checks, ctx
+        self.pool = pool or QThreadPool.globalInstance()
+        self._tray_available = tray_available or QSystemTrayIcon.isSystemTrayAvailable
+        self._tray_wait_ms = int(tray_wait_s * 1000)
+        self._autostart = autostart
+        self.open_url = open_url or QDesktopServices.openUrl
+        self._monitor_factory = monitor_factory
+        self.gate = gate or NotificationGate()
+        self._quit = quit_app or QApplication.quit
+        self.monitor: Any = None
+        self.hooks: dict[str, Any] = {}
+        self.verdict: Verdict | None = None
+        self.report: Any = None
+        self.checked_at: datetime | None = None
+        self.in_meeting = self.recording = False
+        self.state = TrayState.CHECKING
+        self.notifications: list[tuple[str, str, str]] = []
+        self.windows: dict[str, Any] = {}
+        self._last_audit: dict[str, object] | None = None
+        self.tray: QSystemTrayIcon | None = None
+        self.fallback: Any = None
+        self.scheduler = CheckScheduler(self._policy_for_run, ctx=ctx, checks=checks,
+                                        pool=self.pool, parent=self)
+        self.scheduler.started.connect(self._on_checks_started)
+        self.scheduler.finished.connect(self._on_report)
+        self.scheduler.failed.connect(self._on_checks_failed)
+        self.menu = TrayMenu(MenuHandlers(
+            precall=self.open_precall, notice=self.open_notice, clean=self.open_clean,
+            report=self.open_report, logs=self.open_logs, autostart=self.set_autostart,
+            about=self.show_about, quit=self.quit))
+        self.menu.aboutToShow.connect(self.refresh_menu)
+        self._waited_ms = 0
+        self._tray_timer = QTimer(self)
+        self._tray_timer.setInterval(TRAY_POLL_MS)
+        self._tray_timer.timeout.connect(self._poll_tray)
+        self._geometry_timer = QTimer(self)
+        self._geometry_timer.setInterval(GEOMETRY_POLL_MS)
+        self._geometry_timer.timeout.connect(self._poll_geometry)
+        self._started = False
+
+    # ----- start-up -------------------------------------------------------------------
+    def start(self) -> None:
+        """Show the icon (or wait for a tray), then start everything else."""
+        if self._tray_available():
+            self._show_tray()
+        else:
+            self._tray_timer.start()
+        QTimer.singleShot(0, self._after_shown)
+
+    def _show_tray(self) -> None:
+        tray = QSystemTrayIcon(state_icon(self.state), self)
+        tray.setContextMenu(self.menu)
+        tray.activated.connect(self._on_activated)
+        tray.messageClicked.connect(self.open_report)
+        self.tray = tray
+        self._apply_state()
+        tray.show()
+        if os.environ.get(DEBUG_ENV):
+            self._geometry_timer.start()
+
+    def _poll_tray(self) -> None:
+        self._waited_ms += TRAY_POLL_MS
+        if self._tray_available():
+            self._tray_timer.stop()
+            self._show_tray()
+        elif self._waited_ms >= self._tray_wait_ms:
+            self._tray_timer.stop()
+            self._show_fallback()
+
+    def _show_fallback(self) -> None:
+        from devicecheck.ui.fallback_window import FallbackWindow
+
+        self.refresh_menu()
+        self.fallback = FallbackWindow(self.menu.command_actions(), on_close=self._fallback_closed)
+        self._apply_state()
+        self.fallback.show()
+        debug("fallback-shown")
+
+    def _fallback_closed(self) -> None:
+        # Without a tray the window is the app: closing it quits when policy allows,
+        # otherwise it comes back minimised so the checks keep running where it can be seen.
+        if self.loaded.policy.tray.allow_quit:
+            self.quit()
+        elif self.fallback is not None:
+            QTimer.singleShot(0, self.fallback.showMinimized)
+
+    def _poll_geometry(self) -> None:
+        if self.tray is None:
+            return
+        rect = self.tray.geometry()
+        if rect.width() > 0 and rect.height() > 0:
+            self._geometry_timer.stop()
+            debug(f"geometry {rect.x()} {rect.y()} {rect.width()} {rect.height()}")
+
+    def _after_shown(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self.scheduler.start(self.loaded.policy.tray.check_interval_minutes)
+        self.scheduler.run("start")
+        self._start_monitor()
+        self._attach_hooks()
+        if self.monitor is not None:
+            try:
+                self.monitor.start()
+            except Exception:
+                log.exception("Teams link did not start")
+        try:
+            self.audit.record("tray-start", version=__version__)
+        except OSError as exc:
+            log.warning("could not write the audit log: %s", exc)
+
+    def _start_monitor(self) -> None:
+        factory = self._monitor_factory
+        if factory is None:
+            try:
+                module = importlib.import_module("devicecheck.teams.monitor")
+            except ImportError as exc:
+                log.info("Teams link not available: %s", exc)
+                return
+            policy = self.loaded.policy
+            factory = lambda: module.TeamsMonitor(policy)  # noqa: E731 - not a Qt connection
+        try:
+            monitor = factory()
+            monitor.teamsEvent.connect(self.on_teams_event)
+        except Exception:
+            log.exception("Teams link could not be created")
+            return
+        self.monitor = monitor
+
+    def _attach_hooks(self) -> None:
+        for name in HOOK_MODULES:
+            try:
+                module = importlib.import_module(name)
+            except ImportError as exc:
+                log.info("%s not available: %s", name, exc)
+                continue
+            try:
+                self.hooks[name] = module.attach(self)
+            except Exception:
+                log.exception("%s.attach failed", name)
+
+    # ----- checks and state -------------------------------------------------------------
+    def _policy_for_run(self) -> LoadedPolicy:
+        """IT may push a new policy while the tray runs: re-read it before each run."""
+        if self._reload:
+            try:
+                self.loaded = load_policy(self.policy_file)
+            except Exception:
+                log.exception("policy reload failed")
+            self.scheduler.set_interval(self.loaded.policy.tray.check_interval_minutes)
+        return self.loaded
+
+    def check_now(self) -> bool:
+        return self.scheduler.run("demand")
+
+    def _on_checks_started(self, _trigger: str) -> None:
+        self._apply_state()
+        window = self.windows.get("report")
+        if window is not None:
+            window.set_checking(True)
+
+    def _on_checks_failed(self, message: str) -> None:
+        self._apply_state()
+        window = self.windows.get("report")
+        if window is not None:
+            window.set_checking(False)
+
+    def _on_report(self, report: Any, trigger: str) -> None:
+        old, new = self.verdict, verdict_of(report)
+        self.report, self.verdict, self.checked_at = report, new, datetime.now().astimezone()
+        if is_worse(old, new):
+            titles = {c.id: c.title for c in report.checks}
+            names = ", ".join(titles.get(p, p) for p in sorted(new.problems) if p != "policy")
+            title, message, level = {
+                TrayState.POLICY_ERROR: ("DeviceCheck settings could not be read",
+                                         "Contact IT: the policy has errors.", "critical"),
+                TrayState.NOT_READY: ("Not ready for private calls",
+                                      f"Not met: {names}. Click to see what to do.", "critical"),
+            }.get(new.state, ("Something needs attention",
+                              f"Needs attention: {names}. Click to see what to do.", "warning"))
+            self.notify(title, message, level)
+        elif old is not None and new.rank < old.rank:
+            self.gate.forget("verdict:")
+        self._audit_report(report, trigger)
+        self._apply_state()
+        window = self.windows.get("report")
+        if window is not None:
+            window.set_checking(False)
+            window.set_report(report, self.loaded)
+        self.reportReady.emit(report)
+        if trigger == "start":
+            QTimer.singleShot(0, self.scheduler.watch_network)
+
+    def _audit_report(self, report: Any, trigger: str) -> None:
+        from devicecheck.assess import audit_summary
+
+        summary = audit_summary(report)
+        if summary == self._last_audit:
+            return  # the same verdict every half hour is not worth a record
+        self._last_audit = summary
+        try:
+            self.audit.record("report", trigger=trigger, **summary)
+        except OSError as exc:
+            log.warning("could not write the audit log: %s", exc)
+
+    def on_teams_event(self, name: str, _data: dict[str, Any]) -> None:
+        mon = self.monitor
+        meeting = {"meeting-started": True, "meeting-ended": False, "teams-exited": False}
+        recording = {"recording-started": True, "recording-stopped": False,
+                     "meeting-ended": False, "teams-exited": False}
+        self.in_meeting = bool(getattr(mon, "in_meeting", meeting.get(name, self.in_meeting)))
+        self.recording = bool(getattr(mon, "recording", recording.get(name, self.recording)))
+        if name == "cleaned":
+            self.scheduler.run("cleaned")  # meeting-data has just changed
+        self._apply_state()
+
+    def _detail(self) -> str:
+        if self.checked_at is None:
+            return ""
+        return f"checked {self.checked_at.strftime('%H:%M')}"
+
+    def _apply_state(self) -> None:
+        state = derive_state(self.verdict, in_meeting=self.in_meeting, recording=self.recording)
+        titles = {c.id: c.title for c in self.report.checks} if self.report is not None else {}
+        tip = tooltip_text(state, self.verdict, checked_at=self.checked_at,
+                           checking=self.scheduler.running, titles=titles)
+        changed = state is not self.state
+        self.state = state
+        if self.tray is not None:
+            self.tray.setIcon(state_icon(state))
+            self.tray.setToolTip(tip)
+        if self.fallback is not None:
+            self.fallback.set_status(state, tip.split("\n", 1)[1] if "\n" in tip else "")
+        if changed:
+            debug(f"state {state.value}")
+            self.stateChanged.emit(state.value)
+
+    @property
+    def tooltip(self) -> str:
+        return self.tray.toolTip() if self.tray is not None else ""
+
+    # ----- notifications ----------------------------------------------------------------
+    def notify(self, title: str, message: str, level: str = "info") -> bool:
+        """Show a desktop notification unless the gate holds it back (duplicate, or too
+        many lately). Returns whether it was shown."""
+        key = f"verdict:{title}\n{message}" if title.startswith(("Not ready", "Something",
+                                                                 "DeviceCheck settings")) \
+            else f"{title}\n{message}"
+        if not self.gate.allow(key):
+            log.info("notification held back (duplicate or rate limit)")
+            return False
+        self.notifications.append((title, message, level))
+        if self.tray is not None and self.tray.isVisible():
+            self.tray.showMessage(title, message, LEVEL_ICONS.get(level, LEVEL_ICONS["info"]),
+                                  15_000)
+        elif self.fallback is not None:
+            self.fallback.show_message(title, message)
+        debug(f"notified {level}")
+        return True
+
+    def on_message(self, message: str) -> None:
+        """A second launch asked us for something (single instance)."""
+        debug(f"message {message}")
+        {"precall": self.open_precall, "report": self.open_report}.get(
+            message, self.open_precall)()
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.open_report()
+
+    def shutdown(self) -> None:
+        self.scheduler.stop()
+        self._tray_timer.stop()
+        self._geometry_timer.stop()
+        if self.monitor is not None:
+            try:
+                self.monitor.stop()
+            except Exception:
+                log.exception("Teams link did not stop cleanly")
+        if self.tray is not None:
+            self.tray.hide()
+
+
+def _quit_on_signals(qt_app: QApplication) -> None:
+    """SIGTERM/SIGINT (log-out, ``kill``, Ctrl+C) end the event loop cleanly. Python only
+    runs signal handlers when it gets control, so the signal's byte on a wake-up socket
+    wakes Qt instead of a polling timer (no idle wake-ups)."""
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    try:
+        rsock, wsock = socket.socketpair()
+        rsock.setblocking(False)
+        wsock.setblocking(False)
+        signal.set_wakeup_fd(wsock.fileno())
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _ignore_signal)
+    except (OSError, ValueError) as exc:
+        log.info("no clean shutdown on signals: %s", exc)
+        return
+    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read, qt_app)
+
+    def on_signal() -> None:
+        try:
+            rsock.recv(64)
+        except OSError:
+            pass
+        qt_app.quit()
+
+    notifier.activated.connect(on_signal)
+    _quit_on_signals.keep = (rsock, wsock, notifier)  # type: ignore[attr-defined]
+
+
+def _ignore_signal(_signum: int, _frame: object) -> None:
+    """The wake-up socket does the work; this only stops Python's default handlers."""
+
+
+def run_app(policy_file: str | Path | None = None) -> int:
+    """``devicecheck`` with a display: the tray app. Exit code 0 also when another copy
+    was already running (it was asked to open the pre-call check instead)."""
+    from devicecheck.ui.single_instance import SingleInstance
+
+    logging.basicConfig(level=logging.INFO if os.environ.get(DEBUG_ENV) else logging.WARNING,
+                        format="devicecheck: %(levelname)s %(name)s: %(message)s")
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    qt_app.setApplicationName("DeviceCheck")
+    qt_app.setQuitOnLastWindowClosed(False)  # the tray lives on when windows close
+    instance = SingleInstance()
+    if not instance.acquire("precall"):
+        print("DeviceCheck is already running; it will open the pre-call check.",
+              file=sys.stderr)
+        return 0
+    loaded = load_policy(Path(policy_file) if policy_file else None)
+    app = DeviceCheckApp(loaded, policy_file=policy_file, reload_policy=True)
+    instance.messageReceived.connect(app.on_message)
+    _quit_on_signals(qt_app)
+    app.start()
+    code = qt_app.exec()
+    app.shutdown()
+    instance.close()
+    return int(code)

@@ -1,0 +1,163 @@
+""""Clear meeting data now…": plan (read-only, off the GUI thread), show what would go,
+ask, then clean in a worker and say what happened. The cleaner package is another
+issue's work, so its absence is handled: the officer is told, nothing breaks."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtWidgets import QMessageBox
+
+from devicecheck.audit import AuditLog
+from devicecheck.policy import Policy
+from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
+from devicecheck.ui.workers import CallWorker
+
+log = logging.getLogger(__name__)
+
+
+def human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} bytes"  # pragma: no cover - loop always returns
+
+
+def plan_text(plan: Any) -> tuple[str, bool]:
+    """What a clean would do, in words (client labels, counts and sizes only), and whether
+    there is anything to delete."""
+    lines, anything = [], False
+    for root in plan.clients:
+        targets = root.deletable
+        if root.refused:
+            lines.append(f"• {root.label}: left alone ({root.refused})")
+            continue
+        if not targets:
+            continue
+        files = sum(t.files for t in targets)
+        size = sum(t.bytes for t in targets)
+        running = " – running now: close it first, or it will be left alone" if root.running else ""
+        lines.append(f"• {root.label}: {files} files, {human_bytes(size)}{running}")
+        anything = True
+    if not anything:
+        return "There is no meeting data to clear.", False
+    return "DeviceCheck will delete:\n" + "\n".join(lines), True
+
+
+def result_text(result: Any) -> str:
+    parts = [f"Removed {result.removed_files} files ({human_bytes(result.removed_bytes)})."]
+    if result.refused:
+        parts.append("Left alone because it is running: " + ", ".join(result.refused) + ".")
+    if result.failures:
+        parts.append(f"{len(result.failures)} item(s) could not be removed.")
+    return " ".join(parts)
+
+
+class CleanFlow(QObject):
+    """One flow at a time; ``done`` carries the CleanResult (None when cancelled or
+    unavailable). Dialogs are non-modal so the tray keeps running."""
+
+    done = Signal(object)
+
+    def __init__(self, policy: Policy, audit: AuditLog, *, pool: QThreadPool | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.policy, self.audit = policy, audit
+        self._pool = pool or QThreadPool.globalInstance()
+        self._worker: CallWorker | None = None
+        self.box: QMessageBox | None = None
+        self._plan: Any = None
+
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None or (self.box is not None and self.box.isVisible())
+
+    def start(self) -> None:
+        if self.busy:
+            if self.box is not None:
+                self.box.raise_()
+                self.box.activateWindow()
+            return
+        try:
+            cleaner = importlib.import_module("devicecheck.cleaner")
+        except ImportError as exc:
+            log.warning("cleaner not available: %s", exc)
+            self._show(QMessageBox.Icon.Information, "The meeting-data cleaner is not "
+                       "available in this build of DeviceCheck.", final=True)
+            return
+        policy = self.policy
+        self._run(lambda: cleaner.plan_clean(policy), self._on_plan)
+
+    def _run(self, fn: Any, slot: Any) -> None:
+        worker = CallWorker(fn)
+        worker.setAutoDelete(False)
+        worker.signals.done.connect(slot)
+        worker.signals.failed.connect(self._on_failed)
+        self._worker = worker
+        self._pool.start(worker)
+
+    def _show(self, icon: QMessageBox.Icon, text: str, *, final: bool,
+              ask: bool = False) -> QMessageBox:
+        box = QMessageBox(icon, "Clear meeting data", text, QMessageBox.StandardButton.NoButton,
+                          None)
+        box.setModal(False)
+        box.setAccessibleName("Clear meeting data")
+        if ask:
+            clear = box.addButton("Clear now", QMessageBox.ButtonRole.AcceptRole)
+            clear.setAccessibleName("Clear now")
+            cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+            cancel.setAccessibleName("Cancel")
+            box.setDefaultButton(cancel)  # deleting is never the default
+            box.setEscapeButton(cancel)
+        else:
+            ok = box.addButton(QMessageBox.StandardButton.Ok)
+            ok.setAccessibleName("OK")
+        box.finished.connect(self._on_box_finished)
+        self._final = final
+        self.box = box
+        box.show()
+        return box
+
+    def _on_plan(self, plan: Any) -> None:
+        self._worker = None
+        self._plan = plan
+        text, anything = plan_text(plan)
+        if not anything:
+            self._show(QMessageBox.Icon.Information, text, final=True)
+            return
+        self._show(QMessageBox.Icon.Question, text + "\n\nTeams may ask you to sign in again.",
+                   final=False, ask=True)
+
+    def _on_box_finished(self, _code: int) -> None:
+        box, self.box = self.box, None
+        if box is None:
+            return
+        clicked = box.clickedButton()
+        accepted = (not self._final and clicked is not None
+                    and box.buttonRole(clicked) == QMessageBox.ButtonRole.AcceptRole)
+        box.deleteLater()
+        if self._final:
+            return
+        if not accepted:
+            self.done.emit(None)
+            return
+        cleaner = importlib.import_module("devicecheck.cleaner")
+        policy, audit = self.policy, self.audit
+        self._run(lambda: cleaner.clean(policy, audit=audit), self._on_cleaned)
+
+    def _on_cleaned(self, result: Any) -> None:
+        self._worker = None
+        self._show(QMessageBox.Icon.Information, result_text(result), final=True)
+        self.done.emit(result)
+
+    def _on_failed(self, message: str) -> None:
+        self._worker = None
+        log.warning("clean failed: %s", message)
+        self._show(QMessageBox.Icon.Warning, f"Clearing meeting data failed: {message}",
+                   final=True)
+        self.done.emit(None)

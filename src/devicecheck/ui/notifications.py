@@ -1,0 +1,52 @@
+"""When a desktop notification may be shown: pure logic, no Qt, clock injected.
+
+Officers ignore a tray app that nags, so a notification must earn its place:
+
+* de-duplicated: the same message (key) is not repeated within ``dedup_s``;
+* rate-limited: at most ``burst`` notifications per ``window_s``, and never two within
+  ``min_gap_s`` of each other.
+
+"Only on a change for the worse" is decided by the caller with ``states.is_worse``; this
+gate then decides whether the message may actually go out now.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class NotificationGate:
+    dedup_s: float = 4 * 3600.0
+    burst: int = 3
+    window_s: float = 600.0
+    min_gap_s: float = 20.0
+    clock: Callable[[], float] = time.monotonic
+    _last_by_key: dict[str, float] = field(default_factory=dict, init=False, repr=False)
+    _sent: deque[float] = field(default_factory=deque, init=False, repr=False)
+    suppressed: int = field(default=0, init=False)
+
+    def allow(self, key: str) -> bool:
+        """True (and remembered) when a notification with ``key`` may be shown now."""
+        now = self.clock()
+        last = self._last_by_key.get(key)
+        if last is not None and now - last < self.dedup_s:
+            self.suppressed += 1
+            return False
+        while self._sent and now - self._sent[0] >= self.window_s:
+            self._sent.popleft()
+        if len(self._sent) >= self.burst or (self._sent and now - self._sent[-1] < self.min_gap_s):
+            self.suppressed += 1
+            return False
+        self._sent.append(now)
+        self._last_by_key[key] = now
+        return True
+
+    def forget(self, key_prefix: str) -> None:
+        """Let messages starting with ``key_prefix`` through again (the problem went away,
+        so its return is news)."""
+        for key in [k for k in self._last_by_key if k.startswith(key_prefix)]:
+            del self._last_by_key[key]

@@ -1,0 +1,232 @@
+"""The last report, for people: each check with its status icon and word, the summary,
+evidence on demand, what to do (with a button for the OS settings page) and the IT contact.
+
+Non-modal and reused: the tray opens it, a notification click opens it, "Check again"
+asks the tray for a fresh run and the rows refill when it ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from devicecheck.checks.base import STATUS_WORDS, CheckResult, Status
+from devicecheck.policy import LoadedPolicy
+from devicecheck.report import Report
+from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
+from devicecheck.ui.icons import state_icon, status_icon
+from devicecheck.ui.states import STATE_WORDS, TrayState, verdict_of
+
+STYLE = """
+QPushButton, QToolButton { padding: 3px 10px; border: 2px solid palette(mid); border-radius: 4px;
+                           background: palette(button); }
+QPushButton:focus, QToolButton:focus { border: 2px solid palette(highlight);
+                                       background: palette(light); }
+QFrame#checkRow { border: 1px solid palette(mid); border-radius: 6px; }
+"""
+MAX_EVIDENCE_CHARS = 4000
+
+
+def evidence_text(evidence: Mapping[str, Any]) -> str:
+    """Evidence as ``key: value`` lines (nested values as compact JSON), bounded."""
+    if not evidence:
+        return "No further details were recorded."
+    lines = []
+    for key, value in evidence.items():
+        shown = value if isinstance(value, str) else json.dumps(value, default=str,
+                                                                ensure_ascii=False)
+        lines.append(f"{key}: {shown}")
+    text = "\n".join(lines)
+    return text if len(text) <= MAX_EVIDENCE_CHARS else text[:MAX_EVIDENCE_CHARS] + "\n…"
+
+
+class CheckRow(QFrame):
+    def __init__(self, result: CheckResult, open_url: Callable[[QUrl], object],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("checkRow")
+        self.result = result
+        word = STATUS_WORDS[result.status]
+        self.setAccessibleName(f"{result.title}: {word}")
+        layout = QVBoxLayout(self)
+        head = QHBoxLayout()
+        icon = QLabel(self)
+        icon.setPixmap(status_icon(result.status.value).pixmap(20, 20))
+        icon.setAccessibleName(word)
+        self.word = QLabel(f"<b>{word}</b>", self)
+        self.word.setAccessibleName(f"Status: {word}")
+        tag = "" if result.severity.value == "required" else f" ({result.severity.value})"
+        title = QLabel(f"{result.title}{tag}", self)
+        title.setAccessibleName(f"Check: {result.title}")
+        head.addWidget(icon)
+        head.addWidget(self.word)
+        head.addWidget(title, 1)
+        self.details_button = QToolButton(self)
+        self.details_button.setText("Show details")
+        self.details_button.setCheckable(True)
+        self.details_button.setAccessibleName(f"Show details for {result.title}")
+        self.details_button.setToolTip("Show what DeviceCheck found")
+        self.details_button.toggled.connect(self._toggle_details)
+        head.addWidget(self.details_button)
+        layout.addLayout(head)
+        summary = QLabel(result.summary, self)
+        summary.setWordWrap(True)
+        summary.setAccessibleName(f"Summary: {result.summary}")
+        summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(summary)
+        self.remedy_button: QPushButton | None = None
+        bad = result.status in (Status.FAIL, Status.WARN, Status.UNKNOWN)
+        if bad and result.remediation is not None:
+            remedy = QHBoxLayout()
+            what = QLabel(f"What to do: {result.remediation.text}", self)
+            what.setWordWrap(True)
+            what.setAccessibleName(f"What to do: {result.remediation.text}")
+            remedy.addWidget(what, 1)
+            if result.remediation.link:
+                self._link = result.remediation.link
+                self._open_url = open_url
+                self.remedy_button = QPushButton("Open settings", self)
+                self.remedy_button.setAccessibleName(f"Open settings for {result.title}")
+                self.remedy_button.setToolTip(self._link)
+                self.remedy_button.clicked.connect(self._open_link)
+                remedy.addWidget(self.remedy_button, 0, Qt.AlignmentFlag.AlignTop)
+            layout.addLayout(remedy)
+        self.details = QLabel(evidence_text(result.evidence), self)
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setAccessibleName(f"Details for {result.title}")
+        self.details.setStyleSheet("font-family: monospace;")
+        self.details.setVisible(False)
+        layout.addWidget(self.details)
+
+    def _toggle_details(self, shown: bool) -> None:
+        self.details.setVisible(shown)
+        self.details_button.setText("Hide details" if shown else "Show details")
+        self.details_button.setAccessibleName(
+            f"{'Hide' if shown else 'Show'} details for {self.result.title}")
+
+    def _open_link(self) -> None:
+        self._open_url(QUrl(self._link))
+
+
+class ReportWindow(QDialog):
+    checkRequested = Signal()
+
+    def __init__(self, loaded: LoadedPolicy, *, open_url: Callable[[QUrl], object] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("DeviceCheck report")
+        self.setAccessibleName("DeviceCheck report")
+        self.setStyleSheet(STYLE)
+        self.setModal(False)
+        self._open_url = open_url or QDesktopServices.openUrl
+        self.loaded = loaded
+        self.report: Report | None = None
+        self.rows: dict[str, CheckRow] = {}
+        outer = QVBoxLayout(self)
+        head = QHBoxLayout()
+        self.verdict_icon = QLabel(self)
+        self.verdict_label = QLabel(self)
+        self.verdict_label.setWordWrap(True)
+        font = self.verdict_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.verdict_label.setFont(font)
+        head.addWidget(self.verdict_icon)
+        head.addWidget(self.verdict_label, 1)
+        outer.addLayout(head)
+        self.sub_label = QLabel(self)
+        self.sub_label.setWordWrap(True)
+        outer.addWidget(self.sub_label)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setAccessibleName("Checks")
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its buttons take focus instead
+        outer.addWidget(self.scroll, 1)
+        self.contact_label = QLabel(self)
+        self.contact_label.setWordWrap(True)
+        outer.addWidget(self.contact_label)
+        buttons = QHBoxLayout()
+        self.check_button = self._button("&Check again", "Run the device checks again",
+                                         self.checkRequested.emit)
+        self.copy_button = self._button("C&opy report", "Copy the report as text",
+                                        self.copy_report)
+        self.close_button = self._button("Close", "Close the report", self.close)
+        buttons.addWidget(self.check_button)
+        buttons.addWidget(self.copy_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        outer.addLayout(buttons)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        self.resize(self.fontMetrics().averageCharWidth() * 95, self.fontMetrics().height() * 34)
+        self.set_report(None)
+
+    def _button(self, text: str, description: str, slot: Callable[[], object]) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setAccessibleName(text.replace("&", ""))
+        button.setAccessibleDescription(description)
+        button.setAutoDefault(False)
+        button.clicked.connect(slot)
+        return button
+
+    def set_checking(self, checking: bool) -> None:
+        self.check_button.setEnabled(not checking)
+        self.check_button.setText("Checking…" if checking else "&Check again")
+        self.check_button.setAccessibleName("Checking" if checking else "Check again")
+
+    def set_report(self, report: Report | None, loaded: LoadedPolicy | None = None) -> None:
+        self.report = report
+        if loaded is not None:
+            self.loaded = loaded
+        elif report is not None:
+            self.loaded = report.loaded
+        contact = self.loaded.policy.organisation.it_contact
+        self.contact_label.setText(f"Need help? Contact {contact}.")
+        self.contact_label.setAccessibleName(f"IT contact: {contact}")
+        container = QWidget()
+        rows = QVBoxLayout(container)
+        self.rows = {}
+        if report is None:
+            state, sub = TrayState.CHECKING, "No check has finished yet."
+        else:
+            state = verdict_of(report).state
+            when = report.generated_at.astimezone().strftime("%d %b %Y %H:%M")
+            counts = report.counts()
+            sub = (f"Checked {when}: {counts['pass']} OK, {counts['warn']} attention, "
+                   f"{counts['fail']} problem, {counts['unknown']} unknown, "
+                   f"{counts['skip']} not checked.")
+            if report.loaded.errors:
+                sub += "\nPolicy errors (tell IT):\n" + "\n".join(
+                    f"  • {e}" for e in report.loaded.errors)
+            for result in report.checks:
+                row = CheckRow(result, self._open_url, container)
+                self.rows[result.id] = row
+                rows.addWidget(row)
+        rows.addStretch(1)
+        self.scroll.setWidget(container)
+        self.verdict_icon.setPixmap(state_icon(state).pixmap(40, 40))
+        self.verdict_icon.setAccessibleName(STATE_WORDS[state])
+        self.verdict_label.setText(STATE_WORDS[state])
+        self.verdict_label.setAccessibleName(f"Verdict: {STATE_WORDS[state]}")
+        self.sub_label.setText(sub)
+        self.sub_label.setAccessibleName(sub)
+
+    def copy_report(self) -> None:
+        if self.report is not None:
+            QGuiApplication.clipboard().setText(self.report.to_text())
