@@ -1,0 +1,141 @@
+"""``meeting-data``: Teams keeps names, e-mail and IP addresses on disk; the notice says they
+are deleted after use. Warns when a catalogued client holds data the policy clears and no
+clean has run since the last meeting ended (``meeting-ended`` audit records, written by
+the Teams link when it is in use) or within ``cleaner.max_age_hours``.
+
+Gathering is bounded: caches can hold hundreds of thousands of files, and the report must
+stay quick, so counting stops after ``MAX_ENTRIES`` entries or ``SECONDS`` seconds and the
+evidence says the figures are lower bounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from devicecheck.audit import AuditLog
+from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
+
+MAX_ENTRIES = 5_000
+SECONDS = 1.0
+
+
+def _iso(t: datetime | float | None) -> str | None:
+    if t is None:
+        return None
+    if isinstance(t, float | int):
+        t = datetime.fromtimestamp(t, UTC)
+    return t.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _parse(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def _ago(delta: timedelta) -> str:
+    secs = max(0, int(delta.total_seconds()))
+    if secs < 3600:
+        return f"{max(1, secs // 60)} minute(s)"
+    if secs < 2 * 86400:
+        return f"{secs // 3600} hour(s)"
+    return f"{secs // 86400} day(s)"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{max(1, n // 1024) if n else 0} KB"
+
+
+class MeetingData(Check):
+    id = "meeting-data"
+    title = "Meeting data cleared after calls"
+    timeout_s = 10.0
+
+    def __init__(self, audit: AuditLog | None = None) -> None:
+        self._audit = audit
+
+    def gather(self, ctx: Context) -> Mapping[str, Any]:
+        from devicecheck.cleaner import Budget, last_clean, last_meeting_end, plan_clean
+
+        budget = Budget(max_entries=MAX_ENTRIES, seconds=SECONDS)
+        plan = plan_clean(ctx.policy, os_name=ctx.os_name, env=ctx.env, home=ctx.home,
+                          count=True, budget=budget)
+        clients: list[dict[str, Any]] = []
+        browser: list[dict[str, Any]] = []
+        refused: list[dict[str, Any]] = []
+        for rp in plan.clients:
+            if rp.refused:
+                refused.append({"id": rp.client_id, "label": rp.label, "reason": rp.refused})
+                continue
+            targets = [t for t in rp.targets if t.action in ("delete", "report")]
+            mtimes = [m for t in targets for m in (t.oldest, t.newest) if m is not None]
+            entry = {"id": rp.client_id, "label": rp.label, "running": rp.running,
+                     "files": sum(t.files for t in targets),
+                     "bytes": sum(t.bytes for t in targets),
+                     "links": sum(t.links for t in targets),
+                     "complete": all(t.complete for t in targets),
+                     "oldest": _iso(min(mtimes)) if mtimes else None,
+                     "newest": _iso(max(mtimes)) if mtimes else None}
+            (browser if rp.report_only else clients).append(entry)
+        audit = self._audit or AuditLog.for_policy(ctx.policy)
+        present = [c["id"] for c in clients]
+        return {
+            "clients": clients, "browser": browser, "refused_roots": refused,
+            "last_clean": _iso(last_clean(audit, present or None)),
+            "last_meeting_end": _iso(last_meeting_end(audit)),
+            "scan": {"max_entries": MAX_ENTRIES, "max_seconds": SECONDS,
+                     "complete": all(t.complete for rp in plan.clients for t in rp.targets)},
+        }
+
+    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        evidence = dict(facts)
+        clients = [c for c in facts.get("clients") or ()
+                   if c.get("files") or c.get("links") or not c.get("complete", True)]
+        refused = list(facts.get("refused_roots") or ())
+        browser = [b for b in facts.get("browser") or () if b.get("files")]
+        browser_note = (" Teams web data is also in a browser profile; IT clears that by "
+                        "browser policy.") if browser else ""
+        if not clients:
+            if refused:
+                names = ", ".join(sorted({r["id"] for r in refused}))
+                return Verdict(Status.WARN, f"A Teams data folder ({names}) is a link or lies "
+                               "outside your profile, so it is not cleaned automatically.",
+                               evidence, Remediation(self.with_contact(
+                                   "Ask IT to check the Teams data folder.", ctx)))
+            return Verdict(Status.PASS, "No Teams meeting data is kept on this laptop."
+                           + browser_note, evidence)
+        now = ctx.now
+        files = sum(int(c.get("files") or 0) for c in clients)
+        size = sum(int(c.get("bytes") or 0) for c in clients)
+        lower = "at least " if not all(c.get("complete", True) for c in clients) else ""
+        oldest = [t for t in (_parse(c.get("oldest")) for c in clients) if t is not None]
+        age = f", the oldest from {_ago(now - min(oldest))} ago" if oldest else ""
+        ids = ", ".join(sorted({c["id"] for c in clients}))
+        held = f"{ids} holds {lower}{files:,} files ({lower}{_size(size)}) of meeting data{age}."
+        last_clean = _parse(facts.get("last_clean"))
+        meeting_end = _parse(facts.get("last_meeting_end"))
+        max_age = timedelta(hours=ctx.policy.cleaner.max_age_hours)
+        running = sorted({c["id"] for c in clients if c.get("running")})
+        todo = ("Quit Teams, then run 'devicecheck clean' (or 'Clear meeting data' in the "
+                "tray menu)." if running else
+                "Run 'devicecheck clean' (or 'Clear meeting data' in the tray menu).")
+        remedy = Remediation(todo)
+        if meeting_end is not None and (last_clean is None or last_clean < meeting_end):
+            return Verdict(Status.WARN, f"{held} It has not been cleared since the last meeting "
+                           f"ended {_ago(now - meeting_end)} ago." + browser_note, evidence, remedy)
+        if last_clean is None:
+            return Verdict(Status.WARN, f"{held} No clean has run yet." + browser_note,
+                           evidence, remedy)
+        if now - last_clean > max_age:
+            return Verdict(Status.WARN, f"{held} The last clean was {_ago(now - last_clean)} ago, "
+                           f"more than the council's {ctx.policy.cleaner.max_age_hours} hours."
+                           + browser_note, evidence, remedy)
+        return Verdict(Status.PASS, f"Meeting data was cleared {_ago(now - last_clean)} ago"
+                       + (", after the last meeting." if meeting_end else ".") + browser_note,
+                       evidence)
