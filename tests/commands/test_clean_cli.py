@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,8 +22,9 @@ def root(isolated_dirs: Path) -> Path:
     return make_tfl(tfl_root(isolated_dirs))
 
 
-def _json(capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-arg]
-    return json.loads(capsys.readouterr().out)
+def _json(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return data
 
 
 def test_json_shape_and_exit_0(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,7 +77,12 @@ def test_on_a_terminal_it_shows_the_plan_and_asks(
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("devicecheck.commands.clean._isatty", lambda: True)
     asked: list[bool] = []
-    monkeypatch.setattr("builtins.input", lambda *a: asked.append(True) or answer)
+
+    def fake_input(*_: object) -> str:
+        asked.append(True)
+        return answer
+
+    monkeypatch.setattr("builtins.input", fake_input)
     assert main(["clean"]) == 0
     out = capsys.readouterr().out
     assert asked and "IndexedDB" in out and "[y/N]" in out
