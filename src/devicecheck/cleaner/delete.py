@@ -217,6 +217,7 @@ def _remove_tree(parent_fd: int, name: str, st: os.stat_result, parent_dev: int,
     if opened is None:
         return
     fd, st = opened
+    lstat, unlink, s_isdir, s_islnk = os.stat, os.unlink, stat.S_ISDIR, stat.S_ISLNK
     # One frame per level: (fd, remaining entry names, name in parent, rel, failures before).
     # Listings are read whole and the scandir handle closed, so a level costs one fd.
     stack: list[tuple[int, list[os.DirEntry[str]], str, tuple[str, ...], int]] = []
@@ -226,26 +227,37 @@ def _remove_tree(parent_fd: int, name: str, st: os.stat_result, parent_dev: int,
             fd, entries, dname, drel, before = stack[-1]
             dev = os.fstat(fd).st_dev if entries else 0
             pushed = False
+            # The hot loop: one lstat and one unlink a file, no per-file allocations beyond
+            # what os.* needs; failures drop to the slow, reporting path.
             while entries:
-                e = entries.pop()
-                erel = (*drel, e.name)
+                name = entries.pop().name
                 try:
-                    est = os.stat(e.name, dir_fd=fd, follow_symlinks=False)
+                    est = lstat(name, dir_fd=fd, follow_symlinks=False)
                 except FileNotFoundError:
                     continue
                 except OSError as exc:
-                    out.fail(erel, f"could not be read: {_why(exc)}", "unreadable")
+                    out.fail((*drel, name), f"could not be read: {_why(exc)}", "unreadable")
                     continue
-                if stat.S_ISDIR(est.st_mode):
-                    child = _open_dir(fd, e.name, dev, erel, out, expect=est)
+                if s_isdir(est.st_mode):
+                    erel = (*drel, name)
+                    child = _open_dir(fd, name, dev, erel, out, expect=est)
                     if child is not None:
                         cfd = child[0]
-                        stack.append((cfd, _listing(cfd, erel, out), e.name, erel,
+                        stack.append((cfd, _listing(cfd, erel, out), name, erel,
                                       out.failure_count))
                         pushed = True
                         break
                     continue
-                _unlink(fd, e.name, est, erel, out)
+                try:
+                    unlink(name, dir_fd=fd)
+                except OSError:
+                    _unlink(fd, name, est, (*drel, name), out)  # retries, reports
+                    continue
+                if s_islnk(est.st_mode):
+                    out.links += 1
+                else:
+                    out.files += 1
+                    out.bytes += est.st_size
             if pushed:
                 continue
             stack.pop()
