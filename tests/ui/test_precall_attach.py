@@ -14,6 +14,9 @@ from devicecheck.notice import load_notice
 from devicecheck.policy import LoadedPolicy
 from devicecheck.ui.precall import attach
 from tests.ui.test_precall import make_policy
+from tests.ui.tray_helpers import make_harness
+
+__all__ = ["make_harness"]  # the fixture, imported for pytest
 
 
 class FakeMonitor(QObject):
@@ -83,3 +86,51 @@ def test_every_call_acknowledgement_covers_one_meeting(qtbot: Any, tmp_path: Pat
 def test_no_teams_link_means_nothing_to_attach(qtbot: Any, tmp_path: Path) -> None:
     app = FakeApp(make_policy(), AuditLog(tmp_path / "a.jsonl"), None)
     assert attach(app) is None
+
+
+def test_every_call_acknowledgement_made_during_a_call_ends_with_it(qtbot: Any,
+                                                                    tmp_path: Path) -> None:
+    app = make_app(tmp_path, "every-call")
+    attach(app)
+    assert app.monitor is not None
+    app.monitor.teamsEvent.emit("meeting-started", {})
+    assert app.opened == 1
+    record_ack(app.audit, load_notice(app.loaded.policy))  # done when prompted, mid-call
+    app.monitor.teamsEvent.emit("meeting-ended", {})
+    app.monitor.teamsEvent.emit("meeting-started", {})
+    assert app.opened == 2  # the next call needs its own
+
+
+def test_the_real_tray_app_prompts_and_the_flow_satisfies_it(make_harness: Any, qtbot: Any,
+                                                               tmp_path: Path) -> None:
+    """With DeviceCheckApp itself: a meeting start opens the pre-call window; once the
+    officer has finished it, a further meeting under "new-version" is not prompted."""
+    from devicecheck.checks import Status
+    from devicecheck.ui.precall import PrecallWindow
+    from tests.ui.tray_helpers import FakeMonitor as TrayMonitor
+    from tests.ui.tray_helpers import scripted
+
+    monitor = TrayMonitor()
+    loaded = LoadedPolicy(make_policy(acknowledge="new-version"), sources=("defaults", "file:t"))
+    h = make_harness(loaded, scripted(Status.PASS), tray=False, monitor=monitor,
+                     tray_wait_s=0.0, tmp_audit=AuditLog(tmp_path / "audit.jsonl"))
+    h.app.start()
+    qtbot.waitUntil(lambda: "devicecheck.ui.precall" in h.app.hooks, timeout=5000)
+    monitor.send("meeting-started", in_meeting=True)
+    window = h.app.windows.get("precall")
+    assert isinstance(window, PrecallWindow) and window.isVisible()
+    assert any(n[0] == "Privacy notice not acknowledged" for n in h.app.notifications)
+    qtbot.waitUntil(lambda: window.checks_page.done, timeout=5000)
+    window.next_button.click()
+    window.read_box.setChecked(True)
+    window.next_button.click()
+    for box in window.checklist_page.boxes:
+        box.setChecked(True)
+    with qtbot.waitSignal(window.completed, timeout=3000):
+        window.next_button.click()
+    window.close()
+    opened: list[int] = []
+    h.app.open_precall = lambda: opened.append(1)  # type: ignore[method-assign]
+    monitor.send("meeting-ended", in_meeting=False)
+    monitor.send("meeting-started", in_meeting=True)
+    assert opened == []

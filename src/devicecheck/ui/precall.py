@@ -335,18 +335,20 @@ class PrecallWindow(QDialog):
 
 class _MeetingPrompt(QObject):
     """Prompts for the pre-call flow when Teams reports a meeting starting with no
-    acknowledgement in force."""
+    acknowledgement in force.
+
+    Under "every-call" one acknowledgement covers one call: the call that starts after it,
+    or the call in progress when the officer completes the flow after being prompted.
+    When that call ends, the acknowledgement is used up."""
 
     def __init__(self, app: Any) -> None:
         super().__init__(app if isinstance(app, QObject) else None)
         self._app = app
-        # The every-call acknowledgement a meeting already used, as (time, how many there
-        # were): times have one-second resolution, so two records can share one.
+        # The acknowledgement a call already used, as (time, how many there were): times
+        # have one-second resolution, so two records can share one.
         self._used_ack: tuple[str, int] | None = None
 
-    def on_teams_event(self, name: str, _data: dict[str, Any]) -> None:
-        if name != "meeting-started":
-            return
+    def _latest(self) -> tuple[Any, bool, tuple[str, int] | None]:
         policy = self._app.loaded.policy
         try:
             notice = load_notice(policy)
@@ -354,9 +356,17 @@ class _MeetingPrompt(QObject):
             key = (str((last_ack(self._app.audit, notice) or {}).get("time")),
                    ack_count(self._app.audit, notice))
         except (OSError, NoticeError):
-            in_force, key = False, None
+            return policy, False, None
+        return policy, in_force, key
+
+    def on_teams_event(self, name: str, _data: dict[str, Any]) -> None:
+        if name == "meeting-ended":
+            self._used_ack = self._latest()[2]
+            return
+        if name != "meeting-started":
+            return
+        policy, in_force, key = self._latest()
         if in_force and policy.notice.acknowledge == "every-call":
-            # One acknowledgement covers one call: the next meeting needs a fresh one.
             if key == self._used_ack:
                 in_force = False
             else:
