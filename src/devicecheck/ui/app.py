@@ -115,6 +115,7 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         self._geometry_timer.setInterval(GEOMETRY_POLL_MS)
         self._geometry_timer.timeout.connect(self._poll_geometry)
         self._started = False
+        self._pending_message: tuple[str, str, str] | None = None
 
     # ----- start-up -------------------------------------------------------------------
     def start(self) -> None:
@@ -133,6 +134,10 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         self.tray = tray
         self._apply_state()
         tray.show()
+        if self._pending_message is not None:
+            title, message, level = self._pending_message
+            self._pending_message = None
+            tray.showMessage(title, message, LEVEL_ICONS.get(level, LEVEL_ICONS["info"]), 15_000)
         if os.environ.get(DEBUG_ENV):
             self._geometry_timer.start()
 
@@ -151,6 +156,9 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         self.refresh_menu()
         self.fallback = FallbackWindow(self.menu.command_actions(), on_close=self._fallback_closed)
         self._apply_state()
+        if self._pending_message is not None:
+            self.fallback.show_message(*self._pending_message[:2])
+            self._pending_message = None
         self.fallback.show()
         debug("fallback-shown")
 
@@ -200,6 +208,8 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
             factory = lambda: module.TeamsMonitor(policy)  # noqa: E731 - not a Qt connection
         try:
             monitor = factory()
+            if monitor is None:
+                return
             monitor.teamsEvent.connect(self.on_teams_event)
         except Exception:
             log.exception("Teams link could not be created")
@@ -334,6 +344,9 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
                                   15_000)
         elif self.fallback is not None:
             self.fallback.show_message(title, message)
+        else:
+            # Still waiting for a tray: say it as soon as there is somewhere to say it.
+            self._pending_message = (title, message, level)
         debug(f"notified {level}")
         return True
 

@@ -1,0 +1,322 @@
+"""The tray controller under pytest-qt (offscreen): states, menu actions, checks off the
+GUI thread, notifications, Teams link and hooks, and the no-tray window."""
+
+from __future__ import annotations
+
+import sys
+import time
+import types
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+
+from devicecheck.checks.base import Status
+from devicecheck.ui.fallback_window import WHY
+from devicecheck.ui.icons import state_icon
+from devicecheck.ui.notifications import NotificationGate
+from devicecheck.ui.states import STATE_WORDS, TrayState
+from tests.ui.tray_helpers import FakeMonitor, make_harness, policy_with, scripted
+
+__all__ = ["make_harness"]  # the fixture, imported for pytest
+
+
+def started(h: Any, qtbot: Any) -> Any:
+    with qtbot.waitSignal(h.app.reportReady, timeout=10_000):
+        h.app.start()
+    return h.app
+
+
+def icon_key(app: Any) -> int:
+    return app.tray.icon().cacheKey()
+
+
+def test_starts_checking_then_shows_the_verdict_icon_and_words(make_harness: Any,
+                                                               qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.PASS, Status.PASS))
+    h.app.start()
+    assert h.app.tray is not None and h.app.state is TrayState.CHECKING
+    assert icon_key(h.app) == state_icon(TrayState.CHECKING).cacheKey()
+    assert STATE_WORDS[TrayState.CHECKING] in h.app.tooltip
+    qtbot.waitUntil(lambda: h.app.report is not None, timeout=10_000)
+    assert h.app.state is TrayState.READY
+    assert icon_key(h.app) == state_icon(TrayState.READY).cacheKey()
+    assert h.app.tooltip.startswith("DeviceCheck: Ready for private calls")
+    assert "Last checked" in h.app.tooltip
+
+
+@pytest.mark.parametrize(("statuses", "state", "words"), [
+    ((Status.PASS, Status.FAIL), TrayState.NOT_READY, "Not met: Scripted"),
+    ((Status.PASS, Status.UNKNOWN), TrayState.NOT_READY, "Not ready"),
+])
+def test_blocking_results_show_not_ready(make_harness: Any, qtbot: Any,
+                                         statuses: tuple[Status, ...], state: TrayState,
+                                         words: str) -> None:
+    h = make_harness(policy_with(), scripted(*statuses))
+    app = started(h, qtbot)
+    assert app.state is state
+    assert icon_key(app) == state_icon(state).cacheKey()
+    assert words in app.tooltip
+
+
+def test_advisory_problem_shows_attention(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.PASS, Status.WARN))
+    app = started(h, qtbot)
+    assert app.state is TrayState.ATTENTION
+    assert icon_key(app) == state_icon(TrayState.ATTENTION).cacheKey()
+    assert "Needs attention" in app.tooltip
+
+
+def test_policy_error_state(make_harness: Any, qtbot: Any) -> None:
+    from devicecheck.policy import LoadedPolicy, PolicyError
+
+    loaded = LoadedPolicy(errors=(PolicyError("file:x", "tray.check_interval_minutes: too big"),))
+    h = make_harness(loaded, scripted(Status.PASS))
+    app = started(h, qtbot)
+    assert app.state is TrayState.POLICY_ERROR
+    assert icon_key(app) == state_icon(TrayState.POLICY_ERROR).cacheKey()
+    assert "Policy error" in app.tooltip
+
+
+def test_teams_meeting_and_recording_states(make_harness: Any, qtbot: Any) -> None:
+    monitor = FakeMonitor()
+    h = make_harness(policy_with(), scripted(Status.PASS), monitor=monitor)
+    app = started(h, qtbot)
+    assert monitor.started == 1
+    monitor.send("meeting-started", in_meeting=True)
+    assert app.state is TrayState.IN_MEETING
+    assert icon_key(app) == state_icon(TrayState.IN_MEETING).cacheKey()
+    assert "In a meeting" in app.tooltip and "Device: Ready" in app.tooltip
+    monitor.send("recording-started", recording=True)
+    assert app.state is TrayState.RECORDING
+    assert icon_key(app) == state_icon(TrayState.RECORDING).cacheKey()
+    assert "Recording" in app.tooltip
+    monitor.send("meeting-ended", in_meeting=False, recording=False)
+    assert app.state is TrayState.READY
+    app.shutdown()
+    assert monitor.stopped == 1
+
+
+def test_hooks_attach_to_the_app(make_harness: Any, qtbot: Any,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Any] = []
+    fake = types.ModuleType("devicecheck.ui.recording_alert")
+    fake.attach = seen.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "devicecheck.ui.recording_alert", fake)
+    h = make_harness(policy_with(), scripted(Status.PASS), monitor=FakeMonitor())
+    app = started(h, qtbot)
+    assert seen == [app]
+    assert "devicecheck.ui.precall" in app.hooks  # the real pre-call module attached
+
+
+def test_gui_stays_responsive_while_sleeping_checks_run(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.PASS, Status.PASS, Status.PASS, sleep=0.8))
+    ticks: list[float] = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+    heartbeat.timeout.connect(lambda: ticks.append(time.monotonic()))  # no QObject captured
+    heartbeat.start()
+    h.app.start()
+    qtbot.waitUntil(lambda: h.app.report is not None, timeout=10_000)
+    h.app.check_now()
+    qtbot.waitUntil(lambda: not h.app.scheduler.running, timeout=10_000)
+    heartbeat.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert h.app.scheduler.runs == 2
+    assert len(ticks) > 50
+    assert max(gaps) < 0.05, f"GUI blocked for {max(gaps) * 1000:.0f} ms"
+
+
+def test_notifies_only_on_change_for_the_worse(make_harness: Any, qtbot: Any) -> None:
+    checks = scripted(Status.PASS, Status.PASS)
+    h = make_harness(policy_with(), checks, gate=NotificationGate(min_gap_s=0))
+    app = started(h, qtbot)
+    assert app.notifications == []  # ready at start: nothing to say
+
+    def run_again() -> None:
+        with qtbot.waitSignal(app.reportReady, timeout=10_000):
+            app.check_now()
+
+    checks[1].status = Status.FAIL
+    run_again()
+    assert [n[0] for n in app.notifications] == ["Not ready for private calls"]
+    run_again()  # still failing the same way: no news
+    assert len(app.notifications) == 1
+    checks[0].status = Status.FAIL
+    run_again()  # a second problem is worse
+    assert len(app.notifications) == 2
+    checks[0].status = checks[1].status = Status.PASS
+    run_again()  # better: silent
+    assert len(app.notifications) == 2
+
+
+def test_notification_click_opens_report(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.FAIL))
+    app = started(h, qtbot)
+    assert app.notifications and app.notifications[0][2] == "critical"
+    app.tray.messageClicked.emit()
+    assert app.windows["report"].isVisible()
+
+
+def test_notify_is_deduplicated_and_rate_limited(make_harness: Any, qtbot: Any) -> None:
+    now = [0.0]
+    gate = NotificationGate(burst=2, window_s=60, min_gap_s=0, clock=lambda: now[0])
+    h = make_harness(policy_with(), scripted(Status.PASS), gate=gate)
+    app = started(h, qtbot)
+    assert app.notify("Privacy notice not acknowledged", "Please go through it.", "warning")
+    assert not app.notify("Privacy notice not acknowledged", "Please go through it.", "warning")
+    assert app.notify("Other", "news", "info")
+    assert not app.notify("Third", "news", "info")  # burst of 2 per minute used up
+    now[0] = 61.0
+    assert app.notify("Third", "news", "info")
+    assert len(app.notifications) == 3
+
+
+def test_menu_lists_every_action_and_refreshes_on_open(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.FAIL))
+    app = started(h, qtbot)
+    texts = [a.text().replace("&", "") for a in app.menu.actions() if not a.isSeparator()]
+    assert texts[1:] == ["Run pre-call check…", "Show privacy notice", "Clear meeting data now…",
+                         "Last report…", "Open log folder", "Start at log-in",
+                         "About DeviceCheck", "Quit"]
+    app.menu.aboutToShow.emit()
+    assert app.menu.status.text().startswith("Not ready for private calls – checked ")
+    assert app.menu.quit.isVisible() and app.menu.autostart.isVisible()
+    assert app.tray.contextMenu() is app.menu
+
+
+def test_policy_hides_quit_and_autostart(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(allow_quit=False, installer_autostart=True), scripted(Status.PASS))
+    app = started(h, qtbot)
+    app.menu.aboutToShow.emit()
+    assert not app.menu.quit.isVisible()
+    assert not app.menu.autostart.isVisible()
+    app.menu.quit.trigger()
+    assert h.quits == 0
+
+
+def test_quit_action(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.PASS))
+    app = started(h, qtbot)
+    app.menu.quit.trigger()
+    assert h.quits == 1
+    assert not app.scheduler.interval.isActive()
+
+
+def test_autostart_toggle(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.PASS))
+    app = started(h, qtbot)
+    app.menu.aboutToShow.emit()
+    assert not app.menu.autostart.isChecked()
+    app.menu.autostart.trigger()
+    assert h.autostart.calls == [True]
+    h.autostart.enabled = False  # changed behind our back: the menu reads it again
+    app.menu.aboutToShow.emit()
+    assert not app.menu.autostart.isChecked()
+    assert h.autostart.calls == [True]  # reflecting the state is not a toggle
+
+
+def test_last_report_action_shows_the_report(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.PASS, Status.FAIL))
+    app = started(h, qtbot)
+    app.menu.report.trigger()
+    window = app.windows["report"]
+    assert window.isVisible() and set(window.rows) == {"os-support", "firewall"}
+    with qtbot.waitSignal(app.reportReady, timeout=10_000):
+        window.check_button.click()
+    assert app.scheduler.runs == 2
+
+
+def test_precall_action_opens_the_precall_window(make_harness: Any, qtbot: Any) -> None:
+    from devicecheck.ui.precall import PrecallWindow
+
+    h = make_harness(policy_with(), scripted(Status.PASS))
+    app = started(h, qtbot)
+    app.menu.precall.trigger()
+    window = app.windows["precall"]
+    assert isinstance(window, PrecallWindow) and window.isVisible()
+    app.menu.precall.trigger()  # a second time raises the same window
+    assert app.windows["precall"] is window
+    window.close()
+
+
+def test_precall_falls_back_to_report_without_the_module(make_harness: Any, qtbot: Any,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "devicecheck.ui.precall", None)  # import -> ImportError
+    h = make_harness(policy_with(), scripted(Status.PASS))
+    app = started(h, qtbot)
+    app.menu.precall.trigger()
+    assert "precall" not in app.windows and app.windows["report"].isVisible()
+
+
+def test_second_launch_message_opens_precall(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.PASS))
+    app = started(h, qtbot)
+    app.on_message("precall")
+    assert app.windows["precall"].isVisible()
+
+
+def test_notice_action(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.PASS))
+    app = started(h, qtbot)
+    app.menu.notice.trigger()
+    window = app.windows["notice"]
+    assert window.isVisible() and "privacy" in window.windowTitle().lower()
+
+
+def test_open_log_folder_action(make_harness: Any, qtbot: Any) -> None:
+    from devicecheck import paths
+
+    h = make_harness(policy_with(), scripted(Status.PASS))
+    app = started(h, qtbot)
+    app.menu.logs.trigger()
+    assert [u.toLocalFile() for u in h.urls] == [str(paths.user_data_dir())]
+    assert paths.user_data_dir().is_dir()
+
+
+def test_about_action(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.PASS))
+    app = started(h, qtbot)
+    app.menu.about.trigger()
+    box = app.windows["about"]
+    assert isinstance(box, QMessageBox) and box.isVisible() and not box.isModal()
+    assert "DeviceCheck" in box.text() and "file:test" in box.text()
+
+
+def test_activating_the_icon_opens_the_report(make_harness: Any, qtbot: Any) -> None:
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    h = make_harness(policy_with(), scripted(Status.PASS))
+    app = started(h, qtbot)
+    app.tray.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    assert app.windows["report"].isVisible()
+
+
+def test_no_tray_shows_a_window_that_says_why(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.FAIL), tray=False, tray_wait_s=0.3)
+    app = h.app
+    app.start()
+    qtbot.waitUntil(lambda: app.fallback is not None and app.fallback.isVisible(), timeout=5000)
+    window = app.fallback
+    assert app.tray is None
+    assert window.why.text() == WHY
+    qtbot.waitUntil(lambda: app.report is not None, timeout=10_000)
+    assert window.status.text() == STATE_WORDS[TrayState.NOT_READY]
+    assert app.notifications  # shown in the window instead of a balloon
+    assert window.message.isVisible()
+    button = window.buttons["Last report…"]
+    assert isinstance(button, QPushButton) and button.accessibleName() == "Last report…"
+    button.click()
+    assert app.windows["report"].isVisible()
+    window.close()  # closing the only window quits (policy allows it)
+    assert h.quits == 1
+
+
+def test_no_tray_window_hides_quit_when_policy_says(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(allow_quit=False), scripted(Status.PASS), tray=False,
+                     tray_wait_s=0.25)
+    h.app.start()
+    qtbot.waitUntil(lambda: h.app.fallback is not None, timeout=5000)
+    assert not h.app.fallback.buttons["Quit"].isVisibleTo(h.app.fallback)
+    QApplication.processEvents()
