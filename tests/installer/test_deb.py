@@ -1,0 +1,202 @@
+"""The Debian package: layout, control data, conffiles, lintian, desktop entry, a real
+install into a throwaway root, maintainer scripts run twice, and baking IT's policy."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from buildlib.deb import CONFFILES, DEPENDS
+
+from devicecheck import __version__
+from devicecheck.policy.sources import file_layer
+
+from .conftest import INSTALLER, REPO, require_tools
+
+BUILD_PY = [sys.executable, str(INSTALLER / "build.py")]
+
+
+def extract(deb: Path, dest: Path) -> Path:
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(dest)], check=True, timeout=300)
+    return dest
+
+
+def control(deb: Path) -> dict[str, str]:
+    out = subprocess.run(["dpkg-deb", "-f", str(deb)], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    fields: dict[str, str] = {}
+    for line in out.splitlines():
+        if line and not line[0].isspace() and ":" in line:
+            k, v = line.split(":", 1)
+            fields[k] = v.strip()
+    return fields
+
+
+def dpkg_install(deb: Path, root: Path) -> subprocess.CompletedProcess[str]:
+    """``dpkg -i`` into an empty root: real unpack, conffile handling and postinst."""
+    for d in ("var/lib/dpkg/info", "var/lib/dpkg/updates", "var/log"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    (root / "var/lib/dpkg/status").touch()
+    # The throwaway root has no libc6 or Qt libraries: the dependencies are checked
+    # separately against this machine (test_depends_are_installable_here).
+    return subprocess.run(["dpkg", f"--root={root}", "--force-script-chrootless",
+                           "--force-depends", f"--log={root}/var/log/dpkg.log", "-i", str(deb)],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def staged_deb(staged_payload: Path, tmp_path: Path) -> Path:
+    proc = subprocess.run([*BUILD_PY, "deb", "--payload", str(staged_payload)], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    deb = Path(proc.stdout.strip().splitlines()[-1])
+    assert deb.name == f"devicecheck_{__version__}_amd64.deb" and deb.parent == REPO / "dist"
+    return deb
+
+
+def test_staged_deb_layout(staged_deb: Path, tmp_path: Path) -> None:
+    root = extract(staged_deb, tmp_path / "root")
+    program = root / "opt/devicecheck/devicecheck"
+    assert program.is_file() and os.access(program, os.X_OK)
+    link = root / "usr/bin/devicecheck"
+    assert link.is_symlink() and os.readlink(link) == "/opt/devicecheck/devicecheck"
+    assert (root / "etc/xdg/autostart/devicecheck.desktop").is_file()
+    policy = root / "etc/xdg/devicecheck/policy.toml"
+    # No --policy: the default sample, which turns the per-user autostart toggle off.
+    assert tomllib.loads(policy.read_text())["tray"]["installer_autostart"] is True
+    assert (root / "usr/share/doc/devicecheck/copyright").is_file()
+    for path in root.rglob("*"):
+        if not path.is_symlink():
+            assert not stat.S_IMODE(path.stat().st_mode) & 0o022, path
+
+
+def test_staged_deb_control_and_conffiles(staged_deb: Path, tmp_path: Path) -> None:
+    fields = control(staged_deb)
+    assert fields["Package"] == "devicecheck"
+    assert fields["Version"] == __version__
+    assert fields["Architecture"] == "amd64"
+    depends = [d.strip() for d in fields["Depends"].split(",")]
+    for lib in ("libegl1", "libgl1", "libxkbcommon-x11-0", "libxcb-cursor0", "libdbus-1-3"):
+        assert lib in depends
+    subprocess.run(["dpkg-deb", "-e", str(staged_deb), str(tmp_path / "DEBIAN")], check=True)
+    assert (tmp_path / "DEBIAN/conffiles").read_text().split() == list(CONFFILES)
+    listing = subprocess.run(["dpkg-deb", "-c", str(staged_deb)], capture_output=True,
+                             text=True, check=True).stdout
+    assert all(" root/root " in line for line in listing.splitlines())
+
+
+def test_depends_are_installable_here() -> None:
+    """Every Depends: names a real Debian 12 package (installed on this machine by
+    scripts/apt-packages.txt), so `apt-get install ./devicecheck_*.deb` resolves."""
+    names = [d.split()[0] for d in DEPENDS]
+    proc = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${Status}\n", *names],
+                          capture_output=True, text=True, timeout=60)
+    installed = {line.split()[0] for line in proc.stdout.splitlines()
+                 if line.endswith("install ok installed")}
+    assert set(names) <= installed, set(names) - installed
+
+
+def test_desktop_entries_validate(staged_deb: Path, tmp_path: Path) -> None:
+    require_tools("desktop-file-validate")
+    root = extract(staged_deb, tmp_path / "root")
+    for entry in ("etc/xdg/autostart/devicecheck.desktop",
+                  "usr/share/applications/devicecheck.desktop"):
+        proc = subprocess.run(["desktop-file-validate", str(root / entry)],
+                              capture_output=True, text=True, timeout=30)
+        assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout
+
+
+def test_install_into_throwaway_root_and_scripts_twice(staged_deb: Path, tmp_path: Path) -> None:
+    root = tmp_path / "sysroot"
+    proc = dpkg_install(staged_deb, root)
+    assert proc.returncode == 0, proc.stderr
+    assert "devicecheck (" in proc.stdout and "Setting up" in proc.stdout
+    status = (root / "var/lib/dpkg/status").read_text()
+    assert "Package: devicecheck\nStatus: install ok installed" in status
+    assert "/etc/xdg/devicecheck/policy.toml" in status  # recorded as a conffile
+    # An officer-writable policy is refused by the app: postinst puts it right, every time.
+    policy = root / "etc/xdg/devicecheck/policy.toml"
+    policy.chmod(0o666)
+    env = {**os.environ, "DPKG_ROOT": str(root)}
+    for _ in range(2):
+        for args in (["postinst", "configure", __version__], ["postrm", "upgrade"]):
+            subprocess.run(["sh", str(INSTALLER / "linux" / args[0]), *args[1:]], env=env,
+                           check=True, timeout=30)
+        assert stat.S_IMODE(policy.stat().st_mode) == 0o644
+    layer = file_layer(policy, machine=True)
+    assert layer is not None and not layer.errors
+    # Reinstalling the same package over itself is also fine.
+    assert dpkg_install(staged_deb, root).returncode == 0
+    # Purge removes the conffiles and their folder.
+    purge = subprocess.run(["dpkg", f"--root={root}", "--force-script-chrootless",
+                            f"--log={root}/var/log/dpkg.log", "--purge", "devicecheck"],
+                           capture_output=True, text=True, timeout=120)
+    assert purge.returncode == 0, purge.stderr
+    assert not (root / "etc/xdg/devicecheck").exists()
+    assert not (root / "opt/devicecheck").exists()
+
+
+def test_policy_baked_in(staged_payload: Path, tmp_path: Path) -> None:
+    it_policy = tmp_path / "council.toml"
+    it_policy.write_text('[organisation]\nname = "Testshire County Council"\n'
+                         'it_contact = "ext 4000"\n')
+    proc = subprocess.run([*BUILD_PY, "deb", "--payload", str(staged_payload), "--policy",
+                           str(it_policy)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    root = extract(Path(proc.stdout.strip()), tmp_path / "root")
+    assert (root / "etc/xdg/devicecheck/policy.toml").read_text() == it_policy.read_text()
+
+
+def test_bad_policy_is_refused_with_reasons(staged_payload: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[screen_lock]\nmax_idle_minutes = 999\n[nonsense]\nx = 1\n")
+    before = {p: p.stat().st_mtime for p in (REPO / "dist").glob("*.deb")}
+    proc = subprocess.run([*BUILD_PY, "deb", "--payload", str(staged_payload), "--policy",
+                           str(bad)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "max_idle_minutes" in proc.stderr and "out of range" in proc.stderr
+    assert "nonsense" in proc.stderr and "line 3" in proc.stderr
+    assert {p: p.stat().st_mtime for p in (REPO / "dist").glob("*.deb")} == before
+
+
+def test_missing_payload_program_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    proc = subprocess.run([*BUILD_PY, "deb", "--payload", str(tmp_path / "empty")], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "freeze first" in proc.stderr
+
+
+@pytest.mark.slow
+def test_real_deb_layout_installs_and_runs(documented_linux_build: dict[str, Path],
+                                           tmp_path: Path) -> None:
+    deb = documented_linux_build["deb"]
+    root = tmp_path / "sysroot"
+    proc = dpkg_install(deb, root)
+    assert proc.returncode == 0, proc.stderr
+    program = root / "opt/devicecheck/devicecheck"
+    out = subprocess.run([str(program), "--version"], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == f"devicecheck {__version__}"
+    baked = root / "etc/xdg/devicecheck/policy.toml"
+    assert baked.read_text() == documented_linux_build["policy"].read_text()
+    # The installed app reads the baked policy from its real place.
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_DIRS": str(root / "etc/xdg"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    show = subprocess.run([str(program), "policy", "show"], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert "Example Borough Council" in show.stdout, show.stdout + show.stderr
+    size = deb.stat().st_size
+    print(f"real .deb: {size / 2**20:.1f} MB")
+
+
+@pytest.mark.slow
+def test_real_deb_lintian_has_no_errors(documented_linux_build: dict[str, Path]) -> None:
+    require_tools("lintian")
+    proc = subprocess.run(["lintian", "--fail-on", "error", str(documented_linux_build["deb"])],
+                          capture_output=True, text=True, timeout=600)
+    errors = [line for line in proc.stdout.splitlines() if line.startswith("E:")]
+    assert not errors and proc.returncode == 0, proc.stdout + proc.stderr
