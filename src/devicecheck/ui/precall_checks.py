@@ -161,7 +161,7 @@ class ChecksPage(QWidget):
             return
         self.results[result.id] = result
         self._show_row(result)
-        if self.report is None:
+        if not self.done:  # a result can arrive after a failed run was already reported
             self._set_verdict(f"{PENDING}: {len(self.results)} of {len(self.checks)} done.")
 
     def _on_finished(self, report: Report) -> None:
