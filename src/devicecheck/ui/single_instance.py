@@ -12,7 +12,7 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QDir, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,11 @@ class SingleInstance(QObject):
         sock.connectToServer(self.name)
         if not sock.waitForConnected(CONNECT_TIMEOUT_MS):
             return False
-        sock.write((message.strip() + "\n").encode("utf-8"))
+        written = sock.write((message.strip() + "\n").encode("utf-8"))
         sock.flush()
-        ok = sock.waitForBytesWritten(CONNECT_TIMEOUT_MS)
+        if sock.bytesToWrite() > 0:  # flush() usually wrote it all already
+            sock.waitForBytesWritten(CONNECT_TIMEOUT_MS)
+        ok = written > 0 and sock.bytesToWrite() == 0
         sock.disconnectFromServer()
         if sock.state() != QLocalSocket.LocalSocketState.UnconnectedState:
             sock.waitForDisconnected(CONNECT_TIMEOUT_MS)
@@ -63,6 +65,12 @@ class SingleInstance(QObject):
     def acquire(self, message: str = "precall") -> bool:
         if self.forward(message):
             return False
+        stale = self._socket_file()
+        if stale is not None and stale.exists():
+            # Nobody answered, yet the socket file is there: left over from a crash.
+            log.info("removing a stale single-instance socket")
+            QLocalServer.removeServer(self.name)
+            self.recovered_stale = True
         server = QLocalServer(self)
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         if not server.listen(self.name):
@@ -77,6 +85,14 @@ class SingleInstance(QObject):
         server.newConnection.connect(self._on_new_connection)
         self.server = server
         return True
+
+    def _socket_file(self) -> Path | None:
+        """Where the socket lives on Unix; None on Windows (pipes vanish with their process)."""
+        if os.name == "nt":
+            return None
+        if os.path.isabs(self.name):
+            return Path(self.name)
+        return Path(QDir.tempPath()) / self.name
 
     def _on_new_connection(self) -> None:
         assert self.server is not None

@@ -1,0 +1,63 @@
+"""The notification gate: de-duplication and rate limits, with a fake clock."""
+
+from __future__ import annotations
+
+from devicecheck.ui.notifications import NotificationGate
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_same_message_is_not_repeated_within_the_dedup_window() -> None:
+    clock = Clock()
+    gate = NotificationGate(dedup_s=3600, min_gap_s=0, clock=clock)
+    assert gate.allow("not ready: firewall")
+    clock.now += 1800
+    assert not gate.allow("not ready: firewall")
+    clock.now += 1801
+    assert gate.allow("not ready: firewall")
+    assert gate.suppressed == 1
+
+
+def test_burst_limit_per_window() -> None:
+    clock = Clock()
+    gate = NotificationGate(burst=3, window_s=600, min_gap_s=0, clock=clock)
+    assert [gate.allow(f"m{i}") for i in range(5)] == [True, True, True, False, False]
+    clock.now += 599
+    assert not gate.allow("m9")
+    clock.now += 2
+    assert gate.allow("m9")
+
+
+def test_minimum_gap_between_notifications() -> None:
+    clock = Clock()
+    gate = NotificationGate(min_gap_s=20, clock=clock)
+    assert gate.allow("a")
+    clock.now += 5
+    assert not gate.allow("b")
+    clock.now += 16
+    assert gate.allow("b")
+
+
+def test_held_back_message_is_not_remembered_as_sent() -> None:
+    clock = Clock()
+    gate = NotificationGate(min_gap_s=20, clock=clock)
+    gate.allow("a")
+    assert not gate.allow("b")  # too soon
+    clock.now += 30
+    assert gate.allow("b")      # not a duplicate: it never went out
+
+
+def test_forget_lets_a_returning_problem_through() -> None:
+    clock = Clock()
+    gate = NotificationGate(min_gap_s=0, clock=clock)
+    assert gate.allow("verdict:firewall")
+    assert gate.allow("other")
+    gate.forget("verdict:")
+    assert gate.allow("verdict:firewall")
+    assert not gate.allow("other")

@@ -1,0 +1,102 @@
+"""Pure tray-state rules and the icon set."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+
+import pytest
+
+from devicecheck.resource_files import resource_path
+from devicecheck.ui.states import (
+    ICON_FILES,
+    STATE_WORDS,
+    TrayState,
+    Verdict,
+    derive_state,
+    is_worse,
+    tooltip_text,
+)
+
+READY = Verdict(TrayState.READY)
+ATTENTION = Verdict(TrayState.ATTENTION, frozenset({"meeting-data"}))
+NOT_READY = Verdict(TrayState.NOT_READY, frozenset({"firewall"}))
+POLICY = Verdict(TrayState.POLICY_ERROR, frozenset({"policy"}))
+
+
+@pytest.mark.parametrize(("verdict", "meeting", "recording", "expected"), [
+    (None, False, False, TrayState.CHECKING),
+    (READY, False, False, TrayState.READY),
+    (ATTENTION, False, False, TrayState.ATTENTION),
+    (NOT_READY, False, False, TrayState.NOT_READY),
+    (POLICY, False, False, TrayState.POLICY_ERROR),
+    (READY, True, False, TrayState.IN_MEETING),
+    (ATTENTION, True, False, TrayState.IN_MEETING),
+    (None, True, False, TrayState.IN_MEETING),
+    (NOT_READY, True, False, TrayState.NOT_READY),   # a meeting never hides a blocker
+    (POLICY, True, False, TrayState.POLICY_ERROR),
+    (NOT_READY, True, True, TrayState.RECORDING),    # recording beats everything
+    (READY, False, True, TrayState.RECORDING),
+])
+def test_derive_state_priority(verdict: Verdict | None, meeting: bool, recording: bool,
+                               expected: TrayState) -> None:
+    assert derive_state(verdict, in_meeting=meeting, recording=recording) is expected
+
+
+@pytest.mark.parametrize(("old", "new", "worse"), [
+    (None, READY, False),
+    (None, ATTENTION, False),   # no nagging about advisories at log-in
+    (None, NOT_READY, True),
+    (None, POLICY, True),
+    (READY, ATTENTION, True),
+    (READY, NOT_READY, True),
+    (ATTENTION, NOT_READY, True),
+    (NOT_READY, NOT_READY, False),
+    (NOT_READY, Verdict(TrayState.NOT_READY, frozenset({"firewall", "antivirus"})), True),
+    (Verdict(TrayState.NOT_READY, frozenset({"firewall", "antivirus"})), NOT_READY, False),
+    (NOT_READY, READY, False),
+    (NOT_READY, ATTENTION, False),
+])
+def test_is_worse(old: Verdict | None, new: Verdict, worse: bool) -> None:
+    assert is_worse(old, new) is worse
+
+
+def test_tooltip_always_has_words_and_the_device_verdict() -> None:
+    at = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+    tip = tooltip_text(TrayState.IN_MEETING, NOT_READY, checked_at=at,
+                       titles={"firewall": "The firewall is on"})
+    lines = tip.splitlines()
+    assert lines[0] == "DeviceCheck: In a meeting"
+    assert lines[1] == "Device: Not ready for private calls"
+    assert lines[2] == "Not met: The firewall is on"
+    assert lines[3].startswith("Last checked ")
+    many = Verdict(TrayState.NOT_READY, frozenset("abcde"))
+    assert "and 2 more" in tooltip_text(TrayState.NOT_READY, many, checked_at=None)
+    assert "Checking again" in tooltip_text(TrayState.READY, READY, checked_at=at, checking=True)
+
+
+def test_every_state_has_words_and_a_distinct_valid_svg() -> None:
+    shapes = set()
+    for state in TrayState:
+        assert STATE_WORDS[state]
+        path = resource_path("icons", ICON_FILES[state])
+        root = ET.parse(path).getroot()  # noqa: S314 - our own bundled file
+        assert root.tag.endswith("svg") and root.get("viewBox") == "0 0 32 32"
+        title = root.find("{http://www.w3.org/2000/svg}title")
+        assert title is not None and title.text
+        # The outline element (first drawn shape) differs per state: shapes, not colours.
+        first = next(el for el in root if not el.tag.endswith("title"))
+        shapes.add((first.tag, first.get("d"), first.get("r"), first.get("rx")))
+    assert len(shapes) >= 6  # ready/checking share a circle; their glyphs differ
+
+
+def test_icons_render_at_tray_sizes(qapp: object) -> None:
+    from devicecheck.ui.icons import state_icon
+
+    for state in TrayState:
+        for size in (16, 22, 32):
+            image = state_icon(state).pixmap(size, size).toImage()
+            assert image.width() == size
+            opaque = sum(1 for x in range(size) for y in range(size)
+                         if image.pixelColor(x, y).alpha() > 200)
+            assert opaque > size * size // 4, f"{state} is too faint at {size} px"
