@@ -173,8 +173,9 @@ def test_teams_starting_later_is_found_and_retry_now_skips_the_wait(
 
 
 def _raw_server(behaviour: str) -> tuple[int, threading.Event, threading.Thread]:
-    """A one-connection WebSocket server on a raw socket: ``half-close`` answers the
-    handshake, sends one update and shuts its sending side; ``silent`` never answers."""
+    """A WebSocket server on a raw socket, serving the first connection that sends a
+    request: ``half-close`` answers the handshake, sends one update and shuts its sending
+    side; ``silent`` never answers."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
@@ -182,30 +183,37 @@ def _raw_server(behaviour: str) -> tuple[int, threading.Event, threading.Thread]
     done = threading.Event()
 
     def serve() -> None:
-        try:
-            conn, _ = listener.accept()
-        except OSError:
-            return
-        with conn, listener:
-            conn.settimeout(10)
-            request = b""
-            while b"\r\n\r\n" not in request:
-                chunk = conn.recv(4096)
-                if not chunk:
+        with listener:
+            while not done.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
                     return
-                request += chunk
-            if behaviour == "half-close":
-                key = next(line.split(b":", 1)[1].strip() for line in request.split(b"\r\n")
-                           if line.lower().startswith(b"sec-websocket-key"))
-                accept = base64.b64encode(hashlib.sha1(
-                    key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())  # RFC 6455 handshake, not security
-                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept
-                             + b"\r\n\r\n")
-                payload = json.dumps(meeting_update(in_meeting=True, can_pair=False)).encode()
-                conn.sendall(bytes([0x81, 126]) + len(payload).to_bytes(2, "big") + payload)
-                conn.shutdown(socket.SHUT_WR)
-            done.wait(10)
+                with conn:
+                    conn.settimeout(10)
+                    request = b""
+                    while b"\r\n\r\n" not in request:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break   # the client's TCP probe: wait for the real connection
+                        request += chunk
+                    else:
+                        answer(conn, request)
+                        done.wait(10)
+                        return
+
+    def answer(conn: socket.socket, request: bytes) -> None:
+        if behaviour == "half-close":
+            key = next(line.split(b":", 1)[1].strip() for line in request.split(b"\r\n")
+                       if line.lower().startswith(b"sec-websocket-key"))
+            accept = base64.b64encode(hashlib.sha1(
+                key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())  # RFC 6455 handshake, not security
+            conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                         b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept
+                         + b"\r\n\r\n")
+            payload = json.dumps(meeting_update(in_meeting=True, can_pair=False)).encode()
+            conn.sendall(bytes([0x81, 126]) + len(payload).to_bytes(2, "big") + payload)
+            conn.shutdown(socket.SHUT_WR)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()

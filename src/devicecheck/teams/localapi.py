@@ -11,19 +11,28 @@ the URL, so the URL is never logged: only host and port are.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
-from PySide6.QtNetwork import QAbstractSocket
-from PySide6.QtWebSockets import QWebSocket, QWebSocketProtocol
 
 from devicecheck import __version__
 from devicecheck.teams import protocol
+from devicecheck.teams.probe import TcpProbe
 from devicecheck.teams.token import TokenStore
+
+if TYPE_CHECKING:
+    from PySide6.QtWebSockets import QWebSocket
 
 log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 1_048_576   # a meetingUpdate is < 1 KB; refuse anything silly
+
+
+def _unconnected(ws: QWebSocket) -> bool:
+    from PySide6.QtNetwork import QAbstractSocket
+
+    return bool(ws.state() == QAbstractSocket.SocketState.UnconnectedState)
 
 
 class TeamsApiClient(QObject):
@@ -53,14 +62,12 @@ class TeamsApiClient(QObject):
         self._request_id = 0
         self.attempts = 0                # for tests and the benchmark
 
-        self._ws = QWebSocket("", QWebSocketProtocol.Version.VersionLatest, self)
-        self._ws.setMaxAllowedIncomingMessageSize(MAX_FRAME_BYTES)
-        self._ws.setMaxAllowedIncomingFrameSize(MAX_FRAME_BYTES)
-        self._ws.connected.connect(self._on_connected)
-        self._ws.disconnected.connect(self._on_disconnected)
-        self._ws.textMessageReceived.connect(self._on_text)
-        self._ws.binaryMessageReceived.connect(self._on_binary)
-        self._ws.errorOccurred.connect(self._on_error)
+        # The WebSocket (and QtNetwork, QtWebSockets, OpenSSL: ~18 MB) is only loaded once
+        # something listens on the port; until then a QtCore-only TCP probe asks.
+        self._ws: QWebSocket | None = None
+        self._probe = TcpProbe(self)
+        self._probe.succeeded.connect(self._on_probe_connected)
+        self._probe.failed.connect(self._on_probe_error)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._open)
@@ -90,20 +97,21 @@ class TeamsApiClient(QObject):
         self._active = False
         self._retry.stop()
         self._timeout.stop()
-        if self._ws.state() != QAbstractSocket.SocketState.UnconnectedState:
+        self._probe.abort()
+        if self._ws is not None and not _unconnected(self._ws):
             self._ws.abort()
 
     def retry_now(self) -> None:
         """Teams just started: try at once instead of waiting out the backoff."""
-        if self._active and not self._connected and \
-                self._ws.state() == QAbstractSocket.SocketState.UnconnectedState:
+        if self._active and not self._connected and self._idle():
             self._retry.stop()
             self._backoff = self.min_backoff_ms
             self._open()
 
     def send_action(self, name: str) -> int:
         self._request_id += 1
-        self._ws.sendTextMessage(protocol.action(name, self._request_id))
+        if self._ws is not None:
+            self._ws.sendTextMessage(protocol.action(name, self._request_id))
         return self._request_id
 
     # -- connection -----------------------------------------------------------------
@@ -116,12 +124,43 @@ class TeamsApiClient(QObject):
         url.setQuery(urlencode(params, quote_via=quote, safe=""))
         return url
 
+    def _idle(self) -> bool:
+        return not self._probe.busy and (self._ws is None or _unconnected(self._ws))
+
     def _open(self) -> None:
-        if not self._active or self._ws.state() != QAbstractSocket.SocketState.UnconnectedState:
+        if not self._active or not self._idle():
             return
         self.attempts += 1
         self._timeout.start()
+        if self._ws is None:
+            self._probe.start(self._base.host(), self._base.port(8124))
+        else:
+            self._ws.open(self.connection_url())
+
+    def _on_probe_connected(self) -> None:
+        self._timeout.stop()
+        if not self._active:
+            return
+        self._ws = self._make_socket()
+        self._timeout.start()
         self._ws.open(self.connection_url())
+
+    def _on_probe_error(self) -> None:
+        self._timeout.stop()
+        self._failed()
+
+    def _make_socket(self) -> QWebSocket:
+        from PySide6.QtWebSockets import QWebSocket, QWebSocketProtocol
+
+        ws = QWebSocket("", QWebSocketProtocol.Version.VersionLatest, self)
+        ws.setMaxAllowedIncomingMessageSize(MAX_FRAME_BYTES)
+        ws.setMaxAllowedIncomingFrameSize(MAX_FRAME_BYTES)
+        ws.connected.connect(self._on_connected)
+        ws.disconnected.connect(self._on_disconnected)
+        ws.textMessageReceived.connect(self._on_text)
+        ws.binaryMessageReceived.connect(self._on_binary)
+        ws.errorOccurred.connect(self._on_error)
+        return ws
 
     def _on_connected(self) -> None:
         self._timeout.stop()
@@ -138,21 +177,23 @@ class TeamsApiClient(QObject):
         self._timeout.stop()
         if self._connected:
             self._connected = False
+            reason = self._ws.closeReason() if self._ws is not None else ""
             log.info("The Teams local API connection at %s closed (%s); reconnecting "
-                     "quietly.", self._where, self._ws.closeReason() or "no reason given")
+                     "quietly.", self._where, reason or "no reason given")
             self.disconnected.emit()
             self._schedule()
         else:
             self._failed()
 
-    def _on_error(self, _error: QAbstractSocket.SocketError) -> None:
+    def _on_error(self, _error: Any) -> None:
         # A refused attempt may end with an error and no disconnected signal.
-        if not self._connected and \
-                self._ws.state() == QAbstractSocket.SocketState.UnconnectedState:
+        if not self._connected and self._idle():
             self._failed()
 
     def _on_connect_timeout(self) -> None:
-        self._ws.abort()
+        self._probe.abort()
+        if self._ws is not None:
+            self._ws.abort()
         self._failed()
 
     def _failed(self) -> None:
