@@ -80,7 +80,7 @@ def test_every_state_has_words_and_a_distinct_valid_svg() -> None:
     for state in TrayState:
         assert STATE_WORDS[state]
         path = resource_path("icons", ICON_FILES[state])
-        root = ET.parse(path).getroot()  # noqa: S314 - our own bundled file
+        root = ET.parse(path).getroot()
         assert root.tag.endswith("svg") and root.get("viewBox") == "0 0 32 32"
         title = root.find("{http://www.w3.org/2000/svg}title")
         assert title is not None and title.text

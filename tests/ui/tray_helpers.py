@@ -38,7 +38,7 @@ class FakeAutostart:
 class FakeMonitor(QObject):
     """Stands in for devicecheck.teams.monitor.TeamsMonitor (same signal and properties)."""
 
-    teamsEvent = Signal(str, dict)  # noqa: N815 - the agreed Qt signal name
+    teamsEvent = Signal(str, dict)
 
     def __init__(self) -> None:
         super().__init__()
