@@ -255,3 +255,12 @@ def test_guard_created_mid_meeting_starts_watching(qtbot: Any, audit: AuditLog) 
     assert guard.timer.isActive()
     qtbot.waitUntil(lambda: scanner.calls >= 1, timeout=1000)
     guard.stop()
+
+
+def test_attached_guard_follows_a_reloaded_policy(qtbot: Any, audit: AuditLog) -> None:
+    app = FakeApp(audit, FakeMonitor())
+    guard = attach(app)
+    assert guard is not None
+    assert "council-capture" not in guard.policy.recorders()
+    app.loaded = LoadedPolicy(council_policy(extra_recorders=("council-capture",)))
+    assert "council-capture" in guard.policy.recorders()

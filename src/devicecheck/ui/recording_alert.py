@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -170,9 +171,13 @@ class RecordingGuard(QObject):
     def __init__(self, source: QObject, audit: AuditLog, policy: Policy, *,
                  scan: Callable[[], Sequence[str]] | None = None, poll_ms: int = POLL_MS,
                  clock: Callable[[], datetime] = _utcnow, show: bool = True,
+                 policy_source: Callable[[], Policy] | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.source, self.audit, self.policy = source, audit, policy
+        self.source, self.audit, self._policy = source, audit, policy
+        # The tray re-reads the policy before each check run; following it here means an
+        # added recorder name is watched without a restart.
+        self._policy_source = policy_source
         self._scan = scan or self._scan_processes
         self._clock = clock
         self._show = show
@@ -187,6 +192,10 @@ class RecordingGuard(QObject):
         if getattr(source, "in_meeting", False) is True:
             # Started (or restarted) mid-meeting: watch from now on.
             self.on_teams_event("meeting-started", {})
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy_source() if self._policy_source is not None else self._policy
 
     def _scan_processes(self) -> list[str]:
         return [s.name for s in scan_recorders(self.policy.recorders())]
@@ -256,13 +265,18 @@ class RecordingGuard(QObject):
 _kept: list[RecordingGuard] = []
 
 
+def _loaded_policy(app: Any) -> Policy:
+    return app.loaded.policy
+
+
 def attach(app: Any) -> RecordingGuard | None:
     """Called by the tray at start-up: raise the alert for this app's Teams link."""
     monitor = getattr(app, "monitor", None)
     if monitor is None:
         return None
     parent = app if isinstance(app, QObject) else None
-    guard = RecordingGuard(monitor, app.audit, app.loaded.policy, parent=parent)
+    guard = RecordingGuard(monitor, app.audit, app.loaded.policy, parent=parent,
+                           policy_source=partial(_loaded_policy, app))
     if parent is None:
         _kept.append(guard)  # nothing else holds it
     return guard
