@@ -17,6 +17,13 @@ from tests.cleaner.helpers import CLEARED, KEPT, TFL_PART, make_tfl, running_as,
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
+@pytest.fixture(autouse=True)
+def no_running_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process runs see no running Teams (another suite's stand-in must not make these
+    exit 3); the refusal test runs a real child process in a real subprocess instead."""
+    monkeypatch.setattr("devicecheck.cleaner.plan.default_processes", lambda names, os_name: set())
+
+
 @pytest.fixture
 def root(isolated_dirs: Path) -> Path:
     return make_tfl(tfl_root(isolated_dirs))
