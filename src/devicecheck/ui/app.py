@@ -156,9 +156,10 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         self.refresh_menu()
         self.fallback = FallbackWindow(self.menu.command_actions(), on_close=self._fallback_closed)
         self._apply_state()
-        if self._pending_message is not None:
+        if self._pending_message is not None and not self._pending_message[0].startswith(
+                ("Not ready", "Something", "DeviceCheck settings")):
             self.fallback.show_message(*self._pending_message[:2])
-            self._pending_message = None
+        self._pending_message = None
         self.fallback.show()
         debug("fallback-shown")
 
@@ -259,7 +260,9 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         self.report, self.verdict, self.checked_at = report, new, datetime.now().astimezone()
         if is_worse(old, new):
             titles = {c.id: c.title for c in report.checks}
-            names = ", ".join(titles.get(p, p) for p in sorted(new.problems) if p != "policy")
+            listed = [titles.get(p, p) for p in sorted(new.problems) if p != "policy"]
+            names = ", ".join(listed[:3]) + (f" and {len(listed) - 3} more"
+                                              if len(listed) > 3 else "")
             title, message, level = {
                 TrayState.POLICY_ERROR: ("DeviceCheck settings could not be read",
                                          "Contact IT: the policy has errors.", "critical"),
@@ -343,7 +346,10 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
             self.tray.showMessage(title, message, LEVEL_ICONS.get(level, LEVEL_ICONS["info"]),
                                   15_000)
         elif self.fallback is not None:
-            self.fallback.show_message(title, message)
+            if key.startswith("verdict:"):
+                self.fallback.alert()  # its status line already says it: just surface it
+            else:
+                self.fallback.show_message(title, message)
         else:
             # Still waiting for a tray: say it as soon as there is somewhere to say it.
             self._pending_message = (title, message, level)
@@ -416,8 +422,10 @@ def run_app(policy_file: str | Path | None = None) -> int:
 
     logging.basicConfig(level=logging.INFO if os.environ.get(DEBUG_ENV) else logging.WARNING,
                         format="devicecheck: %(levelname)s %(name)s: %(message)s")
-    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    # argv[0] names the X11 WM_CLASS: "devicecheck", not "__main__.py".
+    qt_app = QApplication.instance() or QApplication(["devicecheck"])
     qt_app.setApplicationName("DeviceCheck")
+    qt_app.setDesktopFileName("devicecheck")
     qt_app.setQuitOnLastWindowClosed(False)  # the tray lives on when windows close
     instance = SingleInstance()
     if not instance.acquire("precall"):

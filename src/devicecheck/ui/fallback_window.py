@@ -46,6 +46,10 @@ class FallbackWindow(QWidget):
         self.detail = QLabel(self)
         self.detail.setWordWrap(True)
         layout.addWidget(self.detail)
+        self.why = QLabel(f"<i>{WHY}</i>", self)
+        self.why.setWordWrap(True)
+        self.why.setAccessibleName(WHY)
+        layout.addWidget(self.why)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setVisible(False)
@@ -70,10 +74,6 @@ class FallbackWindow(QWidget):
             self.buttons[text.replace("&", "")] = widget
             grid.addWidget(widget, i // 2, i % 2)
         layout.addLayout(grid)
-        self.why = QLabel(WHY, self)
-        self.why.setWordWrap(True)
-        self.why.setAccessibleName(WHY)
-        layout.addWidget(self.why)
         self.set_status(TrayState.CHECKING, "")
 
     def set_status(self, state: TrayState, detail: str) -> None:
@@ -89,6 +89,12 @@ class FallbackWindow(QWidget):
         self.message.setText(f"<b>{title}</b><br>{text}")
         self.message.setAccessibleName(f"{title}: {text}")
         self.message.setVisible(True)
+
+    def alert(self) -> None:
+        """Bring the window forward: the status changed for the worse."""
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
 
     def sync_visibility(self, actions: Sequence[QAction]) -> None:
         for action in actions:
