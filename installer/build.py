@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from buildlib.common import BuildError  # noqa: E402
-from buildlib.policyfile import PolicyFileError  # noqa: E402
+from buildlib.common import BuildError
+from buildlib.policyfile import PolicyFileError
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -29,7 +29,8 @@ DEPENDS = (
     "libc6 (>= 2.31)", "libegl1", "libgl1", "libfontconfig1", "libdbus-1-3", "libx11-6",
     "libx11-xcb1", "libxcb1", "libxkbcommon0", "libxkbcommon-x11-0", "libxcb-icccm4",
     "libxcb-keysyms1", "libxcb-image0", "libxcb-render-util0", "libxcb-xinerama0",
-    "libxcb-xkb1", "libxcb-shape0", "libxcb-cursor0", "libxcb-randr0",
+    "libxcb-xkb1", "libxcb-shape0", "libxcb-cursor0", "libxcb-randr0", "libblkid1",
+    "libmount1",
 )
 
 CONTROL = """\

@@ -35,7 +35,7 @@ _DEFINE_NAMES = {"ORGNAME": "DefaultOrgName", "TENANTIDS": "DefaultTenantIds",
 
 
 def _ident(prefix: str, rel: str) -> str:
-    return prefix + hashlib.sha1(rel.encode()).hexdigest()[:32].upper()  # noqa: S324 - an id
+    return prefix + hashlib.sha1(rel.encode()).hexdigest()[:32].upper()
 
 
 def harvest(payload: Path) -> str:
@@ -94,8 +94,10 @@ def build_msi(*, payload: Path, policy: Path | None = None, out_dir: Path = DIST
     work.mkdir(parents=True)
     # wixl wants paths relative to its working folder, so everything it reads sits in work/.
     shutil.copyfile(policy_src, work / "policy.toml")
-    (work / "payload").symlink_to(payload, target_is_directory=True) if sys.platform != "win32" \
-        else shutil.copytree(payload, work / "payload")
+    if sys.platform == "win32":
+        shutil.copytree(payload, work / "payload")  # symlinks need extra rights on Windows
+    else:
+        (work / "payload").symlink_to(payload, target_is_directory=True)
     (work / "payload.wxs").write_text(harvest(payload), encoding="utf-8")
     shutil.copyfile(WXS, work / "devicecheck.wxs")
     defines = {"Version": VERSION, "SourceDir": "payload", "PolicyFile": "policy.toml"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from buildlib.admx import SECTION_TITLES, policy_name, registry_key
 from buildlib.msi import PROPERTIES
 from buildlib.tomlfmt import toml_value
-
 from devicecheck.paths import MACOS_BUNDLE_ID
 from devicecheck.policy.schema import LEAVES, Leaf
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from buildlib.common import INSTALLER
-
 from devicecheck.policy.sources import file_layer
 
 #: Baked in when IT gives no --policy: defaults, plus the one fact the installer knows.

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,7 @@ def run_doc_block(name: str, home: Path, timeout: float = 600) -> subprocess.Com
 
 
 @pytest.fixture(scope="session")
-def documented_linux_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def documented_linux_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The Linux build exactly as documented: freeze + .deb with an IT policy baked in.
     Freezing and compressing take about a minute and a half, so this runs once."""
     home = tmp_path_factory.mktemp("it-home")
@@ -51,7 +52,7 @@ def documented_linux_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str
     keep = tmp_path_factory.mktemp("real-deb") / debs[-1].name
     shutil.copy2(debs[-1], keep)
     return {"deb": keep, "onedir": REPO / "dist" / "devicecheck",
-            "policy": home / "council-policy.toml"}
+            "policy": home / "council-policy.toml", "output": proc.stdout + proc.stderr}
 
 
 @pytest.fixture
