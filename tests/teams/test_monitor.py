@@ -3,6 +3,7 @@ The cleaner is injected here (tests/teams/test_autoclean_e2e.py uses the real on
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -251,3 +252,23 @@ def test_windows_capability_signal_starts_and_ends_a_meeting(qtbot: Any,
     alive["on"] = False
     qtbot.waitUntil(lambda: ev.has("cleaned"), timeout=5000)
     assert cleaner.calls[0]["client_ids"] == ["teams-new"]
+
+
+def test_api_connecting_mid_meeting_already_recording(qtbot: Any, make_monitor: Any) -> None:
+    server = FakeTeamsServer()
+    with socket.socket() as s:   # Teams' API is not up yet when the watcher starts
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monitor, ev = make_monitor(make_policy(f"ws://127.0.0.1:{port}"), cleaner=FakeCleaner(),
+                               min_backoff_ms=100, max_backoff_ms=200)
+    monitor.start()
+    qtbot.wait(300)
+    server.start(port)
+    try:
+        qtbot.waitUntil(lambda: server.client_count == 1, timeout=5000)
+        server.send_meeting_update(in_meeting=True, recording=True)
+        qtbot.waitUntil(lambda: ev.has("recording-started"), timeout=5000)
+        assert ev.names() == ["teams-connected", "meeting-started", "recording-started"]
+        assert monitor.in_meeting and monitor.recording
+    finally:
+        server.close()
