@@ -95,8 +95,10 @@ def main() -> int:
             peaks = {k: peak_rss(p, samples[k]) for k, p in ps.items()}
         finally:
             procs["bare"].kill()
-            procs["watch"].send_signal(signal.SIGTERM if os.name == "posix"
-                                       else signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined]
+            if os.name == "posix":
+                procs["watch"].send_signal(signal.SIGTERM)   # the clean way out: exit 0
+            else:
+                procs["watch"].terminate()
         out, err = procs["watch"].communicate(timeout=30)
         procs["bare"].wait(timeout=30)
 
