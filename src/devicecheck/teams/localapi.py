@@ -5,7 +5,9 @@ exponential backoff (1 s doubling to 60 s by default) and logs the failure once 
 of state, not once per attempt. Bad frames (malformed JSON, binary, unknown messages) are
 ignored and logged once per connection. A socket the peer half-closes ends in
 ``disconnected`` like any other drop, and is retried the same way. The token is sent in
-the URL, so the URL is never logged: only host and port are.
+the URL, so the URL is never logged: only host and port are. Until something listens on
+the port, attempts are QtCore-only TCP probes (``probe.py``), so a watcher idling with
+Teams closed never loads QtNetwork, QtWebSockets or OpenSSL.
 """
 
 from __future__ import annotations
