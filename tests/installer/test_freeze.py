@@ -4,7 +4,11 @@ carries its resources and only the Qt it uses, and fits the size budget."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +94,27 @@ def test_bundled_qt_resolves_every_library(onedir: Path) -> None:
         out = subprocess.run(["ldd", str(lib)], capture_output=True, text=True, env=env,
                              timeout=30).stdout
         assert "not found" not in out, out
+
+
+def test_frozen_tray_starts_on_a_real_x_display(onedir: Path, tmp_path: Path) -> None:
+    """With a display and no command the frozen app is the tray: under Xvfb it keeps
+    running (the bundled xcb plugin, Qt widgets and SVG icons all load) with no traceback."""
+    if shutil.which("xvfb-run") is None:
+        pytest.fail("xvfb-run missing: scripts/setup.sh test installs xvfb")
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_DIRS": str(tmp_path / "etc"),
+           "XDG_RUNTIME_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    proc = subprocess.Popen(["xvfb-run", "-a", str(onedir / "devicecheck")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        still_running = proc.poll() is None
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert still_running, out + err
+    assert "Traceback" not in err and "could not load the Qt platform plugin" not in err, err
