@@ -61,10 +61,9 @@ CHANGELOG = """\
 """
 
 
-def desktop_file() -> Path:
-    """The tray's own desktop entry when the app ships one, else the installer's."""
-    shipped = ROOT / "resources" / "desktop" / "devicecheck.desktop"
-    return shipped if shipped.exists() else LINUX / "devicecheck.desktop"
+#: The app's own desktop entry (the tray's per-user autostart toggle writes the same one),
+#: installed both as the all-users autostart entry and as the menu entry.
+DESKTOP_FILE = ROOT / "resources" / "desktop" / "devicecheck.desktop"
 
 
 def _normalise_modes(tree: Path, executables: set[Path]) -> None:
@@ -108,8 +107,8 @@ def stage(payload: Path, policy: Path | None, root: Path) -> Path:
     _normalise_modes(root, {opt / "devicecheck"})
     (root / "usr" / "bin").mkdir(parents=True)
     (root / "usr" / "bin" / "devicecheck").symlink_to("/opt/devicecheck/devicecheck")
-    _install(desktop_file(), root / AUTOSTART_PATH)
-    _install(desktop_file(), root / "usr/share/applications/devicecheck.desktop")
+    _install(DESKTOP_FILE, root / AUTOSTART_PATH)
+    _install(DESKTOP_FILE, root / "usr/share/applications/devicecheck.desktop")
     _install(policy_src, root / POLICY_PATH)
     icon = ROOT / "resources" / "icons" / "devicecheck.svg"
     if icon.exists():

@@ -66,7 +66,12 @@ def test_staged_deb_layout(staged_deb: Path, tmp_path: Path) -> None:
     assert program.is_file() and os.access(program, os.X_OK)
     link = root / "usr/bin/devicecheck"
     assert link.is_symlink() and os.readlink(link) == "/opt/devicecheck/devicecheck"
-    assert (root / "etc/xdg/autostart/devicecheck.desktop").is_file()
+    autostart = root / "etc/xdg/autostart/devicecheck.desktop"
+    exec_line = next(line for line in autostart.read_text().splitlines()
+                     if line.startswith("Exec="))
+    program_name = exec_line.removeprefix("Exec=").split()[0]
+    # The entry starts the program the package puts on PATH.
+    assert (root / "usr/bin" / Path(program_name).name).is_symlink()
     policy = root / "etc/xdg/devicecheck/policy.toml"
     # No --policy: the default sample, which turns the per-user autostart toggle off.
     assert tomllib.loads(policy.read_text())["tray"]["installer_autostart"] is True
