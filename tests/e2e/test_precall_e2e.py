@@ -5,20 +5,17 @@ under test-artifacts/ for people to look at."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+from tests.e2e.conftest import ARTIFACTS, app_env, need
+from tests.e2e.xhelpers import xdo
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-TOOLS = ("Xvfb", "xdotool", "import")
+pytestmark = pytest.mark.e2e
 
 POLICY = """
 [organisation]
@@ -40,33 +37,6 @@ acknowledge = "every-call"
 """
 
 
-@pytest.fixture
-def x_display() -> Iterator[str]:
-    """A private Xvfb; its display number comes back on a pipe, so runs never collide."""
-    missing = [t for t in TOOLS if shutil.which(t) is None]
-    if missing:
-        pytest.skip(f"needs {', '.join(missing)} (scripts/apt-packages.txt, test line)")
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x900x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as pipe:
-            number = pipe.readline().strip()
-        assert number, "Xvfb did not start"
-        yield f":{number}"
-    finally:
-        xvfb.terminate()
-        xvfb.wait(timeout=10)
-
-
-def xdo(display: str, *args: str) -> str:
-    proc = subprocess.run(["xdotool", *args], capture_output=True, text=True, timeout=20,
-                          env={**os.environ, "DISPLAY": display}, check=False)
-    return proc.stdout.strip()
-
-
 def wait_title(display: str, words: str, timeout: float = 20.0, *, unless: str = "") -> str:
     """The window id once the pre-call window's title contains ``words`` (and not
     ``unless``)."""
@@ -85,6 +55,7 @@ def wait_title(display: str, words: str, timeout: float = 20.0, *, unless: str =
 
 
 def screenshot(display: str, wid: str, name: str) -> Path:
+    """The pre-call window alone (not the whole screen), so each step is easy to read."""
     ARTIFACTS.mkdir(exist_ok=True)
     out = ARTIFACTS / f"{name}.png"
     time.sleep(0.3)  # let the last repaint reach the X server
@@ -100,39 +71,39 @@ def keys(display: str, *names: str) -> None:
         time.sleep(0.05)
 
 
-def test_precall_flow_under_xvfb_by_keyboard(x_display: str, tmp_path: Path,
+def test_precall_flow_under_xvfb_by_keyboard(xvfb_display: str, tmp_path: Path,
                                              isolated_dirs: Path) -> None:
     policy = tmp_path / "policy.toml"
     policy.write_text(POLICY, encoding="utf-8")
-    env = {**os.environ, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb",
-           "PYTHONPATH": str(ROOT / "src")}
+    need("xdotool", "import")
+    env = {**app_env(xvfb_display), "QT_QPA_PLATFORM": "xcb"}
     proc = subprocess.Popen([sys.executable, "-m", "devicecheck", "precall",
                              "--policy", str(policy)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         # Real checks in a fresh process on a shared machine: allow for a slow start.
-        wid = wait_title(x_display, "Step 1 of 3: Device checks \u2013 ", timeout=60,
+        wid = wait_title(xvfb_display, "Step 1 of 3: Device checks \u2013 ", timeout=60,
                          unless="checking")
-        title = xdo(x_display, "getwindowname", wid)
+        title = xdo(xvfb_display, "getwindowname", wid)
         assert "not ready" not in title, title
-        xdo(x_display, "windowfocus", "--sync", wid)
-        screenshot(x_display, wid, "precall-1-checks")
+        xdo(xvfb_display, "windowfocus", "--sync", wid)
+        screenshot(xvfb_display, wid, "precall-1-checks")
 
-        keys(x_display, "Return")                     # Next (or Continue despite problems)
-        wait_title(x_display, "Step 2 of 3: Privacy notice")
-        screenshot(x_display, wid, "precall-2-notice")
+        keys(xvfb_display, "Return")                     # Next (or Continue despite problems)
+        wait_title(xvfb_display, "Step 2 of 3: Privacy notice")
+        screenshot(xvfb_display, wid, "precall-2-notice")
 
-        keys(x_display, "alt+i")                      # tick "I have read" (mnemonic)
+        keys(xvfb_display, "alt+i")                      # tick "I have read" (mnemonic)
         time.sleep(1.0)  # a mnemonic clicks the box after Qt's 100 ms "pressed" animation
-        keys(x_display, "Return")
-        wait_title(x_display, "Step 3 of 3: Call-opening checklist")
-        keys(x_display, "space", "Tab", "space", "Tab", "space", "Tab", "space")
-        screenshot(x_display, wid, "precall-3-checklist")
+        keys(xvfb_display, "Return")
+        wait_title(xvfb_display, "Step 3 of 3: Call-opening checklist")
+        keys(xvfb_display, "space", "Tab", "space", "Tab", "space", "Tab", "space")
+        screenshot(xvfb_display, wid, "precall-3-checklist")
 
-        keys(x_display, "Return")                     # Finish
-        wait_title(x_display, "Ready for your call")
-        screenshot(x_display, wid, "precall-4-ready")
-        keys(x_display, "Return")                     # Close
+        keys(xvfb_display, "Return")                     # Finish
+        wait_title(xvfb_display, "Ready for your call")
+        screenshot(xvfb_display, wid, "precall-4-ready")
+        keys(xvfb_display, "Return")                     # Close
         out, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
@@ -145,21 +116,21 @@ def test_precall_flow_under_xvfb_by_keyboard(x_display: str, tmp_path: Path,
     assert len(kinds) == 1
 
 
-def test_precall_not_ready_under_xvfb(x_display: str, tmp_path: Path,
+def test_precall_not_ready_under_xvfb(xvfb_display: str, tmp_path: Path,
                                       isolated_dirs: Path) -> None:
     policy = tmp_path / "policy.toml"
     # No kernel is this new, so the required os-support check fails for certain.
     policy.write_text(POLICY + '\n[os]\nmin_linux_kernel = "99.0"\n', encoding="utf-8")
-    env = {**os.environ, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb",
-           "PYTHONPATH": str(ROOT / "src")}
+    need("xdotool", "import")
+    env = {**app_env(xvfb_display), "QT_QPA_PLATFORM": "xcb"}
     proc = subprocess.Popen([sys.executable, "-m", "devicecheck", "precall",
                              "--policy", str(policy)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wid = wait_title(x_display, "Step 1 of 3: Device checks \u2013 not ready", timeout=60)
-        xdo(x_display, "windowfocus", "--sync", wid)
-        screenshot(x_display, wid, "precall-not-ready")
-        keys(x_display, "Escape")
+        wid = wait_title(xvfb_display, "Step 1 of 3: Device checks \u2013 not ready", timeout=60)
+        xdo(xvfb_display, "windowfocus", "--sync", wid)
+        screenshot(xvfb_display, wid, "precall-not-ready")
+        keys(xvfb_display, "Escape")
         _, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
