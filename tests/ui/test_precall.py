@@ -138,7 +138,8 @@ def test_not_ready_flow_by_keyboard(qtbot: Any, open_window: Any, log: AuditLog)
                           Fixed("firewall", Status.UNKNOWN, "Firewall")])
     page = window.checks_page
     assert page.blocked and window.step == CHECKS
-    assert window.outcome_text.startswith("\u2716 Not ready: Disk encryption, Firewall.")
+    assert window.outcome_text.startswith(
+        "\u2716 Not ready: not confirmed: Disk encryption; Firewall.")
     assert IT_CONTACT in window.outcome_text
     assert page.rows["disk-encryption"].text(0) == "\u2716 Problem"
     assert page.rows["firewall"].text(0) == "? Unknown"
@@ -159,7 +160,8 @@ def test_required_warning_is_advisory_and_policy_can_forbid_going_on(
     window = open_window([Fixed("meeting-data", Status.WARN, "Meeting data")],
                          make_policy(allow_advisory_continue=False))
     assert window.checks_page.blocked
-    assert window.outcome_text.startswith("\u2716 Not ready: Meeting data need attention")
+    assert window.outcome_text.startswith("\u2716 Not ready: not confirmed: Meeting data. "
+                                          "Your council's policy does not allow going on")
     press(qtbot, Qt.Key.Key_Return)           # Enter is Close here, never "go on"
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=2000)
     assert acks(log) == []
@@ -174,7 +176,7 @@ def test_advisory_continue_flow_by_keyboard(qtbot: Any, open_window: Any,
     assert not page.blocked and page.advisory_only
     assert page.rows["meeting-data"].text(0) == "\u2716 Problem"
     assert page.rows["meeting-data"].text(1) == "Meeting data (advisory)"
-    assert page.verdict_text.startswith("\u26a0 Advisory problems: Meeting data.")
+    assert page.verdict_text.startswith("\u26a0 Advisory, not confirmed: Meeting data.")
     assert "Clear the meeting data." in page.help.toPlainText()
     assert window.next_button.text() == "Continue despite problems"
     with qtbot.waitSignal(window.completed, timeout=3000) as done:

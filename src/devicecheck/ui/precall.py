@@ -303,8 +303,9 @@ class PrecallWindow(QDialog):
                 f"<li>{esc(b.text())}</li>" for b in self.checklist_page.boxes) + "</ul>")
         continued = self.checks_page.attention_titles
         if continued:
-            parts.append("<p>\u26a0 You went on despite advisory problems: "
-                         f"{esc(', '.join(continued))}. Please get them fixed soon.</p>")
+            parts.append("<p>\u26a0 You went on although these advisory checks were not "
+                         f"confirmed: {esc('; '.join(continued))}. Please get this fixed "
+                         "soon.</p>")
         if self.policy.cleaner.auto_clean:
             parts.append("<p>After the call, DeviceCheck clears the meeting data Teams "
                          "keeps on this laptop.</p>")

@@ -246,18 +246,20 @@ class ChecksPage(QWidget):
         if self.error:
             text = (f"{SYMBOLS[Status.FAIL]} Not ready: the checks could not run "
                     f"({self.error}). Contact {contact}.")
+        # Check titles state the requirement ("The disk is encrypted"), so they are listed
+        # as what could not be confirmed, never as if they were the problem itself.
         elif self.blocking:
-            names = ", ".join(r.title for r in self.blocking)
-            text = (f"{SYMBOLS[Status.FAIL]} Not ready: {names}. If you cannot fix this "
-                    f"yourself, contact {contact}.")
+            names = "; ".join(r.title for r in self.blocking)
+            text = (f"{SYMBOLS[Status.FAIL]} Not ready: not confirmed: {names}. If you "
+                    f"cannot fix this yourself, contact {contact}.")
         elif self.attention and not self.policy.notice.allow_advisory_continue:
-            names = ", ".join(r.title for r in self.attention)
-            text = (f"{SYMBOLS[Status.FAIL]} Not ready: {names} need attention, and your "
-                    f"council's policy does not allow going on despite them. Contact {contact}.")
+            names = "; ".join(r.title for r in self.attention)
+            text = (f"{SYMBOLS[Status.FAIL]} Not ready: not confirmed: {names}. Your "
+                    f"council's policy does not allow going on without them. Contact {contact}.")
         elif self.attention:
-            names = ", ".join(r.title for r in self.attention)
-            text = (f"{SYMBOLS[Status.WARN]} Advisory problems: {names}. You may continue, "
-                    "but please get them fixed soon.")
+            names = "; ".join(r.title for r in self.attention)
+            text = (f"{SYMBOLS[Status.WARN]} Advisory, not confirmed: {names}. You may "
+                    "continue, but please get this fixed soon.")
         else:
             text = f"{SYMBOLS[Status.PASS]} All device checks passed."
         self._set_verdict(text)
@@ -280,8 +282,10 @@ class ChecksPage(QWidget):
             if r.remediation and r.remediation.link:
                 href = html.escape(r.remediation.link)
                 link = f' <a href="{href}">Open the setting</a>'
-            parts.append(f"<p><b>{SYMBOLS[r.status]} {html.escape(STATUS_WORDS[r.status])}: "
-                         f"{html.escape(r.title)}</b><br>{html.escape(what)}{link}</p>")
+            # Requirement first, then its status, as in the rows above.
+            parts.append(f"<p><b>{html.escape(r.title)} \u2013 {SYMBOLS[r.status]} "
+                         f"{html.escape(STATUS_WORDS[r.status])}</b><br>"
+                         f"{html.escape(what)}{link}</p>")
         if self.blocked:
             parts.append(f"<p>If you cannot fix this yourself, contact "
                          f"<b>{html.escape(contact)}</b>.</p>")
