@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTextBrowser,
@@ -54,13 +55,14 @@ class _WrappingDelegate(QStyledItemDelegate):
         column = self._tree.header().sectionSize(index.column())
         if base.width() <= column:
             return base  # fits on one line
+        # Ask the style with a real width: it then wraps exactly as it will paint.
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        margins = base.width() - opt.fontMetrics.horizontalAdvance(opt.text)
-        width = max(column - margins, 40)
-        rect = opt.fontMetrics.boundingRect(QRect(0, 0, width, 100_000),
-                                            int(Qt.TextFlag.TextWordWrap), opt.text)
-        return QSize(base.width(), max(base.height(), rect.height() + 4))
+        opt.rect = QRect(0, 0, column, 1)
+        style = self._tree.style()
+        size = style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(),
+                                      self._tree)
+        return QSize(base.width(), max(base.height(), size.height()))
 
 
 class ChecksPage(QWidget):
@@ -286,7 +288,9 @@ class ChecksPage(QWidget):
             parts.append(f"<p><b>{html.escape(r.title)} \u2013 {SYMBOLS[r.status]} "
                          f"{html.escape(STATUS_WORDS[r.status])}</b><br>"
                          f"{html.escape(what)}{link}</p>")
-        if self.blocked:
+        # Most remedies already name the IT contact; say it once more only when none did.
+        if self.blocked and not any(contact in (r.remediation.text if r.remediation else "")
+                                    for r in problems):
             parts.append(f"<p>If you cannot fix this yourself, contact "
                          f"<b>{html.escape(contact)}</b>.</p>")
         self.help.setHtml("".join(parts))
