@@ -39,6 +39,16 @@ def test_frozen_binary_answers_version(onedir: Path, tmp_path: Path) -> None:
     assert proc.stdout.strip() == f"devicecheck {__version__}"
 
 
+def test_frozen_binary_runs_through_a_symlink(onedir: Path, tmp_path: Path) -> None:
+    """/usr/bin/devicecheck is a symlink into /opt: the bootloader must still find its
+    _internal folder next to the real program."""
+    link = tmp_path / "bin" / "devicecheck"
+    link.parent.mkdir()
+    link.symlink_to(onedir / "devicecheck")
+    proc = subprocess.run([str(link), "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"devicecheck {__version__}"
+
+
 def test_frozen_binary_runs_every_check_as_json(onedir: Path, tmp_path: Path) -> None:
     from devicecheck.checks import Unavailable, all_checks
 
