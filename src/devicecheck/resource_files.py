@@ -3,7 +3,8 @@
 Three layouts must work without the caller caring which one it runs in:
 
 * installed wheel: ``<site-packages>/devicecheck/resources`` (pyproject force-includes
-  the top-level ``resources/`` there);
+  the top-level ``resources/`` there); ``importlib.resources`` is asked as well, last,
+  for unusual loaders;
 * editable / source checkout: ``<repo>/resources`` next to ``src/``;
 * PyInstaller bundle: ``<sys._MEIPASS>/devicecheck/resources`` (see the spec file).
 
@@ -15,7 +16,6 @@ error names a sensible place instead of this helper raising.
 from __future__ import annotations
 
 import sys
-from importlib import resources
 from pathlib import Path
 
 __all__ = ["resource_path", "resource_roots"]
@@ -23,22 +23,29 @@ __all__ = ["resource_path", "resource_roots"]
 
 def resource_roots() -> list[Path]:
     """Candidate ``resources`` folders, most specific first."""
-    roots: list[Path] = []
-    try:
-        # A wheel is a normal directory install, so files() is a real Path here;
-        # a zipped install would give a Traversable, which we skip (never shipped zipped).
-        packaged = resources.files("devicecheck") / "resources"
-        if isinstance(packaged, Path):
-            roots.append(packaged)
-    except (ModuleNotFoundError, TypeError):  # pragma: no cover - package always importable
-        pass
+    # Next to the package: the wheel layout, and what importlib.resources.files() gives
+    # for a normal install, without importing importlib.resources (and zipfile) at start-up.
+    package = Path(__file__).resolve().parent
+    roots: list[Path] = [package / "resources"]
     meipass = getattr(sys, "_MEIPASS", None)
     if meipass:
         roots.append(Path(meipass) / "devicecheck" / "resources")
         roots.append(Path(meipass) / "resources")
     # src/devicecheck/resource_files.py -> parents[2] is the repository top level.
-    roots.append(Path(__file__).resolve().parents[2] / "resources")
+    roots.append(package.parents[1] / "resources")
     return roots
+
+
+def _importlib_root() -> Path | None:
+    """The package's resources as importlib.resources sees them (other loaders)."""
+    from importlib import resources
+
+    try:
+        packaged = resources.files("devicecheck") / "resources"
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover - package always importable
+        return None
+    # A zipped install would give a Traversable that is not a Path: never shipped zipped.
+    return packaged if isinstance(packaged, Path) else None
 
 
 def resource_path(*parts: str) -> Path:
@@ -48,6 +55,9 @@ def resource_path(*parts: str) -> Path:
         candidate = root.joinpath(*parts)
         if candidate.exists():
             return candidate
+    extra = _importlib_root()
+    if extra is not None and extra.joinpath(*parts).exists():
+        return extra.joinpath(*parts)
     for root in roots:
         if root.is_dir():
             return root.joinpath(*parts)

@@ -79,7 +79,7 @@ class Harness:
         self.monitor = monitor
         self.app = DeviceCheckApp(
             loaded, checks=checks, ctx=context(loaded), tray_available=lambda: tray,
-            tray_wait_s=tray_wait_s, autostart=self.autostart, open_url=self.urls.append,
+            tray_wait_s=tray_wait_s, embed_wait_s=0, autostart=self.autostart, open_url=self.urls.append,
             monitor_factory=(lambda: monitor) if monitor is not None else _no_monitor,
             gate=gate, quit_app=self._quit, audit=tmp_audit)
 

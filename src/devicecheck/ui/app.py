@@ -14,22 +14,20 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from devicecheck import __version__
-from devicecheck.audit import AuditLog
-from devicecheck.checks import Check, Context
-from devicecheck.policy import LoadedPolicy, load_policy
 from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
 from devicecheck.ui.app_windows import AppWindowsMixin
 from devicecheck.ui.icons import state_icon
 from devicecheck.ui.notifications import NotificationGate
 from devicecheck.ui.scheduler import CheckScheduler
 from devicecheck.ui.states import (
+    STATE_WORDS,
     TrayState,
     Verdict,
     derive_state,
@@ -38,6 +36,11 @@ from devicecheck.ui.states import (
     verdict_of,
 )
 from devicecheck.ui.tray_menu import MenuHandlers, TrayMenu
+
+if TYPE_CHECKING:  # loaded after the icon is up (checks: in the worker thread)
+    from devicecheck.audit import AuditLog
+    from devicecheck.checks import Check, Context
+    from devicecheck.policy import LoadedPolicy
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,22 @@ def debug(message: str) -> None:
         print(f"devicecheck-tray: {message}", file=sys.stderr, flush=True)
 
 
+def release_memory() -> None:
+    """Give the heap that a check run's threads used back to the OS (glibc keeps freed
+    per-thread arenas otherwise): the tray idles for hours between runs."""
+    import gc
+
+    gc.collect()  # start-up and the report leave cycles behind; free them before trimming
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to trim
+        pass
+
+
 class DeviceCheckApp(AppWindowsMixin, QObject):
     stateChanged = Signal(str)
     reportReady = Signal(object)
@@ -66,12 +85,16 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
                  checks: Sequence[Check] | None = None, ctx: Context | None = None,
                  pool: QThreadPool | None = None,
                  tray_available: Callable[[], bool] | None = None, tray_wait_s: float = 3.0,
+                 embed_wait_s: float = 1.5,
                  autostart: Any = None, open_url: Callable[[QUrl], object] | None = None,
                  monitor_factory: Callable[[], Any] | None = None,
                  gate: NotificationGate | None = None,
                  quit_app: Callable[[], object] | None = None,
+                 tray: QSystemTrayIcon | None = None, isolate_checks: bool = False,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
+        from devicecheck.audit import AuditLog
+
         self.loaded = loaded
         self.policy_file = Path(policy_file) if policy_file else None
         self._reload = reload_policy
@@ -80,6 +103,8 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         self.pool = pool or QThreadPool.globalInstance()
         self._tray_available = tray_available or QSystemTrayIcon.isSystemTrayAvailable
         self._tray_wait_ms = int(tray_wait_s * 1000)
+        self._embed_wait_ms = int(embed_wait_s * 1000)
+        self._embed_waited_ms = 0
         self._autostart = autostart
         self.open_url = open_url or QDesktopServices.openUrl
         self._monitor_factory = monitor_factory
@@ -96,9 +121,11 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         self.windows: dict[str, Any] = {}
         self._last_audit: dict[str, object] | None = None
         self.tray: QSystemTrayIcon | None = None
+        self._early_tray = tray  # already on screen (run_app shows it before loading much)
         self.fallback: Any = None
         self.scheduler = CheckScheduler(self._policy_for_run, ctx=ctx, checks=checks,
-                                        pool=self.pool, parent=self)
+                                        pool=self.pool, isolated=isolate_checks,
+                                        policy_file=self.policy_file, parent=self)
         self.scheduler.started.connect(self._on_checks_started)
         self.scheduler.finished.connect(self._on_report)
         self.scheduler.failed.connect(self._on_checks_failed)
@@ -120,14 +147,15 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
     # ----- start-up -------------------------------------------------------------------
     def start(self) -> None:
         """Show the icon (or wait for a tray), then start everything else."""
-        if self._tray_available():
-            self._show_tray()
+        if self._early_tray is not None or self._tray_available():
+            self._show_tray()  # the rest starts once the tray host has embedded the icon
         else:
             self._tray_timer.start()
-        QTimer.singleShot(0, self._after_shown)
+            QTimer.singleShot(0, self._after_shown)  # nothing to wait for: check meanwhile
 
     def _show_tray(self) -> None:
-        tray = QSystemTrayIcon(state_icon(self.state), self)
+        tray = self._early_tray or QSystemTrayIcon(state_icon(self.state), self)
+        tray.setParent(self)
         tray.setContextMenu(self.menu)
         tray.activated.connect(self._on_activated)
         tray.messageClicked.connect(self.open_report)
@@ -138,8 +166,7 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
             title, message, level = self._pending_message
             self._pending_message = None
             tray.showMessage(title, message, LEVEL_ICONS.get(level, LEVEL_ICONS["info"]), 15_000)
-        if os.environ.get(DEBUG_ENV):
-            self._geometry_timer.start()
+        self._geometry_timer.start()
 
     def _poll_tray(self) -> None:
         self._waited_ms += TRAY_POLL_MS
@@ -175,9 +202,15 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         if self.tray is None:
             return
         rect = self.tray.geometry()
-        if rect.width() > 0 and rect.height() > 0:
+        self._embed_waited_ms += GEOMETRY_POLL_MS
+        embedded = rect.width() > 0 and rect.height() > 0
+        if embedded or self._embed_waited_ms >= self._embed_wait_ms:
+            # Start-up work (first check, Teams link, hooks) waits for the icon to be on
+            # screen, so the officer sees DeviceCheck at once even on a slow laptop.
             self._geometry_timer.stop()
-            debug(f"geometry {rect.x()} {rect.y()} {rect.width()} {rect.height()}")
+            if embedded:
+                debug(f"geometry {rect.x()} {rect.y()} {rect.width()} {rect.height()}")
+            QTimer.singleShot(0, self._after_shown)
 
     def _after_shown(self) -> None:
         if self._started:
@@ -233,6 +266,8 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
     def _policy_for_run(self) -> LoadedPolicy:
         """IT may push a new policy while the tray runs: re-read it before each run."""
         if self._reload:
+            from devicecheck.policy import load_policy
+
             try:
                 self.loaded = load_policy(self.policy_file)
             except Exception:
@@ -280,12 +315,18 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
             window.set_checking(False)
             window.set_report(report, self.loaded)
         self.reportReady.emit(report)
-        if trigger == "start":
+        if trigger == "start" and sys.platform != "linux":
+            # Windows and macOS report reachability natively. On Linux Qt's backend goes
+            # through NetworkManager over D-Bus (QtDBus, about 4 MB resident): not cheap,
+            # so there the interval and wake checks cover network changes.
             QTimer.singleShot(0, self.scheduler.watch_network)
+        QTimer.singleShot(1000, release_memory)
 
     def _audit_report(self, report: Any, trigger: str) -> None:
         from devicecheck.assess import audit_summary
 
+        if self.scheduler.isolated:
+            return  # ``devicecheck check`` in the child process has recorded it
         summary = audit_summary(report)
         if summary == self._last_audit:
             return  # the same verdict every half hour is not worth a record
@@ -432,8 +473,17 @@ def run_app(policy_file: str | Path | None = None) -> int:
         print("DeviceCheck is already running; it will open the pre-call check.",
               file=sys.stderr)
         return 0
+    # The icon goes up first ("checking"); policy, audit log and the rest load after it.
+    early = None
+    if QSystemTrayIcon.isSystemTrayAvailable():
+        early = QSystemTrayIcon(state_icon(TrayState.CHECKING))
+        early.setToolTip(f"DeviceCheck: {STATE_WORDS[TrayState.CHECKING]}")
+        early.show()
+    from devicecheck.policy import load_policy
+
     loaded = load_policy(Path(policy_file) if policy_file else None)
-    app = DeviceCheckApp(loaded, policy_file=policy_file, reload_policy=True)
+    app = DeviceCheckApp(loaded, policy_file=policy_file, reload_policy=True, tray=early,
+                         isolate_checks=True)
     instance.messageReceived.connect(app.on_message)
     _quit_on_signals(qt_app)
     app.start()

@@ -8,12 +8,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from devicecheck.checks import Check, Context
-from devicecheck.policy import LoadedPolicy
-from devicecheck.ui.workers import CheckWorker
+if TYPE_CHECKING:  # imported on the first run, after the tray icon is up
+    from devicecheck.checks import Check, Context
+    from devicecheck.policy import LoadedPolicy
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +40,15 @@ class CheckScheduler(QObject):
     def __init__(self, loaded: Callable[[], LoadedPolicy], *, ctx: Context | None = None,
                  checks: Sequence[Check] | None = None, pool: QThreadPool | None = None,
                  wall_clock: Callable[[], float] = time.time,
+                 isolated: bool = False, policy_file: Path | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
+        # isolated: run ``devicecheck check --json`` in a child process (see process_worker).
+        self.isolated, self.policy_file = isolated, policy_file
         self._loaded, self._ctx, self._checks = loaded, ctx, checks
         self._pool = pool or QThreadPool.globalInstance()
         self._wall = wall_clock
-        self._worker: CheckWorker | None = None
+        self._worker: Any = None
         self._pending: str | None = None
         self._trigger = ""
         self.runs = 0
@@ -84,7 +89,15 @@ class CheckScheduler(QObject):
         if self._worker is not None:
             self._pending = trigger
             return False
-        worker = CheckWorker(self._loaded(), ctx=self._ctx, checks=self._checks)
+        worker: Any
+        if self.isolated and self._ctx is None and self._checks is None:
+            from devicecheck.ui.process_worker import ProcessCheckWorker
+
+            worker = ProcessCheckWorker(self._loaded(), self.policy_file)
+        else:
+            from devicecheck.ui.workers import CheckWorker
+
+            worker = CheckWorker(self._loaded(), ctx=self._ctx, checks=self._checks)
         worker.setAutoDelete(False)  # we drop our reference when it reports back
         worker.signals.finished.connect(self._on_finished)
         worker.signals.failed.connect(self._on_failed)

@@ -67,3 +67,4 @@ class CallWorker(QRunnable):
             self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
             return
         self.signals.done.emit(result)
+
