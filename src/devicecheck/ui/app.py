@@ -27,7 +27,6 @@ from devicecheck.ui.icons import state_icon
 from devicecheck.ui.notifications import NotificationGate
 from devicecheck.ui.scheduler import CheckScheduler
 from devicecheck.ui.states import (
-    STATE_WORDS,
     TrayState,
     Verdict,
     derive_state,
@@ -208,7 +207,7 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
             # Start-up work (first check, Teams link, hooks) waits for the icon to be on
             # screen, so the officer sees DeviceCheck at once even on a slow laptop.
             self._geometry_timer.stop()
-            if embedded:
+            if embedded and self._early_tray is None:  # else launch.Startup said it
                 debug(f"geometry {rect.x()} {rect.y()} {rect.width()} {rect.height()}")
             QTimer.singleShot(0, self._after_shown)
 
@@ -420,45 +419,10 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
             self.tray.hide()
 
 
-def _quit_on_signals(qt_app: QApplication) -> None:
-    """SIGTERM/SIGINT (log-out, ``kill``, Ctrl+C) end the event loop cleanly. Python only
-    runs signal handlers when it gets control, so the signal's byte on a wake-up socket
-    wakes Qt instead of a polling timer (no idle wake-ups)."""
-    import signal
-    import socket
-
-    from PySide6.QtCore import QSocketNotifier
-
-    try:
-        rsock, wsock = socket.socketpair()
-        rsock.setblocking(False)
-        wsock.setblocking(False)
-        signal.set_wakeup_fd(wsock.fileno())
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, _ignore_signal)
-    except (OSError, ValueError) as exc:
-        log.info("no clean shutdown on signals: %s", exc)
-        return
-    notifier = QSocketNotifier(rsock.fileno(), QSocketNotifier.Type.Read, qt_app)
-
-    def on_signal() -> None:
-        try:
-            rsock.recv(64)
-        except OSError:
-            pass
-        qt_app.quit()
-
-    notifier.activated.connect(on_signal)
-    _quit_on_signals.keep = (rsock, wsock, notifier)  # type: ignore[attr-defined]
-
-
-def _ignore_signal(_signum: int, _frame: object) -> None:
-    """The wake-up socket does the work; this only stops Python's default handlers."""
-
-
 def run_app(policy_file: str | Path | None = None) -> int:
     """``devicecheck`` with a display: the tray app. Exit code 0 also when another copy
     was already running (it was asked to open the pre-call check instead)."""
+    from devicecheck.ui.launch import Startup, quit_on_signals
     from devicecheck.ui.single_instance import SingleInstance
 
     logging.basicConfig(level=logging.INFO if os.environ.get(DEBUG_ENV) else logging.WARNING,
@@ -473,21 +437,11 @@ def run_app(policy_file: str | Path | None = None) -> int:
         print("DeviceCheck is already running; it will open the pre-call check.",
               file=sys.stderr)
         return 0
-    # The icon goes up first ("checking"); policy, audit log and the rest load after it.
-    early = None
-    if QSystemTrayIcon.isSystemTrayAvailable():
-        early = QSystemTrayIcon(state_icon(TrayState.CHECKING))
-        early.setToolTip(f"DeviceCheck: {STATE_WORDS[TrayState.CHECKING]}")
-        early.show()
-    from devicecheck.policy import load_policy
-
-    loaded = load_policy(Path(policy_file) if policy_file else None)
-    app = DeviceCheckApp(loaded, policy_file=policy_file, reload_policy=True, tray=early,
-                         isolate_checks=True)
-    instance.messageReceived.connect(app.on_message)
-    _quit_on_signals(qt_app)
-    app.start()
+    quit_on_signals(qt_app)
+    startup = Startup(policy_file, instance)
+    startup.begin()
     code = qt_app.exec()
-    app.shutdown()
+    if startup.app is not None:
+        startup.app.shutdown()
     instance.close()
     return int(code)
