@@ -83,7 +83,7 @@ def test_teams_meeting_and_recording_states(make_harness: Any, qtbot: Any) -> No
     monitor = FakeMonitor()
     h = make_harness(policy_with(), scripted(Status.PASS), monitor=monitor)
     app = started(h, qtbot)
-    assert monitor.started == 1
+    qtbot.waitUntil(lambda: monitor.started == 1, timeout=5000)  # after the hooks attach
     monitor.send("meeting-started", in_meeting=True)
     assert app.state is TrayState.IN_MEETING
     assert icon_key(app) == state_icon(TrayState.IN_MEETING).cacheKey()
@@ -106,7 +106,7 @@ def test_hooks_attach_to_the_app(make_harness: Any, qtbot: Any,
     monkeypatch.setitem(sys.modules, "devicecheck.ui.recording_alert", fake)
     h = make_harness(policy_with(), scripted(Status.PASS), monitor=FakeMonitor())
     app = started(h, qtbot)
-    assert seen == [app]
+    qtbot.waitUntil(lambda: seen == [app], timeout=5000)  # imported on the pool
     assert "devicecheck.ui.precall" in app.hooks  # the real pre-call module attached
 
 

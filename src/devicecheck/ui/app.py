@@ -59,12 +59,22 @@ def debug(message: str) -> None:
         print(f"devicecheck-tray: {message}", file=sys.stderr, flush=True)
 
 
+def _import_hook_modules() -> list[str]:
+    """Runs on the thread pool: defining Qt classes off the GUI thread is fine; the
+    widgets themselves are only made later, in the GUI thread."""
+    loaded = []
+    for name in HOOK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue  # _attach_hooks logs it
+        loaded.append(name)
+    return loaded
+
+
 def release_memory() -> None:
     """Give the heap that a check run's threads used back to the OS (glibc keeps freed
     per-thread arenas otherwise): the tray idles for hours between runs."""
-    import gc
-
-    gc.collect()  # start-up and the report leave cycles behind; free them before trimming
     if sys.platform != "linux":
         return
     import ctypes
@@ -142,6 +152,7 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         self._geometry_timer.timeout.connect(self._poll_geometry)
         self._started = False
         self._pending_message: tuple[str, str, str] | None = None
+        self._hook_worker: Any = None
 
     # ----- start-up -------------------------------------------------------------------
     def start(self) -> None:
@@ -218,12 +229,7 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         self.scheduler.start(self.loaded.policy.tray.check_interval_minutes)
         self.scheduler.run("start")
         self._start_monitor()
-        self._attach_hooks()
-        if self.monitor is not None:
-            try:
-                self.monitor.start()
-            except Exception:
-                log.exception("Teams link did not start")
+        self._import_hooks()
         try:
             self.audit.record("tray-start", version=__version__)
         except OSError as exc:
@@ -249,10 +255,23 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
             return
         self.monitor = monitor
 
-    def _attach_hooks(self) -> None:
+    def _import_hooks(self) -> None:
+        """Import the pre-call and recording modules on the thread pool (about 0.1 s of
+        imports that would otherwise freeze the GUI), then attach them here."""
+        from devicecheck.ui.call_worker import CallWorker
+
+        worker = CallWorker(_import_hook_modules)
+        worker.setAutoDelete(False)
+        worker.signals.done.connect(self._attach_hooks)
+        worker.signals.failed.connect(self._attach_hooks)
+        self._hook_worker = worker
+        self.pool.start(worker)
+
+    def _attach_hooks(self, _result: object = None) -> None:
+        self._hook_worker = None
         for name in HOOK_MODULES:
             try:
-                module = importlib.import_module(name)
+                module = importlib.import_module(name)  # already imported: cheap
             except ImportError as exc:
                 log.info("%s not available: %s", name, exc)
                 continue
@@ -260,6 +279,11 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
                 self.hooks[name] = module.attach(self)
             except Exception:
                 log.exception("%s.attach failed", name)
+        if self.monitor is not None:  # started once everyone listening is attached
+            try:
+                self.monitor.start()
+            except Exception:
+                log.exception("Teams link did not start")
 
     # ----- checks and state -------------------------------------------------------------
     def _policy_for_run(self) -> LoadedPolicy:
@@ -319,7 +343,7 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
             # through NetworkManager over D-Bus (QtDBus, about 4 MB resident): not cheap,
             # so there the interval and wake checks cover network changes.
             QTimer.singleShot(0, self.scheduler.watch_network)
-        QTimer.singleShot(1000, release_memory)
+        QTimer.singleShot(1000, self._release_memory)
 
     def _audit_report(self, report: Any, trigger: str) -> None:
         from devicecheck.assess import audit_summary
@@ -366,6 +390,15 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         if changed:
             debug(f"state {state.value}")
             self.stateChanged.emit(state.value)
+
+    def _release_memory(self) -> None:
+        # On the pool: ctypes drops the GIL for the call, so the GUI never waits for it.
+        from devicecheck.ui.call_worker import CallWorker
+
+        worker = CallWorker(release_memory)
+        worker.setAutoDelete(False)
+        self._trim_worker = worker  # kept until the pool has run it
+        self.pool.start(worker)
 
     @property
     def tooltip(self) -> str:

@@ -5,13 +5,16 @@ arrive one by one (``resultReady``) so a view can fill rows in as checks complet
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from devicecheck.assess import assess
 from devicecheck.checks import Check, Context
 from devicecheck.policy import LoadedPolicy
+from devicecheck.ui.call_worker import CallSignals, CallWorker
+
+__all__ = ["CallSignals", "CallWorker", "CheckSignals", "CheckWorker", "start_checks"]
 
 
 class CheckSignals(QObject):
@@ -44,27 +47,4 @@ class CheckWorker(QRunnable):
 def start_checks(worker: CheckWorker, pool: QThreadPool | None = None) -> CheckWorker:
     (pool or QThreadPool.globalInstance()).start(worker)
     return worker
-
-
-class CallSignals(QObject):
-    done = Signal(object)
-    failed = Signal(str)
-
-
-class CallWorker(QRunnable):
-    """Any slow call (planning or running a clean, reloading the policy) off the GUI
-    thread; the result or the error comes back by signal."""
-
-    def __init__(self, fn: Callable[[], object]) -> None:
-        super().__init__()
-        self.signals = CallSignals()
-        self._fn = fn
-
-    def run(self) -> None:
-        try:
-            result = self._fn()
-        except Exception as exc:  # noqa: BLE001 - the GUI must hear about any failure
-            self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
-            return
-        self.signals.done.emit(result)
 
