@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from devicecheck.ui.notifications import NotificationGate
+from devicecheck.ui.notifications import NotificationGate, verdict_message
+from devicecheck.ui.states import TrayState, Verdict
 
 
 class Clock:
@@ -61,3 +62,14 @@ def test_forget_lets_a_returning_problem_through() -> None:
     gate.forget("verdict:")
     assert gate.allow("verdict:firewall")
     assert not gate.allow("other")
+
+
+def test_verdict_messages_name_at_most_three_checks() -> None:
+    titles = {c: f"Check {c}" for c in "abcde"}
+    title, message, level = verdict_message(Verdict(TrayState.NOT_READY, frozenset("abcde")),
+                                            titles)
+    assert (title, level) == ("Not ready for private calls", "critical")
+    assert message == "Not met: Check a, Check b, Check c and 2 more. Click to see what to do."
+    assert verdict_message(Verdict(TrayState.ATTENTION, frozenset("a")), titles)[2] == "warning"
+    assert verdict_message(Verdict(TrayState.POLICY_ERROR, frozenset({"policy"})), titles)[0] \
+        == "DeviceCheck settings could not be read"

@@ -24,7 +24,8 @@ from devicecheck import __version__
 from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
 from devicecheck.ui.app_windows import AppWindowsMixin
 from devicecheck.ui.icons import state_icon
-from devicecheck.ui.notifications import NotificationGate
+from devicecheck.ui.launch import import_hook_modules, release_memory
+from devicecheck.ui.notifications import NotificationGate, verdict_message
 from devicecheck.ui.scheduler import CheckScheduler
 from devicecheck.ui.states import (
     TrayState,
@@ -57,32 +58,6 @@ def debug(message: str) -> None:
     the tray's real geometry, windows opening. Off by default."""
     if os.environ.get(DEBUG_ENV):
         print(f"devicecheck-tray: {message}", file=sys.stderr, flush=True)
-
-
-def _import_hook_modules() -> list[str]:
-    """Runs on the thread pool: defining Qt classes off the GUI thread is fine; the
-    widgets themselves are only made later, in the GUI thread."""
-    loaded = []
-    for name in HOOK_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            continue  # _attach_hooks logs it
-        loaded.append(name)
-    return loaded
-
-
-def release_memory() -> None:
-    """Give the heap that a check run's threads used back to the OS (glibc keeps freed
-    per-thread arenas otherwise): the tray idles for hours between runs."""
-    if sys.platform != "linux":
-        return
-    import ctypes
-
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to trim
-        pass
 
 
 class DeviceCheckApp(AppWindowsMixin, QObject):
@@ -260,7 +235,7 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         imports that would otherwise freeze the GUI), then attach them here."""
         from devicecheck.ui.call_worker import CallWorker
 
-        worker = CallWorker(_import_hook_modules)
+        worker = CallWorker(import_hook_modules)
         worker.setAutoDelete(False)
         worker.signals.done.connect(self._attach_hooks)
         worker.signals.failed.connect(self._attach_hooks)
@@ -318,16 +293,7 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         self.report, self.verdict, self.checked_at = report, new, datetime.now().astimezone()
         if is_worse(old, new):
             titles = {c.id: c.title for c in report.checks}
-            listed = [titles.get(p, p) for p in sorted(new.problems) if p != "policy"]
-            names = ", ".join(listed[:3]) + (f" and {len(listed) - 3} more"
-                                              if len(listed) > 3 else "")
-            title, message, level = {
-                TrayState.POLICY_ERROR: ("DeviceCheck settings could not be read",
-                                         "Contact IT: the policy has errors.", "critical"),
-                TrayState.NOT_READY: ("Not ready for private calls",
-                                      f"Not met: {names}. Click to see what to do.", "critical"),
-            }.get(new.state, ("Something needs attention",
-                              f"Needs attention: {names}. Click to see what to do.", "warning"))
+            title, message, level = verdict_message(new, titles)
             self.notify(title, message, level)
         elif old is not None and new.rank < old.rank:
             self.gate.forget("verdict:")

@@ -9,9 +9,11 @@ the first check, the Teams link and the hooks follow from there.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,34 @@ class Startup(QObject):
                                   tray=self.tray, isolate_checks=True, embed_wait_s=0)
         self.instance.messageReceived.connect(self.app.on_message)
         self.app.start()
+
+
+def import_hook_modules() -> list[str]:
+    """Runs on the thread pool: defining Qt classes off the GUI thread is fine; the
+    widgets themselves are only made later, in the GUI thread."""
+    loaded = []
+    from devicecheck.ui.app import HOOK_MODULES
+
+    for name in HOOK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue  # _attach_hooks logs it
+        loaded.append(name)
+    return loaded
+
+
+def release_memory() -> None:
+    """Give the heap that a check run's threads used back to the OS (glibc keeps freed
+    per-thread arenas otherwise): the tray idles for hours between runs."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to trim
+        pass
 
 
 _kept: list[object] = []

@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from devicecheck.ui.states import TrayState, Verdict
+
 
 @dataclass
 class NotificationGate:
@@ -50,3 +52,18 @@ class NotificationGate:
         so its return is news)."""
         for key in [k for k in self._last_by_key if k.startswith(key_prefix)]:
             del self._last_by_key[key]
+
+
+def verdict_message(verdict: Verdict, titles: dict[str, str]) -> tuple[str, str, str]:
+    """(title, message, level) for a verdict that got worse: what is not met, by check
+    title (at most three named), and that a click shows what to do."""
+    listed = [titles.get(p, p) for p in sorted(verdict.problems) if p != "policy"]
+    names = ", ".join(listed[:3]) + (f" and {len(listed) - 3} more" if len(listed) > 3 else "")
+    if verdict.state is TrayState.POLICY_ERROR:
+        return ("DeviceCheck settings could not be read", "Contact IT: the policy has errors.",
+                "critical")
+    if verdict.state is TrayState.NOT_READY:
+        return ("Not ready for private calls", f"Not met: {names}. Click to see what to do.",
+                "critical")
+    return ("Something needs attention", f"Needs attention: {names}. Click to see what to do.",
+            "warning")
