@@ -20,9 +20,6 @@ import pytest
 from devicecheck.cli import build_parser
 from devicecheck.commands.watch import format_event
 from tests.teams.fakeserver import FakeTeamsServer
-from tests.teams.qtguard import refcount_guard
-
-__all__ = ["refcount_guard"]  # autouse: see tests/teams/qtguard.py
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 

@@ -16,9 +16,6 @@ import pytest
 
 from devicecheck.probes.processes import ProcInfo, find_processes
 from tests.teams.fakeserver import FakeTeamsServer
-from tests.teams.qtguard import refcount_guard
-
-__all__ = ["refcount_guard"]  # autouse: see tests/teams/qtguard.py
 
 CLIENT_EXE = "teams-for-linux"
 

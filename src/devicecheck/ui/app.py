@@ -21,7 +21,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from devicecheck import __version__
-from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
 from devicecheck.ui.app_windows import AppWindowsMixin
 from devicecheck.ui.icons import state_icon
 from devicecheck.ui.launch import import_hook_modules, release_memory

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QMessageBox
 
 from devicecheck.audit import AuditLog
 from devicecheck.policy import Policy
-from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
 from devicecheck.ui.call_worker import CallWorker
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from devicecheck.notice import Notice
-from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
 
 # A thick highlight-coloured frame on whatever has focus: the platform's own focus hint
 # is a thin dotted line that many officers cannot see.

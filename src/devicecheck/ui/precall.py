@@ -33,7 +33,6 @@ from devicecheck.audit import AuditLog
 from devicecheck.checks import Check, Context, all_checks
 from devicecheck.notice import BUILT_IN, Notice, NoticeError, build_notice, load_notice
 from devicecheck.policy import LoadedPolicy
-from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
 from devicecheck.ui.checklist import ChecklistPage
 from devicecheck.ui.notice_dialog import FOCUS_STYLE, NoticeView
 from devicecheck.ui.precall_checks import ChecksPage

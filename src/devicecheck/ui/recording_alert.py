@@ -38,7 +38,6 @@ from devicecheck.recording.alerts import (
     record_alert,
 )
 from devicecheck.recording.recorders import scan_recorders
-from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
 
 log = logging.getLogger(__name__)
 

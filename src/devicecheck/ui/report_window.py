@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 from devicecheck.checks.base import STATUS_WORDS, CheckResult, Status
 from devicecheck.policy import LoadedPolicy
 from devicecheck.report import Report
-from devicecheck.ui import pyside_fixes  # noqa: F401 - see the module: emit() refcount bug
 from devicecheck.ui.icons import state_icon, status_icon
 from devicecheck.ui.states import STATE_WORDS, TrayState, verdict_of
 
