@@ -12,7 +12,6 @@ The UI renders Markdown notices with Qt's own Markdown support (``Notice.markdow
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import textwrap
@@ -133,7 +132,10 @@ def declared_revision_date(text: str) -> str:
 
 def content_hash(text: str) -> str:
     # Line endings are normalised so that a copy made by a Windows deployment tool is the
-    # same notice; any change to the words is a new version.
+    # same notice; any change to the words is a new version. hashlib is imported here:
+    # it loads OpenSSL (about 4 MB resident), which the idle tray should not carry.
+    import hashlib
+
     return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()
 
 

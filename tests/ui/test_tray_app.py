@@ -3,6 +3,7 @@ GUI thread, notifications, Teams link and hooks, and the no-tray window."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 import types
@@ -101,13 +102,26 @@ def test_teams_meeting_and_recording_states(make_harness: Any, qtbot: Any) -> No
 def test_hooks_attach_to_the_app(make_harness: Any, qtbot: Any,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[Any] = []
-    fake = types.ModuleType("devicecheck.ui.recording_alert")
+    fake = types.ModuleType("devicecheck.ui.recording_guard")
     fake.attach = seen.append  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "devicecheck.ui.recording_alert", fake)
+    monkeypatch.setitem(sys.modules, "devicecheck.ui.recording_guard", fake)
     h = make_harness(policy_with(), scripted(Status.PASS), monitor=FakeMonitor())
     app = started(h, qtbot)
     qtbot.waitUntil(lambda: seen == [app], timeout=5000)  # imported on the pool
-    assert "devicecheck.ui.precall" in app.hooks  # the real pre-call module attached
+    assert "devicecheck.ui.meeting_prompt" in app.hooks  # the real meeting hook attached
+
+
+def test_hooks_leave_the_windows_unloaded() -> None:
+    """The hooks attach at every start-up: importing them must not pull in the windows
+    they may open, nor OpenSSL through hashlib (the idle tray's memory is a target)."""
+    code = ("import sys; from devicecheck.ui.app import HOOK_MODULES; "
+            "[__import__(m) for m in HOOK_MODULES]; "
+            "print(' '.join(m for m in ('devicecheck.ui.precall', "
+            "'devicecheck.ui.recording_alert', 'devicecheck.notice', 'hashlib') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert out.stdout.split() == []
 
 
 def test_gui_stays_responsive_while_sleeping_checks_run(make_harness: Any, qtbot: Any) -> None:

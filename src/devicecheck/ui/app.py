@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # loaded after the icon is up (checks: in the worker thread)
 
 log = logging.getLogger(__name__)
 
-HOOK_MODULES = ("devicecheck.ui.precall", "devicecheck.ui.recording_alert")
+HOOK_MODULES = ("devicecheck.ui.meeting_prompt", "devicecheck.ui.recording_guard")
 DEBUG_ENV = "DEVICECHECK_DEBUG_TRAY"
 TRAY_POLL_MS = 250
 GEOMETRY_POLL_MS = 20

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from devicecheck.acknowledgement import ack_count, ack_in_force, last_ack, record_ack
+from devicecheck.acknowledgement import last_ack, record_ack
 from devicecheck.audit import AuditLog
 from devicecheck.checks import Check, Context, all_checks
 from devicecheck.notice import BUILT_IN, Notice, NoticeError, build_notice, load_notice
@@ -333,63 +333,6 @@ class PrecallWindow(QDialog):
         return self.checks_page.verdict_text if self.checks_page.blocked else ""
 
 
-class _MeetingPrompt(QObject):
-    """Prompts for the pre-call flow when Teams reports a meeting starting with no
-    acknowledgement in force.
-
-    Under "every-call" one acknowledgement covers one call: the call that starts after it,
-    or the call in progress when the officer completes the flow after being prompted.
-    When that call ends, the acknowledgement is used up."""
-
-    def __init__(self, app: Any) -> None:
-        super().__init__(app if isinstance(app, QObject) else None)
-        self._app = app
-        # The acknowledgement a call already used, as (time, how many there were): times
-        # have one-second resolution, so two records can share one.
-        self._used_ack: tuple[str, int] | None = None
-
-    def _latest(self) -> tuple[Any, bool, tuple[str, int] | None]:
-        policy = self._app.loaded.policy
-        try:
-            notice = load_notice(policy)
-            in_force = ack_in_force(policy, notice, self._app.audit)
-            key = (str((last_ack(self._app.audit, notice) or {}).get("time")),
-                   ack_count(self._app.audit, notice))
-        except (OSError, NoticeError):
-            return policy, False, None
-        return policy, in_force, key
-
-    def on_teams_event(self, name: str, _data: dict[str, Any]) -> None:
-        if name == "meeting-ended":
-            self._used_ack = self._latest()[2]
-            return
-        if name != "meeting-started":
-            return
-        policy, in_force, key = self._latest()
-        if in_force and policy.notice.acknowledge == "every-call":
-            if key == self._used_ack:
-                in_force = False
-            else:
-                self._used_ack = key
-        if in_force:
-            return
-        self._app.notify("Privacy notice not acknowledged",
-                         "A call has started without the pre-call check. Please go through "
-                         "it now: device checks, privacy notice and the opening checklist.",
-                         "warning")
-        self._app.open_precall()
-
-
-def attach(app: Any) -> _MeetingPrompt | None:
-    """Called by the tray at start-up: watch for meetings starting (Teams link)."""
-    monitor = getattr(app, "monitor", None)
-    if monitor is None:
-        return None
-    prompt = _MeetingPrompt(app)
-    monitor.teamsEvent.connect(prompt.on_teams_event)
-    return prompt
-
-
 def run_precall(policy_file: str | Path | None = None) -> bool:
     """``devicecheck precall``: show the window on its own; True when it ended ready."""
     from devicecheck.policy import load_policy
@@ -405,4 +348,4 @@ def run_precall(policy_file: str | Path | None = None) -> bool:
     return bool(outcome and outcome[0])
 
 
-__all__ = ["PrecallWindow", "attach", "run_precall"]
+__all__ = ["PrecallWindow", "run_precall"]

@@ -1,22 +1,16 @@
-"""The live recording alert and the in-meeting watcher that raises it.
+"""The live recording alert window.
 
-``RecordingAlert`` is a window that stays until the officer dismisses it (a passing toast
-is too easy to miss mid-call): this call is being recorded, the council does not allow
-it, what to do now. ``RecordingGuard`` listens to the Teams link's ``teamsEvent`` signal:
-``recording-started`` raises the alert at once; between ``meeting-started`` and
-``meeting-ended`` it also looks for recording programs every few seconds (one cheap
-process pass) and raises the same alert when one appears. Every alert is audited.
+``RecordingAlert`` stays until the officer dismisses it (a passing toast is too easy to
+miss mid-call): this call is being recorded, the council does not allow it, what to do
+now. ``devicecheck.ui.recording_guard`` decides when to raise it.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from functools import partial
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -27,21 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from devicecheck.audit import AuditLog
-from devicecheck.policy import Policy
-from devicecheck.recording.alerts import (
-    SOURCE_PROCESS,
-    SOURCE_TEAMS,
-    RecorderTracker,
-    alert_text,
-    meeting_seconds,
-    record_alert,
-)
-from devicecheck.recording.recorders import scan_recorders
+from devicecheck.recording.alerts import SOURCE_TEAMS, alert_text
 
-log = logging.getLogger(__name__)
-
-POLL_MS = 5000
 DISMISS_TEXT = "I understand"
 
 Reason = tuple[str, tuple[str, ...]]  # (source, program names)
@@ -156,129 +137,4 @@ class RecordingAlert(QDialog):
         self.dismissed.emit()
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class RecordingGuard(QObject):
-    """Watches one meeting at a time for recording. ``source`` is anything with the
-    ``teamsEvent(str, dict)`` signal (the TeamsMonitor); when it also has
-    ``meeting_started_at`` that is used for the meeting's duration so far."""
-
-    alerted = Signal(str, dict)  # source, the audit record written
-
-    def __init__(self, source: QObject, audit: AuditLog, policy: Policy, *,
-                 scan: Callable[[], Sequence[str]] | None = None, poll_ms: int = POLL_MS,
-                 clock: Callable[[], datetime] = _utcnow, show: bool = True,
-                 policy_source: Callable[[], Policy] | None = None,
-                 parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.source, self.audit, self._policy = source, audit, policy
-        # The tray re-reads the policy before each check run; following it here means an
-        # added recorder name is watched without a restart.
-        self._policy_source = policy_source
-        self._scan = scan or self._scan_processes
-        self._clock = clock
-        self._show = show
-        self.in_meeting = False
-        self._own_start: datetime | None = None
-        self.tracker = RecorderTracker()
-        self.dialog: RecordingAlert | None = None
-        self.timer = QTimer(self)
-        self.timer.setInterval(poll_ms)
-        self.timer.timeout.connect(self.poll)
-        source.teamsEvent.connect(self.on_teams_event)  # type: ignore[attr-defined]
-        if getattr(source, "in_meeting", False) is True:
-            # Started (or restarted) mid-meeting: watch from now on.
-            self.on_teams_event("meeting-started", {})
-
-    @property
-    def policy(self) -> Policy:
-        return self._policy_source() if self._policy_source is not None else self._policy
-
-    def _scan_processes(self) -> list[str]:
-        return [s.name for s in scan_recorders(self.policy.recorders())]
-
-    def meeting_started_at(self) -> datetime | None:
-        started = getattr(self.source, "meeting_started_at", None)
-        return started if isinstance(started, datetime) else self._own_start
-
-    def on_teams_event(self, name: str, _data: dict[str, Any]) -> None:
-        if name == "meeting-started":
-            self.in_meeting = True
-            self._own_start = self._clock()
-            self.tracker.reset()
-            self.timer.start()
-            QTimer.singleShot(0, self.poll)  # a recorder already running counts too
-        elif name in ("meeting-ended", "teams-exited"):
-            self.in_meeting = False
-            self._own_start = None
-            self.timer.stop()
-        elif name == "recording-started":
-            # Teams only records inside a meeting, so this is alerted even if the
-            # meeting-started event has not reached us (yet).
-            self.alert(SOURCE_TEAMS)
-        elif name == "recording-stopped":
-            if self.dialog is not None and self.dialog.isVisible():
-                self.dialog.note_recording_stopped(self._clock())
-
-    def poll(self) -> None:
-        if not self.in_meeting:
-            self.timer.stop()
-            return
-        try:
-            running = list(self._scan())
-        except Exception:  # a failed scan (logged) must not stop the watch
-            log.warning("recorder scan failed", exc_info=True)
-            return
-        fresh = self.tracker.new(running)
-        if fresh:
-            self.alert(SOURCE_PROCESS, fresh)
-
-    def alert(self, source: str, programs: Sequence[str] = ()) -> RecordingAlert | None:
-        seconds = meeting_seconds(self.meeting_started_at(), self._clock())
-        try:
-            record = record_alert(self.audit, source, meeting_seconds=seconds, programs=programs)
-        except OSError:
-            # A full disk or a locked log must never keep the officer from being warned.
-            log.warning("could not audit the recording alert", exc_info=True)
-            record = {"kind": "recording-alert", "source": source, "audit_failed": True}
-        shown = None
-        if self._show:
-            if self.dialog is not None and self.dialog.isVisible():
-                self.dialog.add_reason(source, programs)
-            else:
-                self.dialog = RecordingAlert(source, programs)
-            shown = self.dialog
-            shown.show()
-            shown.raise_()
-            shown.activateWindow()
-        self.alerted.emit(source, record)
-        return shown
-
-    def stop(self) -> None:
-        self.timer.stop()
-        self.in_meeting = False
-
-
-_kept: list[RecordingGuard] = []
-
-
-def _loaded_policy(app: Any) -> Policy:
-    return app.loaded.policy
-
-
-def attach(app: Any) -> RecordingGuard | None:
-    """Called by the tray at start-up: raise the alert for this app's Teams link."""
-    monitor = getattr(app, "monitor", None)
-    if monitor is None:
-        return None
-    parent = app if isinstance(app, QObject) else None
-    guard = RecordingGuard(monitor, app.audit, app.loaded.policy, parent=parent,
-                           policy_source=partial(_loaded_policy, app))
-    if parent is None:
-        _kept.append(guard)  # nothing else holds it
-    return guard
-
-
-__all__ = ["RecordingAlert", "RecordingGuard", "attach"]
+__all__ = ["RecordingAlert"]

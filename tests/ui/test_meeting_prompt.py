@@ -12,7 +12,7 @@ from devicecheck.acknowledgement import record_ack
 from devicecheck.audit import AuditLog
 from devicecheck.notice import load_notice
 from devicecheck.policy import LoadedPolicy
-from devicecheck.ui.precall import attach
+from devicecheck.ui.meeting_prompt import attach
 from tests.ui.test_precall import make_policy
 from tests.ui.tray_helpers import make_harness
 
@@ -115,7 +115,7 @@ def test_the_real_tray_app_prompts_and_the_flow_satisfies_it(make_harness: Any, 
     h = make_harness(loaded, scripted(Status.PASS), tray=False, monitor=monitor,
                      tray_wait_s=0.0, tmp_audit=AuditLog(tmp_path / "audit.jsonl"))
     h.app.start()
-    qtbot.waitUntil(lambda: "devicecheck.ui.precall" in h.app.hooks, timeout=5000)
+    qtbot.waitUntil(lambda: "devicecheck.ui.meeting_prompt" in h.app.hooks, timeout=5000)
     monitor.send("meeting-started", in_meeting=True)
     window = h.app.windows.get("precall")
     assert isinstance(window, PrecallWindow) and window.isVisible()

@@ -1,0 +1,76 @@
+"""The tray's meeting hook: when Teams reports a meeting starting and no acknowledgement
+is in force, prompt the officer (a notification and the pre-call window).
+
+Attached at every tray start-up, so it stays light: the notice and acknowledgement
+modules are imported when a meeting starts, and the pre-call window by the tray when it
+opens it (resident memory of an idle tray is a target; see benchmarks/tray_startup.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+
+class MeetingPrompt(QObject):
+    """Prompts for the pre-call flow when Teams reports a meeting starting with no
+    acknowledgement in force.
+
+    Under "every-call" one acknowledgement covers one call: the call that starts after it,
+    or the call in progress when the officer completes the flow after being prompted.
+    When that call ends, the acknowledgement is used up."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app if isinstance(app, QObject) else None)
+        self._app = app
+        # The acknowledgement a call already used, as (time, how many there were): times
+        # have one-second resolution, so two records can share one.
+        self._used_ack: tuple[str, int] | None = None
+
+    def _latest(self) -> tuple[Any, bool, tuple[str, int] | None]:
+        from devicecheck.acknowledgement import ack_count, ack_in_force, last_ack
+        from devicecheck.notice import NoticeError, load_notice
+
+        policy = self._app.loaded.policy
+        try:
+            notice = load_notice(policy)
+            in_force = ack_in_force(policy, notice, self._app.audit)
+            key = (str((last_ack(self._app.audit, notice) or {}).get("time")),
+                   ack_count(self._app.audit, notice))
+        except (OSError, NoticeError):
+            return policy, False, None
+        return policy, in_force, key
+
+    def on_teams_event(self, name: str, _data: dict[str, Any]) -> None:
+        if name == "meeting-ended":
+            self._used_ack = self._latest()[2]
+            return
+        if name != "meeting-started":
+            return
+        policy, in_force, key = self._latest()
+        if in_force and policy.notice.acknowledge == "every-call":
+            if key == self._used_ack:
+                in_force = False
+            else:
+                self._used_ack = key
+        if in_force:
+            return
+        self._app.notify("Privacy notice not acknowledged",
+                         "A call has started without the pre-call check. Please go through "
+                         "it now: device checks, privacy notice and the opening checklist.",
+                         "warning")
+        self._app.open_precall()
+
+
+def attach(app: Any) -> MeetingPrompt | None:
+    """Called by the tray at start-up: watch for meetings starting (Teams link)."""
+    monitor = getattr(app, "monitor", None)
+    if monitor is None:
+        return None
+    prompt = MeetingPrompt(app)
+    monitor.teamsEvent.connect(prompt.on_teams_event)
+    return prompt
+
+
+__all__ = ["MeetingPrompt", "attach"]
