@@ -99,6 +99,33 @@ def test_teams_meeting_and_recording_states(make_harness: Any, qtbot: Any) -> No
     assert monitor.stopped == 1
 
 
+def test_clean_refused_offers_once_per_meeting_to_quit_teams(make_harness: Any,
+                                                              qtbot: Any) -> None:
+    monitor = FakeMonitor()
+    h = make_harness(policy_with(), scripted(Status.PASS), monitor=monitor,
+                     gate=NotificationGate(min_gap_s=0))
+    app = started(h, qtbot)
+    qtbot.waitUntil(lambda: monitor.started == 1, timeout=5000)
+    refused = {"clients": ["teams-new"], "reason": "teams-running", "offer_quit_teams": True,
+               "clean_on_exit": True}
+
+    def offers() -> int:
+        return sum(1 for n in app.notifications if n[0].startswith("Quit Teams"))
+
+    monitor.send("clean-refused", detail=refused)
+    assert offers() == 1
+    monitor.send("clean-refused", detail=refused)  # a repeat within the meeting: held back
+    assert offers() == 1
+    monitor.send("meeting-started", in_meeting=True)
+    monitor.send("meeting-ended", in_meeting=False)
+    monitor.send("clean-refused", detail=refused)  # the next meeting gets its own
+    assert offers() == 2
+    monitor.send("clean-refused", detail={**refused, "offer_quit_teams": False})
+    monitor.send("clean-refused", detail={"clients": [], "reason": "error", "error": "OSError"})
+    assert offers() == 2
+    assert app.state is TrayState.READY
+
+
 def test_hooks_attach_to_the_app(make_harness: Any, qtbot: Any,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[Any] = []

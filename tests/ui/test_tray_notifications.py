@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devicecheck.ui.notifications import NotificationGate, verdict_message
+from devicecheck.ui.notifications import NotificationGate, clean_refused_message, verdict_message
 from devicecheck.ui.states import TrayState, Verdict
 
 
@@ -73,3 +73,17 @@ def test_verdict_messages_name_at_most_three_checks() -> None:
     assert verdict_message(Verdict(TrayState.ATTENTION, frozenset("a")), titles)[2] == "warning"
     assert verdict_message(Verdict(TrayState.POLICY_ERROR, frozenset({"policy"})), titles)[0] \
         == "DeviceCheck settings could not be read"
+
+
+def test_quit_teams_offer_only_when_teams_is_running_and_policy_offers_it() -> None:
+    running = {"clients": ["teams-new"], "reason": "teams-running", "offer_quit_teams": True,
+               "clean_on_exit": True}
+    offer = clean_refused_message(running)
+    assert offer is not None
+    title, message, level = offer
+    assert "Quit Teams" in title and "clears them by itself" in message and level == "info"
+    assert clean_refused_message({**running, "offer_quit_teams": False}) is None
+    assert clean_refused_message({**running, "offer_quit_teams": "yes"}) is None  # odd: no
+    assert clean_refused_message({"clients": ["teams-new"], "reason": "error",
+                                  "error": "OSError", "clean_on_exit": True}) is None
+    assert clean_refused_message({}) is None

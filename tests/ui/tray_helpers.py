@@ -53,12 +53,12 @@ class FakeMonitor(QObject):
         self.stopped += 1
 
     def send(self, name: str, *, in_meeting: bool | None = None,
-             recording: bool | None = None) -> None:
+             recording: bool | None = None, detail: dict[str, Any] | None = None) -> None:
         if in_meeting is not None:
             self.in_meeting = in_meeting
         if recording is not None:
             self.recording = recording
-        self.teamsEvent.emit(name, {})
+        self.teamsEvent.emit(name, detail or {})
 
 
 def policy_with(**tray: Any) -> LoadedPolicy:

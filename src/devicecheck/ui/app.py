@@ -24,7 +24,12 @@ from devicecheck import __version__
 from devicecheck.ui.app_windows import AppWindowsMixin
 from devicecheck.ui.icons import state_icon
 from devicecheck.ui.launch import import_hook_modules, release_memory
-from devicecheck.ui.notifications import NotificationGate, verdict_message
+from devicecheck.ui.notifications import (
+    CLEAN_OFFER_KEY,
+    NotificationGate,
+    clean_refused_message,
+    verdict_message,
+)
 from devicecheck.ui.scheduler import CheckScheduler
 from devicecheck.ui.states import (
     TrayState,
@@ -324,7 +329,7 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         except OSError as exc:
             log.warning("could not write the audit log: %s", exc)
 
-    def on_teams_event(self, name: str, _data: dict[str, Any]) -> None:
+    def on_teams_event(self, name: str, data: dict[str, Any]) -> None:
         mon = self.monitor
         meeting = {"meeting-started": True, "meeting-ended": False, "teams-exited": False}
         recording = {"recording-started": True, "recording-stopped": False,
@@ -333,6 +338,12 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         self.recording = bool(getattr(mon, "recording", recording.get(name, self.recording)))
         if name == "cleaned":
             self.scheduler.run("cleaned")  # meeting-data has just changed
+        elif name == "meeting-started":
+            self.gate.forget(CLEAN_OFFER_KEY)  # a new meeting earns its own offer
+        elif name == "clean-refused":
+            offer = clean_refused_message(data)
+            if offer is not None:
+                self.notify(*offer, key=CLEAN_OFFER_KEY + offer[0])
         self._apply_state()
 
     def _detail(self) -> str:
@@ -370,12 +381,14 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         return self.tray.toolTip() if self.tray is not None else ""
 
     # ----- notifications ----------------------------------------------------------------
-    def notify(self, title: str, message: str, level: str = "info") -> bool:
+    def notify(self, title: str, message: str, level: str = "info", *,
+               key: str | None = None) -> bool:
         """Show a desktop notification unless the gate holds it back (duplicate, or too
-        many lately). Returns whether it was shown."""
-        key = f"verdict:{title}\n{message}" if title.startswith(("Not ready", "Something",
-                                                                 "DeviceCheck settings")) \
-            else f"{title}\n{message}"
+        many lately). ``key`` groups messages for the gate (default: title and message).
+        Returns whether it was shown."""
+        if key is None:
+            key = f"verdict:{title}\n{message}" if title.startswith(
+                ("Not ready", "Something", "DeviceCheck settings")) else f"{title}\n{message}"
         if not self.gate.allow(key):
             log.info("notification held back (duplicate or rate limit)")
             return False

@@ -67,3 +67,21 @@ def verdict_message(verdict: Verdict, titles: dict[str, str]) -> tuple[str, str,
                 "critical")
     return ("Something needs attention", f"Needs attention: {names}. Click to see what to do.",
             "warning")
+
+
+#: Gate key prefix of the "quit Teams to clear" offer; forgotten at each meeting start so
+#: that every meeting gets its one offer (the Teams link sends it once per meeting).
+CLEAN_OFFER_KEY = "clean-offer:"
+
+
+def clean_refused_message(detail: dict[str, object]) -> tuple[str, str, str] | None:
+    """(title, message, level) for the Teams link's ``clean-refused`` event, or None when
+    the officer should not be asked: only when Teams is still open after the meeting and
+    the policy offers it (``[cleaner] offer_quit_teams``). DeviceCheck never quits Teams
+    itself: the officer does, and the watcher then clears the data on its own."""
+    if detail.get("reason") != "teams-running" or detail.get("offer_quit_teams") is not True:
+        return None
+    return ("Quit Teams to clear this meeting's data",
+            "Teams is still open, so the meeting's names, e-mail and IP addresses are still "
+            "on this laptop. Quit Teams when you have finished: DeviceCheck then clears "
+            "them by itself.", "info")
