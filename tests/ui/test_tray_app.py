@@ -306,6 +306,23 @@ def test_notice_action(make_harness: Any, qtbot: Any) -> None:
     assert window.isVisible() and "privacy" in window.windowTitle().lower()
 
 
+def test_notice_action_with_a_broken_install_says_so(make_harness: Any, qtbot: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from devicecheck import notice
+
+    def broken(_policy: object) -> notice.Notice:
+        raise notice.NoticeError("/opt/devicecheck/resources/notice/notice.md: no such file")
+
+    monkeypatch.setattr(notice, "load_notice", broken)
+    h = make_harness(policy_with(), scripted(Status.PASS), gate=NotificationGate(min_gap_s=0))
+    app = started(h, qtbot)
+    app.menu.notice.trigger()
+    assert "notice" not in app.windows
+    title, message, level = app.notifications[-1]
+    assert title == "The privacy notice cannot be shown" and level == "critical"
+    assert "Do not start a call" in message
+
+
 def test_open_log_folder_action(make_harness: Any, qtbot: Any) -> None:
     from devicecheck import paths
 

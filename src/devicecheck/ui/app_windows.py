@@ -105,12 +105,23 @@ class AppWindowsMixin:
         if (window := self._existing("notice")) is not None:
             return window
         try:
-            from devicecheck.notice import load_notice
+            from devicecheck.notice import NoticeError, load_notice
             from devicecheck.ui.notice_dialog import NoticeDialog
         except ImportError as exc:
             log.info("notice window not available (%s): showing the report", exc)
             return self.open_report()
-        window = NoticeDialog(load_notice(self.loaded.policy))
+        try:
+            notice = load_notice(self.loaded.policy)
+        except NoticeError as exc:
+            # Only when DeviceCheck's own notice is missing (a broken install): say so
+            # rather than fail silently from a menu click.
+            log.warning("privacy notice cannot be shown: %s", exc)
+            self.notify("The privacy notice cannot be shown",
+                        "DeviceCheck's privacy notice is missing from this laptop. Do not "
+                        f"start a call with a resident; contact "
+                        f"{self.loaded.policy.organisation.it_contact}.", "critical")
+            return None
+        window = NoticeDialog(notice)
         window.setModal(False)
         return self._show_window("notice", window)
 
