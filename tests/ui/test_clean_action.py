@@ -12,8 +12,9 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QMessageBox
 
 from devicecheck.audit import AuditLog
+from devicecheck.cleaner.plan import human_bytes
 from devicecheck.policy.model import Policy
-from devicecheck.ui.clean_action import CleanFlow, human_bytes, plan_text, result_text
+from devicecheck.ui.clean_action import CleanFlow, plan_text, result_text
 from tests.ui.tray_helpers import make_harness
 
 __all__ = ["make_harness"]  # the fixture, imported for pytest

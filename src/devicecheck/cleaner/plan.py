@@ -337,3 +337,13 @@ def mark_running(plan: Plan, processes: ProcessFinder | None = None) -> None:
     running = (processes or default_processes)(frozenset(names), plan.os_name) if names else set()
     for rp in plan.clients:
         rp.running = bool(running & set(CLIENTS[rp.client_id].processes.get(plan.os_name, ())))
+
+
+def human_bytes(n: int) -> str:
+    """A size for officers and IT: "10 bytes", "1.5 KB", "2.0 GB" (1024-based)."""
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{int(size)} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} bytes"  # pragma: no cover - loop always returns

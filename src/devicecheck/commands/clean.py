@@ -37,14 +37,6 @@ def _isatty() -> bool:
     return sys.stdin.isatty()
 
 
-def human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{int(size)} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} bytes"  # pragma: no cover - loop always returns
-
 
 def _show(text: str) -> str:
     from devicecheck.cleaner.delete import display
@@ -53,6 +45,8 @@ def _show(text: str) -> str:
 
 
 def print_plan(data: dict[str, Any], out: TextIO, *, mode: str) -> None:
+    from devicecheck.cleaner.plan import human_bytes  # here: the CLI starts without cleaner
+
     label = "personal data and caches" if mode != "caches-only" else "caches only"
     if not data["clients"]:
         print("No Teams meeting data found.", file=out)
@@ -73,6 +67,8 @@ def print_plan(data: dict[str, Any], out: TextIO, *, mode: str) -> None:
 
 
 def print_result(data: dict[str, Any], out: TextIO) -> None:
+    from devicecheck.cleaner.plan import human_bytes
+
     done = [c for c in data["clients"]
             if any(t["action"] in ("deleted", "partly-deleted") for t in c["targets"])]
     if data["removed_files"] or data.get("removed_links") or done:

@@ -12,19 +12,12 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from devicecheck.audit import AuditLog
+from devicecheck.cleaner.plan import human_bytes
 from devicecheck.policy import Policy
 from devicecheck.ui.call_worker import CallWorker
 
 log = logging.getLogger(__name__)
 
-
-def human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} bytes"  # pragma: no cover - loop always returns
 
 
 def plan_text(plan: Any) -> tuple[str, bool]:
