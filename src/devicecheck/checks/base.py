@@ -149,3 +149,25 @@ class Check(ABC):
     def with_contact(self, text: str, ctx: Context) -> str:
         """Append the IT contact for problems the officer cannot fix alone."""
         return f"{text} If you cannot fix this yourself, contact {ctx.policy.organisation.it_contact}."
+
+
+class PerOsCheck(Check):
+    """A check judged differently on each OS family (the evidence is different in kind,
+    not just in format): ``judge`` hands the facts to ``_windows``, ``_macos`` or
+    ``_linux``."""
+
+    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        if ctx.os_name == "windows":
+            return self._windows(facts, ctx)
+        if ctx.os_name == "macos":
+            return self._macos(facts, ctx)
+        return self._linux(facts, ctx)
+
+    @abstractmethod
+    def _windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict: ...
+
+    @abstractmethod
+    def _macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict: ...
+
+    @abstractmethod
+    def _linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict: ...

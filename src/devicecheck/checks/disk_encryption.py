@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from devicecheck.checks.base import Check, Context, Status, Verdict
+from devicecheck.checks.base import Context, PerOsCheck, Status, Verdict
 from devicecheck.checks.remedies import remedy
 from devicecheck.probes import linux, macos, windows
 
@@ -29,7 +29,7 @@ WAIT = {
 }
 
 
-class DiskEncryption(Check):
+class DiskEncryption(PerOsCheck):
     id = "disk-encryption"
     title = "The disk is encrypted"
     timeout_s = 12.0  # PowerShell plus a manage-bde fallback on Windows
@@ -40,13 +40,6 @@ class DiskEncryption(Check):
         if ctx.os_name == "macos":
             return macos.filevault(ctx.runner)
         return linux.root_device(ctx.runner)
-
-    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        if ctx.os_name == "windows":
-            return self._windows(facts, ctx)
-        if ctx.os_name == "macos":
-            return self._macos(facts, ctx)
-        return self._linux(facts, ctx)
 
     def _windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
         fix, wait = remedy(self, ctx, REMEDY), remedy(self, ctx, WAIT, contact=False)

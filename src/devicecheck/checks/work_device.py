@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from devicecheck.checks.base import Check, Context, Status, Verdict
+from devicecheck.checks.base import Context, PerOsCheck, Status, Verdict
 from devicecheck.checks.remedies import remedy
 from devicecheck.probes import linux, macos, windows
 
@@ -30,7 +30,7 @@ def _norm(values: Sequence[str]) -> set[str]:
     return {v.strip().lower() for v in values if v.strip()}
 
 
-class WorkDevice(Check):
+class WorkDevice(PerOsCheck):
     id = "work-device"
     title = "This is a council work device"
     timeout_s = 12.0  # dsregcmd and realm (D-Bus activation) can be slow on a cold start
@@ -46,13 +46,6 @@ class WorkDevice(Check):
                 "sssd": linux.sssd_domains(ctx.root),
                 "intune": linux.intune_evidence(ctx.root, ctx.home),
                 "marker": linux.machine_marker(ctx.root, ctx.policy.organisation.linux_machine_marker)}
-
-    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        if ctx.os_name == "windows":
-            return self._windows(facts, ctx)
-        if ctx.os_name == "macos":
-            return self._macos(facts, ctx)
-        return self._linux(facts, ctx)
 
     # ------------------------------------------------------------ Windows
 
