@@ -46,7 +46,7 @@ def test_rows_show_icon_word_summary_and_contact(qtbot: Any) -> None:
     assert fw.word.text() == "<b>Problem</b>"
     assert fw.accessibleName() == "The firewall is on: Problem"
     assert w.verdict_label.text() == "Not ready for private calls"
-    assert "1 OK, 1 attention, 1 problem" in w.sub_label.text()
+    assert "1 OK, 1 needs attention, 1 problem, " in w.sub_label.text()
     assert "your council's IT service desk" in w.contact_label.text()
     labels = [lbl.text() for lbl in w.rows["meeting-data"].findChildren(QLabel)]
     assert "Meeting data is cleared (advisory)" in labels
@@ -136,3 +136,12 @@ def test_evidence_text_is_bounded() -> None:
     assert evidence_text({}) == "No further details were recorded."
     long = evidence_text({"x": "y" * (MAX_EVIDENCE_CHARS * 2)})
     assert len(long) <= MAX_EVIDENCE_CHARS + 2 and long.endswith("…")
+
+
+def test_summary_counts_read_as_plain_english() -> None:
+    from devicecheck.ui.report_window import count_words
+
+    assert count_words({"pass": 4, "warn": 0, "fail": 2, "unknown": 2, "skip": 2}) == (
+        "4 OK, 0 need attention, 2 problems, 2 unknown, 2 not checked")
+    assert count_words({"pass": 1, "warn": 1, "fail": 1}) == (
+        "1 OK, 1 needs attention, 1 problem, 0 unknown, 0 not checked")

@@ -54,6 +54,17 @@ def evidence_text(evidence: Mapping[str, Any]) -> str:
     return text if len(text) <= MAX_EVIDENCE_CHARS else text[:MAX_EVIDENCE_CHARS] + "\n…"
 
 
+def count_words(counts: Mapping[str, int]) -> str:
+    """"4 OK, 1 needs attention, 2 problems, 1 unknown, 2 not checked": the summary line
+    in plain words (read out by screen readers, so the grammar matters)."""
+    def n(key: str) -> int:
+        return int(counts.get(key, 0))
+
+    return (f"{n('pass')} OK, {n('warn')} {'needs' if n('warn') == 1 else 'need'} attention, "
+            f"{n('fail')} {'problem' if n('fail') == 1 else 'problems'}, "
+            f"{n('unknown')} unknown, {n('skip')} not checked")
+
+
 class CheckRow(QFrame):
     def __init__(self, result: CheckResult, open_url: Callable[[QUrl], object],
                  parent: QWidget | None = None) -> None:
@@ -207,9 +218,7 @@ class ReportWindow(QDialog):
             state = verdict_of(report).state
             when = report.generated_at.astimezone().strftime("%d %b %Y %H:%M")
             counts = report.counts()
-            sub = (f"Checked {when}: {counts['pass']} OK, {counts['warn']} attention, "
-                   f"{counts['fail']} problem, {counts['unknown']} unknown, "
-                   f"{counts['skip']} not checked.")
+            sub = f"Checked {when}: {count_words(counts)}."
             if report.loaded.errors:
                 sub += "\nPolicy errors (tell IT):\n" + "\n".join(
                     f"  • {e}" for e in report.loaded.errors)
