@@ -30,7 +30,11 @@ def test_text_names_blockers_and_contact() -> None:
     rep = Report(Device("host", "linux", "6.1"), LoadedPolicy(policy=policy),
                  [result("firewall", Status.FAIL), result("os", Status.PASS)])
     text = rep.to_text()
-    assert "[x] Problem" in text and "[ok] OK" in text
+    assert "[x]  Problem" in text and "[ok] OK" in text
+    rows = [line for line in text.splitlines() if line.startswith("[")]
+    # The titles line up whatever the symbol's length.
+    assert len({line.index("Firewall") if "Firewall" in line else line.index("Os")
+                for line in rows}) == 1
     assert "What to do: Do this. [ms-settings:x]" in text
     assert "NOT READY: Firewall." in text and "IT service desk" in text
 

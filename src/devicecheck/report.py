@@ -103,9 +103,11 @@ class Report:
             + (f" - policy of {org.name}" if org.name else ""),
             "",
         ]
+        # Symbols differ in length ("[x]", "[ok]"): pad both columns so the titles line up.
+        sym_width = max((len(STATUS_SYMBOLS[c.status]) for c in self.checks), default=0)
         width = max((len(STATUS_WORDS[c.status]) for c in self.checks), default=0)
         for c in self.checks:
-            label = f"{STATUS_SYMBOLS[c.status]} {STATUS_WORDS[c.status]:<{width}}"
+            label = f"{STATUS_SYMBOLS[c.status]:<{sym_width}} {STATUS_WORDS[c.status]:<{width}}"
             tag = "" if c.severity.value == "required" else f" ({c.severity.value})"
             lines.append(f"{label}  {c.title}{tag}: {c.summary}")
             if c.status in (Status.FAIL, Status.WARN, Status.UNKNOWN) and c.remediation:

@@ -95,7 +95,7 @@ def test_intune_is_one_flat_object(tmp_path: Path) -> None:
 def test_text_report_words_not_colour(tmp_path: Path) -> None:
     out = run("check")
     assert out.returncode == 1
-    assert "NOT READY" in out.stdout and "[x] Problem" in out.stdout
+    assert "NOT READY" in out.stdout and "[x]  Problem" in out.stdout
     assert "\x1b[" not in out.stdout  # no colour codes at all
 
 
