@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from devicecheck.ui.main_thread_gc import MainThreadGC
+from devicecheck.ui.main_thread_gc import install as install_main_thread_gc
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -21,6 +25,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--onscreen"):
         os.environ["QT_QPA_PLATFORM"] = "xcb"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gc_in_gui_thread(qapp: Any) -> Iterator[MainThreadGC]:
+    """As in the app: Python's cyclic GC runs only in the GUI thread, never in a pool
+    thread that would free an earlier test's Qt objects (see ui/main_thread_gc.py)."""
+    collector = install_main_thread_gc(qapp)
+    yield collector
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def collect_between_tests(gc_in_gui_thread: MainThreadGC) -> Iterator[None]:
+    yield
+    gc_in_gui_thread.check()  # tests without an event loop still get their collections
 
 
 @pytest.fixture(autouse=True)

@@ -443,6 +443,9 @@ def run_app(policy_file: str | Path | None = None) -> int:
     qt_app.setApplicationName("DeviceCheck")
     qt_app.setDesktopFileName("devicecheck")
     qt_app.setQuitOnLastWindowClosed(False)  # the tray lives on when windows close
+    from devicecheck.ui.main_thread_gc import install as gc_in_gui_thread
+
+    gc_in_gui_thread(qt_app)  # never free Qt objects from a pool thread (see the module)
     instance = SingleInstance()
     if not instance.acquire("precall"):
         print("DeviceCheck is already running; it will open the pre-call check.",

@@ -339,6 +339,9 @@ def run_precall(policy_file: str | Path | None = None) -> bool:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("DeviceCheck")
+    from devicecheck.ui.main_thread_gc import install as gc_in_gui_thread
+
+    gc_in_gui_thread(app)  # the checks run on pool threads (see the module)
     loaded = load_policy(Path(policy_file) if policy_file else None)
     window = PrecallWindow(loaded)
     outcome: list[bool] = []
