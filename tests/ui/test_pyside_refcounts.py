@@ -12,6 +12,11 @@ import sys
 
 from PySide6.QtCore import QObject, Signal
 
+CALLS = 2_000
+#: Other threads (an earlier test's pool workers) take and drop references too; the bug
+#: loses one per call, so anything within this margin is noise.
+SLACK = 200
+
 
 class Emitter(QObject):
     changed = Signal(bool)
@@ -21,15 +26,15 @@ def test_emit_keeps_true_alive() -> None:
     emitter, got = Emitter(), []
     emitter.changed.connect(got.append)
     before = sys.getrefcount(True)
-    for _ in range(2_000):
+    for _ in range(CALLS):
         emitter.changed.emit(False)
-    assert len(got) == 2_000
-    assert sys.getrefcount(True) >= before
+    assert len(got) == CALLS
+    assert sys.getrefcount(True) >= before - SLACK
 
 
 def test_void_calls_keep_none_alive() -> None:
     emitter = Emitter()
     before = sys.getrefcount(None)
-    for _ in range(2_000):
+    for _ in range(CALLS):
         emitter.setObjectName("x")  # a void Qt method returns None
-    assert sys.getrefcount(None) >= before - 10  # other threads may hold a few briefly
+    assert sys.getrefcount(None) >= before - SLACK
