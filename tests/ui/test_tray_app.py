@@ -48,7 +48,7 @@ def test_starts_checking_then_shows_the_verdict_icon_and_words(make_harness: Any
 
 
 @pytest.mark.parametrize(("statuses", "state", "words"), [
-    ((Status.PASS, Status.FAIL), TrayState.NOT_READY, "Not met: Scripted"),
+    ((Status.PASS, Status.FAIL), TrayState.NOT_READY, "Not met: scripted"),
     ((Status.PASS, Status.UNKNOWN), TrayState.NOT_READY, "Not ready"),
 ])
 def test_blocking_results_show_not_ready(make_harness: Any, qtbot: Any,

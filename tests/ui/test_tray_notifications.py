@@ -69,7 +69,7 @@ def test_verdict_messages_name_at_most_three_checks() -> None:
     title, message, level = verdict_message(Verdict(TrayState.NOT_READY, frozenset("abcde")),
                                             titles)
     assert (title, level) == ("Not ready for private calls", "critical")
-    assert message == "Not met: Check a, Check b, Check c and 2 more. Click to see what to do."
+    assert message == "Not met: check a, check b, check c and 2 more. Click to see what to do."
     assert verdict_message(Verdict(TrayState.ATTENTION, frozenset("a")), titles)[2] == "warning"
     assert verdict_message(Verdict(TrayState.POLICY_ERROR, frozenset({"policy"})), titles)[0] \
         == "DeviceCheck settings could not be read"

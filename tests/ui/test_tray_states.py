@@ -68,7 +68,7 @@ def test_tooltip_always_has_words_and_the_device_verdict() -> None:
     lines = tip.splitlines()
     assert lines[0] == "DeviceCheck: In a meeting"
     assert lines[1] == "Device: Not ready for private calls"
-    assert lines[2] == "Not met: The firewall is on"
+    assert lines[2] == "Not met: the firewall is on"
     assert lines[3].startswith("Last checked ")
     many = Verdict(TrayState.NOT_READY, frozenset("abcde"))
     assert "and 2 more" in tooltip_text(TrayState.NOT_READY, many, checked_at=None)
@@ -100,3 +100,17 @@ def test_icons_render_at_tray_sizes(qapp: object) -> None:
             opaque = sum(1 for x in range(size) for y in range(size)
                          if image.pixelColor(x, y).alpha() > 200)
             assert opaque > size * size // 4, f"{state} is too faint at {size} px"
+
+
+def test_problem_titles_read_inside_a_sentence() -> None:
+    from devicecheck.ui.states import in_sentence, problem_list
+
+    assert in_sentence("The disk is encrypted") == "the disk is encrypted"
+    assert in_sentence("Teams recording is switched off") == "Teams recording is switched off"
+    assert in_sentence("TPM present") == "TPM present"  # an acronym stays as it is
+    titles = {"a": "The firewall is on", "b": "Teams recording is switched off",
+              "c": "This is a council work device", "d": "The disk is encrypted"}
+    assert problem_list(["d", "a", "b", "c"], titles) == (
+        "the firewall is on, Teams recording is switched off, this is a council work device "
+        "and 1 more")
+    assert problem_list(["zz"], titles) == "zz"  # no title known: the id

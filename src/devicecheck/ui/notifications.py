@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from devicecheck.ui.states import TrayState, Verdict
+from devicecheck.ui.states import TrayState, Verdict, problem_list
 
 
 @dataclass
@@ -57,8 +57,7 @@ class NotificationGate:
 def verdict_message(verdict: Verdict, titles: dict[str, str]) -> tuple[str, str, str]:
     """(title, message, level) for a verdict that got worse: what is not met, by check
     title (at most three named), and that a click shows what to do."""
-    listed = [titles.get(p, p) for p in sorted(verdict.problems) if p != "policy"]
-    names = ", ".join(listed[:3]) + (f" and {len(listed) - 3} more" if len(listed) > 3 else "")
+    names = problem_list((p for p in verdict.problems if p != "policy"), titles)
     if verdict.state is TrayState.POLICY_ERROR:
         return ("DeviceCheck settings could not be read", "Contact IT: the policy has errors.",
                 "critical")

@@ -14,6 +14,7 @@ recording > policy error > not ready > in meeting > checking (no result yet) > a
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -109,6 +110,26 @@ def is_worse(old: Verdict | None, new: Verdict) -> bool:
     return new.rank == old.rank and new.rank > 0 and bool(new.problems - old.problems)
 
 
+#: First words of check titles that are names, kept capitalised inside a sentence.
+PROPER_NOUNS = frozenset({"Teams", "Microsoft", "Windows", "BitLocker", "FileVault", "Intune"})
+
+
+def in_sentence(title: str) -> str:
+    """A check title as it reads inside a sentence: "the firewall is on", but "Teams
+    recording is switched off"."""
+    first = title.split(" ", 1)[0]
+    return title if first in PROPER_NOUNS or first.isupper() else title[:1].lower() + title[1:]
+
+
+def problem_list(problems: Iterable[str], titles: Mapping[str, str] | None = None,
+                 most: int = 3) -> str:
+    """The checks not met, by title, at most ``most`` named: "the disk is encrypted, the
+    firewall is on and 2 more"."""
+    names = [in_sentence((titles or {}).get(p, p)) for p in sorted(problems)]
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def tooltip_text(state: TrayState, verdict: Verdict | None, *, checked_at: datetime | None,
                  checking: bool = False, titles: dict[str, str] | None = None) -> str:
     """Tooltip lines: state words, the device verdict when the icon shows something else,
@@ -117,8 +138,7 @@ def tooltip_text(state: TrayState, verdict: Verdict | None, *, checked_at: datet
     if verdict is not None and verdict.state is not state:
         lines.append(f"Device: {STATE_WORDS[verdict.state]}")
     if verdict is not None and verdict.problems and verdict.state is not TrayState.READY:
-        names = [(titles or {}).get(p, p) for p in sorted(verdict.problems)]
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        shown = problem_list(verdict.problems, titles)
         lines.append(f"Not met: {shown}" if verdict.rank >= 2 else f"Needs attention: {shown}")
     if checking and verdict is not None:
         lines.append("Checking again…")
