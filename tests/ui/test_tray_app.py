@@ -141,7 +141,7 @@ def test_hooks_attach_to_the_app(make_harness: Any, qtbot: Any,
 def test_hooks_leave_the_windows_unloaded() -> None:
     """The hooks attach at every start-up: importing them must not pull in the windows
     they may open, nor OpenSSL through hashlib (the idle tray's memory is a target)."""
-    code = ("import sys; from devicecheck.ui.app import HOOK_MODULES; "
+    code = ("import sys; from devicecheck.ui.app_teams import HOOK_MODULES; "
             "[__import__(m) for m in HOOK_MODULES]; "
             "print(' '.join(m for m in ('devicecheck.ui.precall', "
             "'devicecheck.ui.recording_alert', 'devicecheck.notice', 'hashlib') "

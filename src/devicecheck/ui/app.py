@@ -7,7 +7,6 @@ loop right after. Windows (report, pre-call, notice, clean) are imported when op
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
@@ -21,15 +20,12 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from devicecheck import __version__
+from devicecheck.ui.app_teams import AppTeamsMixin
 from devicecheck.ui.app_windows import AppWindowsMixin
 from devicecheck.ui.icons import state_icon
-from devicecheck.ui.launch import import_hook_modules, release_memory
-from devicecheck.ui.notifications import (
-    CLEAN_OFFER_KEY,
-    NotificationGate,
-    clean_refused_message,
-    verdict_message,
-)
+from devicecheck.ui.launch import release_memory
+from devicecheck.ui.main_thread_gc import install as gc_in_gui_thread
+from devicecheck.ui.notifications import NotificationGate, verdict_message
 from devicecheck.ui.scheduler import CheckScheduler
 from devicecheck.ui.states import (
     TrayState,
@@ -48,7 +44,6 @@ if TYPE_CHECKING:  # loaded after the icon is up (checks: in the worker thread)
 
 log = logging.getLogger(__name__)
 
-HOOK_MODULES = ("devicecheck.ui.meeting_prompt", "devicecheck.ui.recording_guard")
 DEBUG_ENV = "DEVICECHECK_DEBUG_TRAY"
 TRAY_POLL_MS = 250
 GEOMETRY_POLL_MS = 20
@@ -64,7 +59,7 @@ def debug(message: str) -> None:
         print(f"devicecheck-tray: {message}", file=sys.stderr, flush=True)
 
 
-class DeviceCheckApp(AppWindowsMixin, QObject):
+class DeviceCheckApp(AppTeamsMixin, AppWindowsMixin, QObject):
     stateChanged = Signal(str)
     reportReady = Signal(object)
 
@@ -214,56 +209,6 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
         except OSError as exc:
             log.warning("could not write the audit log: %s", exc)
 
-    def _start_monitor(self) -> None:
-        factory = self._monitor_factory
-        if factory is None:
-            try:
-                module = importlib.import_module("devicecheck.teams.monitor")
-            except ImportError as exc:
-                log.info("Teams link not available: %s", exc)
-                return
-            policy = self.loaded.policy
-            factory = lambda: module.TeamsMonitor(policy)  # noqa: E731 - not a Qt connection
-        try:
-            monitor = factory()
-            if monitor is None:
-                return
-            monitor.teamsEvent.connect(self.on_teams_event)
-        except Exception:
-            log.exception("Teams link could not be created")
-            return
-        self.monitor = monitor
-
-    def _import_hooks(self) -> None:
-        """Import the pre-call and recording modules on the thread pool (about 0.1 s of
-        imports that would otherwise freeze the GUI), then attach them here."""
-        from devicecheck.ui.call_worker import CallWorker
-
-        worker = CallWorker(import_hook_modules)
-        worker.setAutoDelete(False)
-        worker.signals.done.connect(self._attach_hooks)
-        worker.signals.failed.connect(self._attach_hooks)
-        self._hook_worker = worker
-        self.pool.start(worker)
-
-    def _attach_hooks(self, _result: object = None) -> None:
-        self._hook_worker = None
-        for name in HOOK_MODULES:
-            try:
-                module = importlib.import_module(name)  # already imported: cheap
-            except ImportError as exc:
-                log.info("%s not available: %s", name, exc)
-                continue
-            try:
-                self.hooks[name] = module.attach(self)
-            except Exception:
-                log.exception("%s.attach failed", name)
-        if self.monitor is not None:  # started once everyone listening is attached
-            try:
-                self.monitor.start()
-            except Exception:
-                log.exception("Teams link did not start")
-
     # ----- checks and state -------------------------------------------------------------
     def _policy_for_run(self) -> LoadedPolicy:
         """IT may push a new policy while the tray runs: re-read it before each run."""
@@ -328,23 +273,6 @@ class DeviceCheckApp(AppWindowsMixin, QObject):
             self.audit.record("report", trigger=trigger, **summary)
         except OSError as exc:
             log.warning("could not write the audit log: %s", exc)
-
-    def on_teams_event(self, name: str, data: dict[str, Any]) -> None:
-        mon = self.monitor
-        meeting = {"meeting-started": True, "meeting-ended": False, "teams-exited": False}
-        recording = {"recording-started": True, "recording-stopped": False,
-                     "meeting-ended": False, "teams-exited": False}
-        self.in_meeting = bool(getattr(mon, "in_meeting", meeting.get(name, self.in_meeting)))
-        self.recording = bool(getattr(mon, "recording", recording.get(name, self.recording)))
-        if name == "cleaned":
-            self.scheduler.run("cleaned")  # meeting-data has just changed
-        elif name == "meeting-started":
-            self.gate.forget(CLEAN_OFFER_KEY)  # a new meeting earns its own offer
-        elif name == "clean-refused":
-            offer = clean_refused_message(data)
-            if offer is not None:
-                self.notify(*offer, key=CLEAN_OFFER_KEY + offer[0])
-        self._apply_state()
 
     def _detail(self) -> str:
         if self.checked_at is None:
@@ -443,8 +371,6 @@ def run_app(policy_file: str | Path | None = None) -> int:
     qt_app.setApplicationName("DeviceCheck")
     qt_app.setDesktopFileName("devicecheck")
     qt_app.setQuitOnLastWindowClosed(False)  # the tray lives on when windows close
-    from devicecheck.ui.main_thread_gc import install as gc_in_gui_thread
-
     gc_in_gui_thread(qt_app)  # never free Qt objects from a pool thread (see the module)
     instance = SingleInstance()
     if not instance.acquire("precall"):

@@ -79,7 +79,7 @@ def import_hook_modules() -> list[str]:
     """Runs on the thread pool: defining Qt classes off the GUI thread is fine; the
     widgets themselves are only made later, in the GUI thread."""
     loaded = []
-    from devicecheck.ui.app import HOOK_MODULES
+    from devicecheck.ui.app_teams import HOOK_MODULES
 
     for name in HOOK_MODULES:
         try:

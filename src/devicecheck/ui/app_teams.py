@@ -1,0 +1,90 @@
+"""The tray and the Teams link, as a mixin of ``DeviceCheckApp`` (kept apart so each
+module stays readable): create the link, attach the pre-call and recording hooks to it,
+and turn its events into tray state, a re-check after a clean, and the one "quit Teams to
+clear" offer per meeting."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from devicecheck.ui.launch import import_hook_modules
+from devicecheck.ui.notifications import CLEAN_OFFER_KEY, clean_refused_message
+
+log = logging.getLogger(__name__)
+
+#: Attached at every start-up, so kept light (they import their windows when needed).
+HOOK_MODULES = ("devicecheck.ui.meeting_prompt", "devicecheck.ui.recording_guard")
+
+
+class AppTeamsMixin:
+    """Needs from the host: loaded, pool, monitor, hooks, scheduler, gate, in_meeting,
+    recording, notify, _apply_state, _monitor_factory, _hook_worker."""
+
+    def _start_monitor(self) -> None:
+        factory = self._monitor_factory
+        if factory is None:
+            try:
+                module = importlib.import_module("devicecheck.teams.monitor")
+            except ImportError as exc:
+                log.info("Teams link not available: %s", exc)
+                return
+            policy = self.loaded.policy
+            factory = lambda: module.TeamsMonitor(policy)  # noqa: E731 - not a Qt connection
+        try:
+            monitor = factory()
+            if monitor is None:
+                return
+            monitor.teamsEvent.connect(self.on_teams_event)
+        except Exception:
+            log.exception("Teams link could not be created")
+            return
+        self.monitor = monitor
+
+    def _import_hooks(self) -> None:
+        """Import the pre-call and recording modules on the thread pool (about 0.1 s of
+        imports that would otherwise freeze the GUI), then attach them here."""
+        from devicecheck.ui.call_worker import CallWorker
+
+        worker = CallWorker(import_hook_modules)
+        worker.setAutoDelete(False)
+        worker.signals.done.connect(self._attach_hooks)
+        worker.signals.failed.connect(self._attach_hooks)
+        self._hook_worker = worker
+        self.pool.start(worker)
+
+    def _attach_hooks(self, _result: object = None) -> None:
+        self._hook_worker = None
+        for name in HOOK_MODULES:
+            try:
+                module = importlib.import_module(name)  # already imported: cheap
+            except ImportError as exc:
+                log.info("%s not available: %s", name, exc)
+                continue
+            try:
+                self.hooks[name] = module.attach(self)
+            except Exception:
+                log.exception("%s.attach failed", name)
+        if self.monitor is not None:  # started once everyone listening is attached
+            try:
+                self.monitor.start()
+            except Exception:
+                log.exception("Teams link did not start")
+
+    def on_teams_event(self, name: str, data: dict[str, Any]) -> None:
+        mon = self.monitor
+        meeting = {"meeting-started": True, "meeting-ended": False, "teams-exited": False}
+        recording = {"recording-started": True, "recording-stopped": False,
+                     "meeting-ended": False, "teams-exited": False}
+        self.in_meeting = bool(getattr(mon, "in_meeting", meeting.get(name, self.in_meeting)))
+        self.recording = bool(getattr(mon, "recording", recording.get(name, self.recording)))
+        if name == "cleaned":
+            self.scheduler.run("cleaned")  # meeting-data has just changed
+        elif name == "meeting-started":
+            self.gate.forget(CLEAN_OFFER_KEY)  # a new meeting earns its own offer
+        elif name == "clean-refused":
+            offer = clean_refused_message(data)
+            if offer is not None:
+                self.notify(*offer, key=CLEAN_OFFER_KEY + offer[0])
+        self._apply_state()
