@@ -6,8 +6,8 @@ audit log for the ``meeting-data`` check.
 
 from devicecheck.cleaner.catalogue import CLIENT_IDS, process_names
 from devicecheck.cleaner.history import last_clean, last_meeting_end
-from devicecheck.cleaner.plan import Budget, Plan, RootPlan, Target, human_bytes, plan_clean
+from devicecheck.cleaner.plan import Budget, Plan, RootPlan, Target, plan_clean
 from devicecheck.cleaner.run import CleanResult, clean
 
 __all__ = ["CLIENT_IDS", "Budget", "CleanResult", "Plan", "RootPlan", "Target", "clean",
-           "human_bytes", "last_clean", "last_meeting_end", "plan_clean", "process_names"]
+           "last_clean", "last_meeting_end", "plan_clean", "process_names"]

@@ -37,7 +37,6 @@ def _isatty() -> bool:
     return sys.stdin.isatty()
 
 
-
 def _show(text: str) -> str:
     from devicecheck.cleaner.delete import display
 

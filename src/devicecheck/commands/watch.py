@@ -96,6 +96,7 @@ def run_watch(*, policy_file: Path | str | None, as_json: bool, clean: bool) -> 
 
     from devicecheck.policy import load_policy
     from devicecheck.teams.monitor import TeamsMonitor
+    from devicecheck.ui.main_thread_gc import install as gc_in_gui_thread
 
     if policy_file is not None and not Path(policy_file).is_file():
         print(f"devicecheck watch: no such policy file: {policy_file}", file=sys.stderr)
@@ -109,8 +110,6 @@ def run_watch(*, policy_file: Path | str | None, as_json: bool, clean: bool) -> 
         print(f"devicecheck watch: policy problem ({err}); watching with the rest.",
               file=sys.stderr)
     app = QCoreApplication.instance() or QCoreApplication(["devicecheck-watch"])
-    from devicecheck.ui.main_thread_gc import install as gc_in_gui_thread
-
     gc_in_gui_thread(app)  # the cleaner runs on a pool thread (see the module)
     monitor = TeamsMonitor(loaded.policy, auto_clean=clean)
     monitor.teamsEvent.connect(EventPrinter(sys.stdout, as_json=as_json))

@@ -19,7 +19,6 @@ from devicecheck.ui.call_worker import CallWorker
 log = logging.getLogger(__name__)
 
 
-
 def plan_text(plan: Any) -> tuple[str, bool]:
     """What a clean would do, in words (client labels, counts and sizes only), and whether
     there is anything to delete."""

@@ -34,6 +34,7 @@ from devicecheck.checks import Check, Context, all_checks
 from devicecheck.notice import BUILT_IN, Notice, NoticeError, build_notice, load_notice
 from devicecheck.policy import LoadedPolicy
 from devicecheck.ui.checklist import ChecklistPage
+from devicecheck.ui.main_thread_gc import install as gc_in_gui_thread
 from devicecheck.ui.notice_dialog import FOCUS_STYLE, NoticeView
 from devicecheck.ui.precall_checks import ChecksPage
 
@@ -339,8 +340,6 @@ def run_precall(policy_file: str | Path | None = None) -> bool:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("DeviceCheck")
-    from devicecheck.ui.main_thread_gc import install as gc_in_gui_thread
-
     gc_in_gui_thread(app)  # the checks run on pool threads (see the module)
     loaded = load_policy(Path(policy_file) if policy_file else None)
     window = PrecallWindow(loaded)
