@@ -45,6 +45,15 @@ def make_app(tmp_path: Path, acknowledge: str) -> FakeApp:
                    FakeMonitor())
 
 
+def acknowledged_app(tmp_path: Path, acknowledge: str) -> tuple[FakeApp, FakeMonitor]:
+    """An app whose officer has completed the pre-call flow, with the hook attached."""
+    app = make_app(tmp_path, acknowledge)
+    record_ack(app.audit, load_notice(app.loaded.policy))
+    attach(app)
+    assert app.monitor is not None
+    return app, app.monitor
+
+
 def test_meeting_without_acknowledgement_prompts(qtbot: Any, tmp_path: Path) -> None:
     app = make_app(tmp_path, "daily")
     assert attach(app) is not None
@@ -59,27 +68,21 @@ def test_meeting_without_acknowledgement_prompts(qtbot: Any, tmp_path: Path) -> 
 
 
 def test_acknowledgement_in_force_means_no_prompt(qtbot: Any, tmp_path: Path) -> None:
-    app = make_app(tmp_path, "new-version")
-    record_ack(app.audit, load_notice(app.loaded.policy))
-    attach(app)
-    assert app.monitor is not None
-    app.monitor.teamsEvent.emit("meeting-started", {})
-    app.monitor.teamsEvent.emit("meeting-started", {})
+    app, monitor = acknowledged_app(tmp_path, "new-version")
+    monitor.teamsEvent.emit("meeting-started", {})
+    monitor.teamsEvent.emit("meeting-started", {})
     assert app.opened == 0 and app.notes == []
 
 
 def test_every_call_acknowledgement_covers_one_meeting(qtbot: Any, tmp_path: Path) -> None:
-    app = make_app(tmp_path, "every-call")
-    record_ack(app.audit, load_notice(app.loaded.policy))
-    attach(app)
-    assert app.monitor is not None
-    app.monitor.teamsEvent.emit("meeting-started", {})
+    app, monitor = acknowledged_app(tmp_path, "every-call")
+    monitor.teamsEvent.emit("meeting-started", {})
     assert app.opened == 0
-    app.monitor.teamsEvent.emit("meeting-ended", {})
-    app.monitor.teamsEvent.emit("meeting-started", {})
+    monitor.teamsEvent.emit("meeting-ended", {})
+    monitor.teamsEvent.emit("meeting-started", {})
     assert app.opened == 1
     record_ack(app.audit, load_notice(app.loaded.policy))  # a fresh pre-call flow
-    app.monitor.teamsEvent.emit("meeting-started", {})
+    monitor.teamsEvent.emit("meeting-started", {})
     assert app.opened == 1
 
 
