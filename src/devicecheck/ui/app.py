@@ -45,6 +45,8 @@ if TYPE_CHECKING:  # loaded after the icon is up (checks: in the worker thread)
 log = logging.getLogger(__name__)
 
 DEBUG_ENV = "DEVICECHECK_DEBUG_TRAY"
+#: Gate key prefix of verdict notifications (the no-tray window shows those in its status).
+VERDICT_KEY = "verdict:"
 TRAY_POLL_MS = 250
 GEOMETRY_POLL_MS = 20
 LEVEL_ICONS = {"info": QSystemTrayIcon.MessageIcon.Information,
@@ -243,9 +245,9 @@ class DeviceCheckApp(AppTeamsMixin, AppWindowsMixin, QObject):
         if is_worse(old, new):
             titles = {c.id: c.title for c in report.checks}
             title, message, level = verdict_message(new, titles)
-            self.notify(title, message, level)
+            self.notify(title, message, level, key=f"{VERDICT_KEY}{title}\n{message}")
         elif old is not None and new.rank < old.rank:
-            self.gate.forget("verdict:")
+            self.gate.forget(VERDICT_KEY)
         self._audit_report(report, trigger)
         self._apply_state()
         window = self.windows.get("report")
@@ -312,11 +314,11 @@ class DeviceCheckApp(AppTeamsMixin, AppWindowsMixin, QObject):
     def notify(self, title: str, message: str, level: str = "info", *,
                key: str | None = None) -> bool:
         """Show a desktop notification unless the gate holds it back (duplicate, or too
-        many lately). ``key`` groups messages for the gate (default: title and message).
+        many lately). ``key`` groups messages for the gate (default: title and message);
+        verdicts use ``VERDICT_KEY`` so that a better verdict lets them through again.
         Returns whether it was shown."""
         if key is None:
-            key = f"verdict:{title}\n{message}" if title.startswith(
-                ("Not ready", "Something", "DeviceCheck settings")) else f"{title}\n{message}"
+            key = f"{title}\n{message}"
         if not self.gate.allow(key):
             log.info("notification held back (duplicate or rate limit)")
             return False
@@ -325,7 +327,7 @@ class DeviceCheckApp(AppTeamsMixin, AppWindowsMixin, QObject):
             self.tray.showMessage(title, message, LEVEL_ICONS.get(level, LEVEL_ICONS["info"]),
                                   15_000)
         elif self.fallback is not None:
-            if key.startswith("verdict:"):
+            if key.startswith(VERDICT_KEY):
                 self.fallback.alert()  # its status line already says it: just surface it
             else:
                 self.fallback.show_message(title, message)
