@@ -25,7 +25,7 @@ from devicecheck.ui.app_windows import AppWindowsMixin
 from devicecheck.ui.icons import state_icon
 from devicecheck.ui.launch import release_memory
 from devicecheck.ui.main_thread_gc import install as gc_in_gui_thread
-from devicecheck.ui.notifications import NotificationGate, verdict_message
+from devicecheck.ui.notifications import VERDICT_KEY, NotificationGate, verdict_message
 from devicecheck.ui.scheduler import CheckScheduler
 from devicecheck.ui.states import (
     TrayState,
@@ -45,8 +45,6 @@ if TYPE_CHECKING:  # loaded after the icon is up (checks: in the worker thread)
 log = logging.getLogger(__name__)
 
 DEBUG_ENV = "DEVICECHECK_DEBUG_TRAY"
-#: Gate key prefix of verdict notifications (the no-tray window shows those in its status).
-VERDICT_KEY = "verdict:"
 TRAY_POLL_MS = 250
 GEOMETRY_POLL_MS = 20
 LEVEL_ICONS = {"info": QSystemTrayIcon.MessageIcon.Information,

@@ -54,6 +54,11 @@ class NotificationGate:
             del self._last_by_key[key]
 
 
+#: Gate key prefix of verdict notifications: forgotten when the verdict gets better (the
+#: problem's return is news), and shown by the no-tray window in its status line.
+VERDICT_KEY = "verdict:"
+
+
 def verdict_message(verdict: Verdict, titles: dict[str, str]) -> tuple[str, str, str]:
     """(title, message, level) for a verdict that got worse: what is not met, by check
     title (at most three named), and that a click shows what to do."""
