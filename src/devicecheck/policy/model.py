@@ -148,8 +148,24 @@ class CleanerPolicy:
     auto_clean: bool = field(
         default=True, metadata=meta("Clear meeting data automatically after each meeting."))
     offer_quit_teams: bool = field(
-        default=True, metadata=meta("When Teams stays open after a meeting, offer once to quit "
-                                    "it and clean."))
+        default=True, metadata=meta("Older setting: false means the same as after_meeting = "
+                                    "\"wait-for-exit\" (never ask to restart Teams)."))
+    after_meeting: str = field(
+        default="ask",
+        metadata=meta("When Teams is still open after a meeting: ask asks the officer to let "
+                      "DeviceCheck restart Teams for a few seconds and clear; restart-when-idle "
+                      "does it without asking once the officer is idle and no meeting is on; "
+                      "wait-for-exit clears only when Teams next exits.",
+                      choices=("ask", "restart-when-idle", "wait-for-exit")))
+    idle_minutes: int = field(
+        default=10, metadata=meta("restart-when-idle: the officer must have been idle this long.",
+                                  min=1, max=240))
+    quit_timeout_seconds: int = field(
+        default=15, metadata=meta("How long a restart waits for Teams to quit before it ends "
+                                  "Teams' processes.", min=1, max=300))
+    clean_at_logon: bool = field(
+        default=False, metadata=meta("At logon, clear meeting data before Teams starts, then "
+                                     "start Teams (switch Teams' own autostart off for this)."))
     max_age_hours: int = field(
         default=24, metadata=meta("meeting-data warns when personal data is older than this "
                                   "and no clean has run.", min=1, max=720))
@@ -196,8 +212,18 @@ class TeamsPolicy:
     meeting_end_grace_seconds: int = field(
         default=30, metadata=meta("All meeting signals must stay clear this long before a "
                                   "meeting counts as ended.", min=0, max=3600))
+    local_api: bool = field(
+        default=False, metadata=meta("Also use the Teams third-party app API (retired by "
+                                     "Microsoft in 2026) where a tenant still has it."))
     use_local_api: bool = field(
-        default=True, metadata=meta("Connect to the Teams local API when it is enabled."))
+        default=False, metadata=meta("Older name of local_api; true still switches the API "
+                                     "on."))
+    log_folders: tuple[str, ...] = field(
+        default=(), metadata=meta("Extra folders holding new Teams' MSTeams_*.log files to "
+                                  "follow (a non-standard profile location)."))
+    disabled_sources: tuple[str, ...] = field(
+        default=(), metadata=meta("Meeting signal sources not to use.",
+                                  choices=("log", "capability", "audio", "camera")))
 
 
 @dataclass(frozen=True)
@@ -240,6 +266,10 @@ class Policy:
 
     def severity_of(self, check_id: str) -> Severity:
         return self.severity.get(check_id, Severity.REQUIRED)
+
+    def local_api_on(self) -> bool:
+        """The retired Teams API is used only where IT switches it on (either name)."""
+        return self.teams.local_api or self.teams.use_local_api
 
     def recorders(self) -> tuple[str, ...]:
         return self.recording.recorder_processes + self.recording.extra_recorder_processes

@@ -1,12 +1,14 @@
-"""``TeamsMonitor``: the Teams link as one QObject. It gathers the signals (local API,
-processes, Windows capability use), folds them through the pure state machine, emits the
-pinned events on ``teamsEvent(str, dict)``, records meeting ends in the audit log and runs
-the cleaner after a meeting once that client has exited (``autoclean``).
+"""``TeamsMonitor``: the Teams link as one QObject. It runs the signal sources
+(``teams/sources/``: Teams' log, microphone/camera and audio-capture use, the optional
+local API), folds their readings and the process signal through the pure state machine,
+emits the pinned events on ``teamsEvent(str, dict)``, records meeting ends in the audit log
+and clears meeting data after a meeting (``autoclean``): at once when Teams has exited, or
+through a short Teams restart (``[cleaner] after_meeting``: ask, restart-when-idle).
 
 Idle cost matters (it runs all day): with Teams closed it does one full process scan every
-``idle_rescan_s`` and one refused loopback connection per backoff step (at most one a
-minute); nothing else wakes up. Events and their ``detail`` are documented in
-docs/teams-link.md.
+``idle_rescan_s`` and nothing else (sources that need a running client sleep; the opt-in
+API makes one refused loopback connection per backoff step). Events and their ``detail``
+are documented in docs/teams-link.md.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,12 +26,13 @@ from devicecheck.audit import AuditLog
 from devicecheck.osinfo import OsName, current_os
 from devicecheck.policy import Policy
 from devicecheck.probes.registry import RegistryReader, default_registry
+from devicecheck.teams import sources as registry_of_sources
 from devicecheck.teams import state as st
-from devicecheck.teams.autoclean import CLEAN, OFFER, Action, CleanScheduler
-from devicecheck.teams.capability import devices_in_use
-from devicecheck.teams.localapi import TeamsApiClient
+from devicecheck.teams.autoclean import ASK, CLEAN, OFFER, RESTART, Action, CleanScheduler
+from devicecheck.teams.detection import detection_summary
 from devicecheck.teams.processes import AliveFn, FindFn, ProcessWatcher
-from devicecheck.teams.token import TokenStore
+from devicecheck.teams.sources.base import CLEAR, Reading, SignalSource, SourceContext
+from devicecheck.teams.sources.base import reading_dict as _reading_dict
 
 log = logging.getLogger(__name__)
 
@@ -37,21 +40,39 @@ TEAMS_CONNECTED = "teams-connected"
 TEAMS_DISCONNECTED = "teams-disconnected"
 CLEANED = "cleaned"
 CLEAN_REFUSED = "clean-refused"
+SIGNALS = "signals"                    # which sources are live (at start and on a change)
+RESTARTING = "teams-restarting"        # a restart-to-clean began (Teams closes briefly)
 #: Every event ``teamsEvent`` emits (pinned: the tray, pre-call, recording guard and
-#: ``devicecheck watch`` rely on these names).
+#: ``devicecheck watch`` rely on these names; new ones are additive).
 EVENTS: tuple[str, ...] = (TEAMS_CONNECTED, TEAMS_DISCONNECTED, *st.STATE_EVENTS,
-                           CLEANED, CLEAN_REFUSED)
-MEETING_ENDED_KIND = "meeting-ended"   # audit record: {"duration_s": int}, nothing else
+                           CLEANED, CLEAN_REFUSED, SIGNALS, RESTARTING)
+MEETING_ENDED_KIND = "meeting-ended"   # audit record: {"duration_s": int, "sources"}
 BROWSER_CLIENT = "teams-web"           # a browser running is not Teams running
+IDLE_CHECK_MS = 60_000                 # restart-when-idle: how often idle is read
 
 CleanFn = Callable[..., Any]
+RestartFn = Callable[..., Any]
 NamesFn = Callable[[str, OsName], frozenset[str]]
+IdleFn = Callable[[], float | None]
+SourceSpec = str | type[SignalSource]
 
 
 def _default_clean(policy: Policy, **kwargs: Any) -> Any:
     from devicecheck.cleaner import clean  # lazy: the watcher starts without it
 
     return clean(policy, **kwargs)
+
+
+def _default_restart(policy: Policy, **kwargs: Any) -> Any:
+    from devicecheck.cleaner.restart import restart_and_clean  # lazy, as above
+
+    return restart_and_clean(policy, **kwargs)
+
+
+def _default_idle() -> float | None:
+    from devicecheck.idle import idle_seconds  # lazy: only restart-when-idle reads it
+
+    return idle_seconds()
 
 
 def _catalogue() -> tuple[tuple[str, ...], NamesFn]:
@@ -62,28 +83,36 @@ def _catalogue() -> tuple[tuple[str, ...], NamesFn]:
 
 class TeamsMonitor(QObject):
     teamsEvent = Signal(str, dict)
-    _cleanFinished = Signal(object, object)   # clients, CleanResult or the exception
+    _cleanFinished = Signal(object, object, bool)   # clients, result or exception, restart
 
     def __init__(self, policy: Policy, *, auto_clean: bool = True,
                  parent: QObject | None = None, cleaner: CleanFn | None = None,
+                 restarter: RestartFn | None = None, idle: IdleFn | None = None,
                  process_names: NamesFn | None = None, client_ids: Sequence[str] | None = None,
                  os_name: OsName | None = None, registry: RegistryReader | None = None,
-                 token_store: TokenStore | None = None, audit: AuditLog | None = None,
+                 token_store: Any = None, audit: AuditLog | None = None,
                  find: FindFn | None = None, alive: AliveFn | None = None,
                  clock: Callable[[], float] = time.monotonic, process_poll_ms: int = 2000,
                  idle_rescan_s: float = 10.0, busy_rescan_s: float = 60.0,
                  capability_poll_ms: int = 3000, min_backoff_ms: int = 1000,
-                 max_backoff_ms: int = 60_000) -> None:
+                 max_backoff_ms: int = 60_000, sources: Sequence[SourceSpec] | None = None,
+                 source_options: Mapping[str, Any] | None = None,
+                 env: Mapping[str, str] | None = None, idle_check_ms: int = IDLE_CHECK_MS,
+                 interactive: bool = False) -> None:
         super().__init__(parent)
         self.policy = policy
         self.os_name: OsName = os_name or current_os()
         self.auto_clean = auto_clean and policy.cleaner.auto_clean
+        #: Someone can answer an "ask" prompt (the tray); headless ``watch`` cannot.
+        self.interactive = interactive
         self._cleaner = cleaner or _default_clean
+        self._restarter = restarter or _default_restart
+        self._idle = idle or _default_idle
         self._audit = audit or AuditLog.for_policy(policy)
         self._clock = clock
         self.clients, names_fn = self._clients(client_ids, process_names)
         self.machine = st.MeetingStateMachine(policy.teams.meeting_end_grace_seconds)
-        self.scheduler = CleanScheduler(self.clients)
+        self.scheduler = CleanScheduler(self.clients, mode=self._after_meeting_mode())
         watch_names = {c: names_fn(c, self.os_name) for c in self.clients}
         kwargs: dict[str, Any] = {"idle_rescan_s": idle_rescan_s, "busy_rescan_s": busy_rescan_s}
         if find is not None:
@@ -91,30 +120,36 @@ class TeamsMonitor(QObject):
         if alive is not None:
             kwargs["alive"] = alive
         self.watcher = ProcessWatcher(watch_names, self.os_name, **kwargs)
-        self._win_names = {c: names_fn(c, "windows") for c in self.clients}
-        self._registry = registry if registry is not None else (
-            default_registry() if self.os_name == "windows" else None)
+        if registry is None and self.os_name == "windows":
+            registry = default_registry()
         self._started_at: datetime | None = None
         self._clean_thread: threading.Thread | None = None
         self._logged: set[str] = set()
+        self.restarting = False
 
-        self.api: TeamsApiClient | None = None
-        if policy.teams.use_local_api:
-            self.api = TeamsApiClient(
-                policy.teams.local_api_url, token_store=token_store,
-                manufacturer=policy.organisation.name or "DeviceCheck",
-                min_backoff_ms=min_backoff_ms, max_backoff_ms=max_backoff_ms, parent=self)
-            self.api.connected.connect(self._on_api_connected)
-            self.api.disconnected.connect(self._on_api_disconnected)
-            self.api.meetingUpdate.connect(self._on_meeting_update)
+        options = {"token_store": token_store, "min_backoff_ms": min_backoff_ms,
+                   "max_backoff_ms": max_backoff_ms, "capability_poll_ms": capability_poll_ms,
+                   "parent": self, **(source_options or {})}
+        self._ctx = SourceContext(policy=policy, os_name=self.os_name, clients=self.clients,
+                                  process_names=names_fn, clock=clock, registry=registry,
+                                  env=env, options=options, announce=self.teamsEvent.emit)
+        self.sources: dict[str, SignalSource] = {}
+        self.unavailable: dict[str, str] = {}
+        self._poll_timers: dict[str, QTimer] = {}
+        self._active: set[str] = set()
+        self._build_sources(sources)
 
         self._process_poll_ms = process_poll_ms
         self._idle_ms = int(idle_rescan_s * 1000)
         self._proc_timer = self._timer(self._poll_processes)
-        self._cap_timer = self._timer(self._poll_capability, capability_poll_ms, single=False)
         self._grace_timer = self._timer(self._on_grace)
         self._grace_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._idle_timer = self._timer(self._check_idle, idle_check_ms, single=False)
         self._cleanFinished.connect(self._on_clean_finished)
+
+    def _after_meeting_mode(self) -> str:
+        cleaner = self.policy.cleaner
+        return "wait-for-exit" if not cleaner.offer_quit_teams else cleaner.after_meeting
 
     def _timer(self, slot: Callable[[], None], interval: int = 0,
                single: bool = True) -> QTimer:
@@ -138,6 +173,123 @@ class TeamsMonitor(QObject):
             client_ids = client_ids if client_ids is not None else catalogue_ids
         return tuple(c for c in client_ids if c != BROWSER_CLIENT), names_fn
 
+    # -- sources --------------------------------------------------------------------
+    def _build_sources(self, specs: Sequence[SourceSpec] | None) -> None:
+        for spec in specs if specs is not None else registry_of_sources.enabled(self.policy):
+            try:
+                cls = registry_of_sources.load(spec) if isinstance(spec, str) else spec
+                source = cls(self._ctx, self._emitter(cls.name))
+                reason = source.unavailable()
+            except Exception as exc:  # noqa: BLE001 - one broken source never stops the link
+                name = spec if isinstance(spec, str) else getattr(spec, "name", "?")
+                self.unavailable[name] = f"could not be loaded ({type(exc).__name__}: {exc})"
+                log.warning("Meeting source %s could not be loaded (%s).", name,
+                            type(exc).__name__)
+                continue
+            if reason:
+                self.unavailable[cls.name] = reason
+                log.info("Meeting source %s is not used on this laptop: %s.", cls.name, reason)
+                continue
+            self.sources[cls.name] = source
+            if cls.poll_ms is not None:
+                interval = int(self._ctx.option(f"{cls.name}_poll_ms", cls.poll_ms))
+                self._poll_timers[cls.name] = self._timer(
+                    lambda n=cls.name: self._poll_source(n), interval, single=False)
+
+    def _emitter(self, name: str) -> Callable[[Reading], None]:
+        return lambda reading: self._on_reading(name, reading)
+
+    @property
+    def api(self) -> Any:
+        """The local API client when that source is on (None otherwise)."""
+        source = self.sources.get("api")
+        return getattr(source, "client", None)
+
+    def live_sources(self) -> list[str]:
+        return list(self.sources)
+
+    def detection(self) -> str:
+        """One sentence for the officer: how meetings are being detected."""
+        return detection_summary(self.live_sources(), self.unavailable)
+
+    def signals_detail(self) -> dict[str, Any]:
+        return {"live": self.live_sources(), "unavailable": dict(self.unavailable),
+                "summary": self.detection()}
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """What every source can see right now (``watch --signals``), without an event loop:
+        one process scan, then each live source's ``snapshot``."""
+        now = self._clock()
+        self.watcher.poll(now)
+        pids = self._pids()
+        out: list[dict[str, Any]] = []
+        for name, source in self.sources.items():
+            source.processes(pids)
+            try:
+                sees: dict[str, Any] = source.snapshot()
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                sees = {"problem": f"{type(exc).__name__}: {exc}"}
+            out.append({"source": name, "live": True, "describes": source.describes,
+                        "kinds": sorted(source.kinds), "needs_running": source.needs_running,
+                        "sees": sees})
+        for name, reason in self.unavailable.items():
+            out.append({"source": name, "live": False, "reason": reason})
+        return out
+
+    def _pids(self) -> dict[str, frozenset[int]]:
+        pids: dict[str, set[int]] = {}
+        for pid, known in self.watcher.known.items():
+            pids.setdefault(known.client, set()).add(pid)
+        return {c: frozenset(p) for c, p in pids.items()}
+
+    def _set_active(self, running: bool) -> None:
+        """Start the sources that need a running client when one runs; stop them after."""
+        for name, source in self.sources.items():
+            want = running or not source.needs_running
+            if want and name not in self._active:
+                self._active.add(name)
+                try:
+                    source.start()
+                except Exception as exc:  # noqa: BLE001
+                    self._once(f"start-{name}", f"Meeting source {name} did not start "
+                               f"({type(exc).__name__}).")
+                    continue
+                timer = self._poll_timers.get(name)
+                if timer is not None:
+                    timer.start()
+                    QTimer.singleShot(0, lambda n=name: self._poll_source(n))
+            elif not want and name in self._active:
+                self._active.discard(name)
+                timer = self._poll_timers.get(name)
+                if timer is not None:
+                    timer.stop()
+                try:
+                    source.stop()
+                except Exception:  # noqa: BLE001
+                    log.debug("source %s stop failed", name, exc_info=True)
+                self._feed(self.machine.reading(name, CLEAR, self._clock()))
+
+    def _poll_source(self, name: str) -> None:
+        source = self.sources.get(name)
+        if source is None or name not in self._active:
+            return
+        try:
+            reading = source.poll(self._clock())
+        except Exception as exc:  # noqa: BLE001 - a failing poll is logged once, not fatal
+            self._once(f"poll-{name}", f"Meeting source {name} failed ({type(exc).__name__}).")
+            return
+        if reading is not None:
+            source.last = reading
+            self._on_reading(name, reading)
+
+    def _on_reading(self, name: str, reading: Reading) -> None:
+        previous = self.machine.readings.get(name)
+        if previous == reading:
+            return  # nothing new: no fold, no events (polls repeat themselves)
+        if reading.notes and (previous is None or previous.notes != reading.notes):
+            log.info("Meeting source %s: %s", name, "; ".join(reading.notes))
+        self._feed(self.machine.reading(name, reading, self._clock()))
+
     # -- read-only state ------------------------------------------------------------
     @property
     def in_meeting(self) -> bool:
@@ -155,49 +307,46 @@ class TeamsMonitor(QObject):
     def running_clients(self) -> frozenset[str]:
         return self.machine.running
 
+    @property
+    def waiting_clients(self) -> frozenset[str]:
+        """Clients whose meeting data waits to be cleared (the tray says so)."""
+        return frozenset(self.scheduler.pending)
+
+    def readings(self) -> dict[str, dict[str, Any]]:
+        return {name: _reading_dict(r) for name, r in self.machine.readings.items()}
+
     # -- life cycle -----------------------------------------------------------------
     def start(self) -> None:
+        self.teamsEvent.emit(SIGNALS, self.signals_detail())
+        self._set_active(False)   # the sources that run without a client (the API)
         self._proc_timer.start(0)
-        if self.api is not None:
-            self.api.start()
 
     def stop(self, wait_s: float = 10.0) -> None:
         """Stop watching. A clean in progress is given ``wait_s`` to finish: deleting is
         safe to interrupt, but a finished clean also writes its audit record."""
-        for timer in (self._proc_timer, self._cap_timer, self._grace_timer):
+        for timer in (self._proc_timer, self._grace_timer, self._idle_timer,
+                      *self._poll_timers.values()):
             timer.stop()
-        if self.api is not None:
-            self.api.stop()
+        for name, source in self.sources.items():
+            if name in self._active:
+                try:
+                    source.stop()
+                except Exception:  # noqa: BLE001
+                    log.debug("source %s stop failed", name, exc_info=True)
+        self._active.clear()
         if self._clean_thread is not None:
             self._clean_thread.join(wait_s)
 
     # -- signals in -----------------------------------------------------------------
     def _poll_processes(self) -> None:
         now = self._clock()
-        self._feed(self.machine.processes(self.watcher.poll(now), now))
+        running = self.watcher.poll(now)
+        pids = self._pids()
+        for source in self.sources.values():
+            source.processes(pids)
+        self._feed(self.machine.processes(running, now))
+        self._set_active(bool(running))
         self._proc_timer.start(self._process_poll_ms if self.watcher.known else self._idle_ms)
-
-    def _poll_capability(self) -> None:
-        if self._registry is None:
-            return
-        try:
-            using = devices_in_use(self._registry, self._win_names)
-        except OSError as exc:
-            self._once("capability", f"Could not read device use from the registry ({exc}).")
-            using = {}
-        self._feed(self.machine.capability(using, self._clock()))
-
-    def _on_api_connected(self) -> None:
-        has_token = self.api.has_token if self.api is not None else False
-        self.teamsEvent.emit(TEAMS_CONNECTED, {"paired": has_token})
-        self._feed(self.machine.api_connected(self._clock()))
-
-    def _on_api_disconnected(self) -> None:
-        self.teamsEvent.emit(TEAMS_DISCONNECTED, {})
-        self._feed(self.machine.api_disconnected(self._clock()))
-
-    def _on_meeting_update(self, in_meeting: bool | None, recording: bool | None) -> None:
-        self._feed(self.machine.api_state(in_meeting, recording, self._clock()))
 
     def _on_grace(self) -> None:
         self._feed(self.machine.tick(self._clock()))
@@ -211,25 +360,13 @@ class TeamsMonitor(QObject):
                 self._started_at = datetime.now(UTC)
             elif ev.name == st.MEETING_ENDED:
                 self._started_at = None
-                self._record_meeting_end(int(detail.get("duration_s", 0)))
-            elif ev.name == st.TEAMS_STARTED and self.api is not None:
-                self.api.retry_now()
+                self._record_meeting_end(int(detail.get("duration_s", 0)),
+                                         list(detail.get("sources", [])))
             self.teamsEvent.emit(ev.name, detail)
-        self._update_capability_timer()
         self._update_grace_timer()
         if self.auto_clean and events:
             self._act(self.scheduler.on_events(events, running=self.machine.running,
                                                in_meeting=self.machine.in_meeting))
-
-    def _update_capability_timer(self) -> None:
-        want = self._registry is not None and bool(self.machine.running)
-        if want and not self._cap_timer.isActive():
-            self._cap_timer.start()
-            QTimer.singleShot(0, self._poll_capability)
-        elif not want and self._cap_timer.isActive():
-            self._cap_timer.stop()
-            if self._registry is not None:
-                self._feed(self.machine.capability((), self._clock()))
 
     def _update_grace_timer(self) -> None:
         deadline = self.machine.next_deadline()
@@ -239,9 +376,9 @@ class TeamsMonitor(QObject):
             # +5 ms: a timer firing a hair early would find the grace not yet over.
             self._grace_timer.start(max(0, int((deadline - self._clock()) * 1000) + 5))
 
-    def _record_meeting_end(self, duration_s: int) -> None:
+    def _record_meeting_end(self, duration_s: int, sources: list[str]) -> None:
         try:
-            self._audit.record(MEETING_ENDED_KIND, duration_s=duration_s)
+            self._audit.record(MEETING_ENDED_KIND, duration_s=duration_s, sources=sources)
         except OSError as exc:
             self._once("audit", f"Could not write the audit log ({exc}).")
 
@@ -251,18 +388,80 @@ class TeamsMonitor(QObject):
             log.warning(message)
 
     # -- clean-up -------------------------------------------------------------------
-    def _refused_detail(self, clients: Iterable[str], reason: str) -> dict[str, Any]:
+    def _refused_detail(self, clients: Iterable[str], reason: str, **extra: Any) -> dict[str, Any]:
+        mode = self.scheduler.mode
         return {"clients": sorted(clients), "reason": reason,
                 "offer_quit_teams": self.policy.cleaner.offer_quit_teams,
-                "clean_on_exit": True}
+                "after_meeting": mode, "offer_restart": mode != "wait-for-exit",
+                "clean_on_exit": True, **extra}
 
     def _act(self, actions: Iterable[Action]) -> None:
         for action in actions:
             if action.kind == OFFER:
                 self.teamsEvent.emit(CLEAN_REFUSED, self._refused_detail(action.clients,
                                                                          "teams-running"))
+            elif action.kind == ASK:
+                self.teamsEvent.emit(CLEAN_REFUSED, self._refused_detail(
+                    action.clients, "teams-running", ask=self.interactive))
+            elif action.kind == RESTART:
+                self._idle_timer.start()
+                QTimer.singleShot(0, self._check_idle)
             elif action.kind == CLEAN:
                 self._start_clean(action.clients)
+
+    def _check_idle(self) -> None:
+        """restart-when-idle: restart and clean once the officer has been idle long enough
+        and no meeting is on; when idle cannot be read, ask instead."""
+        waiting = self.scheduler.waiting_for_idle()
+        if not waiting:
+            self._idle_timer.stop()
+            return
+        if self.machine.in_meeting or self.restarting or self.scheduler.busy:
+            return
+        try:
+            idle = self._idle()
+        except Exception:  # noqa: BLE001 - unreadable idle means "ask"
+            idle = None
+        if idle is None:
+            self._idle_timer.stop()
+            self.scheduler.idle_unreadable()
+            self.teamsEvent.emit(CLEAN_REFUSED, self._refused_detail(
+                waiting, "teams-running", ask=self.interactive, idle_unknown=True))
+            return
+        if idle >= self.policy.cleaner.idle_minutes * 60:
+            self._idle_timer.stop()
+            self.restart_and_clean(waiting, automatic=True)
+
+    def restart_and_clean(self, clients: Iterable[str] | None = None, *,
+                          automatic: bool = False) -> bool:
+        """Quit the running client(s), clean, start them again (off the GUI thread).
+        Refused (False, with a ``clean-refused`` event) while a meeting is on or a clean
+        runs. ``clients``: default, every client whose data waits."""
+        wanted = tuple(sorted(set(clients) if clients is not None else self.scheduler.pending))
+        if not wanted:
+            wanted = tuple(sorted(self.scheduler.pending or self.machine.running))
+        if self.machine.in_meeting:
+            self.teamsEvent.emit(CLEAN_REFUSED, self._refused_detail(wanted, "meeting-on"))
+            return False
+        if self.restarting or self.scheduler.busy:
+            return False
+        self.restarting = True
+        self.scheduler.begin_restart(wanted)
+        self.teamsEvent.emit(RESTARTING, {"clients": list(wanted), "automatic": automatic})
+        self._clean_thread = threading.Thread(
+            target=self._run_restart, args=(wanted, automatic), name="devicecheck-restart",
+            daemon=True)
+        self._clean_thread.start()
+        return True
+
+    def _run_restart(self, clients: tuple[str, ...], automatic: bool) -> None:
+        try:
+            result: Any = self._restarter(
+                self.policy, client_ids=list(clients), audit=self._audit,
+                meeting_on=lambda: self.machine.in_meeting, automatic=automatic)
+        except Exception as exc:  # noqa: BLE001 - reported as an event, never a crash
+            result = exc
+        self._cleanFinished.emit(clients, result, True)
 
     def _start_clean(self, clients: tuple[str, ...]) -> None:
         # Off the GUI thread: deleting a large cache can take seconds.
@@ -275,16 +474,20 @@ class TeamsMonitor(QObject):
             result: Any = self._cleaner(self.policy, client_ids=list(clients), audit=self._audit)
         except Exception as exc:  # noqa: BLE001 - reported as an event, never a crash
             result = exc
-        self._cleanFinished.emit(clients, result)
+        self._cleanFinished.emit(clients, result, False)
 
-    def _on_clean_finished(self, clients: tuple[str, ...], result: Any) -> None:
+    def _on_clean_finished(self, clients: tuple[str, ...], result: Any, restart: bool) -> None:
+        if restart:
+            self.restarting = False
         if isinstance(result, BaseException):
-            log.warning("The automatic clean-up failed (%s); it is tried again when Teams "
-                        "next exits.", type(result).__name__)
+            log.warning("The clean-up failed (%s); it is tried again when Teams next exits.",
+                        type(result).__name__)
             refused = list(clients)
             self.teamsEvent.emit(CLEAN_REFUSED, {"clients": sorted(clients), "reason": "error",
                                                  "error": type(result).__name__,
                                                  "clean_on_exit": True})
+        elif restart:
+            refused = self._report_restart(clients, result)
         else:
             refused = [c for c in getattr(result, "refused", []) if c in clients]
             done = [c for c in clients if c not in refused]
@@ -298,3 +501,24 @@ class TeamsMonitor(QObject):
                                                                          "teams-running"))
         self._act(self.scheduler.on_clean_done(refused, running=self.machine.running,
                                                in_meeting=self.machine.in_meeting))
+
+    def _report_restart(self, clients: tuple[str, ...], result: Any) -> list[str]:
+        """A restart-and-clean finished: one ``cleaned`` (with restarted/forced per client)
+        or one ``clean-refused`` with the reason; returns the clients still waiting."""
+        reason = getattr(result, "refused_reason", None)
+        per_client = dict(getattr(result, "clients", {}) or {})
+        if reason:
+            self.teamsEvent.emit(CLEAN_REFUSED, self._refused_detail(clients, reason))
+            return list(clients)
+        cleaned = getattr(result, "clean", None)
+        refused = [c for c in getattr(cleaned, "refused", []) if c in clients]
+        done = [c for c in clients if c not in refused]
+        self.teamsEvent.emit(CLEANED, {
+            "clients": done, "removed_files": int(getattr(cleaned, "removed_files", 0)),
+            "removed_bytes": int(getattr(cleaned, "removed_bytes", 0)),
+            "failures": len(getattr(cleaned, "failures", []) or []),
+            "restarted": {c: bool(per_client.get(c, {}).get("restarted")) for c in clients},
+            "forced": {c: bool(per_client.get(c, {}).get("forced")) for c in clients},
+            "automatic": bool(getattr(result, "automatic", False)),
+            "seconds": round(float(getattr(result, "seconds", 0.0)), 2)})
+        return refused

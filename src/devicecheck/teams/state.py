@@ -1,21 +1,22 @@
-"""The meeting state machine: folds the Teams signals into events. Pure (no Qt, no I/O,
-no clock of its own: every input carries ``now``, a monotonic time in seconds).
+"""The meeting state machine: folds named signal sources into events. Pure (no Qt, no
+I/O, no clock of its own: every input carries ``now``, a monotonic time in seconds).
 
-Signals in:
-- processes: which catalogued Teams clients are running (``teams-started``/``-exited``);
-- the local API: connected or not, ``isInMeeting``, ``isRecordingOn``;
-- capability: which clients hold the microphone or camera (Windows).
+Inputs:
+- ``processes``: which catalogued Teams clients are running (``teams-started``/``-exited``);
+- ``reading(source, Reading)``: what one named source sees now (``teams/sources/base.py``):
+  the clients it sees in a meeting and recording; any number of sources, by name.
 
 Rules (why, in brief):
-- A meeting starts when any meeting signal is on. It ends only when *all* have been clear
-  for ``grace_s`` seconds, so flapping signals (a reconnecting API, a device test, Teams
-  restarting mid-call) do not split one meeting into several or trigger a clean-up.
-- A capability signal counts only while that client runs: after a crash Windows may leave
-  ``LastUsedTimeStop == 0`` behind for ever.
-- When the API drops while it said "in a meeting", its last word is kept while a Teams
-  client still runs: we cannot know the meeting ended, and a clean-up must never run during
-  a meeting. Once no Teams client runs, that stale word is dropped.
-- Recording is only known from the API; it stops with the meeting at the latest.
+- A meeting starts when any source says so. It ends only when *all* have been clear for
+  ``grace_s`` seconds, so flapping signals (a device test, a reconnecting API, Teams
+  restarting mid-call, a log rotating) do not split one meeting or trigger a clean-up.
+- A reading that names a client counts only while that client runs: after a crash Windows
+  may leave ``LastUsedTimeStop == 0`` behind for ever, and a log's open call is dropped
+  when Teams exits without writing an end line.
+- A *stale* reading (a source lost its view mid-call, e.g. the API dropped) is kept while
+  any Teams client runs — we cannot know the meeting ended, and a clean-up must never run
+  during one — and dropped for good once none runs.
+- Recording is on while any source says so; it stops with the meeting at the latest.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from devicecheck.teams.sources.base import ANY_CLIENT, CLEAR, Reading
 
 TEAMS_STARTED = "teams-started"
 TEAMS_EXITED = "teams-exited"
@@ -35,9 +38,7 @@ RECORDING_STOPPED = "recording-stopped"
 STATE_EVENTS: tuple[str, ...] = (TEAMS_STARTED, TEAMS_EXITED, MEETING_STARTED, MEETING_ENDED,
                                  RECORDING_STARTED, RECORDING_STOPPED)
 
-SOURCE_API = "teams-api"
-SOURCE_CAPABILITY = "capability"
-SOURCE_STALE_API = "teams-api-last-known"
+SOURCE_PROCESS = "process"
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,8 @@ class Event:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class _Api:
-    connected: bool = False
-    in_meeting: bool = False   # last known; kept across a drop (see module docstring)
-    recording: bool = False
+def _join(names: Iterable[str]) -> str:
+    return "+".join(sorted(names))
 
 
 class MeetingStateMachine:
@@ -61,45 +59,38 @@ class MeetingStateMachine:
             raise ValueError("grace_s must be >= 0")
         self.grace_s = float(grace_s)
         self.running: frozenset[str] = frozenset()
-        self._api = _Api()
-        self._devices: frozenset[str] = frozenset()      # clients using mic/camera
+        self.readings: dict[str, Reading] = {}
         self.in_meeting = False
         self.recording = False
         self.meeting_started_at: float | None = None     # monotonic
         self.meeting_clients: set[str] = set()           # clients seen during the meeting
+        self.meeting_sources: set[str] = set()           # sources that said "meeting"
+        self._recording_sources: frozenset[str] = frozenset()
         self._clear_since: float | None = None
 
     # -- inputs ---------------------------------------------------------------------
     def processes(self, running: Iterable[str], now: float) -> list[Event]:
         """The set of catalogued clients running now."""
         new = frozenset(running)
-        events = [Event(TEAMS_STARTED, {"client": c}) for c in sorted(new - self.running)]
-        events += [Event(TEAMS_EXITED, {"client": c}) for c in sorted(self.running - new)]
+        events = [Event(TEAMS_STARTED, {"client": c, "source": SOURCE_PROCESS})
+                  for c in sorted(new - self.running)]
+        events += [Event(TEAMS_EXITED, {"client": c, "source": SOURCE_PROCESS})
+                   for c in sorted(self.running - new)]
         self.running = new
+        if not new:
+            # Teams is gone: so is every stale last word (it must not come back to life
+            # when Teams next starts).
+            self.readings = {k: v for k, v in self.readings.items() if not v.stale}
         return self._settle(events, now)
 
-    def api_connected(self, now: float) -> list[Event]:
-        self._api.connected = True
+    def reading(self, source: str, reading: Reading, now: float) -> list[Event]:
+        """What source ``source`` sees now (replaces its previous reading)."""
+        self.readings[source] = reading
         return self._settle([], now)
 
-    def api_disconnected(self, now: float) -> list[Event]:
-        self._api.connected = False
-        return self._settle([], now)
-
-    def api_state(self, in_meeting: bool | None, recording: bool | None,
-                  now: float) -> list[Event]:
-        """A ``meetingUpdate``; None means the field was absent or unreadable (keep the
-        previous value rather than guess)."""
-        self._api.connected = True
-        if in_meeting is not None:
-            self._api.in_meeting = in_meeting
-        if recording is not None:
-            self._api.recording = recording
-        return self._settle([], now)
-
-    def capability(self, in_use: Iterable[str], now: float) -> list[Event]:
-        """Clients that hold the microphone or camera now."""
-        self._devices = frozenset(in_use)
+    def forget(self, source: str, now: float) -> list[Event]:
+        """A source stopped: its readings no longer count."""
+        self.readings.pop(source, None)
         return self._settle([], now)
 
     def tick(self, now: float) -> list[Event]:
@@ -113,40 +104,51 @@ class MeetingStateMachine:
         return None
 
     # -- folding --------------------------------------------------------------------
-    def meeting_source(self) -> str | None:
-        """Which signal says a meeting is on now (None: all clear)."""
-        api = self._api
-        if api.connected and (api.in_meeting or api.recording):
-            return SOURCE_API
-        if not api.connected and (api.in_meeting or api.recording):
-            if self.running:
-                return SOURCE_STALE_API
-            api.in_meeting = api.recording = False  # Teams is gone: so is its meeting
-        if self._devices & self.running:
-            return SOURCE_CAPABILITY
-        return None
+    def _counted(self, clients: frozenset[str], stale: bool) -> frozenset[str]:
+        if stale and not self.running:
+            return frozenset()
+        return frozenset(c for c in clients if c == ANY_CLIENT or c in self.running)
 
-    def _api_recording(self) -> bool:
-        return self._api.connected and self._api.recording
+    def sources_saying(self, kind: str = "meeting") -> dict[str, frozenset[str]]:
+        """Source -> the clients it counts for now (meeting or recording)."""
+        out: dict[str, frozenset[str]] = {}
+        for name, r in self.readings.items():
+            counted = self._counted(r.meeting if kind == "meeting" else r.recording, r.stale)
+            if counted:
+                out[name] = counted
+        return out
 
     def _settle(self, events: list[Event], now: float) -> list[Event]:
-        source = self.meeting_source()
-        if source is not None:
+        meeting = self.sources_saying("meeting")
+        recording = self.sources_saying("recording")
+        # A source that sees recording sees a meeting too (Teams records only in one).
+        meeting.update({k: v | meeting.get(k, frozenset()) for k, v in recording.items()})
+        if meeting:
             self._clear_since = None
+            clients = {c for cs in meeting.values() for c in cs if c != ANY_CLIENT}
             if not self.in_meeting:
                 self.in_meeting = True
                 self.meeting_started_at = now
                 self.meeting_clients = set(self.running)
-                events.append(Event(MEETING_STARTED, {"source": source}))
-            self.meeting_clients |= self.running
-            if self._api_recording() and not self.recording:
+                self.meeting_sources = set()
+                events.append(Event(MEETING_STARTED, {"source": _join(meeting),
+                                                      "sources": sorted(meeting),
+                                                      "clients": sorted(clients)}))
+            self.meeting_clients |= self.running | clients
+            self.meeting_sources |= set(meeting)
+            if recording and not self.recording:
                 self.recording = True
-                events.append(Event(RECORDING_STARTED, {"source": SOURCE_API}))
+                self._recording_sources = frozenset(recording)
+                events.append(Event(RECORDING_STARTED, {"source": _join(recording),
+                                                        "sources": sorted(recording)}))
         elif self.in_meeting and self._clear_since is None:
             self._clear_since = now
-        if self.recording and self._api.connected and not self._api.recording:
+        if self.recording and not recording:
+            stopped = self._recording_sources
             self.recording = False
-            events.append(Event(RECORDING_STOPPED, {"source": SOURCE_API}))
+            self._recording_sources = frozenset()
+            events.append(Event(RECORDING_STOPPED, {"source": _join(stopped),
+                                                    "sources": sorted(stopped)}))
         deadline = self.next_deadline()
         if deadline is not None and now >= deadline:
             events += self._end(now)
@@ -157,13 +159,20 @@ class MeetingStateMachine:
         events: list[Event] = []
         if self.recording:
             self.recording = False
-            events.append(Event(RECORDING_STOPPED, {"source": "meeting-ended"}))
+            self._recording_sources = frozenset()
+            events.append(Event(RECORDING_STOPPED, {"source": "meeting-ended",
+                                                    "sources": []}))
         # The meeting lasted until its signals cleared, not until the grace ran out.
         duration = max(0, round(self._clear_since - self.meeting_started_at))
         events.append(Event(MEETING_ENDED, {"duration_s": int(duration),
-                                            "clients": sorted(self.meeting_clients)}))
+                                            "clients": sorted(self.meeting_clients),
+                                            "sources": sorted(self.meeting_sources)}))
         self.in_meeting = False
         self.meeting_started_at = None
         self._clear_since = None
         self.meeting_clients = set()
+        self.meeting_sources = set()
         return events
+
+
+__all__ = ["CLEAR", "Event", "MeetingStateMachine", "Reading"]
