@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from devicecheck.teams.autoclean import CLEAN, OFFER, Action, CleanScheduler
+import pytest
+
+from devicecheck.teams.autoclean import ASK, CLEAN, OFFER, RESTART, Action, CleanScheduler
 from devicecheck.teams.state import MEETING_ENDED, MEETING_STARTED, TEAMS_EXITED, Event
 
 WATCHED = ("teams-new", "teams-classic", "teams-for-linux")
@@ -78,3 +80,51 @@ def test_next_meeting_brings_a_new_offer() -> None:
     s.on_events([ended("teams-new")], running={"teams-new"}, in_meeting=False)
     assert s.on_events([ended("teams-new")], running={"teams-new"}, in_meeting=False) == [
         Action(OFFER, ("teams-new",))]
+
+
+def test_ask_mode_asks_once_per_meeting_and_cleans_at_exit_if_never_answered() -> None:
+    s = CleanScheduler(WATCHED, mode="ask")
+    assert s.on_events([ended("teams-new")], running={"teams-new"}, in_meeting=False) == [
+        Action(ASK, ("teams-new",))]
+    assert s.evaluate(running={"teams-new"}, in_meeting=False) == []   # "later": no nagging
+    assert s.waiting_for_idle() == ()
+    # The next meeting's end asks again.
+    assert s.on_events([ended("teams-new")], running={"teams-new"}, in_meeting=False) == [
+        Action(ASK, ("teams-new",))]
+    assert s.on_events([exited("teams-new")], running=set(), in_meeting=False) == [
+        Action(CLEAN, ("teams-new",))]
+
+
+def test_restart_when_idle_waits_for_idle_and_restart_takes_the_clients() -> None:
+    s = CleanScheduler(WATCHED, mode="restart-when-idle")
+    assert s.on_events([ended("teams-new")], running={"teams-new"}, in_meeting=False) == [
+        Action(RESTART, ("teams-new",))]
+    assert s.waiting_for_idle() == ("teams-new",)
+    s.begin_restart(["teams-new"])
+    assert s.busy and s.pending == set() and s.waiting_for_idle() == ()
+    # The restart stops Teams: its exit must not start a second clean meanwhile.
+    assert s.on_events([exited("teams-new")], running=set(), in_meeting=False) == []
+    assert s.on_clean_done([], running={"teams-new"}, in_meeting=False) == []
+    assert not s.busy and s.pending == set()
+
+
+def test_failed_restart_waits_for_the_next_exit_without_looping() -> None:
+    s = CleanScheduler(WATCHED, mode="restart-when-idle")
+    s.on_events([ended("teams-new")], running={"teams-new"}, in_meeting=False)
+    s.begin_restart(["teams-new"])
+    assert s.on_clean_done(["teams-new"], running={"teams-new"}, in_meeting=False) == []
+    assert s.pending == {"teams-new"} and s.waiting_for_idle() == ()
+    assert s.on_events([exited("teams-new")], running=set(), in_meeting=False) == [
+        Action(CLEAN, ("teams-new",))]
+
+
+def test_idle_unreadable_stops_waiting_for_idle() -> None:
+    s = CleanScheduler(WATCHED, mode="restart-when-idle")
+    s.on_events([ended("teams-new")], running={"teams-new"}, in_meeting=False)
+    s.idle_unreadable()
+    assert s.waiting_for_idle() == () and s.pending == {"teams-new"}
+
+
+def test_unknown_mode_is_refused() -> None:
+    with pytest.raises(ValueError):
+        CleanScheduler(WATCHED, mode="sometimes")

@@ -62,7 +62,8 @@ def test_meeting_end_to_data_cleaned(qtbot: Any, fake_teams: FakeTeamsServer,
     monitor = TeamsMonitor(make_policy(fake_teams.url, grace=GRACE_S), cleaner=cleaner,
                            client_ids=("teams-for-linux",), find=own_find, audit=audit,
                            token_store=TokenStore(tmp_path / "teams-token"),
-                           process_poll_ms=200, idle_rescan_s=0.2, min_backoff_ms=50)
+                           process_poll_ms=200, idle_rescan_s=0.2, min_backoff_ms=50,
+                           sources=["api"])
     ev = Events(monitor)
     teams_process.start()
     monitor.start()

@@ -76,7 +76,8 @@ class Events:
 
 def make_policy(url: str, grace: int = 1, **cleaner: Any) -> Policy:
     base = Policy()
-    return replace(base, teams=TeamsPolicy(local_api_url=url, meeting_end_grace_seconds=grace),
+    return replace(base, teams=TeamsPolicy(local_api=True, local_api_url=url,
+                                           meeting_end_grace_seconds=grace),
                    cleaner=replace(CleanerPolicy(), **cleaner))
 
 
@@ -90,7 +91,7 @@ def make_monitor(tmp_path: Path) -> Iterator[Any]:
             "find": own_find, "audit": AuditLog(tmp_path / "audit.jsonl"),
             "token_store": TokenStore(tmp_path / "teams-token"), "process_poll_ms": 100,
             "idle_rescan_s": 0.2, "min_backoff_ms": 50, "max_backoff_ms": 200,
-            "os_name": "linux"}
+            "os_name": "linux", "sources": ["api"]}
         monitor = TeamsMonitor(policy, **{**defaults, **kwargs})
         made.append(monitor)
         return monitor, Events(monitor)
@@ -123,7 +124,8 @@ def test_full_meeting_then_clean_when_teams_exits(
     assert cleaner.calls == []
     _, offer = ev.first("clean-refused")
     assert offer == {"clients": ["teams-for-linux"], "reason": "teams-running",
-                     "offer_quit_teams": True, "clean_on_exit": True}
+                     "offer_quit_teams": True, "after_meeting": "ask", "offer_restart": True,
+                     "ask": False, "clean_on_exit": True}
     _, ended = ev.first("meeting-ended")
     assert ended["clients"] == ["teams-for-linux"] and isinstance(ended["duration_s"], int)
     assert not monitor.in_meeting and monitor.meeting_started_at is None
@@ -141,7 +143,8 @@ def test_full_meeting_then_clean_when_teams_exits(
     records = [r for r in AuditLog(tmp_path / "audit.jsonl").read()
                if r["kind"] == "meeting-ended"]
     assert len(records) == 1
-    assert set(records[0]) == {"time", "kind", "account", "duration_s"}
+    assert set(records[0]) == {"time", "kind", "account", "duration_s", "sources"}
+    assert records[0]["sources"] == ["api"]
 
 
 def test_teams_crash_mid_meeting_cleans_after_grace(
@@ -229,7 +232,8 @@ class MutableRegistry(DictRegistry):
 def test_windows_capability_signal_starts_and_ends_a_meeting(qtbot: Any,
                                                             make_monitor: Any) -> None:
     key = rf"{CONSENT_STORE}\microphone\MSTeams_8wekyb3d8bbwe"
-    reg = MutableRegistry({key: {"LastUsedTimeStart": 5, "LastUsedTimeStop": 0}})
+    # Seen idle first (the stale-value guard trusts "in use" only after that).
+    reg = MutableRegistry({key: {"LastUsedTimeStart": 5, "LastUsedTimeStop": 7}})
     alive = {"on": True}
 
     def find(_names: Any, **_: Any) -> list[ProcInfo]:
@@ -238,14 +242,20 @@ def test_windows_capability_signal_starts_and_ends_a_meeting(qtbot: Any,
     cleaner = FakeCleaner()
     monitor, ev = make_monitor(
         replace(make_policy("ws://127.0.0.1:1"), teams=TeamsPolicy(
-            use_local_api=False, meeting_end_grace_seconds=0)),
+            meeting_end_grace_seconds=0)),
         os_name="windows", registry=reg, find=find, cleaner=cleaner,
         alive=lambda pid, name, **_: alive["on"], client_ids=("teams-new",),
-        capability_poll_ms=50)
-    assert monitor.api is None
+        source_options={"capability_poll_ms": 50}, sources=None)
+    assert monitor.api is None and "api" not in monitor.sources
+    assert "capability" in monitor.sources
     monitor.start()
+    qtbot.waitUntil(lambda: ev.has("teams-started"), timeout=5000)
+    qtbot.wait(200)
+    assert not ev.has("meeting-started")
+    reg.set({key: {"LastUsedTimeStart": 8, "LastUsedTimeStop": 0}})
     qtbot.waitUntil(lambda: ev.has("meeting-started"), timeout=5000)
-    assert ev.first("meeting-started")[1] == {"source": "capability"}
+    assert ev.first("meeting-started")[1] == {"source": "capability", "sources": ["capability"],
+                                              "clients": ["teams-new"]}
     reg.set({key: {"LastUsedTimeStart": 5, "LastUsedTimeStop": 9}})
     qtbot.waitUntil(lambda: ev.has("meeting-ended"), timeout=5000)
     assert ev.has("clean-refused")       # ms-teams.exe still runs
@@ -268,7 +278,8 @@ def test_api_connecting_mid_meeting_already_recording(qtbot: Any, make_monitor: 
         qtbot.waitUntil(lambda: server.client_count == 1, timeout=5000)
         server.send_meeting_update(in_meeting=True, recording=True)
         qtbot.waitUntil(lambda: ev.has("recording-started"), timeout=5000)
-        assert ev.names() == ["teams-connected", "meeting-started", "recording-started"]
+        assert ev.names() == ["signals", "teams-connected", "meeting-started",
+                              "recording-started"]
         assert monitor.in_meeting and monitor.recording
     finally:
         server.close()

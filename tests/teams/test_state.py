@@ -1,4 +1,4 @@
-"""The meeting state machine, driven by scripted sequences of signals."""
+"""The meeting state machine, driven by scripted sequences of named source readings."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from collections.abc import Callable
 
 import pytest
 
+from devicecheck.teams.sources.base import ANY_CLIENT, CLEAR, Reading
 from devicecheck.teams.state import (
     MEETING_ENDED,
     MEETING_STARTED,
     RECORDING_STARTED,
     RECORDING_STOPPED,
-    SOURCE_API,
-    SOURCE_CAPABILITY,
     TEAMS_EXITED,
     TEAMS_STARTED,
     Event,
@@ -38,53 +37,70 @@ def procs(*clients: str) -> Callable[[MeetingStateMachine, float], list[Event]]:
     return lambda m, t: m.processes(clients, t)
 
 
-def api(in_meeting: bool | None, recording: bool | None = False
+def say(source: str, *meeting: str, recording: tuple[str, ...] = (), stale: bool = False
         ) -> Callable[[MeetingStateMachine, float], list[Event]]:
-    return lambda m, t: m.api_state(in_meeting, recording, t)
+    return lambda m, t: m.reading(source, Reading.of(meeting, recording, stale=stale), t)
 
 
-def connected(m: MeetingStateMachine, t: float) -> list[Event]:
-    return m.api_connected(t)
-
-
-def dropped(m: MeetingStateMachine, t: float) -> list[Event]:
-    return m.api_disconnected(t)
+def clear(source: str) -> Callable[[MeetingStateMachine, float], list[Event]]:
+    return lambda m, t: m.reading(source, CLEAR, t)
 
 
 def tick(m: MeetingStateMachine, t: float) -> list[Event]:
     return m.tick(t)
 
 
-def devices(*clients: str) -> Callable[[MeetingStateMachine, float], list[Event]]:
-    return lambda m, t: m.capability(clients, t)
-
-
-def test_plain_meeting_with_recording() -> None:
+def test_plain_meeting_with_recording_from_one_source() -> None:
     events = run([
-        (0, procs("teams-new")), (1, connected), (5, api(True)), (10, api(True, True)),
-        (20, api(True, False)), (100, api(False)), (129, tick), (130, tick),
+        (0, procs("teams-new")), (5, say("api", ANY_CLIENT)),
+        (10, say("api", ANY_CLIENT, recording=(ANY_CLIENT,))),
+        (20, say("api", ANY_CLIENT)), (100, clear("api")), (129, tick), (130, tick),
         (140, procs()),
     ])
     assert events == [(0, TEAMS_STARTED), (5, MEETING_STARTED), (10, RECORDING_STARTED),
                       (20, RECORDING_STOPPED), (130, MEETING_ENDED), (140, TEAMS_EXITED)]
 
 
-def test_meeting_end_detail_has_duration_until_signals_cleared_and_clients() -> None:
+def test_events_name_their_sources() -> None:
+    m = MeetingStateMachine(GRACE)
+    [started_teams] = m.processes({"teams-for-linux"}, 0)
+    assert started_teams.detail == {"client": "teams-for-linux", "source": "process"}
+    [started] = m.reading("audio", Reading.of(["teams-for-linux"]), 1)
+    assert started.detail == {"source": "audio", "sources": ["audio"],
+                              "clients": ["teams-for-linux"]}
+    assert m.reading("camera", Reading.of(["teams-for-linux"]), 2) == []
+    m.reading("audio", CLEAR, 60)
+    m.reading("camera", CLEAR, 70)
+    [ended] = m.tick(100)
+    assert ended.detail == {"duration_s": 69, "clients": ["teams-for-linux"],
+                            "sources": ["audio", "camera"]}
+    assert m.meeting_started_at is None and not m.in_meeting
+
+
+def test_two_sources_at_once_are_joined() -> None:
     m = MeetingStateMachine(GRACE)
     m.processes({"teams-new"}, 0)
-    m.api_state(True, False, 10)
-    m.api_state(False, False, 70)
-    [ended] = m.tick(100)
-    assert ended.name == MEETING_ENDED
-    assert ended.detail == {"duration_s": 60, "clients": ["teams-new"]}
-    assert m.meeting_started_at is None and not m.in_meeting
+    m.readings["log"] = Reading.of(["teams-new"])
+    [started] = m.reading("capability", Reading.of(["teams-new"]), 1)
+    assert started.detail["source"] == "capability+log"
+    assert started.detail["sources"] == ["capability", "log"]
+
+
+def test_meeting_ends_only_when_every_source_is_clear() -> None:
+    events = run([
+        (0, procs("teams-new")), (1, say("log", "teams-new")),
+        (2, say("capability", "teams-new")), (10, clear("log")), (50, tick),
+        (60, clear("capability")), (89, tick), (90, tick),
+    ])
+    assert [e for _, e in events] == [TEAMS_STARTED, MEETING_STARTED, MEETING_ENDED]
+    assert events[-1] == (90, MEETING_ENDED)
 
 
 def test_flapping_signal_within_grace_is_one_meeting() -> None:
     events = run([
-        (0, procs("teams-new")), (1, api(True)), (10, api(False)), (20, api(True)),
-        (25, api(False)), (40, api(True)), (50, api(False)), (60, tick), (79, tick),
-        (80, tick),
+        (0, procs("teams-new")), (1, say("log", "teams-new")), (10, clear("log")),
+        (20, say("log", "teams-new")), (25, clear("log")), (40, say("log", "teams-new")),
+        (50, clear("log")), (60, tick), (79, tick), (80, tick),
     ])
     assert [e for _, e in events].count(MEETING_STARTED) == 1
     assert events[-1] == (80, MEETING_ENDED)
@@ -95,86 +111,82 @@ def test_flapping_processes_report_each_exit_and_start() -> None:
     assert [e for _, e in events] == [TEAMS_STARTED, TEAMS_EXITED, TEAMS_STARTED]
 
 
-def test_teams_crash_mid_meeting_ends_after_grace_while_recording_stops_first() -> None:
+def test_a_named_client_counts_only_while_it_runs() -> None:
+    m = MeetingStateMachine(GRACE)
+    # A stale registry entry after a crash: Teams is not running.
+    assert m.reading("capability", Reading.of(["teams-new"]), 0) == []
+    assert not m.in_meeting
+    assert m.processes({"teams-classic"}, 1) != []
+    assert not m.in_meeting
+    # The client starts: the same reading now counts.
+    assert [e.name for e in m.processes({"teams-new"}, 2)] == [TEAMS_STARTED,
+                                                               TEAMS_EXITED, MEETING_STARTED]
+
+
+def test_teams_exiting_mid_call_without_an_end_line_ends_the_meeting_after_grace() -> None:
     events = run([
-        (0, procs("teams-new")), (1, api(True, True)),
-        (50, dropped),            # Teams crashed: the API goes first ...
-        (51, procs()),            # ... then the process is gone
-        (60, tick), (81, tick),
+        (0, procs("teams-new")), (1, say("log", "teams-new", recording=("teams-new",))),
+        (50, procs()),             # Teams crashed: the log never says the call ended
+        (60, tick), (80, tick),
     ])
     assert events == [(0, TEAMS_STARTED), (1, MEETING_STARTED), (1, RECORDING_STARTED),
-                      (51, TEAMS_EXITED), (81, RECORDING_STOPPED), (81, MEETING_ENDED)]
+                      (50, TEAMS_EXITED), (50, RECORDING_STOPPED), (80, MEETING_ENDED)]
 
 
-def test_api_drop_while_teams_runs_keeps_the_meeting() -> None:
+def test_stale_last_word_is_kept_while_teams_runs() -> None:
     m = MeetingStateMachine(GRACE)
     m.processes({"teams-new"}, 0)
-    m.api_state(True, False, 1)
-    m.api_disconnected(5)
+    m.reading("api", Reading.of([ANY_CLIENT]), 1)
+    m.reading("api", Reading.of([ANY_CLIENT], stale=True), 5)   # the API dropped
     assert m.tick(500) == [] and m.in_meeting  # unknown is never "meeting over"
     assert m.next_deadline() is None
     # Reconnected, Teams says the meeting is over: now the grace runs.
-    assert m.api_state(False, False, 600) == []
+    assert m.reading("api", CLEAR, 600) == []
     assert [e.name for e in m.tick(630)] == [MEETING_ENDED]
+
+
+def test_stale_word_is_dropped_for_good_once_teams_is_gone() -> None:
+    m = MeetingStateMachine(GRACE)
+    m.processes({"teams-new"}, 0)
+    m.reading("api", Reading.of([ANY_CLIENT], [ANY_CLIENT], stale=True), 1)
+    assert m.in_meeting and m.recording
+    names = [e.name for e in m.processes((), 10)]
+    assert names == [TEAMS_EXITED, RECORDING_STOPPED]
+    assert [e.name for e in m.tick(40)] == [MEETING_ENDED]
+    # Teams starts again: the old word must not come back to life.
+    assert [e.name for e in m.processes({"teams-new"}, 50)] == [TEAMS_STARTED]
+    assert not m.in_meeting
 
 
 def test_teams_restarting_within_grace_and_rejoining_is_one_meeting() -> None:
     events = run([
-        (0, procs("teams-new")), (1, api(True)), (10, dropped), (11, procs()),
-        (20, procs("teams-new")), (25, connected), (26, api(True)), (60, tick),
+        (0, procs("teams-new")), (1, say("log", "teams-new")), (11, procs()),
+        (20, procs("teams-new")), (26, say("log", "teams-new")), (60, tick),
     ])
     assert [e for _, e in events].count(MEETING_STARTED) == 1
     assert MEETING_ENDED not in [e for _, e in events]
 
 
-def test_api_connecting_mid_meeting_already_recording() -> None:
-    events = run([(0, procs("teams-new")), (300, connected), (300, api(True, True))])
-    assert events == [(0, TEAMS_STARTED), (300, MEETING_STARTED), (300, RECORDING_STARTED)]
-
-
-def test_api_connecting_mid_meeting_found_by_capability_adds_no_second_start() -> None:
-    m = MeetingStateMachine(GRACE)
-    m.processes({"teams-new"}, 0)
-    [started] = m.capability({"teams-new"}, 10)
-    assert started.detail == {"source": SOURCE_CAPABILITY}
-    assert m.api_connected(20) == []
-    assert m.api_state(True, False, 21) == []
-    # The API says it's over but the microphone is still open: not over yet.
-    m.api_state(False, False, 100)
-    assert m.tick(200) == [] and m.in_meeting
-    m.capability((), 210)
-    assert [e.name for e in m.tick(240)] == [MEETING_ENDED]
-
-
-def test_capability_only_counts_while_that_client_runs() -> None:
-    m = MeetingStateMachine(GRACE)
-    # A stale registry entry after a crash: Teams is not running.
-    assert m.capability({"teams-new"}, 0) == []
-    assert not m.in_meeting
-    m.processes({"teams-classic"}, 1)
-    assert m.capability({"teams-new"}, 2) == []
-
-
-def test_meeting_source_is_api_when_api_says_so() -> None:
-    m = MeetingStateMachine(GRACE)
-    [started] = m.api_state(True, None, 0)
-    assert started.detail == {"source": SOURCE_API}
-
-
-def test_unknown_fields_keep_the_previous_value() -> None:
-    m = MeetingStateMachine(GRACE)
-    m.api_state(True, True, 0)
-    assert m.api_state(None, None, 5) == []
-    assert m.in_meeting and m.recording
-
-
-def test_recording_without_in_meeting_flag_counts_as_a_meeting() -> None:
-    events = run([(0, api(False, True))])
+def test_unattributed_reading_counts_without_a_process() -> None:
+    events = run([(0, say("api", ANY_CLIENT, recording=(ANY_CLIENT,)))])
     assert [e for _, e in events] == [MEETING_STARTED, RECORDING_STARTED]
 
 
+def test_recording_stops_with_the_meeting_at_the_latest() -> None:
+    m = MeetingStateMachine(0)
+    m.reading("window", Reading.of([ANY_CLIENT], [ANY_CLIENT]), 0)
+    names = [e.name for e in m.reading("window", CLEAR, 5)]
+    assert names == [RECORDING_STOPPED, MEETING_ENDED]
+
+
+def test_forgetting_a_source_clears_what_it_said() -> None:
+    m = MeetingStateMachine(0)
+    m.reading("api", Reading.of([ANY_CLIENT]), 0)
+    assert [e.name for e in m.forget("api", 1)] == [MEETING_ENDED]
+
+
 def test_zero_grace_ends_at_once() -> None:
-    events = run([(0, api(True)), (5, api(False))], grace=0)
+    events = run([(0, say("api", ANY_CLIENT)), (5, clear("api"))], grace=0)
     assert events == [(0, MEETING_STARTED), (5, MEETING_ENDED)]
 
 
@@ -185,8 +197,8 @@ def test_negative_grace_is_refused() -> None:
 
 def test_two_meetings_in_a_row_each_end() -> None:
     events = run([
-        (0, api(True)), (10, api(False)), (40, tick), (50, api(True)), (60, api(False)),
-        (90, tick),
+        (0, say("api", ANY_CLIENT)), (10, clear("api")), (40, tick),
+        (50, say("api", ANY_CLIENT)), (60, clear("api")), (90, tick),
     ])
     assert [e for _, e in events] == [MEETING_STARTED, MEETING_ENDED, MEETING_STARTED,
                                       MEETING_ENDED]
@@ -195,6 +207,7 @@ def test_two_meetings_in_a_row_each_end() -> None:
 def test_state_module_imports_no_qt() -> None:
     code = ("import sys, devicecheck.teams.state, devicecheck.teams.autoclean, "
             "devicecheck.teams.protocol, devicecheck.teams.capability, "
+            "devicecheck.teams.detection, devicecheck.teams.sources, "
             "devicecheck.teams.processes, devicecheck.teams.token; "
             "print(any(m.startswith('PySide6') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
