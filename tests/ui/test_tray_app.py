@@ -217,7 +217,8 @@ def test_notify_is_deduplicated_and_rate_limited(make_harness: Any, qtbot: Any) 
 def test_menu_lists_every_action_and_refreshes_on_open(make_harness: Any, qtbot: Any) -> None:
     h = make_harness(policy_with(), scripted(Status.FAIL))
     app = started(h, qtbot)
-    texts = [a.text().replace("&", "") for a in app.menu.actions() if not a.isSeparator()]
+    texts = [a.text().replace("&", "") for a in app.menu.actions()
+             if not a.isSeparator() and a is not app.menu.teams_status]
     assert texts[1:] == ["Run pre-call check…", "Show privacy notice", "Clear meeting data now…",
                          "Last report…", "Open log folder", "Start at log-in",
                          "About DeviceCheck", "Quit"]
@@ -225,6 +226,30 @@ def test_menu_lists_every_action_and_refreshes_on_open(make_harness: Any, qtbot:
     assert app.menu.status.text().startswith("Not ready for private calls – checked ")
     assert app.menu.quit.isVisible() and app.menu.autostart.isVisible()
     assert app.tray.contextMenu() is app.menu
+
+
+def test_menu_says_how_meetings_are_detected_and_that_data_waits(make_harness: Any,
+                                                                qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.PASS))
+    app = started(h, qtbot)
+
+    class Link:
+        waiting_clients = frozenset({"teams-new"})
+
+        @staticmethod
+        def detection() -> str:
+            return "Meetings detected from Teams' log and microphone and camera use."
+
+    app.monitor = Link()
+    app.menu.aboutToShow.emit()
+    assert app.menu.teams_status.isVisible() and not app.menu.teams_status.isEnabled()
+    assert app.menu.teams_status.text().startswith("Meetings detected from Teams' log")
+    assert app.menu.clean.text().replace("&", "") == "Clear meeting data now… (data waiting)"
+    app._apply_state()
+    assert "Meeting data is waiting to be cleared" in app.tooltip
+    app.monitor = None
+    app.menu.aboutToShow.emit()
+    assert not app.menu.teams_status.isVisible()
 
 
 def test_policy_hides_quit_and_autostart(make_harness: Any, qtbot: Any) -> None:

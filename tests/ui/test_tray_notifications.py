@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from devicecheck.ui.notifications import NotificationGate, clean_refused_message, verdict_message
+from devicecheck.ui.notifications import (
+    NotificationGate,
+    clean_refused_message,
+    cleaned_message,
+    verdict_message,
+)
 from devicecheck.ui.states import TrayState, Verdict
 
 
@@ -84,6 +89,30 @@ def test_quit_teams_offer_only_when_teams_is_running_and_policy_offers_it() -> N
     assert "Quit Teams" in title and "clears them by itself" in message and level == "info"
     assert clean_refused_message({**running, "offer_quit_teams": False}) is None
     assert clean_refused_message({**running, "offer_quit_teams": "yes"}) is None  # odd: no
-    assert clean_refused_message({"clients": ["teams-new"], "reason": "error",
-                                  "error": "OSError", "clean_on_exit": True}) is None
+    assert clean_refused_message({**running, "ask": True}) is None   # the prompt asks
     assert clean_refused_message({}) is None
+
+
+def test_refusals_and_failures_say_what_happened_in_plain_words() -> None:
+    failed = clean_refused_message({"clients": ["teams-new"], "reason": "error",
+                                    "error": "OSError", "clean_on_exit": True})
+    assert failed is not None and failed[2] == "warning" and "OSError" not in failed[1]
+    meeting = clean_refused_message({"clients": ["teams-new"], "reason": "meeting-on"})
+    assert meeting is not None and "call is on" in meeting[1] and meeting[2] == "info"
+    stuck = clean_refused_message({"clients": ["teams-new"], "reason": "quit-failed"})
+    assert stuck is not None and "did not close" in stuck[1] and stuck[2] == "warning"
+
+
+def test_one_message_after_a_restart_and_clean() -> None:
+    done = {"clients": ["teams-new"], "removed_files": 12, "removed_bytes": 999,
+            "failures": 0, "restarted": {"teams-new": True}, "forced": {"teams-new": False},
+            "automatic": False}
+    title, message, level = cleaned_message(done) or ("", "", "")
+    assert title == "Meeting data cleared" and "opening again" in message and level == "info"
+    away = cleaned_message({**done, "automatic": True})
+    assert away is not None and away[0] == "Meeting data cleared while you were away"
+    partly = cleaned_message({**done, "failures": 2})
+    assert partly is not None and partly[2] == "warning"
+    # A plain clean after Teams exited needs no words: it is what the officer expects.
+    assert cleaned_message({"clients": ["teams-new"], "removed_files": 3,
+                            "removed_bytes": 30, "failures": 0}) is None

@@ -45,6 +45,19 @@ class FakeMonitor(QObject):
         self.in_meeting = False
         self.recording = False
         self.started = self.stopped = 0
+        self.restarts: list[Any] = []
+        self.waiting_clients: frozenset[str] = frozenset()
+        self.running_clients: frozenset[str] = frozenset({"teams-for-linux"})
+
+    def restart_and_clean(self, clients: Any = None, *, automatic: bool = False) -> bool:
+        """Like TeamsMonitor's: refused while a meeting is on."""
+        if self.in_meeting:
+            return False
+        self.restarts.append(clients)
+        return True
+
+    def detection(self) -> str:
+        return "Meetings detected from audio capture."
 
     def start(self) -> None:
         self.started += 1

@@ -13,6 +13,7 @@ are documented in docs/teams-link.md.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -194,7 +195,7 @@ class TeamsMonitor(QObject):
             if cls.poll_ms is not None:
                 interval = int(self._ctx.option(f"{cls.name}_poll_ms", cls.poll_ms))
                 self._poll_timers[cls.name] = self._timer(
-                    lambda n=cls.name: self._poll_source(n), interval, single=False)
+                    functools.partial(self._poll_source, cls.name), interval, single=False)
 
     def _emitter(self, name: str) -> Callable[[Reading], None]:
         return lambda reading: self._on_reading(name, reading)
@@ -257,7 +258,7 @@ class TeamsMonitor(QObject):
                 timer = self._poll_timers.get(name)
                 if timer is not None:
                     timer.start()
-                    QTimer.singleShot(0, lambda n=name: self._poll_source(n))
+                    QTimer.singleShot(0, functools.partial(self._poll_source, name))
             elif not want and name in self._active:
                 self._active.discard(name)
                 timer = self._poll_timers.get(name)
@@ -265,7 +266,7 @@ class TeamsMonitor(QObject):
                     timer.stop()
                 try:
                     source.stop()
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.debug("source %s stop failed", name, exc_info=True)
                 self._feed(self.machine.reading(name, CLEAR, self._clock()))
 
@@ -331,7 +332,7 @@ class TeamsMonitor(QObject):
             if name in self._active:
                 try:
                     source.stop()
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.debug("source %s stop failed", name, exc_info=True)
         self._active.clear()
         if self._clean_thread is not None:

@@ -283,7 +283,8 @@ class DeviceCheckApp(AppTeamsMixin, AppWindowsMixin, QObject):
         state = derive_state(self.verdict, in_meeting=self.in_meeting, recording=self.recording)
         titles = {c.id: c.title for c in self.report.checks} if self.report is not None else {}
         tip = tooltip_text(state, self.verdict, checked_at=self.checked_at,
-                           checking=self.scheduler.running, titles=titles)
+                           checking=self.scheduler.running, titles=titles,
+                           data_waiting=self.data_waiting)
         changed = state is not self.state
         self.state = state
         if self.tray is not None:

@@ -1,7 +1,8 @@
 """The tray and the Teams link, as a mixin of ``DeviceCheckApp`` (kept apart so each
 module stays readable): create the link, attach the pre-call and recording hooks to it,
-and turn its events into tray state, a re-check after a clean, and the one "quit Teams to
-clear" offer per meeting."""
+and turn its events into tray state, a re-check after a clean, the one "clear now?"
+prompt per meeting (Teams restarts for a few seconds) or "quit Teams to clear" offer, and
+one notification after a restart-and-clean."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 from typing import Any
 
 from devicecheck.ui.launch import import_hook_modules
-from devicecheck.ui.notifications import CLEAN_OFFER_KEY, clean_refused_message
+from devicecheck.ui.notifications import CLEAN_OFFER_KEY, clean_refused_message, cleaned_message
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,9 @@ HOOK_MODULES = ("devicecheck.ui.meeting_prompt", "devicecheck.ui.recording_guard
 
 class AppTeamsMixin:
     """Needs from the host: loaded, pool, monitor, hooks, scheduler, gate, in_meeting,
-    recording, notify, _apply_state, _monitor_factory, _hook_worker."""
+    recording, notify, _apply_state, _monitor_factory, _hook_worker, _clear_prompt."""
+
+    _clear_prompt: Any = None
 
     def _start_monitor(self) -> None:
         factory = self._monitor_factory
@@ -31,7 +34,8 @@ class AppTeamsMixin:
                 log.info("Teams link not available: %s", exc)
                 return
             policy = self.loaded.policy
-            factory = lambda: module.TeamsMonitor(policy)  # noqa: E731 - not a Qt connection
+            # interactive: the tray can answer "clear now?" (headless watch cannot).
+            factory = lambda: module.TeamsMonitor(policy, interactive=True)  # noqa: E731
         try:
             monitor = factory()
             if monitor is None:
@@ -81,10 +85,43 @@ class AppTeamsMixin:
         self.recording = bool(getattr(mon, "recording", recording.get(name, self.recording)))
         if name == "cleaned":
             self.scheduler.run("cleaned")  # meeting-data has just changed
+            message = cleaned_message(data)
+            if message is not None:
+                self.notify(*message)
         elif name == "meeting-started":
             self.gate.forget(CLEAN_OFFER_KEY)  # a new meeting earns its own offer
+            if self._clear_prompt is not None:
+                self._clear_prompt.dismiss()   # never quit Teams once a call is on
         elif name == "clean-refused":
+            if data.get("ask") is True and data.get("reason") == "teams-running":
+                self.ask_to_clear()
             offer = clean_refused_message(data)
             if offer is not None:
                 self.notify(*offer, key=CLEAN_OFFER_KEY + offer[0])
         self._apply_state()
+
+    def ask_to_clear(self) -> None:
+        """Teams is still open after a meeting: ask once whether to restart it and clear."""
+        from devicecheck.ui.clear_prompt import ClearPrompt
+
+        if self._clear_prompt is None:
+            self._clear_prompt = ClearPrompt(self.clear_now, parent=self)
+        self._clear_prompt.show()
+
+    def clear_now(self) -> bool:
+        """Restart Teams and clear its meeting data (the monitor re-checks that no meeting is
+        on). False when there is no Teams link or it refused."""
+        mon = self.monitor
+        if mon is None or not hasattr(mon, "restart_and_clean"):
+            return False
+        return bool(mon.restart_and_clean())
+
+    @property
+    def data_waiting(self) -> bool:
+        return bool(getattr(self.monitor, "waiting_clients", ()))
+
+    @property
+    def detection_line(self) -> str:
+        """How meetings are being detected, for the menu ("" without a Teams link)."""
+        mon = self.monitor
+        return str(mon.detection()) if mon is not None and hasattr(mon, "detection") else ""

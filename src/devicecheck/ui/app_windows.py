@@ -39,7 +39,8 @@ class AppWindowsMixin:
             except OSError as exc:
                 log.warning("autostart state unreadable: %s", exc)
         self.menu.refresh(self.state, self._detail(), allow_quit=tray.allow_quit,
-                          autostart_visible=visible, autostart_enabled=enabled)
+                          autostart_visible=visible, autostart_enabled=enabled,
+                          teams_line=self.detection_line, data_waiting=self.data_waiting)
         if self.fallback is not None:
             self.fallback.sync_visibility(self.menu.command_actions())
         debug("menu-refreshed")
@@ -130,13 +131,22 @@ class AppWindowsMixin:
         if flow is None:
             from devicecheck.ui.clean_action import CleanFlow
 
-            flow = CleanFlow(self.loaded.policy, self.audit, pool=self.pool, parent=self)
+            flow = CleanFlow(self.loaded.policy, self.audit, pool=self.pool, parent=self,
+                             restart=self._restart_for_menu)
             flow.done.connect(self._on_clean_done)
             self.windows["clean"] = flow
         flow.policy = self.loaded.policy
         flow.start()
         debug("clean-started")
         return flow
+
+    def _restart_for_menu(self) -> bool | None:
+        """The menu's clean found Teams open: restart it through the Teams link (None:
+        no link here, so the menu cannot restart Teams)."""
+        mon = self.monitor
+        if mon is None or not hasattr(mon, "restart_and_clean"):
+            return None
+        return bool(mon.restart_and_clean(mon.running_clients))
 
     def _on_clean_done(self, result: Any) -> None:
         if result is not None:

@@ -1,11 +1,15 @@
 """"Clear meeting data now…": plan (read-only, off the GUI thread), show what would go,
-ask, then clean in a worker and say what happened. The cleaner package is another
-issue's work, so its absence is handled: the officer is told, nothing breaks."""
+ask, then clean in a worker and say what happened. When Teams is open and the tray has a
+Teams link, the same question offers the restart flow (Teams closes for a few seconds,
+the data goes, Teams opens again) instead of leaving Teams' data alone; the link then
+reports the outcome as one notification. The cleaner package may be missing from a
+build: the officer is told, nothing breaks."""
 
 from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
@@ -19,9 +23,10 @@ from devicecheck.ui.call_worker import CallWorker
 log = logging.getLogger(__name__)
 
 
-def plan_text(plan: Any) -> tuple[str, bool]:
+def plan_text(plan: Any, *, restart: bool = False) -> tuple[str, bool]:
     """What a clean would do, in words (client labels, counts and sizes only), and whether
-    there is anything to delete."""
+    there is anything to delete. ``restart``: a running client will be restarted, not left
+    alone."""
     lines, anything = [], False
     for root in plan.clients:
         targets = root.deletable
@@ -32,7 +37,10 @@ def plan_text(plan: Any) -> tuple[str, bool]:
             continue
         files = sum(t.files for t in targets)
         size = sum(t.bytes for t in targets)
-        running = " – running now: close it first, or it will be left alone" if root.running else ""
+        running = ""
+        if root.running:
+            running = (" – open now: it closes for a few seconds and opens again" if restart
+                       else " – running now: close it first, or it will be left alone")
         lines.append(f"• {root.label}: {files} files, {human_bytes(size)}{running}")
         anything = True
     if not anything:
@@ -56,9 +64,14 @@ class CleanFlow(QObject):
     done = Signal(object)
 
     def __init__(self, policy: Policy, audit: AuditLog, *, pool: QThreadPool | None = None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None,
+                 restart: Callable[[], bool | None] | None = None) -> None:
         super().__init__(parent)
         self.policy, self.audit = policy, audit
+        #: Restart-and-clean through the Teams link: True started, False refused (the link
+        #: says why), None not possible here (no link).
+        self._restart = restart
+        self._restarting = False
         self._pool = pool or QThreadPool.globalInstance()
         self._worker: CallWorker | None = None
         self.box: QMessageBox | None = None
@@ -117,7 +130,9 @@ class CleanFlow(QObject):
     def _on_plan(self, plan: Any) -> None:
         self._worker = None
         self._plan = plan
-        text, anything = plan_text(plan)
+        running = any(root.running and root.deletable for root in plan.clients)
+        self._restarting = running and self._restart is not None
+        text, anything = plan_text(plan, restart=self._restarting)
         if not anything:
             self._show(QMessageBox.Icon.Information, text, final=True)
             return
@@ -137,13 +152,22 @@ class CleanFlow(QObject):
         if not accepted:
             self.done.emit(None)
             return
+        if self._restarting and self._restart is not None:
+            started = self._restart()
+            if started is not None:
+                # The Teams link reports the outcome (one notification): no second box.
+                self.done.emit(None)
+                return
         cleaner = importlib.import_module("devicecheck.cleaner")
         policy, audit = self.policy, self.audit
         self._run(lambda: cleaner.clean(policy, audit=audit), self._on_cleaned)
 
     def _on_cleaned(self, result: Any) -> None:
         self._worker = None
-        self._show(QMessageBox.Icon.Information, result_text(result), final=True)
+        failed = bool(result.refused or result.failures)
+        # A failure is never dressed as information.
+        self._show(QMessageBox.Icon.Warning if failed else QMessageBox.Icon.Information,
+                   result_text(result), final=True)
         self.done.emit(result)
 
     def _on_failed(self, message: str) -> None:

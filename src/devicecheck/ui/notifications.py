@@ -80,12 +80,50 @@ CLEAN_OFFER_KEY = "clean-offer:"
 
 def clean_refused_message(detail: dict[str, object]) -> tuple[str, str, str] | None:
     """(title, message, level) for the Teams link's ``clean-refused`` event, or None when
-    the officer should not be asked: only when Teams is still open after the meeting and
-    the policy offers it (``[cleaner] offer_quit_teams``). DeviceCheck never quits Teams
-    itself: the officer does, and the watcher then clears the data on its own."""
-    if detail.get("reason") != "teams-running" or detail.get("offer_quit_teams") is not True:
+    there is nothing to tell (the restart prompt itself asks, see ``ui/clear_prompt.py``).
+
+    - Teams still open, ``wait-for-exit`` (or no one to ask): suggest quitting Teams, when
+      the policy offers it (``[cleaner] offer_quit_teams``); the watcher then clears.
+    - A restart was refused because a meeting is on, or Teams would not close: say so.
+    - The clean failed: say it will be tried again."""
+    reason = detail.get("reason")
+    if reason == "teams-running":
+        if detail.get("ask") is True or detail.get("offer_quit_teams") is not True:
+            return None
+        return ("Quit Teams to clear this meeting's data",
+                "Teams is still open, so the meeting's names, e-mail and IP addresses are "
+                "still on this laptop. Quit Teams when you have finished: DeviceCheck then "
+                "clears them by itself.", "info")
+    if reason == "meeting-on":
+        return ("Meeting data not cleared yet",
+                "A call is on, so Teams was left alone. DeviceCheck asks again after this "
+                "call.", "info")
+    if reason == "quit-failed":
+        return ("Meeting data not cleared",
+                "Teams did not close, so its meeting data is still on this laptop. Quit Teams "
+                "yourself when you can: DeviceCheck then clears it.", "warning")
+    if reason == "error":
+        return ("Meeting data not cleared",
+                "Clearing the meeting data failed. DeviceCheck tries again when Teams next "
+                "closes; if this keeps happening, contact IT.", "warning")
+    return None
+
+
+def cleaned_message(detail: dict[str, object]) -> tuple[str, str, str] | None:
+    """One notification after a restart-and-clean (a plain clean after Teams exited says
+    nothing: it is what the officer expects). Counts only, never file names."""
+    restarted = detail.get("restarted")
+    if not isinstance(restarted, dict):
         return None
-    return ("Quit Teams to clear this meeting's data",
-            "Teams is still open, so the meeting's names, e-mail and IP addresses are still "
-            "on this laptop. Quit Teams when you have finished: DeviceCheck then clears "
-            "them by itself.", "info")
+    failures = detail.get("failures")
+    again = ("Teams is opening again." if any(restarted.values())
+             else "Start Teams again when you need it.")
+    if detail.get("automatic") is True:
+        title = "Meeting data cleared while you were away"
+    else:
+        title = "Meeting data cleared"
+    if isinstance(failures, int) and failures:
+        return (title, f"Some items could not be removed ({failures}). {again} If this keeps "
+                "happening, contact IT.", "warning")
+    return (title, f"The last meeting's data has been deleted from this laptop. {again}",
+            "info")

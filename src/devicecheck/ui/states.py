@@ -131,15 +131,19 @@ def problem_list(problems: Iterable[str], titles: Mapping[str, str] | None = Non
 
 
 def tooltip_text(state: TrayState, verdict: Verdict | None, *, checked_at: datetime | None,
-                 checking: bool = False, titles: dict[str, str] | None = None) -> str:
+                 checking: bool = False, titles: dict[str, str] | None = None,
+                 data_waiting: bool = False) -> str:
     """Tooltip lines: state words, the device verdict when the icon shows something else,
-    what is wrong (by check title), and when the laptop was last checked."""
+    what is wrong (by check title), meeting data still waiting to be cleared, and when the
+    laptop was last checked."""
     lines = [f"DeviceCheck: {STATE_WORDS[state]}"]
     if verdict is not None and verdict.state is not state:
         lines.append(f"Device: {STATE_WORDS[verdict.state]}")
     if verdict is not None and verdict.problems and verdict.state is not TrayState.READY:
         shown = problem_list(verdict.problems, titles)
         lines.append(f"Not met: {shown}" if verdict.rank >= 2 else f"Needs attention: {shown}")
+    if data_waiting:
+        lines.append("Meeting data is waiting to be cleared")
     if checking and verdict is not None:
         lines.append("Checking again…")
     if checked_at is not None:

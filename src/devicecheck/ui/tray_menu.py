@@ -33,6 +33,10 @@ class TrayMenu(QMenu):
         self.setAccessibleName("DeviceCheck menu")
         self.status = self._action("Checking this laptop…", None)
         self.status.setEnabled(False)
+        # How meetings are seen (Teams' log, microphone use...), or that they cannot be.
+        self.teams_status = self._action("", None)
+        self.teams_status.setEnabled(False)
+        self.teams_status.setVisible(False)
         self.addSeparator()
         self.precall = self._action("&Run pre-call check…", handlers.precall)
         self.notice = self._action("Show privacy &notice", handlers.notice)
@@ -62,8 +66,15 @@ class TrayMenu(QMenu):
                 self.about, self.quit]
 
     def refresh(self, state: TrayState, detail: str, *, allow_quit: bool,
-                autostart_visible: bool, autostart_enabled: bool) -> None:
+                autostart_visible: bool, autostart_enabled: bool, teams_line: str = "",
+                data_waiting: bool = False) -> None:
         self.status.setText(f"{STATE_WORDS[state]}{' – ' + detail if detail else ''}")
+        self.teams_status.setText(teams_line)
+        self.teams_status.setToolTip(teams_line)
+        self.teams_status.setVisible(bool(teams_line))
+        label = "&Clear meeting data now…" + (" (data waiting)" if data_waiting else "")
+        self.clean.setText(label)
+        self.clean.setToolTip(label.replace("&", ""))
         self.quit.setVisible(allow_quit)
         self.quit_separator.setVisible(allow_quit)
         self.autostart.setVisible(autostart_visible)
