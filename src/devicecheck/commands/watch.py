@@ -3,6 +3,14 @@ headless (QCoreApplication). One line per event; with ``--json`` one JSON object
 ``{"time": ISO-8601, "event": ..., "detail": {...}}``. ``--no-clean`` only watches.
 SIGINT and SIGTERM end it cleanly with exit 0.
 
+Two one-shot forms (pinned), both exit 0:
+- ``watch --signals [--json]``: which meeting sources are live on this laptop and what
+  each sees now (JSON: ``{"sources": [...], "summary": "..."}``);
+- ``watch --replay-log FILE [--json]``: a saved new-Teams log through the log parser and
+  the meeting state machine, printing the meeting events it yields, timed by the log's
+  own timestamps (``teams/logreplay.py``). A missing file exits 2. No log content is
+  ever printed: only events, counts and the meeting still open at the end (on stderr).
+
 Signals: Qt's event loop runs in C++, so a Python signal handler would only run at the
 next Python callback. ``signal.set_wakeup_fd`` writes to one end of a socket pair the
 moment a signal arrives; a QSocketNotifier on the other end wakes the loop, which then
@@ -32,9 +40,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object a line")
     p.add_argument("--no-clean", action="store_true",
                    help="only watch: never run the cleaner")
+    once = p.add_mutually_exclusive_group()
+    once.add_argument("--signals", action="store_true",
+                      help="print which meeting signals are live and what each sees, then exit")
+    once.add_argument("--replay-log", metavar="FILE", type=Path,
+                      help="replay a saved new-Teams log: print the meeting events it yields")
     add_policy_option(p)
-    p.set_defaults(func=lambda a: run_watch(policy_file=a.policy, as_json=a.json,
-                                            clean=not a.no_clean))
+    p.set_defaults(func=_dispatch)
+
+
+def _dispatch(a: argparse.Namespace) -> int:
+    if a.signals:
+        return run_signals(policy_file=a.policy, as_json=a.json)
+    if a.replay_log is not None:
+        return run_replay(a.replay_log, policy_file=a.policy, as_json=a.json)
+    return run_watch(policy_file=a.policy, as_json=a.json, clean=not a.no_clean)
 
 
 def format_event(name: str, detail: dict[str, Any], *, as_json: bool,
@@ -120,4 +140,97 @@ def run_watch(*, policy_file: Path | str | None, as_json: bool, clean: bool) -> 
     finally:
         monitor.stop()
         undo()
+    return EXIT_OK
+
+
+def _load_policy(policy_file: Path | str | None, command: str) -> Any:
+    """The policy (None after a message when the named file does not exist)."""
+    from devicecheck.policy import load_policy
+
+    if policy_file is not None and not Path(policy_file).is_file():
+        print(f"devicecheck {command}: no such policy file: {policy_file}", file=sys.stderr)
+        return None
+    loaded = load_policy(Path(policy_file) if policy_file else None)
+    for err in loaded.errors:
+        print(f"devicecheck {command}: policy problem ({err}); using the rest.",
+              file=sys.stderr)
+    return loaded.policy
+
+
+def format_signals(sources: list[dict[str, Any]], summary: str) -> str:
+    """``watch --signals`` as text: one line a source, then the officer's sentence."""
+    lines = []
+    for s in sources:
+        if s.get("live"):
+            sees = json.dumps(s.get("sees", {}), ensure_ascii=False, default=str)
+            lines.append(f"{s['source']:<11} live      {s.get('describes', '')}: {sees}")
+        else:
+            lines.append(f"{s['source']:<11} not used  {s.get('reason', '')}")
+    lines.append(summary)
+    return "\n".join(lines)
+
+
+def run_signals(*, policy_file: Path | str | None, as_json: bool) -> int:
+    """Build the monitor (no event loop, no clean), ask every source once, print, exit 0."""
+    from PySide6.QtCore import QCoreApplication
+
+    from devicecheck.teams.monitor import TeamsMonitor
+
+    policy = _load_policy(policy_file, "watch --signals")
+    if policy is None:
+        return EXIT_USAGE
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
+                        format="devicecheck watch: %(message)s")
+    # QTimers need an application object; nothing runs its loop.
+    _app = QCoreApplication.instance() or QCoreApplication(["devicecheck-watch"])
+    monitor = TeamsMonitor(policy, auto_clean=False)
+    try:
+        sources = monitor.snapshot()
+        summary = monitor.detection()
+    finally:
+        monitor.stop()
+    if as_json:
+        print(json.dumps({"sources": sources, "summary": summary}, ensure_ascii=False,
+                         default=str))
+    else:
+        print(format_signals(sources, summary))
+    return EXIT_OK
+
+
+def run_replay(path: Path | str, *, policy_file: Path | str | None, as_json: bool) -> int:
+    """Replay a saved new-Teams log; events on stdout, what is left open on stderr."""
+    import os
+    import stat
+
+    from devicecheck.teams.logreplay import replay_lines
+
+    policy = _load_policy(policy_file, "watch --replay-log")
+    if policy is None:
+        return EXIT_USAGE
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            print(f"devicecheck watch: not a log file: {path}", file=sys.stderr)
+            return EXIT_USAGE
+        with open(path, "rb") as f:     # a plain file the user named: read it all, a line
+            result = replay_lines(f, policy.teams.meeting_end_grace_seconds)
+    except FileNotFoundError:
+        print(f"devicecheck watch: no such log file: {path}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"devicecheck watch: cannot read the log file ({type(exc).__name__}): {path}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    for when, name, detail in result.events:
+        sys.stdout.write(format_event(name, detail, as_json=as_json, now=when) + "\n")
+    sys.stdout.flush()
+    if result.call_lines == 0:
+        print("devicecheck watch: no call lines in this log (is it a new-Teams "
+              "MSTeams_*.log?).", file=sys.stderr)
+    if result.untimed:
+        print(f"devicecheck watch: {result.untimed} call line(s) before the first timestamp "
+              "were not replayed.", file=sys.stderr)
+    if result.in_meeting:
+        print(f"devicecheck watch: a meeting is still on at the end of the log "
+              f"({result.open_calls} open call(s)); no end is invented.", file=sys.stderr)
     return EXIT_OK
