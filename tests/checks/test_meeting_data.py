@@ -34,13 +34,16 @@ def _iso(t: datetime) -> str:
 
 def _facts(files: int = 10, *, last_clean: datetime | None = None,
            meeting_end: datetime | None = None, complete: bool = True,
-           running: bool = False) -> dict[str, Any]:
+           running: bool = False, waiting: int | None = None,
+           oldest_waiting: datetime | None = None) -> dict[str, Any]:
     clients = [{"id": "teams-for-linux", "label": "native", "running": running, "files": files,
                 "bytes": files * 2048, "links": 0, "complete": complete,
                 "oldest": _iso(NOW - timedelta(days=3)), "newest": _iso(NOW)}] if files else []
     return {"clients": clients, "browser": [], "refused_roots": [],
             "last_clean": _iso(last_clean) if last_clean else None,
             "last_meeting_end": _iso(meeting_end) if meeting_end else None,
+            "meetings_waiting": waiting,
+            "oldest_waiting_meeting_end": _iso(oldest_waiting) if oldest_waiting else None,
             "scan": {"complete": complete}}
 
 
@@ -52,14 +55,56 @@ def test_no_data_passes(tmp_path: Path) -> None:
 def test_data_never_cleaned_warns_with_how_much_and_how_old(tmp_path: Path) -> None:
     v = MeetingData().judge(_facts(10), _ctx(tmp_path))
     assert v.status is Status.WARN
-    assert "10 files" in v.summary and "3 day(s)" in v.summary and "No clean" in v.summary
+    assert "10 files" in v.summary and "3 days" in v.summary and "No clean" in v.summary
     assert v.remediation and "devicecheck clean" in v.remediation.text
 
 
 def test_not_cleaned_since_last_meeting_warns(tmp_path: Path) -> None:
     facts = _facts(5, last_clean=NOW - timedelta(hours=3), meeting_end=NOW - timedelta(hours=1))
     v = MeetingData().judge(facts, _ctx(tmp_path))
-    assert v.status is Status.WARN and "since the last meeting" in v.summary
+    # Facts without the count (an older gather): the last meeting alone.
+    assert v.status is Status.WARN
+    assert v.summary.startswith("Data from 1 meeting has been waiting 1 hour to be cleared.")
+
+
+def test_says_how_many_meetings_and_how_long_the_oldest_has_waited(tmp_path: Path) -> None:
+    facts = _facts(5, last_clean=NOW - timedelta(hours=5), meeting_end=NOW - timedelta(minutes=20),
+                   waiting=3, oldest_waiting=NOW - timedelta(hours=2, minutes=10))
+    v = MeetingData().judge(facts, _ctx(tmp_path))
+    assert v.status is Status.WARN
+    assert v.summary.startswith("Data from 3 meetings has been waiting 2 hours to be cleared. "
+                                "teams-for-linux holds 5 files")
+
+
+@pytest.mark.parametrize(("waited", "words"), [
+    (timedelta(seconds=20), "1 minute"), (timedelta(minutes=1), "1 minute"),
+    (timedelta(minutes=59), "59 minutes"), (timedelta(hours=1), "1 hour"),
+    (timedelta(hours=47, minutes=59), "47 hours"), (timedelta(hours=48), "2 days"),
+    (timedelta(days=9, hours=5), "9 days")])
+def test_waiting_time_in_plain_words(tmp_path: Path, waited: timedelta, words: str) -> None:
+    facts = _facts(5, meeting_end=NOW - waited, waiting=1, oldest_waiting=NOW - waited)
+    v = MeetingData().judge(facts, _ctx(tmp_path))
+    assert f"Data from 1 meeting has been waiting {words} to be cleared." in v.summary
+
+
+def test_waiting_meetings_counts_only_those_after_the_last_clean(tmp_path: Path) -> None:
+    from devicecheck.cleaner.history import waiting_meetings_in
+
+    def rec(kind: str, t: datetime, **extra: Any) -> dict[str, Any]:
+        return {"kind": kind, "time": _iso(t), **extra}
+
+    records = [rec("meeting-ended", NOW - timedelta(hours=9)),
+               rec("clean", NOW - timedelta(hours=8), clients=["teams-for-linux"], refused=[]),
+               rec("meeting-ended", NOW - timedelta(hours=3)),
+               # A clean that was refused for this client does not count.
+               rec("clean", NOW - timedelta(hours=2), clients=["teams-for-linux"],
+                   refused=["teams-for-linux"]),
+               rec("meeting-ended", NOW - timedelta(hours=1)),
+               {"kind": "meeting-ended", "time": "not a time"}]
+    waiting = waiting_meetings_in(records, ["teams-for-linux"])
+    assert waiting.count == 2 and waiting.oldest_end == NOW - timedelta(hours=3)
+    assert waiting_meetings_in(records[:1], None).count == 1  # no clean yet: every meeting
+    assert waiting_meetings_in([], None).count == 0 and waiting_meetings_in([]).oldest_end is None
 
 
 def test_cleaned_after_last_meeting_passes(tmp_path: Path) -> None:
@@ -104,12 +149,19 @@ def test_gather_on_a_real_tree_then_after_a_clean(isolated_dirs: Path, tmp_path:
     assert client["id"] == "teams-for-linux" and client["files"] == 13 and client["complete"]
     assert facts["last_clean"] is None and facts["last_meeting_end"] is None
     v = check.judge(facts, ctx)
-    assert v.status is Status.WARN and "5 day(s)" in v.summary
-    audit.record("meeting-ended")
+    assert v.status is Status.WARN and "5 days" in v.summary
+    for _ in range(3):
+        audit.record("meeting-ended", duration_s=600, sources=["log"])
+    facts = check.gather(ctx)
+    assert facts["meetings_waiting"] == 3 and facts["oldest_waiting_meeting_end"] is not None
+    v = check.judge(facts, ctx)
+    assert v.status is Status.WARN
+    assert v.summary.startswith("Data from 3 meetings has been waiting 1 minute")
     clean(ctx.policy, env=ctx.env, home=home, os_name="linux", audit=audit,
           processes=lambda names, os_name: set())
     facts = check.gather(ctx)
     assert facts["clients"][0]["files"] == 0 and facts["last_clean"] is not None
+    assert facts["meetings_waiting"] == 0
     assert check.judge(facts, ctx).status is Status.PASS
 
 

@@ -39,13 +39,18 @@ def _parse(text: Any) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 def _ago(delta: timedelta) -> str:
+    """A span in plain words: minutes under an hour, hours up to 48, days beyond."""
     secs = max(0, int(delta.total_seconds()))
     if secs < 3600:
-        return f"{max(1, secs // 60)} minute(s)"
+        return _plural(max(1, secs // 60), "minute")
     if secs < 2 * 86400:
-        return f"{secs // 3600} hour(s)"
-    return f"{secs // 86400} day(s)"
+        return _plural(secs // 3600, "hour")
+    return _plural(secs // 86400, "day")
 
 
 def _size(n: int) -> str:
@@ -62,6 +67,7 @@ class MeetingData(Check):
 
     def gather(self, ctx: Context) -> Mapping[str, Any]:
         from devicecheck.cleaner import Budget, last_clean, last_meeting_end, plan_clean
+        from devicecheck.cleaner.history import waiting_meetings
 
         budget = Budget(max_entries=MAX_ENTRIES, seconds=SECONDS)
         plan = plan_clean(ctx.policy, os_name=ctx.os_name, env=ctx.env, home=ctx.home,
@@ -85,10 +91,14 @@ class MeetingData(Check):
             (browser if rp.report_only else clients).append(entry)
         audit = self._audit or AuditLog.for_policy(ctx.policy)
         present = [c["id"] for c in clients]
+        waiting = waiting_meetings(audit, present or None)
         return {
             "clients": clients, "browser": browser, "refused_roots": refused,
             "last_clean": _iso(last_clean(audit, present or None)),
             "last_meeting_end": _iso(last_meeting_end(audit)),
+            # Meetings ended since the last clean: how many, and when the first of them ended.
+            "meetings_waiting": waiting.count,
+            "oldest_waiting_meeting_end": _iso(waiting.oldest_end),
             "scan": {"max_entries": MAX_ENTRIES, "max_seconds": SECONDS,
                      "complete": all(t.complete for rp in plan.clients for t in rp.targets)},
         }
@@ -127,8 +137,8 @@ class MeetingData(Check):
                 "Run 'devicecheck clean' (or 'Clear meeting data' in the tray menu).")
         remedy = Remediation(todo)
         if meeting_end is not None and (last_clean is None or last_clean < meeting_end):
-            return Verdict(Status.WARN, f"{held} It has not been cleared since the last meeting "
-                           f"ended {_ago(now - meeting_end)} ago." + browser_note, evidence, remedy)
+            return Verdict(Status.WARN, self._waiting(facts, meeting_end, now) + " " + held
+                           + browser_note, evidence, remedy)
         if last_clean is None:
             return Verdict(Status.WARN, f"{held} No clean has run yet." + browser_note,
                            evidence, remedy)
@@ -139,3 +149,14 @@ class MeetingData(Check):
         return Verdict(Status.PASS, f"Meeting data was cleared {_ago(now - last_clean)} ago"
                        + (", after the last meeting." if meeting_end else ".") + browser_note,
                        evidence)
+
+    @staticmethod
+    def _waiting(facts: Mapping[str, Any], meeting_end: datetime, now: datetime) -> str:
+        """E.g. "Data from 3 meetings has been waiting 2 hours to be cleared.": the count and
+        the oldest end come from the audit log; facts without them (gathered by an older
+        version) fall back to the last meeting alone."""
+        count = facts.get("meetings_waiting")
+        count = count if isinstance(count, int) and count > 0 else 1
+        oldest = _parse(facts.get("oldest_waiting_meeting_end")) or meeting_end
+        return (f"Data from {_plural(count, 'meeting')} has been waiting {_ago(now - oldest)} "
+                "to be cleared.")
