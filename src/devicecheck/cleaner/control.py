@@ -1,0 +1,462 @@
+"""Quit a Teams client, wait until it is gone, and start it again: one interface
+(``ClientControl``), one class per OS, for the restart-to-clean flow (``restart.py``).
+
+Why each step is done the way it is (facts from shared/reference/teams.md, "Teams stays
+open", unless cited here):
+
+- **Linux** (teams-for-linux, classic ``teams``): both are Electron. Electron's main
+  process installs a SIGTERM handler that starts a graceful shutdown and then restores the
+  default handler ("We need to handle SIGTERM, because that is how many POSIX-based distros
+  ask processes to quit gracefully", electron/electron
+  ``shell/browser/electron_browser_main_parts_posix.cc``). So the quit request is one
+  SIGTERM to the *main* process (the top-most process of that name; its renderer, GPU and
+  zygote children carry the same name and go with it), and force is SIGKILL to all.
+- **Windows**: ``taskkill /PID n`` without ``/F`` posts WM_CLOSE to the process's windows,
+  as the window's close button does; ``/F`` uses TerminateProcess, ``/T`` takes the
+  children (msedgewebview2.exe) too (serverfault.com/questions/151196, superuser.com
+  /questions/959364; Microsoft's taskkill reference). New Teams closes to the tray on a
+  window close by default, so the close request often does not end it and the force
+  step follows after the timeout: expect ``forced`` on Windows.
+  New Teams starts again through its app id (``explorer.exe
+  shell:AppsFolder\\MSTeams_8wekyb3d8bbwe!MSTeams``); classic Teams from its remembered
+  executable and arguments.
+- **macOS**: the quit Apple Event (``osascript -e 'quit app id "com.microsoft.teams2"'``),
+  as the app's Quit menu item does; force is SIGTERM then SIGKILL; start again with
+  ``open -b <bundle id>``.
+
+Everything outside this process goes through an injectable seam (process table, runner,
+spawner, signal sender, liveness test), so the Windows and macOS argument lists are tested
+on Linux with fixtures, and Linux is tested for real with a stand-in client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ntpath
+import os
+import posixpath
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from devicecheck.cleaner.catalogue import process_names
+from devicecheck.osinfo import OsName, current_os
+
+#: Clients DeviceCheck may quit and start again. Never a browser (teams-web): other sites
+#: and the officer's own tabs live there.
+RESTARTABLE: tuple[str, ...] = ("teams-new", "teams-classic", "teams-for-linux")
+
+#: New Teams' Windows app id (AUMID) and macOS bundle ids.
+NEW_TEAMS_APP_ID = "MSTeams_8wekyb3d8bbwe!MSTeams"
+MAC_BUNDLES: Mapping[str, str] = {"teams-new": "com.microsoft.teams2",
+                                  "teams-classic": "com.microsoft.teams"}
+#: teams-for-linux's Flathub id (shared/reference/teams.md, data folder table).
+FLATPAK_IDS: Mapping[str, str] = {"teams-for-linux": "com.github.IsmaelMartinez.teams_for_linux"}
+
+RUN_TIMEOUT_S = 10.0      # taskkill, explorer.exe, open: each returns at once or hangs
+POLL_S = 0.05             # how often wait_gone / wait_started look again
+TERM_GRACE_S = 2.0        # macOS force: SIGTERM, then SIGKILL after this long
+
+
+@dataclass(frozen=True)
+class ClientProcess:
+    """One running process of a client (``main``: top-most, i.e. its parent is not one of
+    the client's own processes: the one a quit request goes to)."""
+
+    pid: int
+    name: str
+    exe: str = ""
+    cmdline: tuple[str, ...] = ()
+    cwd: str = ""
+    ppid: int = 0
+    create_time: float = 0.0
+    client_id: str = ""
+    main: bool = False
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    """How to start a client again. ``argv`` (program first) for a remembered command
+    line; ``app_id`` for a Windows app id or a macOS bundle id (argv is then built by the
+    OS class). Never holds anything of ours: only what the client was started with."""
+
+    client_id: str
+    argv: tuple[str, ...] = ()
+    cwd: str | None = None
+    app_id: str | None = None
+    via: str = "exec"         # exec | appsfolder | bundle | flatpak | snap
+    #: The program file to run with ``argv`` (argv[0] kept as the client had it; a
+    #: relative argv[0] found on a PATH is not looked up again).
+    executable: str | None = None
+
+
+#: ``runner(argv, timeout) -> exit code`` (-1 when it could not run or timed out).
+Runner = Callable[[Sequence[str], float], int]
+#: ``spawner(argv, cwd, env, executable) -> started?``: start a detached process, never
+#: through a shell.
+Spawner = Callable[[Sequence[str], "str | None", Mapping[str, str], "str | None"], bool]
+#: ``table() -> rows``: this user's processes (pid, name, exe, cmdline, ppid, create_time).
+ProcessTable = Callable[[], Iterable[ClientProcess]]
+AliveFn = Callable[[ClientProcess], bool]
+SignalFn = Callable[[int, int], None]
+
+
+# -- defaults (the real machine) ---------------------------------------------------------
+def run_command(argv: Sequence[str], timeout: float) -> int:
+    try:
+        done = subprocess.run(  # noqa: S603 - argument list, no shell
+            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, timeout=timeout, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return -1
+    return done.returncode
+
+
+def launch_env(base: Mapping[str, str] | None = None, *,
+               frozen: bool | None = None) -> dict[str, str]:
+    """Our environment minus what is ours: DEVICECHECK_* switches, and in a PyInstaller
+    build its loader state. PyInstaller points LD_LIBRARY_PATH at its bundle and keeps the
+    original in LD_LIBRARY_PATH_ORIG; a child that inherits it loads our libraries instead
+    of the system's (PyInstaller "runtime information: LD_LIBRARY_PATH / LIBPATH
+    considerations"; lbryio/lbry-sdk#2842, microsoft/apm#1534)."""
+    env = dict(os.environ if base is None else base)
+    frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
+    for key in [k for k in env if k.startswith(("DEVICECHECK_", "_PYI_", "_MEI"))]:
+        del env[key]
+    if frozen:
+        for var in ("LD_LIBRARY_PATH", "LIBPATH"):
+            orig = env.pop(f"{var}_ORIG", None)
+            if orig is not None:
+                env[var] = orig
+            else:
+                env.pop(var, None)
+    return env
+
+
+def spawn_detached(argv: Sequence[str], cwd: str | None, env: Mapping[str, str],
+                   executable: str | None = None) -> bool:
+    """Start ``argv`` so that it outlives us: its own session (POSIX) or a detached
+    process group (Windows), no inherited stdio or descriptors. A reaper thread collects
+    its exit status if it ends while we run, so a quit Teams never lingers as a zombie that
+    the process check would count as running."""
+    kwargs: dict[str, object] = {}
+    if os.name == "nt":
+        kwargs["creationflags"] = (getattr(subprocess, "DETACHED_PROCESS", 0x8)
+                                   | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200))
+    else:
+        kwargs["start_new_session"] = True
+    if cwd and not os.path.isdir(cwd):
+        cwd = None
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - argument list, no shell
+            list(argv), executable=executable, cwd=cwd or os.path.expanduser("~"), env=dict(env),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            close_fds=True, **kwargs)  # type: ignore[call-overload]
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return False
+    threading.Thread(target=proc.wait, name="devicecheck-reap", daemon=True).start()
+    return True
+
+
+def psutil_table() -> list[ClientProcess]:
+    """This user's processes, one cheap psutil pass (cwd is read later, for mains only)."""
+    import psutil
+
+    mine_uid = os.getuid() if hasattr(os, "getuid") else None
+    mine_user: str | None = None
+    if mine_uid is None:
+        with contextlib.suppress(psutil.Error, OSError):
+            mine_user = psutil.Process().username()
+    attrs = ["pid", "name", "exe", "cmdline", "ppid", "create_time",
+             "uids" if mine_uid is not None else "username"]
+    rows: list[ClientProcess] = []
+    for proc in psutil.process_iter(attrs=attrs):
+        info = proc.info
+        try:
+            if mine_uid is not None:
+                uids = info.get("uids")
+                if uids is None or uids.real != mine_uid:
+                    continue
+            elif mine_user is not None and info.get("username") != mine_user:
+                continue
+            rows.append(ClientProcess(pid=int(info["pid"]), name=info.get("name") or "",
+                                      exe=info.get("exe") or "",
+                                      cmdline=tuple(info.get("cmdline") or ()),
+                                      ppid=int(info.get("ppid") or 0),
+                                      create_time=float(info.get("create_time") or 0.0)))
+        except (TypeError, ValueError, AttributeError):
+            continue
+    return rows
+
+
+def psutil_alive(proc: ClientProcess) -> bool:
+    """Still running, and still the same process (a PID is reused; a zombie has ended)."""
+    import psutil
+
+    try:
+        p = psutil.Process(proc.pid)
+        if proc.create_time and abs(p.create_time() - proc.create_time) > 0.05:
+            return False
+        return bool(p.status() != psutil.STATUS_ZOMBIE)
+    except (psutil.Error, OSError):
+        return False
+
+
+def psutil_cwd(pid: int) -> str:
+    import psutil
+
+    try:
+        return str(psutil.Process(pid).cwd())
+    except (psutil.Error, OSError):
+        return ""
+
+
+def _send_signal(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, sig)
+
+
+# -- pure helpers ------------------------------------------------------------------------
+def _fold(name: str, os_name: OsName) -> str:
+    return name if os_name == "linux" else name.lower()
+
+
+def _candidates(row: ClientProcess) -> Iterable[str]:
+    """As probes/processes.py: the process name, the executable's and argv[0]'s base names
+    (wrappers show a generic name in one of them)."""
+    if row.name:
+        yield row.name
+    for path in (row.exe, row.cmdline[0] if row.cmdline else ""):
+        if path:
+            yield os.path.basename(path.replace("\\", "/"))
+
+
+def match_client(rows: Iterable[ClientProcess], client_id: str, names: frozenset[str],
+                 os_name: OsName) -> list[ClientProcess]:
+    """The rows that are ``client_id``'s processes, with ``main`` set on the top-most ones."""
+    wanted = {_fold(n, os_name) for n in names}
+    hits = [r for r in rows if any(_fold(c, os_name) in wanted for c in _candidates(r))]
+    pids = {r.pid for r in hits}
+    return [replace(r, client_id=client_id, main=r.ppid not in pids) for r in hits]
+
+
+class ClientControl:
+    """Find, quit, force, wait for and start again one OS's Teams clients."""
+
+    os_name: OsName = "linux"
+
+    def __init__(self, *, table: ProcessTable | None = None, runner: Runner | None = None,
+                 spawner: Spawner | None = None, alive: AliveFn | None = None,
+                 send_signal: SignalFn | None = None, cwd_of: Callable[[int], str] | None = None,
+                 accept: Callable[[ClientProcess], bool] | None = None,
+                 env: Mapping[str, str] | None = None,
+                 exists: Callable[[str], bool] | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._table = table or psutil_table
+        self._run = runner or run_command
+        self._spawn = spawner or spawn_detached
+        self._alive = alive or psutil_alive
+        self._signal = send_signal or _send_signal
+        self._cwd_of = cwd_of or psutil_cwd
+        #: Narrows what ``find`` sees (tests and the benchmark: only their stand-in).
+        self._accept = accept
+        self._env = env
+        self._exists = exists or (lambda path: Path(path).exists())
+        self._clock = clock
+        self._sleep = sleep
+
+    # -- the interface -------------------------------------------------------------
+    def find(self, client_id: str) -> list[ClientProcess]:
+        """The client's running processes (mains first); empty when it does not run."""
+        names = process_names(client_id, self.os_name)
+        if client_id not in RESTARTABLE or not names:
+            return []
+        rows = [r for r in self._table() if self._accept is None or self._accept(r)]
+        found = [p for p in match_client(rows, client_id, names, self.os_name) if self._alive(p)]
+        mains = [replace(p, cwd=self._cwd_of(p.pid)) for p in found if p.main]
+        return mains + [p for p in found if not p.main]
+
+    def launch_spec(self, client_id: str, procs: Sequence[ClientProcess]) -> LaunchSpec | None:
+        """How to start the client again, taken from its main process before it quits."""
+        main = next((p for p in procs if p.main), None)
+        if main is None:
+            return None
+        argv = main.cmdline or ((main.exe,) if main.exe else ())
+        if not argv:
+            return None
+        # The running file, when it is still there (an update may have replaced it:
+        # then argv[0] is what is left).
+        executable = main.exe if main.exe and self._exists(main.exe) else None
+        isabs = ntpath.isabs if self.os_name == "windows" else posixpath.isabs
+        if executable is None and not (isabs(argv[0]) and self._exists(argv[0])):
+            return None
+        return LaunchSpec(client_id, tuple(argv), cwd=main.cwd or None, executable=executable)
+
+    def request_quit(self, procs: Sequence[ClientProcess]) -> None:
+        raise NotImplementedError
+
+    def force(self, procs: Sequence[ClientProcess]) -> None:
+        raise NotImplementedError
+
+    def relaunch_argv(self, spec: LaunchSpec) -> list[str]:
+        return list(spec.argv)
+
+    def relaunch(self, spec: LaunchSpec) -> bool:
+        """Start the client again the way it was started; True when it could be started."""
+        argv = self.relaunch_argv(spec)
+        if not argv:
+            return False
+        executable = spec.executable if spec.via == "exec" else None
+        return self._spawn(argv, spec.cwd, launch_env(self._env), executable)
+
+    def wait_gone(self, procs: Sequence[ClientProcess], timeout: float) -> bool:
+        """Wait until every one of ``procs`` has ended (True) or ``timeout`` passed."""
+        deadline = self._clock() + max(0.0, timeout)
+        left = list(procs)
+        while True:
+            left = [p for p in left if self._alive(p)]
+            if not left:
+                return True
+            if self._clock() >= deadline:
+                return False
+            self._sleep(POLL_S)
+
+    def wait_started(self, client_id: str, timeout: float,
+                     old: Iterable[ClientProcess] = ()) -> bool:
+        """Wait until a new main process of the client shows up (True) or ``timeout``."""
+        before = {(p.pid, p.create_time) for p in old}
+        deadline = self._clock() + max(0.0, timeout)
+        while True:
+            if any(p.main and (p.pid, p.create_time) not in before
+                   for p in self.find(client_id)):
+                return True
+            if self._clock() >= deadline:
+                return False
+            self._sleep(POLL_S)
+
+    # -- shared by the POSIX classes ---------------------------------------------------
+    def _signal_all(self, procs: Iterable[ClientProcess], sig: int) -> None:
+        for p in procs:
+            if self._alive(p):  # never signal a PID that now belongs to someone else
+                self._signal(p.pid, sig)
+
+
+class LinuxControl(ClientControl):
+    os_name: OsName = "linux"
+
+    def request_quit(self, procs: Sequence[ClientProcess]) -> None:
+        # Only the main process: Electron's children follow it; signalling a renderer
+        # first would look like a crash to the main process.
+        self._signal_all([p for p in procs if p.main], signal.SIGTERM)
+
+    def force(self, procs: Sequence[ClientProcess]) -> None:
+        mains = [p for p in procs if p.main]
+        self._signal_all(mains, signal.SIGKILL)
+        self._signal_all([p for p in procs if not p.main], signal.SIGKILL)
+
+    def launch_spec(self, client_id: str, procs: Sequence[ClientProcess]) -> LaunchSpec | None:
+        spec = super().launch_spec(client_id, procs)
+        main = next((p for p in procs if p.main), None)
+        if main is None:
+            return spec
+        where = main.exe or (main.cmdline[0] if main.cmdline else "")
+        # A sandboxed package must start through its manager: the paths inside the sandbox
+        # (/app/... for flatpak) do not exist outside it, and a snap's own binary bypasses
+        # its confinement. Their inner arguments are the wrapper's, so none are kept.
+        if where.startswith("/app/") and client_id in FLATPAK_IDS:
+            return LaunchSpec(client_id, ("flatpak", "run", FLATPAK_IDS[client_id]),
+                              cwd=main.cwd or None, via="flatpak")
+        if where.startswith("/snap/"):
+            snap = where.split("/")[2] if len(where.split("/")) > 2 else ""
+            if snap:
+                return LaunchSpec(client_id, ("snap", "run", snap), cwd=main.cwd or None,
+                                  via="snap")
+        return spec
+
+    def relaunch_argv(self, spec: LaunchSpec) -> list[str]:
+        argv = list(spec.argv)
+        if spec.via in ("flatpak", "snap"):
+            # Absolute paths: the officer's PATH is not ours to trust for these two.
+            tool = {"flatpak": "/usr/bin/flatpak", "snap": "/usr/bin/snap"}[spec.via]
+            argv[0] = tool if self._exists(tool) else argv[0]
+        return argv
+
+
+class WindowsControl(ClientControl):
+    os_name: OsName = "windows"
+
+    def _system(self, *parts: str) -> str:
+        env = self._env if self._env is not None else os.environ
+        root = env.get("SystemRoot") or env.get("SYSTEMROOT") or r"C:\Windows"
+        return ntpath.join(root, *parts)
+
+    def request_quit(self, procs: Sequence[ClientProcess]) -> None:
+        taskkill = self._system("System32", "taskkill.exe")
+        for p in procs:
+            if p.main and self._alive(p):
+                self._run([taskkill, "/PID", str(p.pid)], RUN_TIMEOUT_S)
+
+    def force(self, procs: Sequence[ClientProcess]) -> None:
+        taskkill = self._system("System32", "taskkill.exe")
+        # Mains first with /T (their WebView2 children go too), then any orphan left.
+        for p in sorted(procs, key=lambda q: not q.main):
+            if self._alive(p):
+                self._run([taskkill, "/F", "/T", "/PID", str(p.pid)], RUN_TIMEOUT_S)
+
+    def launch_spec(self, client_id: str, procs: Sequence[ClientProcess]) -> LaunchSpec | None:
+        if client_id == "teams-new":
+            # A packaged app cannot be started from its exe path; its app id starts it
+            # the way the Start menu does.
+            main = next((p for p in procs if p.main), None)
+            return LaunchSpec(client_id, app_id=NEW_TEAMS_APP_ID, via="appsfolder",
+                              cwd=main.cwd if main and main.cwd else None)
+        return super().launch_spec(client_id, procs)
+
+    def relaunch_argv(self, spec: LaunchSpec) -> list[str]:
+        if spec.via == "appsfolder" and spec.app_id:
+            return [self._system("explorer.exe"), f"shell:AppsFolder\\{spec.app_id}"]
+        return list(spec.argv)
+
+
+class MacControl(ClientControl):
+    os_name: OsName = "macos"
+
+    def request_quit(self, procs: Sequence[ClientProcess]) -> None:
+        for cid in sorted({p.client_id for p in procs if p.main}):
+            bundle = MAC_BUNDLES.get(cid)
+            if bundle:
+                # The quit Apple Event waits for the app's reply: bounded by the timeout.
+                self._run(["/usr/bin/osascript", "-e", f'quit app id "{bundle}"'],
+                          RUN_TIMEOUT_S)
+
+    def force(self, procs: Sequence[ClientProcess]) -> None:
+        self._signal_all([p for p in procs if p.main], signal.SIGTERM)
+        if not self.wait_gone(procs, TERM_GRACE_S):
+            self._signal_all(procs, signal.SIGKILL)
+
+    def launch_spec(self, client_id: str, procs: Sequence[ClientProcess]) -> LaunchSpec | None:
+        bundle = MAC_BUNDLES.get(client_id)
+        if bundle is None:
+            return super().launch_spec(client_id, procs)
+        return LaunchSpec(client_id, app_id=bundle, via="bundle")
+
+    def relaunch_argv(self, spec: LaunchSpec) -> list[str]:
+        if spec.via == "bundle" and spec.app_id:
+            return ["/usr/bin/open", "-b", spec.app_id]
+        return list(spec.argv)
+
+
+_CLASSES: Mapping[str, type[ClientControl]] = {
+    "linux": LinuxControl, "windows": WindowsControl, "macos": MacControl}
+
+
+def control_for(os_name: OsName | None = None, **kwargs: object) -> ClientControl:
+    """The ``ClientControl`` of this (or the named) OS."""
+    cls = _CLASSES[os_name or current_os()]
+    return cls(**kwargs)  # type: ignore[arg-type]
