@@ -8,15 +8,28 @@ Usage (pytest-qt)::
     ...                                        # point the policy's local_api_url at it
     qtbot.waitUntil(lambda: server.client_count == 1)
     server.send_meeting_update(in_meeting=True, recording=False)
+    server.send_permissions_only()             # what an unpaired client sees in a call
+    server.send_idle()                         # Teams' idle frame: permissions, all false
     server.send_token_refresh("tok")           # or pair automatically: approve_pairing
     server.send_garbage()                      # malformed JSON, non-objects, binary, ...
     server.drop()                              # abrupt disconnect (no close frame)
+    server.close_on_open = True                # accept, then close at once (flapping)
     server.close()
 
-It behaves like Teams where the tests need it: it records every query (``queries``) and
-every action the client sends (``actions``); it answers actions with ``{"requestId": n,
-"response": "Success"}``; and when ``approve_pairing`` is set it answers a ``pair`` action
-with ``tokenRefresh`` as Teams does once the officer allows the device.
+How it behaves, and where each assumption comes from (no Microsoft documentation exists;
+facts in src/devicecheck/teams/protocol.py and docs/teams-link.md):
+- it records every query (``queries``) and every action the client sends (``actions``);
+- ``canPair`` is computed per connection unless a test gives it: true while in a meeting
+  on a connection that is not paired (opened without the server's token, and no token
+  granted on it since). svrooij/teams-monitor README.md: "If canPair is true, it means the
+  user is in a meeting" and pairing can be triggered;
+- on connect it greets like the July 2026 capture (Teams 26163.405.4842.717): an ack
+  ``{"requestId": 0, "response": "Success"}`` then the current state — the last frame sent,
+  re-made for this connection, or the idle permissions-only frame. A reconnect after
+  pairing therefore gets the state again, as Teams re-sends its opening frame;
+- it answers actions with ``{"requestId": n, "response": "Success"}`` (``pair`` with
+  ``pair_reply``, e.g. ``PAIRING_REFUSED``); with ``approve_pairing`` it answers ``pair``
+  with ``tokenRefresh`` first, as Teams does once the officer allows the device.
 """
 
 from __future__ import annotations
@@ -28,11 +41,18 @@ from PySide6.QtCore import QObject, QUrl, QUrlQuery, Signal
 from PySide6.QtNetwork import QAbstractSocket, QHostAddress
 from PySide6.QtWebSockets import QWebSocket, QWebSocketServer
 
+from devicecheck.teams.protocol import PAIRING_REFUSED
+
 DEFAULT_PERMISSIONS: dict[str, bool] = {
     "canToggleMute": True, "canToggleVideo": True, "canToggleHand": True,
     "canToggleBlur": True, "canLeave": True, "canReact": True, "canToggleShareTray": True,
     "canToggleChat": True, "canStopSharing": False, "canPair": True,
 }
+#: Teams' idle frame (no call): permissions only, every one false (July 2026 capture).
+IDLE_PERMISSIONS: dict[str, bool] = {k: False for k in DEFAULT_PERMISSIONS}
+
+__all__ = ["DEFAULT_PERMISSIONS", "GARBAGE_TEXT", "IDLE_PERMISSIONS", "PAIRING_REFUSED",
+           "FakeTeamsServer", "meeting_update", "permissions_only"]
 
 
 def meeting_update(*, in_meeting: bool, recording: bool = False,
@@ -42,9 +62,18 @@ def meeting_update(*, in_meeting: bool, recording: bool = False,
                      "isInMeeting": in_meeting, "isRecordingOn": recording,
                      "isBackgroundBlurred": False, "isSharing": False,
                      "hasUnreadMessages": False, **state}
+    permissions = DEFAULT_PERMISSIONS if in_meeting else IDLE_PERMISSIONS
     return {"meetingUpdate": {"meetingState": meeting_state,
-                              "meetingPermissions": {**DEFAULT_PERMISSIONS,
-                                                     "canPair": can_pair}}}
+                              "meetingPermissions": {**permissions, "canPair": can_pair}}}
+
+
+def permissions_only(*, in_call: bool = True, can_pair: bool = True,
+                     **perms: bool) -> dict[str, Any]:
+    """A ``meetingUpdate`` with ``meetingPermissions`` and no ``meetingState``: what an
+    unpaired client is sent (svrooij/teams-monitor README.md, "At first you have limited
+    access"). ``perms`` override single flags, e.g. ``canLeave=False``."""
+    base = DEFAULT_PERMISSIONS if in_call else IDLE_PERMISSIONS
+    return {"meetingUpdate": {"meetingPermissions": {**base, "canPair": can_pair, **perms}}}
 
 
 #: Frames Teams should never send, but a client must survive.
@@ -69,14 +98,21 @@ class FakeTeamsServer(QObject):
     actionReceived = Signal(dict)
 
     def __init__(self, parent: QObject | None = None, *, approve_pairing: bool = True,
-                 token: str = "paired-token+/=1") -> None:
+                 token: str = "paired-token+/=1", pair_reply: str = "Success",
+                 greet: bool = True, close_on_open: bool = False) -> None:
         super().__init__(parent)
         self.approve_pairing = approve_pairing
         self.token = token
+        self.pair_reply = pair_reply
+        self.greet = greet
+        self.close_on_open = close_on_open
         self.clients: list[QWebSocket] = []
         self.queries: list[dict[str, str]] = []   # one per connection, in order
         self.actions: list[dict[str, Any]] = []
         self.connections = 0
+        self._paired: dict[int, bool] = {}        # id(ws) -> this connection is paired
+        # The last state frame, as (kind, arguments), re-made per connection on greeting.
+        self._last: tuple[str, dict[str, Any]] | None = None
         self._server = QWebSocketServer("FakeTeams", QWebSocketServer.SslMode.NonSecureMode,
                                         self)
         self._server.newConnection.connect(self._on_new_connection)
@@ -104,6 +140,9 @@ class FakeTeamsServer(QObject):
         self._server.close()
         self.drop()
 
+    def is_paired(self, ws: QWebSocket) -> bool:
+        return self._paired.get(id(ws), False)
+
     # -- sending --------------------------------------------------------------------
     def send_json(self, message: dict[str, Any]) -> None:
         self.send_text(json.dumps(message))
@@ -117,9 +156,33 @@ class FakeTeamsServer(QObject):
             ws.sendBinaryMessage(data)
 
     def send_meeting_update(self, *, in_meeting: bool, recording: bool = False,
-                            can_pair: bool = True, **state: Any) -> None:
-        self.send_json(meeting_update(in_meeting=in_meeting, recording=recording,
-                                      can_pair=can_pair, **state))
+                            can_pair: bool | None = None, **state: Any) -> None:
+        """A full frame. ``can_pair`` None: per connection (see the module docstring)."""
+        self._send_state("full", {"in_meeting": in_meeting, "recording": recording,
+                                  "can_pair": can_pair, **state})
+
+    def send_permissions_only(self, *, in_call: bool = True, can_pair: bool | None = None,
+                              **perms: bool) -> None:
+        """A frame with permissions alone (an unpaired client's view of a call)."""
+        self._send_state("perms", {"in_call": in_call, "can_pair": can_pair, **perms})
+
+    def send_idle(self) -> None:
+        """Teams' idle frame: permissions only, all false (no call)."""
+        self.send_permissions_only(in_call=False, can_pair=False)
+
+    def _send_state(self, kind: str, args: dict[str, Any]) -> None:
+        self._last = (kind, args)
+        for ws in list(self.clients):
+            ws.sendTextMessage(json.dumps(self._frame(ws, kind, args)))
+
+    def _frame(self, ws: QWebSocket, kind: str, args: dict[str, Any]) -> dict[str, Any]:
+        args = dict(args)
+        in_meeting = bool(args.get("in_meeting", args.get("in_call")))
+        if args.get("can_pair") is None:
+            args["can_pair"] = in_meeting and not self.is_paired(ws)
+        if kind == "full":
+            return meeting_update(**args)
+        return permissions_only(**args)
 
     def send_token_refresh(self, token: str | None = None) -> None:
         self.send_json({"tokenRefresh": token if token is not None else self.token})
@@ -147,12 +210,20 @@ class FakeTeamsServer(QObject):
             self.connections += 1
             query = QUrlQuery(ws.requestUrl())
             full = QUrl.ComponentFormattingOption.FullyDecoded
-            self.queries.append({k: query.queryItemValue(k, full)
-                                 for k, _ in query.queryItems()})
+            items = {k: query.queryItemValue(k, full) for k, _ in query.queryItems()}
+            self.queries.append(items)
+            self._paired[id(ws)] = bool(self.token) and items.get("token") == self.token
             ws.textMessageReceived.connect(self._on_text)
             ws.disconnected.connect(self._on_disconnected)
             self.clients.append(ws)
             self.clientConnected.emit()
+            if self.close_on_open:
+                ws.close(reason="busy")
+                continue
+            if self.greet:
+                ws.sendTextMessage(json.dumps({"requestId": 0, "response": "Success"}))
+                kind, args = self._last or ("perms", {"in_call": False, "can_pair": False})
+                ws.sendTextMessage(json.dumps(self._frame(ws, kind, args)))
 
     def _on_disconnected(self) -> None:
         before = len(self.clients)
@@ -173,7 +244,11 @@ class FakeTeamsServer(QObject):
         ws = self.sender()
         if not isinstance(ws, QWebSocket):
             return
-        if "requestId" in msg:
-            ws.sendTextMessage(json.dumps({"requestId": msg["requestId"], "response": "Success"}))
-        if msg.get("action") == "pair" and self.approve_pairing:
+        pairing = msg.get("action") == "pair"
+        if pairing and self.approve_pairing:
+            self._paired[id(ws)] = True
             ws.sendTextMessage(json.dumps({"tokenRefresh": self.token}))
+        if "requestId" in msg:
+            ws.sendTextMessage(json.dumps({"requestId": msg["requestId"],
+                                           "response": self.pair_reply if pairing
+                                           else "Success"}))

@@ -18,7 +18,7 @@ import pytest
 
 from devicecheck.teams.localapi import TeamsApiClient
 from devicecheck.teams.token import TokenStore
-from tests.teams.fakeserver import FakeTeamsServer, meeting_update
+from tests.teams.fakeserver import PAIRING_REFUSED, FakeTeamsServer, meeting_update
 
 
 class Recorder:
@@ -67,7 +67,39 @@ def client_for(store: TokenStore) -> Iterator[Any]:
         c.stop()
 
 
-def test_pairing_stores_the_token_and_reconnects_with_it(
+class FakeClock:
+    """A monotonic clock the test moves: how long a connection "lived" must not depend on
+    how loaded the machine is."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class NextRetry:
+    """Records, at each reported disconnect, how long the client waits before retrying."""
+
+    def __init__(self, client: TeamsApiClient) -> None:
+        self.client, self.seen = client, list[int | None]()
+        client.disconnected.connect(self.on_disconnected)
+
+    def on_disconnected(self) -> None:
+        self.seen.append(self.client.next_retry_ms)
+
+
+class StopListeningOnPair:
+    def __init__(self, server: FakeTeamsServer) -> None:
+        self.server = server
+        server.actionReceived.connect(self.on_action)
+
+    def on_action(self, action: dict[str, Any]) -> None:
+        if action.get("action") == "pair":
+            self.server._server.close()
+
+
+def test_pairing_stores_the_token_and_reconnects_once_with_it(
         qtbot: Any, fake_teams: FakeTeamsServer, client_for: Any, store: TokenStore,
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
@@ -79,31 +111,180 @@ def test_pairing_stores_the_token_and_reconnects_with_it(
                                      "app": "DeviceCheck", "app-version": fake_teams.queries[0][
                                          "app-version"]}
     assert fake_teams.queries[0]["app-version"]
-    fake_teams.send_meeting_update(in_meeting=True)      # canPair: the client asks to pair
+    fake_teams.send_meeting_update(in_meeting=True)      # unpaired: canPair, so pair
     qtbot.waitUntil(lambda: rec.count("paired") == 1, timeout=5000)
     assert [a["action"] for a in fake_teams.actions] == ["pair"]
     assert store.load() == fake_teams.token
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
-    fake_teams.send_meeting_update(in_meeting=True)      # paired: no second pair request
+    # The first token of an unpaired session: one reconnect carrying it, and Teams'
+    # opening frame again on the paired session.
+    qtbot.waitUntil(lambda: fake_teams.connections == 2 and fake_teams.client_count == 1,
+                    timeout=5000)
+    assert fake_teams.queries[1]["token"] == fake_teams.token   # "+/=" survive encoding
     qtbot.waitUntil(lambda: rec.count((True, False)) == 2, timeout=5000)
+    # The planned reconnect is not a drop: listeners saw one connection throughout.
+    assert rec.count("connected") == 1 and rec.count("disconnected") == 0
+    assert client.is_connected and client.connections == 2
+    # Teams rotating the token on the paired session: stored, and no reconnect loop.
+    fake_teams.send_token_refresh("rotated-token")
+    qtbot.waitUntil(lambda: store.load() == "rotated-token", timeout=5000)
+    fake_teams.send_meeting_update(in_meeting=True, recording=True)   # a marker frame
+    qtbot.waitUntil(lambda: (True, True) in rec.events, timeout=5000)
+    assert fake_teams.connections == 2 and len(fake_teams.actions) == 1
     fake_teams.drop()
     qtbot.waitUntil(lambda: rec.count("connected") == 2, timeout=5000)
-    assert fake_teams.queries[1]["token"] == fake_teams.token   # "+/=" survive encoding
-    assert len(fake_teams.actions) == 1
-    assert fake_teams.token not in caplog.text
+    assert fake_teams.queries[2]["token"] == "rotated-token"
+    assert rec.count("disconnected") == 1
+    assert fake_teams.token not in caplog.text and "rotated-token" not in caplog.text
 
 
 def test_meeting_and_recording_updates(qtbot: Any, fake_teams: FakeTeamsServer,
                                        client_for: Any) -> None:
     client, rec = client_for(fake_teams.url)
     client.start()
-    qtbot.waitUntil(lambda: fake_teams.client_count == 1, timeout=5000)
+    # Teams greets with an ack and its idle frame (permissions only, all false).
+    qtbot.waitUntil(lambda: rec.events == ["connected", (False, None)], timeout=5000)
     for in_meeting, recording in [(True, False), (True, True), (True, False), (False, False)]:
         fake_teams.send_meeting_update(in_meeting=in_meeting, recording=recording,
                                        can_pair=False)
-    qtbot.waitUntil(lambda: len(rec.events) == 5, timeout=5000)
-    assert rec.events == ["connected", (True, False), (True, True), (True, False),
-                          (False, False)]
+    qtbot.waitUntil(lambda: len(rec.events) == 6, timeout=5000)
+    assert rec.events[2:] == [(True, False), (True, True), (True, False), (False, False)]
+
+
+def test_permission_only_frames_say_whether_a_call_is_on(qtbot: Any, client_for: Any) -> None:
+    # An unpaired client is sent permissions alone; it may stay unpaired (no approval).
+    server = FakeTeamsServer(approve_pairing=False)
+    server.start()
+    try:
+        client, rec = client_for(server.url)
+        client.start()
+        qtbot.waitUntil(lambda: (False, None) in rec.events, timeout=5000)
+        server.send_permissions_only()                        # canLeave: a call is on
+        qtbot.waitUntil(lambda: (True, None) in rec.events, timeout=5000)
+        assert [a["action"] for a in server.actions] == ["pair"]   # canPair was true
+        server.send_permissions_only(canLeave=False, canPair=False)  # mixed: unknown
+        server.send_idle()                                    # all false: no call
+        qtbot.waitUntil(lambda: len(rec.events) == 5, timeout=5000)
+        assert rec.events[2:] == [(True, None), (None, None), (False, None)]
+        assert client.connections == 1 and not client.has_token
+    finally:
+        server.close()
+
+
+def test_a_stored_token_teams_dropped_is_replaced(
+        qtbot: Any, client_for: Any, store: TokenStore,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="devicecheck.teams")
+    assert store.save("old-token")
+    server = FakeTeamsServer(token="new-token")
+    server.start()
+    try:
+        client, rec = client_for(server.url)
+        assert client.has_token
+        client.start()
+        qtbot.waitUntil(lambda: rec.count("connected") == 1, timeout=5000)
+        assert server.queries[0]["token"] == "old-token"
+        # canPair although we sent a token: Teams no longer knows it. Pair again.
+        server.send_meeting_update(in_meeting=True)
+        qtbot.waitUntil(lambda: server.connections == 2 and server.client_count == 1,
+                        timeout=5000)
+        assert [a["action"] for a in server.actions] == ["pair"]
+        assert server.queries[1]["token"] == "new-token"
+        assert store.load() == "new-token" and rec.count("disconnected") == 0
+        assert "no longer accepts" in caplog.text
+        assert "old-token" not in caplog.text and "new-token" not in caplog.text
+    finally:
+        server.close()
+
+
+def _pairs(server: FakeTeamsServer) -> int:
+    return sum(a.get("action") == "pair" for a in server.actions)
+
+
+@pytest.mark.parametrize(("reply", "retry_ms", "pairs"), [
+    ("Success", 0, 1),              # no refusal: one ask per connection
+    (PAIRING_REFUSED, 0, 2),        # refused: the next canPair frame asks again
+    (PAIRING_REFUSED, 60_000, 1),   # ... but not sooner than pair_retry_ms after the last
+])
+def test_pairing_is_rearmed_only_by_a_refusal(qtbot: Any, client_for: Any, reply: str,
+                                              retry_ms: int, pairs: int) -> None:
+    server = FakeTeamsServer(approve_pairing=False, pair_reply=reply)
+    server.start()
+    try:
+        client, rec = client_for(server.url, pair_retry_ms=retry_ms)
+        client.start()
+        qtbot.waitUntil(lambda: rec.count("connected") == 1, timeout=5000)
+        server.send_meeting_update(in_meeting=True)
+        qtbot.waitUntil(lambda: _pairs(server) == 1, timeout=5000)
+        # The reply to that pair is on the wire before these frames: frames keep order.
+        server.send_meeting_update(in_meeting=True)
+        server.send_meeting_update(in_meeting=True, recording=True, can_pair=False)  # marker
+        qtbot.waitUntil(lambda: (True, True) in rec.events, timeout=5000)
+        qtbot.waitUntil(lambda: _pairs(server) >= pairs, timeout=5000)
+        assert _pairs(server) == pairs
+        assert not client.has_token and client.connections == 1
+    finally:
+        server.close()
+
+
+def test_a_refusal_after_the_grant_keeps_the_token(qtbot: Any, client_for: Any,
+                                                  store: TokenStore) -> None:
+    # One public capture saw the refusal text answer ``pair`` itself, after the grant.
+    server = FakeTeamsServer(pair_reply=PAIRING_REFUSED)
+    server.start()
+    try:
+        client, rec = client_for(server.url, pair_retry_ms=0)
+        client.start()
+        qtbot.waitUntil(lambda: rec.count("connected") == 1, timeout=5000)
+        server.send_meeting_update(in_meeting=True)
+        qtbot.waitUntil(lambda: server.connections == 2 and server.client_count == 1,
+                        timeout=5000)
+        qtbot.waitUntil(lambda: rec.count((True, False)) == 2, timeout=5000)
+        assert store.load() == server.token and client.has_token
+        assert _pairs(server) == 1 and rec.count("disconnected") == 0
+    finally:
+        server.close()
+
+
+def test_a_reconnect_with_the_new_token_that_fails_is_a_disconnect(
+        qtbot: Any, fake_teams: FakeTeamsServer, client_for: Any, store: TokenStore) -> None:
+    client, rec = client_for(fake_teams.url)
+    client.start()
+    qtbot.waitUntil(lambda: rec.count("connected") == 1, timeout=5000)
+
+    hook = StopListeningOnPair(fake_teams)   # Teams goes away just as it grants the pairing
+    fake_teams.send_meeting_update(in_meeting=True)
+    qtbot.waitUntil(lambda: rec.count("disconnected") == 1, timeout=5000)
+    assert store.load() == fake_teams.token and rec.count("connected") == 1
+    assert hook.server is fake_teams
+
+
+def test_teams_closing_right_after_open_does_not_reset_the_backoff(
+        qtbot: Any, client_for: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="devicecheck.teams")
+    clock = FakeClock()   # never moves: every connection lives 0 s
+    server = FakeTeamsServer(close_on_open=True)
+    server.start()
+    try:
+        client, rec = client_for(server.url, min_backoff_ms=50, max_backoff_ms=400,
+                                 clock=clock)
+        client.start()
+        qtbot.waitUntil(lambda: rec.count("disconnected") >= 5, timeout=15000)
+        # 50, 100, 200, 400, 400 ms: the backoff kept growing although each attempt got in.
+        assert client._backoff == client.max_backoff_ms
+        assert rec.count("connected") == rec.count("disconnected")
+        assert len([r for r in caplog.records if "within" in r.getMessage()]) == 1
+        # Teams settles: a connection that lasts resets the backoff when it ends.
+        server.close_on_open = False
+        qtbot.waitUntil(lambda: client.is_connected and server.client_count == 1,
+                        timeout=5000)
+        clock.now += 6.0
+        waits = NextRetry(client)
+        server.drop()
+        qtbot.waitUntil(lambda: bool(waits.seen), timeout=5000)
+        assert waits.seen == [client.min_backoff_ms]
+    finally:
+        server.close()
 
 
 def test_garbage_frames_are_survived_and_logged_once(

@@ -8,11 +8,30 @@ ignored and logged once per connection. A socket the peer half-closes ends in
 the URL, so the URL is never logged: only host and port are. Until something listens on
 the port, attempts are QtCore-only TCP probes (``probe.py``), so a watcher idling with
 Teams closed never loads QtNetwork, QtWebSockets or OpenSSL.
+
+Pairing (protocol facts and their sources: ``protocol.py`` and docs/teams-link.md):
+- a ``meetingUpdate`` with ``canPair`` true means "in a meeting and not paired": the client
+  sends ``pair`` (once, re-armed only as below). With a stored token that means Teams has
+  dropped it: the token is stale and is forgotten, and the client pairs again;
+- Teams' refusal (``"Pairing response resulted in no action"``) re-arms pairing, so the
+  next ``canPair`` frame asks again — but not sooner than ``pair_retry_ms`` after the last
+  ask, so an officer in a call with a resident is not shown prompt after prompt;
+- the first ``tokenRefresh`` on a session that began unpaired is followed by one reconnect
+  carrying the new token (everything said before the grant was said to an unauthorised
+  client; Teams re-sends its opening frame to the new session). A later ``tokenRefresh``
+  on a paired session (Teams rotating the token) is stored without reconnecting, so it
+  can never loop. That planned reconnect is not reported as a disconnect.
+
+A connection that Teams closes within ``stable_after_ms`` of opening (it accepts and drops
+at once, e.g. while another app holds its single API connection) does not reset the
+backoff: only a connection that lasted does.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -21,7 +40,7 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from devicecheck import __version__
 from devicecheck.teams import protocol
 from devicecheck.teams.probe import TcpProbe
-from devicecheck.teams.token import TokenStore
+from devicecheck.teams.token import TokenStore, valid_token
 
 if TYPE_CHECKING:
     from PySide6.QtWebSockets import QWebSocket
@@ -29,6 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 1_048_576   # a meetingUpdate is < 1 KB; refuse anything silly
+HANDOVER_CLOSE_MS = 2000      # a planned close that Teams does not answer is then aborted
 
 
 def _unconnected(ws: QWebSocket) -> bool:
@@ -47,7 +67,9 @@ class TeamsApiClient(QObject):
                  manufacturer: str = "DeviceCheck", device: str = "DeviceCheck",
                  app: str = "DeviceCheck", app_version: str = __version__,
                  min_backoff_ms: int = 1000, max_backoff_ms: int = 60_000,
-                 connect_timeout_ms: int = 10_000, parent: QObject | None = None) -> None:
+                 connect_timeout_ms: int = 10_000, stable_after_ms: int = 5000,
+                 pair_retry_ms: int = 30_000, clock: Callable[[], float] = time.monotonic,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._base = QUrl(url)
         self._where = f"{self._base.host()}:{self._base.port(8124)}"
@@ -55,14 +77,27 @@ class TeamsApiClient(QObject):
         self._token = self._tokens.load()
         self._ident = (manufacturer, device, app, app_version)
         self.min_backoff_ms, self.max_backoff_ms = min_backoff_ms, max_backoff_ms
+        self.stable_after_ms, self.pair_retry_ms = stable_after_ms, pair_retry_ms
+        self._clock = clock
         self._backoff = min_backoff_ms
         self._active = False
         self._connected = False
+        self._announced = False          # listeners were told "connected"
         self._failing = False            # in a streak of failed attempts (logged once)
+        self._flapping = False           # in a streak of connections dropped at once
+        self._opened_at = 0.0
         self._logged: set[str] = set()   # problems logged on this connection
-        self._pair_sent = False
+        # Pairing, per connection: the token the connection was opened with, whether this
+        # session is unpaired (opened without a token, or Teams offered to pair), whether
+        # a ``pair`` may be sent, and when the last one was (any connection).
+        self._session_token = ""
+        self._session_unpaired = True
+        self._pair_armed = True
+        self._last_pair: float | None = None
+        self._handover = False           # closing to reopen with a new token
         self._request_id = 0
         self.attempts = 0                # for tests and the benchmark
+        self.connections = 0             # sessions opened (the planned reconnect included)
 
         # The WebSocket (and QtNetwork, QtWebSockets, OpenSSL: ~18 MB) is only loaded once
         # something listens on the port; until then a QtCore-only TCP probe asks.
@@ -77,6 +112,10 @@ class TeamsApiClient(QObject):
         self._timeout.setSingleShot(True)
         self._timeout.setInterval(connect_timeout_ms)
         self._timeout.timeout.connect(self._on_connect_timeout)
+        self._handover_close = QTimer(self)
+        self._handover_close.setSingleShot(True)
+        self._handover_close.setInterval(HANDOVER_CLOSE_MS)
+        self._handover_close.timeout.connect(self._abort_handover_close)
 
     # -- public ---------------------------------------------------------------------
     @property
@@ -86,6 +125,11 @@ class TeamsApiClient(QObject):
     @property
     def has_token(self) -> bool:
         return bool(self._token)
+
+    @property
+    def next_retry_ms(self) -> int | None:
+        """The wait before the scheduled attempt (None: none scheduled). For tests."""
+        return self._retry.interval() if self._retry.isActive() else None
 
     def start(self) -> None:
         if not self._base.isValid() or self._base.scheme() not in ("ws", "wss"):
@@ -97,8 +141,10 @@ class TeamsApiClient(QObject):
 
     def stop(self) -> None:
         self._active = False
+        self._handover = False
         self._retry.stop()
         self._timeout.stop()
+        self._handover_close.stop()
         self._probe.abort()
         if self._ws is not None and not _unconnected(self._ws):
             self._ws.abort()
@@ -137,7 +183,11 @@ class TeamsApiClient(QObject):
         if self._ws is None:
             self._probe.start(self._base.host(), self._base.port(8124))
         else:
-            self._ws.open(self.connection_url())
+            self._open_socket(self._ws)
+
+    def _open_socket(self, ws: QWebSocket) -> None:
+        self._session_token = self._token
+        ws.open(self.connection_url())
 
     def _on_probe_connected(self) -> None:
         self._timeout.stop()
@@ -145,7 +195,7 @@ class TeamsApiClient(QObject):
             return
         self._ws = self._make_socket()
         self._timeout.start()
-        self._ws.open(self.connection_url())
+        self._open_socket(self._ws)
 
     def _on_probe_error(self) -> None:
         self._timeout.stop()
@@ -168,24 +218,59 @@ class TeamsApiClient(QObject):
         self._timeout.stop()
         self._connected = True
         self._failing = False
-        self._backoff = self.min_backoff_ms
+        self._opened_at = self._clock()
+        self.connections += 1
         self._logged.clear()
-        self._pair_sent = False
-        log.info("Connected to the Teams local API at %s%s.", self._where,
-                 "" if self._token else " (not paired yet)")
+        self._session_unpaired = not self._session_token
+        self._pair_armed = True
+        if self._handover:
+            self._handover = False
+            log.info("Reconnected to the Teams local API at %s with the new pairing token.",
+                     self._where)
+            if self._announced:
+                return   # the link never went down as far as listeners are concerned
+        elif self._flapping:
+            log.debug("Connected to the Teams local API at %s again.", self._where)
+        else:
+            log.info("Connected to the Teams local API at %s%s.", self._where,
+                     "" if self._token else " (not paired yet)")
+        self._announced = True
         self.connected.emit()
 
     def _on_disconnected(self) -> None:
         self._timeout.stop()
-        if self._connected:
-            self._connected = False
-            reason = self._ws.closeReason() if self._ws is not None else ""
+        self._handover_close.stop()
+        if not self._connected:
+            self._failed()
+            return
+        self._connected = False
+        if self._handover and self._active:
+            self._retry.stop()
+            self._retry.start(0)   # planned: reopen at once, the backoff untouched
+            return
+        self._handover = False
+        lived_ms = (self._clock() - self._opened_at) * 1000
+        reason = self._ws.closeReason() if self._ws is not None else ""
+        if lived_ms >= self.stable_after_ms:
+            # Only a connection that lasted proves Teams is really there: reset the backoff.
+            self._backoff = self.min_backoff_ms
+            self._flapping = False
             log.info("The Teams local API connection at %s closed (%s); reconnecting "
                      "quietly.", self._where, reason or "no reason given")
+        elif not self._flapping:
+            self._flapping = True
+            log.warning("Teams closed the local API connection at %s within %d s of opening "
+                        "it (%s; another app may hold its only API connection); retrying "
+                        "with backoff, at most every %d s.", self._where,
+                        max(1, self.stable_after_ms // 1000), reason or "no reason given",
+                        self.max_backoff_ms // 1000)
+        self._schedule()
+        self._announce_down()   # after scheduling: a listener may ask when the next try is
+
+    def _announce_down(self) -> None:
+        if self._announced:
+            self._announced = False
             self.disconnected.emit()
-            self._schedule()
-        else:
-            self._failed()
 
     def _on_error(self, _error: Any) -> None:
         # A refused attempt may end with an error and no disconnected signal.
@@ -199,6 +284,10 @@ class TeamsApiClient(QObject):
         self._failed()
 
     def _failed(self) -> None:
+        if self._handover:
+            # The planned reconnect did not get through: now the link really is down.
+            self._handover = False
+            self._announce_down()
         if self._retry.isActive():
             return  # the same failure reported twice (error and disconnected)
         if not self._failing:
@@ -214,11 +303,24 @@ class TeamsApiClient(QObject):
         self._retry.start(self._backoff)
         self._backoff = min(self._backoff * 2, self.max_backoff_ms)
 
+    def _begin_handover(self) -> None:
+        """Close this session to reopen it with the new token (see the module docstring)."""
+        if self._ws is None or not self._connected:
+            return
+        self._handover = True
+        log.info("Paired with Teams; reconnecting once with the new token.")
+        self._handover_close.start()
+        self._ws.close()
+
+    def _abort_handover_close(self) -> None:
+        if self._handover and self._ws is not None and not _unconnected(self._ws):
+            self._ws.abort()
+
     # -- frames ---------------------------------------------------------------------
-    def _once(self, key: str, message: str) -> None:
+    def _once(self, key: str, message: str, level: int = logging.WARNING) -> None:
         if key not in self._logged:
             self._logged.add(key)
-            log.warning("%s (logged once per connection)", message)
+            log.log(level, "%s (logged once per connection)", message)
 
     def _on_binary(self, _data: bytes) -> None:
         self._once("binary", "Ignored a binary frame from the Teams local API.")
@@ -227,17 +329,48 @@ class TeamsApiClient(QObject):
         msg = protocol.parse(text)
         if msg.kind == protocol.MEETING_UPDATE:
             self.meetingUpdate.emit(msg.in_meeting, msg.recording)
-            if msg.can_pair and not self._token and not self._pair_sent:
-                # Unverified trigger (see docs/teams-link.md): Teams asks the officer to
-                # allow DeviceCheck, then sends tokenRefresh.
-                self._pair_sent = True
-                self.send_action("pair")
-                log.info("Asked Teams to pair; Teams asks the officer to allow DeviceCheck.")
+            if msg.can_pair and not self._handover:
+                self._on_can_pair()
         elif msg.kind == protocol.TOKEN_REFRESH:
-            if self._tokens.save(msg.token):
-                self._token = msg.token
-                self.paired.emit()
+            self._on_token(msg.token)
+        elif msg.kind == protocol.RESPONSE:
+            if msg.pairing_refused and not self._handover:
+                # Declined, unanswered, or answering our ``pair`` itself: ask again at the
+                # next canPair frame (never on our own), and keep any token we have.
+                self._pair_armed = True
+                self._once("refused", "Teams did not pair with DeviceCheck this time; it "
+                           "asks again at the next chance.", logging.INFO)
         elif msg.kind == protocol.MALFORMED:
             self._once("malformed", f"Ignored a malformed Teams local API frame: {msg.problem}.")
         elif msg.kind == protocol.UNKNOWN:
             self._once("unknown", "Ignored a Teams local API message of an unknown kind.")
+
+    def _on_can_pair(self) -> None:
+        """canPair: in a meeting and not paired. With the token this session was opened
+        with, that means Teams has dropped it (a token that arrived on this very session
+        is not judged by frames Teams queued before it)."""
+        if self._session_token and self._token == self._session_token:
+            log.info("Teams no longer accepts DeviceCheck's pairing token; pairing again.")
+            self._token = ""
+            self._tokens.clear()
+        self._session_unpaired = True
+        if not self._pair_armed or self._token:
+            return
+        now = self._clock()
+        if self._last_pair is not None and (now - self._last_pair) * 1000 < self.pair_retry_ms:
+            return
+        self._pair_armed = False
+        self._last_pair = now
+        # Teams asks the officer to allow DeviceCheck, then sends tokenRefresh.
+        self.send_action("pair")
+        log.info("Asked Teams to pair; Teams asks the officer to allow DeviceCheck.")
+
+    def _on_token(self, token: str) -> None:
+        if not valid_token(token):
+            self._once("token", "Teams sent a pairing token of an unexpected form; not used.")
+            return
+        self._tokens.save(token)   # a failure to store is logged there; use it this session
+        self._token = token
+        self.paired.emit()
+        if self._session_unpaired and not self._handover:
+            self._begin_handover()
