@@ -1,8 +1,8 @@
 """Linux camera use by a Teams client (``camera``): a client process holding ``/dev/video*``.
 
 Video4Linux cameras are character devices ``/dev/video<N>``; an app using one keeps it
-open, so ``/proc/<pid>/fd/*`` of that process links to it (proc(5): the fd entries are
-symbolic links to the open files). Polled every 5 s while a client runs, over the
+open, so ``/proc/<pid>/fd/*`` of that process links to it (proc_pid_fd(5): each entry is
+a symbolic link to the open file). Polled every 5 s while a client runs, over the
 client's PIDs and their descendants (Electron opens devices in helper processes; bounded
 so a runaway tree stays cheap). Reading another user's ``/proc/<pid>/fd`` is refused
 (EACCES): that is a note, not a crash. Under PipeWire a camera may be opened by the
@@ -27,17 +27,29 @@ ChildrenFn = Callable[[int], Iterable[int]]
 
 
 def proc_children(pid: int, root: Path = Path("/proc")) -> list[int]:
-    """Direct children, from ``/proc/<pid>/task/*/children`` (Linux 3.5+, proc(5))."""
+    """Direct children, from ``/proc/<pid>/task/*/children``: cheap (only this tree is
+    read). proc_tid_children(5): Linux 3.5+, present when the kernel has
+    CONFIG_PROC_CHILDREN (Debian's does), and a child can be missed while a sibling exits
+    during the read: the next poll sees it. Without the file: psutil's full scan."""
     out: list[int] = []
     try:
         tasks = list((root / str(pid) / "task").iterdir())
     except OSError:
         return out
+    readable = False
     for task in tasks:
         try:
             out.extend(int(p) for p in (task / "children").read_text().split())
+            readable = True
         except (OSError, ValueError):
             continue
+    if not readable and tasks and root == Path("/proc"):
+        import psutil
+
+        try:
+            return [c.pid for c in psutil.Process(pid).children()]
+        except (psutil.Error, OSError):
+            return []
     return out
 
 
