@@ -3,15 +3,18 @@
 Reads ``CapabilityAccessManager\\ConsentStore`` through ``teams/capability.py`` every
 3 s while a Teams client runs. Windows leaves ``LastUsedTimeStop == 0`` behind after a
 crash or a suspend while the app still runs (shared/reference/teams.md, "2026"), so a
-device counts as in use only once it has been *seen idle* since this source started or the
-laptop resumed. A resume is noticed as a wall-clock gap between two polls much longer than
-the poll interval (the wall clock always includes the time asleep).
+device counts as in use only once it has been *seen idle* since this source started, the
+laptop resumed, or that client (re)started. A resume is noticed as a wall-clock gap between
+two polls much longer than the poll interval (the wall clock always includes the time
+asleep; a monotonic clock may not, and QTimers do not fire while asleep). A client restart
+is noticed from its PIDs: none of the ones seen before is left (a crash leaves 0 behind,
+and Teams may be back before the monitor sees no client run at all).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from devicecheck.teams.capability import DEVICES, devices_in_use
@@ -47,6 +50,19 @@ class CapabilitySource(SignalSource):
         # A fresh start trusts nothing it has not seen idle (a crash may have left 0).
         self.seen_idle.clear()
         self._last_poll = None
+
+    def processes(self, pids: Mapping[str, frozenset[int]]) -> None:
+        for client, now_pids in pids.items():
+            before = self.pids.get(client, frozenset())
+            if now_pids and not (now_pids & before):
+                # Started, or restarted under new PIDs: what it left behind is not trusted.
+                self.forget(client)
+        for client in set(self.pids) - set(pids):
+            self.forget(client)
+        super().processes(pids)
+
+    def forget(self, client: str) -> None:
+        self.seen_idle = {(c, d) for c, d in self.seen_idle if c != client}
 
     def poll(self, now: float) -> Reading | None:
         registry = self.ctx.registry
