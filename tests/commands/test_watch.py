@@ -68,8 +68,9 @@ class Watch:
 
 def policy_file(tmp_path: Path, url: str, grace: int = 1) -> Path:
     path = tmp_path / "policy.toml"
-    path.write_text(f'[teams]\nlocal_api_url = "{url}"\nmeeting_end_grace_seconds = {grace}\n',
-                    encoding="utf-8")
+    # The retired local API is opt-in since 2026: these tests drive its stand-in.
+    path.write_text(f'[teams]\nlocal_api = true\nlocal_api_url = "{url}"\n'
+                    f'meeting_end_grace_seconds = {grace}\n', encoding="utf-8")
     return path
 
 
@@ -112,8 +113,9 @@ def test_watch_json_follows_a_meeting_and_exits_0_on_sigterm(
         rc, stderr = watch.stop(signal.SIGTERM)
     assert rc == 0, stderr
     events = watch.events()
+    # "signals" (which sources are live) is additive: said at start, not part of this.
     meeting = [e["event"] for e in events if e["event"] not in ("teams-started",
-                                                               "teams-exited")]
+                                                               "teams-exited", "signals")]
     assert meeting[:6] == ["teams-connected", "meeting-started", "recording-started",
                            "recording-stopped", "meeting-ended", "teams-disconnected"]
     for e in events:
@@ -171,3 +173,128 @@ def fake_teams(qtbot: Any) -> Any:
     server.start()
     yield server
     server.close()
+
+
+# -- watch --replay-log FILE / watch --signals (pinned) -------------------------------
+TEAMS_LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "teams-log"
+
+
+def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "devicecheck", "watch", *args],
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONPATH": SRC}, check=False)
+
+
+def replay(tmp_path: Path, log: Path, grace: int = 30, *extra: str
+           ) -> tuple[list[dict[str, Any]], str]:
+    policy = tmp_path / "grace.toml"
+    policy.write_text(f"[teams]\nmeeting_end_grace_seconds = {grace}\n", encoding="utf-8")
+    proc = run_cli("--replay-log", str(log), "--json", "--policy", str(policy), *extra)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return [json.loads(line) for line in proc.stdout.splitlines()], proc.stderr
+
+
+def test_the_one_shot_options_are_registered_and_exclusive() -> None:
+    args = build_parser().parse_args(["watch", "--replay-log", "x.log", "--json"])
+    assert (str(args.replay_log), args.json, args.signals) == ("x.log", True, False)
+    assert build_parser().parse_args(["watch", "--signals"]).signals is True
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["watch", "--signals", "--replay-log", "x.log"])
+
+
+def test_replay_of_a_meeting_is_timed_by_the_log(tmp_path: Path) -> None:
+    events, stderr = replay(tmp_path, TEAMS_LOGS / "meeting.log")
+    assert events == [
+        {"time": "2026-07-30T08:30:00Z", "event": "meeting-started",
+         "detail": {"source": "log", "sources": ["log"], "clients": ["teams-new"]}},
+        # The call ended 10:00:00.5 +01:00; the meeting ends when the grace has run out.
+        {"time": "2026-07-30T09:00:30Z", "event": "meeting-ended",
+         "detail": {"duration_s": 1800, "clients": ["teams-new"], "sources": ["log"]}}]
+    assert stderr == ""
+
+
+@pytest.mark.parametrize(("log", "ended_at", "duration"), [
+    ("declined-during-meeting.log", "2026-07-30T09:00:30Z", 1800),   # the meeting goes on
+    ("overlapping-calls.log", "2026-07-30T09:10:30Z", 2400),         # until the 2nd ends
+    ("garbage.log", "2026-07-30T09:00:30Z", 1800),
+])
+def test_replay_keeps_one_meeting(tmp_path: Path, log: str, ended_at: str,
+                                  duration: int) -> None:
+    events, _ = replay(tmp_path, TEAMS_LOGS / log)
+    assert [e["event"] for e in events] == ["meeting-started", "meeting-ended"]
+    assert events[1]["time"] == ended_at and events[1]["detail"]["duration_s"] == duration
+
+
+def test_replay_across_a_rotation_and_with_a_short_grace(tmp_path: Path) -> None:
+    joined = tmp_path / "joined.log"
+    joined.write_bytes(b"".join(p.read_bytes()
+                                for p in sorted((TEAMS_LOGS / "rotation").iterdir())))
+    events, _ = replay(tmp_path, joined, 0)
+    assert [(e["time"], e["event"]) for e in events] == [
+        ("2026-07-30T08:30:00Z", "meeting-started"), ("2026-07-30T09:00:00Z", "meeting-ended")]
+
+
+def test_replay_never_invents_an_end_and_prints_no_log_content(tmp_path: Path) -> None:
+    events, stderr = replay(tmp_path, TEAMS_LOGS / "crash-no-end.log")
+    assert [e["event"] for e in events] == ["meeting-started"]
+    assert "still on at the end of the log (1 open call(s))" in stderr
+    text = json.dumps(events) + stderr
+    for secret in ("aaaaaaaa-1111", "0123456789abcdef", "HfpVoip", "availability"):
+        assert secret not in text
+
+
+def test_replay_text_output(tmp_path: Path) -> None:
+    proc = run_cli("--replay-log", str(TEAMS_LOGS / "meeting.log"))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("2026-07-30T08:30:00Z  meeting-started")
+    assert lines[1].startswith("2026-07-30T09:00:30Z  meeting-ended") and "duration_s=1800" \
+        in lines[1]
+
+
+def test_replay_of_a_missing_file_or_a_log_without_calls(tmp_path: Path) -> None:
+    proc = run_cli("--replay-log", str(tmp_path / "nope.log"))
+    assert proc.returncode == 2 and "no such log file" in proc.stderr and proc.stdout == ""
+    proc = run_cli("--replay-log", str(tmp_path))
+    assert proc.returncode == 2 and "not a log file" in proc.stderr
+    empty = tmp_path / "MSTeams_empty.log"
+    empty.write_bytes(b"\xff\xfe garbage\n")
+    proc = run_cli("--replay-log", str(empty))
+    assert proc.returncode == 0 and proc.stdout == "" and "no call lines" in proc.stderr
+
+
+def test_signals_json_lists_every_source_and_exits_0(tmp_path: Path) -> None:
+    logs = tmp_path / "Logs"
+    logs.mkdir()
+    # Stamped now: a Teams-named process running here (another test's) would make older
+    # lines count as a previous Teams run's (not recovered).
+    now = datetime.now(UTC).isoformat(timespec="microseconds")
+    (logs / "MSTeams_2026-07-30_09-00-00.00.log").write_text(
+        f"{now} 0x00002001 <INFO> HfpVoipCallCoordinatorImpl: NotifyCallActive callId: "
+        "aaaaaaaa-1111-4111-8111-000000000001causeId: eeeeeeee-9999-4999-8999-00000000000e\n",
+        encoding="utf-8")
+    policy = tmp_path / "p.toml"
+    policy.write_text(f'[teams]\nlog_folders = ["{logs}"]\n', encoding="utf-8")
+    proc = run_cli("--signals", "--json", "--policy", str(policy))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) == {"sources", "summary"} and isinstance(out["summary"], str)
+    by_name = {s["source"]: s for s in out["sources"]}
+    log = by_name["log"]
+    assert log["live"] is True and log["describes"] == "Teams' own log"
+    assert log["sees"]["folders"] == [{"folder": "[teams] log_folders 1", "client": "*",
+                                       "file": "MSTeams_2026-07-30_09-00-00.00.log",
+                                       "open_calls": 1}]
+    assert str(logs) not in proc.stdout and "aaaaaaaa" not in proc.stdout
+    for s in out["sources"]:
+        assert s["live"] or s["reason"]
+    assert "Teams' log" in out["summary"]
+
+
+def test_signals_text_on_this_laptop(tmp_path: Path) -> None:
+    proc = run_cli("--signals")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines and lines[-1].endswith(".")
+    assert any(line.startswith("log ") for line in lines)

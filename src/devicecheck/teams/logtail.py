@@ -127,10 +127,10 @@ class LogFollower:
         except OSError:
             return
         if first or st.st_size > self.tail_bytes:
-            start = max(0, st.st_size - self.tail_bytes)
-            if start > 0:
-                # Start one byte early: if that byte ends a line, nothing is lost.
-                self.current.offset = start - 1
+            if st.st_size > self.tail_bytes:
+                # The first byte read is skipped through its newline: if it ends a line,
+                # the tail starts exactly on the next one and nothing in it is lost.
+                self.current.offset = st.st_size - self.tail_bytes
                 self._skip_to_newline = True
 
     def _read(self) -> list[LogEvent]:
