@@ -51,6 +51,7 @@ def test_linux_sigterm_quits_and_relaunch_keeps_the_argv_in_a_new_session(
         assert control.find(TFL) == []               # children went with it
         assert control.relaunch(spec)
         assert control.wait_started(TFL, 30, old=procs)
+        teams_standin.wait_for(lambda: len(s.starts()) == 2, what="the relaunch's start line")
         first, second = s.starts()
         assert second["argv"] == first["argv"] and second["cwd"] == str(cwd)
         # Its own session: it does not die with our terminal or process group.
