@@ -380,3 +380,22 @@ def test_a_100_mb_log_is_never_read_whole(tmp_path: Path) -> None:
     write(log, hfp_ended(A) + "\n", "a")
     assert kinds(f.poll()) == [(ENDED, A)]
     assert f.bytes_read <= f.tail_bytes + 200
+
+
+def test_names_sort_by_their_numbers() -> None:
+    from devicecheck.teams.logtail import name_order
+
+    names = ["MSTeams_2026-07-30_09-00-00.100.log", "MSTeams_2026-07-30_09-00-00.99.log",
+             "MSTeams_2026-07-29_23-00-00.00.log"]
+    assert sorted(names, key=name_order) == [names[2], names[1], names[0]]
+
+
+def test_iter_lines_is_bounded_and_keeps_a_last_line_without_newline() -> None:
+    import io
+
+    from devicecheck.teams.logtail import iter_lines
+
+    data = b"one\n" + b"x" * 50 + b"\ntwo\nthree"
+    assert list(iter_lines(io.BytesIO(data).read, max_line=10, chunk=7)) == [
+        b"one", b"two", b"three"]
+    assert list(iter_lines(io.BytesIO(b"").read)) == []

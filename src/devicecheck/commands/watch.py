@@ -203,6 +203,7 @@ def run_replay(path: Path | str, *, policy_file: Path | str | None, as_json: boo
     import stat
 
     from devicecheck.teams.logreplay import replay_lines
+    from devicecheck.teams.logtail import iter_lines
 
     policy = _load_policy(policy_file, "watch --replay-log")
     if policy is None:
@@ -212,8 +213,8 @@ def run_replay(path: Path | str, *, policy_file: Path | str | None, as_json: boo
         if not stat.S_ISREG(st.st_mode):
             print(f"devicecheck watch: not a log file: {path}", file=sys.stderr)
             return EXIT_USAGE
-        with open(path, "rb") as f:     # a plain file the user named: read it all, a line
-            result = replay_lines(f, policy.teams.meeting_end_grace_seconds)
+        with open(path, "rb") as f:     # a file the user named: all of it, a chunk at a time
+            result = replay_lines(iter_lines(f.read), policy.teams.meeting_end_grace_seconds)
     except FileNotFoundError:
         print(f"devicecheck watch: no such log file: {path}", file=sys.stderr)
         return EXIT_USAGE

@@ -53,7 +53,7 @@ def replay_lines(lines: Iterable[bytes], grace_s: float) -> ReplayResult:
                              if e.name in MEETING_EVENTS)
 
     for raw in lines:
-        if len(raw) > MAX_LINE or b"Call" not in raw:
+        if len(raw) > MAX_LINE or b"Call" not in raw:   # cheap: most lines never decoded
             continue
         ev = parse_line(raw.decode("utf-8", errors="replace"))
         if ev is None:

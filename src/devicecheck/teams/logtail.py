@@ -25,8 +25,9 @@ Nothing here logs or returns a log line: only the parsed ``LogEvent``s leave.
 from __future__ import annotations
 
 import os
+import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,36 @@ def _open_readonly(path: str) -> int:
 
 def is_log_name(name: str) -> bool:
     return name.startswith(PREFIX) and name.endswith(SUFFIX) and len(name) > len(PREFIX + SUFFIX)
+
+
+def name_order(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Names sort by the start time and sequence number in them, numbers as numbers
+    (``...00.100.log`` after ``...00.99.log``)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part)
+                 for part in re.split(r"(\d+)", name) if part)
+
+
+def iter_lines(read: Callable[[int], bytes], max_line: int = MAX_LINE,
+               chunk: int = 1 << 20) -> Iterator[bytes]:
+    """The lines of a stream (without their newline), read a chunk at a time: memory stays
+    bounded whatever the file holds. A line longer than ``max_line`` is dropped."""
+    buf = b""
+    skipping = False
+    while True:
+        data = read(chunk)
+        if not data:
+            break
+        parts = (buf + data).split(b"\n")
+        buf = parts.pop()
+        for part in parts:
+            if skipping:
+                skipping = False
+            elif len(part) <= max_line:
+                yield part
+        if len(buf) > max_line:
+            buf, skipping = b"", True
+    if buf and not skipping:
+        yield buf
 
 
 @dataclass
@@ -99,7 +130,7 @@ class LogFollower:
             self.problem = "no Teams log file yet"
             return None
         self.problem = None
-        return max(names)
+        return max(names, key=name_order)
 
     # -- reading --------------------------------------------------------------------
     def poll(self) -> list[LogEvent]:
@@ -110,7 +141,7 @@ class LogFollower:
             self._switch(newest, first=True)
             return self._read()
         events: list[LogEvent] = []
-        if newest is not None and newest > self.current.name:
+        if newest is not None and name_order(newest) > name_order(self.current.name):
             events += self._read()          # the end of the old file first
             self._switch(newest, first=False)
         return events + self._read()
@@ -206,4 +237,5 @@ class LogFollower:
         return events
 
 
-__all__ = ["MAX_READ", "TAIL_BYTES", "LogFollower", "is_log_name"]
+__all__ = ["MAX_LINE", "MAX_READ", "TAIL_BYTES", "LogFollower", "is_log_name", "iter_lines",
+           "name_order"]
