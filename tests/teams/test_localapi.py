@@ -430,6 +430,18 @@ def test_a_server_that_never_answers_times_out_and_retries(qtbot: Any,
         thread.join(5)
 
 
+def test_stop_is_a_quiet_disconnect(qtbot: Any, fake_teams: FakeTeamsServer,
+                                    client_for: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="devicecheck.teams")
+    client, rec = client_for(fake_teams.url)
+    client.start()
+    qtbot.waitUntil(lambda: rec.count("connected") == 1, timeout=5000)
+    client.stop()
+    qtbot.waitUntil(lambda: rec.count("disconnected") == 1, timeout=5000)
+    assert not [r for r in caplog.records if "closed" in r.getMessage()]
+    assert client.next_retry_ms is None and fake_teams.connections == 1
+
+
 def test_a_non_websocket_url_is_refused_safely(client_for: Any,
                                                caplog: pytest.LogCaptureFixture) -> None:
     client, _ = client_for("http://127.0.0.1:8124")

@@ -244,7 +244,10 @@ class TeamsApiClient(QObject):
             self._failed()
             return
         self._connected = False
-        if self._handover and self._active:
+        if not self._active:   # stop(): ours, not Teams' doing; nothing to log or retry
+            self._announce_down()
+            return
+        if self._handover:
             self._retry.stop()
             self._retry.start(0)   # planned: reopen at once, the backoff untouched
             return

@@ -75,5 +75,12 @@ class TokenStore:
         log.info("Stored a new Teams pairing token.")
         return True
 
-    def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
+    def clear(self) -> bool:
+        """Forget the stored token (Teams dropped it). False when the file stays."""
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("Could not remove the old Teams pairing token (%s).",
+                        type(exc).__name__)
+            return False
+        return True
