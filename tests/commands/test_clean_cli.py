@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 
 from devicecheck.cli import main
 from tests.cleaner.helpers import CLEARED, KEPT, TFL_PART, make_tfl, running_as, snapshot, tfl_root
+from tests.helpers import teams_standin
+from tests.helpers.teams_standin import StandIn
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -137,3 +140,120 @@ def test_refused_while_running_is_exit_3_in_a_real_process(root: Path, tmp_path:
     assert data["clients"][0]["running"] is True and data["refused"] == ["teams-for-linux"]
     assert "teams-for-linux" in data["failures"][0]["reason"]
     assert snapshot(root) == before
+
+
+# -- --restart and --session-end (a real stand-in client, seen only by its tag) ----------
+@pytest.fixture
+def standin(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
+    """A running stand-in teams-for-linux over ``root``; the restart flow sees only it."""
+    with teams_standin.running(root, tmp_path / "ready", children=1) as s:
+        monkeypatch.setattr("devicecheck.cleaner.restart.control_for",
+                            lambda *a, **k: s.control())
+        monkeypatch.setattr("devicecheck.cleaner.restart.meeting_in_progress",
+                            lambda policy, **k: False)
+        yield s
+
+
+def _meeting(monkeypatch: pytest.MonkeyPatch, on: bool | None) -> None:
+    monkeypatch.setattr("devicecheck.cleaner.restart.meeting_in_progress",
+                        lambda policy, **k: on)
+
+
+def test_restart_yes_json_quits_cleans_and_starts_teams_again(
+        standin: StandIn, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["clean", "--restart", "--yes", "--json"]) == 0
+    data = _json(capsys)
+    assert {"clients", "removed_files", "removed_bytes", "failures"} <= set(data)
+    [client] = data["clients"]
+    assert client["id"] == "teams-for-linux" and client["restarted"] is True
+    assert client["forced"] is False and data["removed_files"] > 0
+    assert not (root / TFL_PART / "IndexedDB").exists() and (root / "config.json").exists()
+    teams_standin.wait_for(lambda: len(standin.starts()) == 2, what="the relaunch")
+    first, second = standin.starts()
+    assert second["argv"] == first["argv"]
+
+
+def test_restart_is_refused_with_exit_3_while_a_meeting_is_on(
+        standin: StandIn, root: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _meeting(monkeypatch, True)
+    before = (root / TFL_PART / "IndexedDB").exists()
+    assert main(["clean", "--restart", "--yes", "--json"]) == 3
+    data = _json(capsys)
+    assert data["refused_reason"] == "meeting-on" and data["meeting"] == "on"
+    assert data["clients"][0]["restarted"] is False and data["clients"][0]["forced"] is False
+    assert "meeting" in data["failures"][0]["reason"]
+    assert before and (root / TFL_PART / "IndexedDB").exists()
+    assert standin.proc.poll() is None and len(standin.starts()) == 1
+
+
+def test_restart_forced_in_caches_only_mode_deletes_nothing_and_says_so(
+        root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "p.toml"
+    policy.write_text('[cleaner]\nmode = "caches-only"\nquit_timeout_seconds = 1\n')
+    with teams_standin.running(root, tmp_path / "ready", ignore_term=True) as s:
+        monkeypatch.setattr("devicecheck.cleaner.restart.control_for", lambda *a, **k: s.control())
+        _meeting(monkeypatch, False)
+        assert main(["clean", "--restart", "--yes", "--json", "--policy", str(policy)]) == 1
+        data = _json(capsys)
+        assert data["refused_reason"] == "forced-caches-only"
+        assert data["clients"][0]["forced"] is True and data["clients"][0]["restarted"] is True
+        assert (root / TFL_PART / "Cache").exists() and data["removed_files"] == 0
+        assert main(["clean", "--restart", "--yes", "--policy", str(policy)]) == 1
+        assert "caches-only" in capsys.readouterr().out
+
+
+def test_restart_off_a_terminal_without_yes_closes_nothing(
+        standin: StandIn, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("devicecheck.commands.clean._isatty", lambda: False)
+    assert main(["clean", "--restart"]) == 2
+    assert "--yes" in capsys.readouterr().err and standin.proc.poll() is None
+
+
+@pytest.mark.parametrize(("answer", "meeting", "restarted"),
+                         [("n", False, False), ("y", False, True), ("y", None, True)])
+def test_restart_at_a_terminal_asks_first(
+        answer: str, meeting: bool | None, restarted: bool, standin: StandIn, root: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("devicecheck.commands.clean._isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda *_: answer)
+    _meeting(monkeypatch, meeting)
+    assert main(["clean", "--restart"]) == 0
+    out = capsys.readouterr().out
+    assert "Teams will close for a few seconds" in out and "[y/N]" in out
+    assert ("cannot tell" in out) is (meeting is None)
+    assert ("closed and started again" in out) is restarted
+    assert (root / TFL_PART / "IndexedDB").exists() is not restarted
+
+
+def test_session_end_is_quiet_quits_teams_and_does_not_start_it(
+        standin: StandIn, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["clean", "--session-end"]) == 0
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+    assert standin.control().find("teams-for-linux") == [] and len(standin.starts()) == 1
+    assert not (root / TFL_PART / "IndexedDB").exists()
+
+
+def test_session_end_says_in_one_line_when_teams_cannot_be_stopped(
+        root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.cleaner.test_restart import StuckControl
+
+    policy = tmp_path / "p.toml"
+    policy.write_text("[cleaner]\nquit_timeout_seconds = 1\n")
+    monkeypatch.setattr("devicecheck.cleaner.restart.control_for", lambda *a, **k: StuckControl())
+    before = snapshot(root)
+    assert main(["clean", "--session-end", "--policy", str(policy)]) == 3
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "could not be stopped" in err
+    assert snapshot(root) == before
+
+
+def test_restart_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["clean", "--restart", "--dry-run"]) == 2
+    assert "--dry-run" in capsys.readouterr().err
+    assert main(["clean", "--restart", "--session-end"]) == 2
+    assert "not allowed with" in capsys.readouterr().err

@@ -20,8 +20,10 @@ Rules kept here:
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -340,17 +342,28 @@ def _snapshot(policy: Policy, name: str, os_name: OsName,
         source = cls(ctx, lambda _reading: None)
         if source.unavailable():
             return None
-        source.start()
-        try:
-            source.processes(pids)
+        # snapshot() is the sources' one-shot read (``watch --signals``): it reads once
+        # and starts nothing that outlives it, so start() is not called (it would begin
+        # listening, e.g. a ``pactl subscribe`` child). A source's own warnings (no audio
+        # server...) become "cannot tell" here instead of lines on the officer's terminal.
+        source.processes(pids)
+        with _quiet(logging.getLogger("devicecheck.teams")):
             snap = source.snapshot()
-        finally:
-            source.stop()
     except Exception:  # noqa: BLE001 - a source that fails says nothing, never "no meeting"
         return None
     if snap.get("problem"):
         return None
     return bool(snap.get("meeting"))
+
+
+@contextlib.contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _registry_for(os_name: OsName) -> Any:

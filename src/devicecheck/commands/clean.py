@@ -1,9 +1,16 @@
-"""``devicecheck clean [--dry-run] [--yes] [--json] [--client ID]`` (pinned).
+"""``devicecheck clean [--dry-run] [--yes] [--json] [--client ID]`` (pinned), plus
+``devicecheck clean --restart [--yes] [--json] [--client ID]`` and ``--session-end``.
 
 Clears the Teams clients' local meeting data as the policy says. Without ``--yes`` on a
 terminal it shows the plan and asks; off a terminal it only shows the plan (a script must
 say ``--yes``). Exit codes: 0 done or nothing to do, 1 partial failure, 2 usage error,
-3 refused because a client is running (Teams is never closed for the officer).
+3 refused because a client is running (plain ``clean`` never closes Teams) or, with
+``--restart``, because a meeting is on or a client could not be stopped.
+
+``--restart`` quits the running client, cleans and starts it again (``cleaner/restart.py``);
+it asks first at a terminal unless ``--yes``. ``--session-end`` is for IT's logoff task:
+quiet, never asks, quits Teams without starting it again, exits 0 when nothing was left
+behind and otherwise prints one line saying why.
 """
 
 from __future__ import annotations
@@ -28,6 +35,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--client", action="append", choices=CLIENT_CHOICES, metavar="ID",
                    help=f"only this client (repeatable): {', '.join(CLIENT_CHOICES)}")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--restart", action="store_true",
+                      help="quit the running Teams client, clean, start it again (refused "
+                           "while a meeting is on)")
+    mode.add_argument("--session-end", action="store_true",
+                      help="for a logoff task: quit Teams, clean, do not start it again; "
+                           "quiet, exit 0 when nothing was left")
     add_policy_option(p)
     p.set_defaults(func=run_clean)
 
@@ -105,6 +119,14 @@ def run_clean(args: argparse.Namespace) -> int:
               f"{', '.join(outside)} (cleaner.clients).", file=sys.stderr)
         return EXIT_USAGE
     text_out = sys.stderr if args.json else sys.stdout
+    if (args.restart or args.session_end) and args.dry_run:
+        print("devicecheck: --dry-run shows the plan only; it cannot be combined with "
+              f"{'--restart' if args.restart else '--session-end'}.", file=sys.stderr)
+        return EXIT_USAGE
+    if args.session_end:
+        return run_session_end(policy, ids, as_json=args.json)
+    if args.restart:
+        return run_restart(policy, ids, yes=args.yes, as_json=args.json)
 
     if args.dry_run:
         result = clean(policy, client_ids=ids, dry_run=True)
@@ -143,3 +165,93 @@ def run_clean(args: argparse.Namespace) -> int:
     else:
         print_result(result.to_dict(), sys.stdout)
     return result.exit_code
+
+
+# -- --restart and --session-end -------------------------------------------------------
+RESTART_PROMPT = ("Teams will close for a few seconds while DeviceCheck clears its meeting "
+                  "data, then start again.")
+
+
+def print_restart(data: dict[str, Any], out: TextIO) -> None:
+    """What the restart did to each client, then the clean's own lines."""
+    for cid, d in sorted(data.get("restart", {}).items()):
+        if d.get("restarted"):
+            how = " (it did not quit when asked, so it was ended)" if d.get("forced") else ""
+            print(f"{cid}: closed and started again{how}.", file=out)
+        elif d.get("stopped") and not data.get("refused_reason"):
+            print(f"{cid}: closed.", file=out)
+    if data.get("refused_reason") in ("meeting-on", "quit-failed", "forced-caches-only"):
+        for f in data["failures"]:
+            print(f"Not cleaned ({f['client']}): {f['reason']}", file=out)
+        return
+    print_result(data, out)
+
+
+def _preview(policy: Any, ids: list[str] | None, result: Any) -> None:
+    """Nothing was cleaned: attach the plan so the JSON keeps its pinned shape."""
+    if result.clean is None:
+        from devicecheck.cleaner import clean
+
+        result.preview = clean(policy, client_ids=ids, dry_run=True)
+
+
+def run_restart(policy: Any, ids: list[str] | None, *, yes: bool, as_json: bool) -> int:
+    from devicecheck.cleaner.restart import (
+        MEETING_ON,
+        RestartResult,
+        meeting_in_progress,
+        restart_and_clean,
+    )
+
+    text_out = sys.stderr if as_json else sys.stdout
+    meeting = meeting_in_progress(policy)
+    if meeting:
+        result = RestartResult(refused_reason=MEETING_ON, meeting=True)
+    else:
+        if not yes:
+            if not _isatty():
+                print("Not at a terminal: Teams not closed. Run with --yes to restart it "
+                      "without asking.", file=sys.stderr)
+                return EXIT_USAGE
+            print(RESTART_PROMPT, file=text_out)
+            if meeting is None:
+                print("DeviceCheck cannot tell from here whether a meeting is on: make sure "
+                      "you are not in a call.", file=text_out)
+            print("Close Teams and clear now? [y/N] ", end="", file=text_out, flush=True)
+            try:
+                answer = input()
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Nothing done.", file=text_out)
+                return EXIT_DONE
+        result = restart_and_clean(policy, client_ids=ids,
+                                   meeting_on=lambda: meeting_in_progress(policy))
+    _preview(policy, ids, result)
+    data = result.to_dict()
+    if as_json:
+        print(json.dumps(data))
+    else:
+        print_restart(data, sys.stdout)
+    return result.exit_code
+
+
+def run_session_end(policy: Any, ids: list[str] | None, *, as_json: bool) -> int:
+    """The logoff task: the session is ending, so Teams is quit (never started again) and
+    its data cleared. Silent on success; one line on stderr otherwise."""
+    from devicecheck.cleaner.restart import restart_and_clean
+
+    result = restart_and_clean(policy, client_ids=ids, relaunch=False)
+    _preview(policy, ids, result)
+    if as_json:
+        print(json.dumps(result.to_dict()))
+    code = result.exit_code
+    if code:
+        reason = result.reason_text()
+        if reason is None and result.clean is not None:
+            n = len(result.clean.failures)
+            reason = f"{n} item(s) could not be cleared (run devicecheck clean for details)"
+        reason = (reason or "meeting data left behind").rstrip(".")
+        print(f"devicecheck: session end: {reason}.",
+              file=sys.stderr)
+    return code
