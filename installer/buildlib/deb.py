@@ -1,8 +1,11 @@
 """``build.py deb``: the Debian package, staged in build/deb and wrapped by dpkg-deb.
 
 Layout: the frozen app in /opt/devicecheck, /usr/bin/devicecheck (symlink), an autostart
-entry for every user in /etc/xdg/autostart, and the machine policy in
-/etc/xdg/devicecheck/policy.toml (a conffile, so IT's local edits survive upgrades).
+entry for every user in /etc/xdg/autostart, the machine policy in
+/etc/xdg/devicecheck/policy.toml (a conffile, so IT's local edits survive upgrades), and the
+session-end clean: a systemd user unit in /usr/lib/systemd/user, enabled for every user by
+a link in its default.target.wants (resources/systemd/devicecheck-session-end.service says
+how its stop step runs at logout).
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ PACKAGE = "devicecheck"
 POLICY_PATH = "etc/xdg/devicecheck/policy.toml"
 AUTOSTART_PATH = "etc/xdg/autostart/devicecheck.desktop"
 CONFFILES = (f"/{POLICY_PATH}", f"/{AUTOSTART_PATH}")
+SESSION_END_UNIT = "devicecheck-session-end.service"
+USER_UNIT_DIR = "usr/lib/systemd/user"
+#: Enabled for every user the way `systemctl --global enable` would, but shipped in the
+#: package so dpkg owns (and removes) it; IT can still `systemctl --global mask` it.
+SESSION_END_WANTS = f"{USER_UNIT_DIR}/default.target.wants/{SESSION_END_UNIT}"
 
 #: What the frozen Qt needs from the system (Qt's xcb/EGL docs; scripts/apt-packages.txt
 #: "runtime" line): PyInstaller bundles the rest, but never libc, GL/EGL or the X client
@@ -31,6 +39,8 @@ DEPENDS = (
     "libxcb-keysyms1", "libxcb-image0", "libxcb-render-util0", "libxcb-xinerama0",
     "libxcb-xkb1", "libxcb-shape0", "libxcb-cursor0", "libxcb-randr0", "libblkid1",
     "libmount1",
+    # restart-when-idle reads the X11 idle counter through ctypes (devicecheck/idle.py).
+    "libxss1",
 )
 
 CONTROL = """\
@@ -64,6 +74,7 @@ CHANGELOG = """\
 #: The app's own desktop entry (the tray's per-user autostart toggle writes the same one),
 #: installed both as the all-users autostart entry and as the menu entry.
 DESKTOP_FILE = ROOT / "resources" / "desktop" / "devicecheck.desktop"
+SESSION_END_FILE = ROOT / "resources" / "systemd" / SESSION_END_UNIT
 
 
 def _normalise_modes(tree: Path, executables: set[Path]) -> None:
@@ -110,6 +121,10 @@ def stage(payload: Path, policy: Path | None, root: Path) -> Path:
     _install(DESKTOP_FILE, root / AUTOSTART_PATH)
     _install(DESKTOP_FILE, root / "usr/share/applications/devicecheck.desktop")
     _install(policy_src, root / POLICY_PATH)
+    _install(SESSION_END_FILE, root / USER_UNIT_DIR / SESSION_END_UNIT)
+    wants = root / SESSION_END_WANTS
+    wants.parent.mkdir(parents=True)
+    wants.symlink_to(f"../{SESSION_END_UNIT}")
     icon = ROOT / "resources" / "icons" / "devicecheck.svg"
     if icon.exists():
         _install(icon, root / "usr/share/icons/hicolor/scalable/apps/devicecheck.svg")

@@ -20,6 +20,8 @@ from buildlib.policyfile import load_policy_file
 from devicecheck.policy.schema import LEAVES
 
 WXS = INSTALLER / "windows" / "devicecheck.wxs"
+#: Shipped for IT to assign as a Group Policy logoff script (session-end clean).
+LOGOFF_SCRIPT = INSTALLER / "windows" / "devicecheck-logoff.cmd"
 #: Component GUIDs are derived from this namespace and the install path: the same file in
 #: the same place keeps its GUID across versions, as Windows Installer's rules require.
 COMPONENT_NAMESPACE = uuid.UUID("0d6c4a8e-7b2f-4e59-9a31-5c8e2f7d1b46")
@@ -100,7 +102,9 @@ def build_msi(*, payload: Path, policy: Path | None = None, out_dir: Path = DIST
         (work / "payload").symlink_to(payload, target_is_directory=True)
     (work / "payload.wxs").write_text(harvest(payload), encoding="utf-8")
     shutil.copyfile(WXS, work / "devicecheck.wxs")
-    defines = {"Version": VERSION, "SourceDir": "payload", "PolicyFile": "policy.toml"}
+    shutil.copyfile(LOGOFF_SCRIPT, work / LOGOFF_SCRIPT.name)
+    defines = {"Version": VERSION, "SourceDir": "payload", "PolicyFile": "policy.toml",
+               "LogoffScript": LOGOFF_SCRIPT.name}
     defines.update({_DEFINE_NAMES[p]: v for p, v in property_defaults(values).items()})
     out_dir.mkdir(parents=True, exist_ok=True)
     out = (out_dir / f"devicecheck-{VERSION}-x64.msi").resolve()
