@@ -9,8 +9,8 @@ rem The MSI installs this file as C:\Program Files\DeviceCheck\devicecheck-logof
 rem docs\it-deployment.md ("Meeting data at session end and logon") has the steps.
 rem
 rem The clean is quiet and non-interactive and exits 0 when nothing was left behind; a Teams
-rem client still running is refused (nothing of it deleted) and reported by the meeting-data
-rem check later. Group Policy ignores the exit code; it is passed on for other callers.
+rem client still running is asked to quit first (and is not started again). Group Policy
+rem ignores the exit code; it is passed on for other callers.
 setlocal
 set "DC=%~dp0devicecheck.exe"
 if not exist "%DC%" (

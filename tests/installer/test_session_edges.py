@@ -132,7 +132,7 @@ def test_launch_agent_runs_the_wrapper_in_every_gui_session() -> None:
     assert data["ProgramArguments"] == ["/bin/sh", WRAPPER_INSTALLED]
     assert data["RunAtLoad"] is True and data["KeepAlive"] is False
     assert data["LimitLoadToSessionType"] == "Aqua"
-    assert 10 <= data["ExitTimeOut"] <= 60
+    assert 30 <= data["ExitTimeOut"] <= 60  # quit wait (15 s) + clean
 
 
 def test_wrapper_is_valid_sh_and_runs_the_installed_app() -> None:
@@ -179,6 +179,8 @@ def test_postinstall_secures_and_loads_the_session_end_agent() -> None:
     assert 'end_label="$label.session-end"' in text
     assert 'chown root:wheel "$agent" "$end_agent"' in text
     assert 'launchctl bootstrap "gui/$uid" "$end_agent"' in text
+    # Never booted out on a reinstall: its SIGTERM would quit Teams to clean, maybe mid-call.
+    assert 'bootout "gui/$uid/$end_label"' not in text
 
 
 def test_macos_build_commands_put_both_files_in_the_package() -> None:
