@@ -101,6 +101,8 @@ def test_refusals_and_failures_say_what_happened_in_plain_words() -> None:
     assert meeting is not None and "call is on" in meeting[1] and meeting[2] == "info"
     stuck = clean_refused_message({"clients": ["teams-new"], "reason": "quit-failed"})
     assert stuck is not None and "did not close" in stuck[1] and stuck[2] == "warning"
+    forced = clean_refused_message({"clients": ["teams-new"], "reason": "forced-caches-only"})
+    assert forced is not None and "by force" in forced[1] and forced[2] == "warning"
 
 
 def test_one_message_after_a_restart_and_clean() -> None:

@@ -102,6 +102,11 @@ def clean_refused_message(detail: dict[str, object]) -> tuple[str, str, str] | N
         return ("Meeting data not cleared",
                 "Teams did not close, so its meeting data is still on this laptop. Quit Teams "
                 "yourself when you can: DeviceCheck then clears it.", "warning")
+    if reason == "forced-caches-only":
+        return ("Meeting data not cleared",
+                "Teams had to be stopped by force, so DeviceCheck did not delete its files "
+                "(the council's setting keeps Teams' stores, and a forced stop may leave them "
+                "half-written). Teams is opening again.", "warning")
     if reason == "error":
         return ("Meeting data not cleared",
                 "Clearing the meeting data failed. DeviceCheck tries again when Teams next "
