@@ -245,7 +245,9 @@ class AudioSource(SignalSource):
             return
         if lived >= HEALTHY_RUN_S:
             self._backoff = self._min_backoff
-        log.info("Audio source: %s; listening again in %d ms.", why, self._backoff)
+        # Said once per outage (no audio server all day must not fill the log each minute).
+        (log.info if self._backoff == self._min_backoff else log.debug)(
+            "Audio source: %s; listening again in %d ms.", why, self._backoff)
         self._restart.start(self._backoff)
         self._backoff = min(self._backoff * 2, self._max_backoff)
         self.restarts += 1
