@@ -44,7 +44,8 @@ def server(qtbot: Any) -> Iterator[FakeTeamsServer]:
 @pytest.fixture
 def linked(qtbot: Any, server: FakeTeamsServer, tmp_path: Path) -> Iterator[tuple[App, RecordingGuard]]:
     policy = replace(council_policy(),
-                     teams=TeamsPolicy(local_api_url=server.url, meeting_end_grace_seconds=0))
+                     teams=TeamsPolicy(local_api=True, local_api_url=server.url,
+                                       meeting_end_grace_seconds=0))
     audit = AuditLog(tmp_path / "audit.jsonl")
     monitor = TeamsMonitor(policy, auto_clean=False, audit=audit, os_name="linux",
                            client_ids=(), process_names=lambda _c, _o: frozenset(),

@@ -10,6 +10,7 @@ import importlib
 import logging
 from typing import Any
 
+from devicecheck.ui.app_windows import debug
 from devicecheck.ui.launch import import_hook_modules
 from devicecheck.ui.notifications import CLEAN_OFFER_KEY, clean_refused_message, cleaned_message
 
@@ -83,6 +84,7 @@ class AppTeamsMixin:
                      "meeting-ended": False, "teams-exited": False}
         self.in_meeting = bool(getattr(mon, "in_meeting", meeting.get(name, self.in_meeting)))
         self.recording = bool(getattr(mon, "recording", recording.get(name, self.recording)))
+        debug(f"teams {name}")  # the event name only: end-to-end tests follow the link
         if name == "cleaned":
             self.scheduler.run("cleaned")  # meeting-data has just changed
             message = cleaned_message(data)
@@ -107,6 +109,7 @@ class AppTeamsMixin:
         if self._clear_prompt is None:
             self._clear_prompt = ClearPrompt(self.clear_now, parent=self)
         self._clear_prompt.show()
+        debug("clear-prompt-shown")
 
     def clear_now(self) -> bool:
         """Restart Teams and clear its meeting data (the monitor re-checks that no meeting is
