@@ -49,7 +49,7 @@ EVENTS: tuple[str, ...] = (TEAMS_CONNECTED, TEAMS_DISCONNECTED, *st.STATE_EVENTS
                            CLEANED, CLEAN_REFUSED, SIGNALS, RESTARTING)
 MEETING_ENDED_KIND = "meeting-ended"   # audit record: {"duration_s": int, "sources"}
 BROWSER_CLIENT = "teams-web"           # a browser running is not Teams running
-IDLE_CHECK_MS = 60_000                 # restart-when-idle: how often idle is read
+IDLE_CHECK_MS = 30_000                 # restart-when-idle: how often idle is read
 
 CleanFn = Callable[..., Any]
 RestartFn = Callable[..., Any]
