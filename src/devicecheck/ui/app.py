@@ -202,6 +202,7 @@ class DeviceCheckApp(AppTeamsMixin, AppWindowsMixin, QObject):
         self._started = True
         self.scheduler.start(self.loaded.policy.tray.check_interval_minutes)
         self.scheduler.run("start")
+        self._clean_at_logon()
         self._start_monitor()
         self._import_hooks()
         try:

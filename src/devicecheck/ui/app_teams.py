@@ -25,6 +25,7 @@ class AppTeamsMixin:
     recording, notify, _apply_state, _monitor_factory, _hook_worker, _clear_prompt."""
 
     _clear_prompt: Any = None
+    _logon_worker: Any = None
 
     def _start_monitor(self) -> None:
         factory = self._monitor_factory
@@ -46,6 +47,34 @@ class AppTeamsMixin:
             log.exception("Teams link could not be created")
             return
         self.monitor = monitor
+
+    def _clean_at_logon(self) -> None:
+        """``[cleaner] clean_at_logon``: once at start-up (the tray starts at logon), clear
+        before Teams starts and then start it — on the pool, since a clean takes seconds.
+        Never quits a running Teams (``logon.py``)."""
+        policy = self.loaded.policy
+        if not policy.cleaner.clean_at_logon:
+            return
+        from devicecheck.logon import clean_at_logon
+        from devicecheck.ui.call_worker import CallWorker
+
+        worker = CallWorker(lambda: clean_at_logon(policy))
+        worker.setAutoDelete(False)
+        worker.signals.done.connect(self._on_logon_clean)
+        worker.signals.failed.connect(
+            lambda message: log.warning("clean at logon failed: %s", message))
+        self._logon_worker = worker
+        self.pool.start(worker)
+
+    def _on_logon_clean(self, result: Any) -> None:
+        self._logon_worker = None
+        log.info("%s", result.message)
+        debug("logon-clean")
+        if result.cleaned:
+            self.scheduler.run("cleaned")
+        # Only a problem is worth a notification at every logon.
+        if result.not_started or (result.clean is not None and result.clean.exit_code != 0):
+            self.notify("Meeting data at logon", result.message, "warning")
 
     def _import_hooks(self) -> None:
         """Import the pre-call and recording modules on the thread pool (about 0.1 s of
