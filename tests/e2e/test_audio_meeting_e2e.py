@@ -147,17 +147,22 @@ def test_a_helper_process_capture_counts_for_its_parent_client(
     helper = pacat()
     assert helper
     # The helper is plain pacat: its binary name says nothing, only its parent does. It
-    # starts after the client was seen, so only a server event can bring it to our notice.
-    script = 'sleep 2; "$0" --record -d "$1" /dev/null & sleep 600 & wait'
+    # starts once the test says so (a file appears), after the source is listening, so
+    # only a server event can bring it to our notice.
+    go = tmp_path / "go"
+    script = ('while [ ! -e "$2" ]; do sleep 0.1; done; '
+              '"$0" --record -d "$1" /dev/null & sleep 600 & wait')
     monitor = make_monitor(pulse, tmp_path)
     events = Events(monitor)
     monitor.start()
     try:
-        teams = procs.start([str(client), "-c", script, helper, "dcnull.monitor"])
+        teams = procs.start([str(client), "-c", script, helper, "dcnull.monitor", str(go)])
         qtbot.waitUntil(lambda: bool(events.named("teams-started")), timeout=WAIT_MS)
         audio = monitor.sources["audio"]
         qtbot.waitUntil(lambda: getattr(audio, "proc", None) is not None, timeout=WAIT_MS)
+        qtbot.wait(500)                           # pactl subscribe connects to the server
         assert not events.named("meeting-started")
+        go.touch()
         qtbot.waitUntil(lambda: bool(events.named("meeting-started")), timeout=WAIT_MS)
         assert events.named("meeting-started")[0]["source"] == "audio"
 

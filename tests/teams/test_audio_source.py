@@ -7,6 +7,7 @@ The real server is in tests/e2e/test_audio_meeting_e2e.py."""
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
 import time
@@ -235,7 +236,8 @@ def fake_pactl(folder: Path, events: str, *, exit_after: bool) -> Path:
     (folder / "events.txt").write_text(events, encoding="utf-8")
     script = folder / "pactl"
     tail = "exit 0" if exit_after else "exec sleep 600"
-    script.write_text(f'#!/bin/sh\n[ "$1" = subscribe ] || exit 2\n'
+    # The source's environment has a fake PATH (make()): the script brings its own.
+    script.write_text(f'#!/bin/sh\nPATH={os.defpath}\n[ "$1" = subscribe ] || exit 2\n'
                       f'cat "{folder / "events.txt"}"\n{tail}\n', encoding="utf-8")
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return script
@@ -245,7 +247,8 @@ def test_a_capture_event_relists_and_other_events_do_not(qtbot: Any, tmp_path: P
     script = fake_pactl(tmp_path, (LINUX / "pactl-subscribe-pulseaudio.txt").read_text(),
                         exit_after=False)
     runner = FakePactl({"source-outputs": pulse_fixture_for(100)})
-    source, got = make(runner, pactl=str(script), audio_subscribe=True, audio_debounce_ms=20)
+    source, got = make(runner, pactl=str(script), audio_subscribe=True, audio_debounce_ms=20,
+                       audio_settle_ms=600_000)
     source.processes(PIDS)
     source.start()
     try:
@@ -254,12 +257,30 @@ def test_a_capture_event_relists_and_other_events_do_not(qtbot: Any, tmp_path: P
         # One list at start, one for the burst (new + remove coalesced or not: <= 2 more).
         qtbot.waitUntil(lambda: len(runner.calls) >= 2, timeout=15_000)
         qtbot.wait(300)
-        assert 2 <= len(runner.calls) <= 3
+        assert 2 <= len(runner.calls) <= 3 and source.restarts == 0
         assert got[-1].meeting == {"teams-for-linux"}
     finally:
         source.stop()
     assert source.proc is None
     assert not psutil.pid_exists(child) or psutil.Process(child).status() == psutil.STATUS_ZOMBIE
+
+
+def test_one_more_list_once_the_subscription_has_settled(qtbot: Any, tmp_path: Path) -> None:
+    # pactl subscribe says nothing when connected: a stream opened meanwhile is caught here.
+    script = fake_pactl(tmp_path, "", exit_after=False)
+    runner = FakePactl()
+    source, got = make(runner, pactl=str(script), audio_subscribe=True, audio_settle_ms=100)
+    source.processes(PIDS)
+    source.start()
+    try:
+        assert len(runner.calls) == 1
+        runner.outputs["source-outputs"] = pulse_fixture_for(100)
+        qtbot.waitUntil(lambda: len(runner.calls) == 2, timeout=15_000)
+        assert got[-1].meeting == {"teams-for-linux"}
+        qtbot.wait(300)
+        assert len(runner.calls) == 2 and source.restarts == 0   # once, not a poll
+    finally:
+        source.stop()
 
 
 def test_a_dead_subscribe_child_is_restarted_with_backoff(qtbot: Any, tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ Muted microphones stay open streams in a call (corked or not), so every stream c
 When the list cannot be read the last meeting is kept as a *stale* reading (held only
 while a client runs: a clean-up must never run during a call we lost sight of). A dead
 ``pactl subscribe`` (the audio server restarted) is restarted with backoff, and the
-streams are listed again, since events in between were lost. There is no periodic re-list.
+streams are listed again, since events in between were lost; and once more 2 s after each
+start, since pactl says nothing when its subscription is live. No periodic re-list.
 The server is found the way libpulse finds it (``PULSE_SERVER``, ``XDG_RUNTIME_DIR``...) in
 ``ctx.env`` (default: this process's environment), so tests point it at a private server.
 """
@@ -48,6 +49,9 @@ LIST_TIMEOUT_S = 3.0
 MAX_DEPTH = 8
 DEBOUNCE_MS = 100            # a new stream comes with a burst of change events
 HEALTHY_RUN_S = 30.0         # a subscribe child that lived this long resets the backoff
+#: pactl subscribe prints nothing once connected, so a stream opened while it connects
+#: would go unseen: list once more this long after each (re)start.
+SETTLE_MS = 2000
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,10 @@ class AudioSource(SignalSource):
         self._restart = QTimer(self._parent)
         self._restart.setSingleShot(True)
         self._restart.timeout.connect(self._start_child)
+        self._settle = QTimer(self._parent)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(int(ctx.option("audio_settle_ms", SETTLE_MS)))
+        self._settle.timeout.connect(self.relist)
 
     # -- life cycle -----------------------------------------------------------------
     def unavailable(self) -> str | None:
@@ -181,6 +189,7 @@ class AudioSource(SignalSource):
         self.active = False
         self._debounce.stop()
         self._restart.stop()
+        self._settle.stop()
         self._kill_child()
         self.streams = []
         self.last = CLEAR
@@ -203,6 +212,7 @@ class AudioSource(SignalSource):
         self._buffer = b""
         self._proc_started = self.ctx.clock()
         proc.start(self._pactl, ["subscribe"])
+        self._settle.start()
 
     def _kill_child(self) -> None:
         proc, self.proc = self.proc, None
