@@ -10,6 +10,7 @@ import json
 import os
 import stat
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -129,7 +130,8 @@ def make(runner: FakePactl, *, env: dict[str, str] | None = None, os_name: str =
                         clients=("teams-for-linux",), process_names=names,
                         clock=time.monotonic, env=env if env is not None else {"PATH": "/x"},
                         options={"pactl": "/usr/bin/pactl", "audio_runner": runner,
-                                 "audio_lineage": lineage, "audio_subscribe": False, **options})
+                                 "audio_lineage": lineage, "audio_subscribe": False,
+                                 "audio_async": False, **options})
     return AudioSource(ctx, got.append), got
 
 
@@ -313,3 +315,42 @@ def test_a_missing_pactl_binary_is_retried_not_fatal(qtbot: Any, tmp_path: Path)
         source.stop()
     assert source.proc is None
     assert len(runner.calls) >= 3 and got[-1] == Reading()   # the lists still ran
+
+
+class SlowPactl(FakePactl):
+    """A hung audio server: each list waits until the test releases it."""
+
+    def __init__(self, outputs: dict[str, str]) -> None:
+        super().__init__(outputs)
+        self.release = threading.Event()
+
+    def __call__(self, argv: Sequence[str], env: Mapping[str, str], timeout: float) -> Completed:
+        self.release.wait(10)
+        return super().__call__(argv, env, timeout)
+
+
+def test_lists_run_off_the_gui_thread_one_at_a_time(qtbot: Any) -> None:
+    runner = SlowPactl({"source-outputs": pulse_fixture_for(100)})
+    source, got = make(runner, audio_async=True)
+    source.processes(PIDS)
+    source.start()                  # returns at once although the server hangs
+    source.relist()                 # asked again meanwhile: runs once, after the first
+    source.relist()
+    assert got == [] and runner.calls == []
+    runner.release.set()
+    qtbot.waitUntil(lambda: len(runner.calls) == 2 and len(got) == 2, timeout=5000)
+    assert got[-1].meeting == {"teams-for-linux"}
+    qtbot.wait(100)
+    assert len(runner.calls) == 2
+
+
+def test_a_list_that_finishes_after_stop_is_dropped(qtbot: Any) -> None:
+    runner = SlowPactl({"source-outputs": pulse_fixture_for(100)})
+    source, got = make(runner, audio_async=True)
+    source.processes(PIDS)
+    source.start()
+    source.stop()
+    runner.release.set()
+    qtbot.waitUntil(lambda: len(runner.calls) == 1, timeout=5000)
+    qtbot.wait(100)
+    assert got == []

@@ -31,11 +31,12 @@ import logging
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from devicecheck.teams import pactl
 from devicecheck.teams.sources.base import CLEAR, Reading, SignalSource
@@ -52,6 +53,12 @@ HEALTHY_RUN_S = 30.0         # a subscribe child that lived this long resets the
 #: pactl subscribe prints nothing once connected, so a stream opened while it connects
 #: would go unseen: list once more this long after each (re)start.
 SETTLE_MS = 2000
+
+
+class _Listed(QObject):
+    """Carries a list's reading from its thread back to the GUI thread (queued)."""
+
+    done = Signal(int, object)
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,14 @@ class AudioSource(SignalSource):
         self._settle.setSingleShot(True)
         self._settle.setInterval(int(ctx.option("audio_settle_ms", SETTLE_MS)))
         self._settle.timeout.connect(self.relist)
+        # Lists run on a thread: a hung audio server must not freeze the tray for the
+        # list's 3 s timeout. One at a time; a request meanwhile runs once after it.
+        self._async = bool(ctx.option("audio_async", True))
+        self._listed = _Listed(self._parent)
+        self._listed.done.connect(self._on_listed)
+        self._listing = False
+        self._again = False
+        self._generation = 0    # a list started before stop() never reports after it
 
     # -- life cycle -----------------------------------------------------------------
     def unavailable(self) -> str | None:
@@ -187,6 +202,8 @@ class AudioSource(SignalSource):
 
     def stop(self) -> None:
         self.active = False
+        self._generation += 1
+        self._again = False
         self._debounce.stop()
         self._restart.stop()
         self._settle.stop()
@@ -265,9 +282,34 @@ class AudioSource(SignalSource):
 
     # -- reading --------------------------------------------------------------------
     def relist(self) -> None:
-        reading = self.read()
-        if self.active:
+        if not self._async:
+            reading = self.read()
+            if self.active:
+                self.emit(reading)
+            return
+        if self._listing:
+            self._again = True
+            return
+        self._listing = True
+        generation = self._generation
+        threading.Thread(target=self._list_in_thread, args=(generation,),
+                         name="devicecheck-pactl", daemon=True).start()
+
+    def _list_in_thread(self, generation: int) -> None:
+        try:
+            reading = self.read()
+        except Exception as exc:  # noqa: BLE001 - a list never takes the link down
+            reading = Reading.of(self.last.meeting, stale=bool(self.last.meeting),
+                                 notes=[f"the audio list failed ({type(exc).__name__})"])
+        self._listed.done.emit(generation, reading)
+
+    def _on_listed(self, generation: int, reading: Reading) -> None:
+        self._listing = False
+        if generation == self._generation and self.active:
             self.emit(reading)
+        if self._again and self.active:
+            self._again = False
+            self.relist()
 
     def _pactl_json(self, what: str) -> tuple[str | None, str | None]:
         """(stdout, None) or (None, why it could not be read)."""
