@@ -85,6 +85,7 @@ def _catalogue() -> tuple[tuple[str, ...], NamesFn]:
 class TeamsMonitor(QObject):
     teamsEvent = Signal(str, dict)
     _cleanFinished = Signal(object, object, bool)   # clients, result or exception, restart
+    _idleRead = Signal(object)                       # seconds idle, or None (unknown)
 
     def __init__(self, policy: Policy, *, auto_clean: bool = True,
                  parent: QObject | None = None, cleaner: CleanFn | None = None,
@@ -147,6 +148,8 @@ class TeamsMonitor(QObject):
         self._grace_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._idle_timer = self._timer(self._check_idle, idle_check_ms, single=False)
         self._cleanFinished.connect(self._on_clean_finished)
+        self._idleRead.connect(self._on_idle)
+        self._reading_idle = False
 
     def _after_meeting_mode(self) -> str:
         cleaner = self.policy.cleaner
@@ -412,17 +415,30 @@ class TeamsMonitor(QObject):
 
     def _check_idle(self) -> None:
         """restart-when-idle: restart and clean once the officer has been idle long enough
-        and no meeting is on; when idle cannot be read, ask instead."""
-        waiting = self.scheduler.waiting_for_idle()
-        if not waiting:
+        and no meeting is on; when idle cannot be read, ask instead. Idle is read on a
+        thread (GNOME's idle monitor is a D-Bus call with a timeout; never on the GUI
+        thread)."""
+        if not self.scheduler.waiting_for_idle():
             self._idle_timer.stop()
             return
-        if self.machine.in_meeting or self.restarting or self.scheduler.busy:
+        if self.machine.in_meeting or self.restarting or self.scheduler.busy \
+                or self._reading_idle:
             return
+        self._reading_idle = True
+        threading.Thread(target=self._read_idle, name="devicecheck-idle", daemon=True).start()
+
+    def _read_idle(self) -> None:
         try:
             idle = self._idle()
         except Exception:  # noqa: BLE001 - unreadable idle means "ask"
             idle = None
+        self._idleRead.emit(idle)
+
+    def _on_idle(self, idle: float | None) -> None:
+        self._reading_idle = False
+        waiting = self.scheduler.waiting_for_idle()
+        if not waiting or self.machine.in_meeting or self.restarting or self.scheduler.busy:
+            return   # things changed while idle was read: the next check decides
         if idle is None:
             self._idle_timer.stop()
             self.scheduler.idle_unreadable()
