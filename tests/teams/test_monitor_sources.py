@@ -160,6 +160,13 @@ def test_snapshot_lists_every_source(tmp_path: Path, qapp: Any) -> None:
     assert rows["window"]["live"] is False
 
 
+def test_a_source_that_cannot_read_right_now_does_not_count_as_detecting(
+        tmp_path: Path, qapp: Any) -> None:
+    monitor, _ = monitor_for(tmp_path, policy())
+    monitor.sources["audio"].problem = "no audio server answers"  # type: ignore[attr-defined]
+    assert monitor.detection() == "Meetings detected from camera use."
+
+
 def test_nothing_live_says_so_plainly(tmp_path: Path, qapp: Any) -> None:
     monitor, _ = monitor_for(tmp_path, policy(), sources=[Unavailable])
     assert monitor.detection().startswith("DeviceCheck cannot tell when a meeting is on")

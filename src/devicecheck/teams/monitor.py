@@ -213,8 +213,11 @@ class TeamsMonitor(QObject):
         return list(self.sources)
 
     def detection(self) -> str:
-        """One sentence for the officer: how meetings are being detected."""
-        return detection_summary(self.live_sources(), self.unavailable)
+        """One sentence for the officer: how meetings are being detected. A source that
+        runs but cannot read what it watches right now (no audio server answering) does
+        not count as detecting."""
+        working = [n for n, src in self.sources.items() if not getattr(src, "problem", None)]
+        return detection_summary(working, self.unavailable)
 
     def signals_detail(self) -> dict[str, Any]:
         return {"live": self.live_sources(), "unavailable": dict(self.unavailable),
