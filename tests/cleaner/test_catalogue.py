@@ -1,8 +1,15 @@
 from __future__ import annotations
 
-from devicecheck.cleaner import CLIENT_IDS, process_names
+import fnmatch
+from pathlib import Path
+
+import pytest
+
+from devicecheck.cleaner import CLIENT_IDS, plan_clean, process_names
 from devicecheck.cleaner.catalogue import CACHES, CLIENTS, COOKIES, PERSONAL, categories
-from devicecheck.policy.model import CleanerPolicy
+from devicecheck.cleaner.plan import Plan
+from devicecheck.policy.model import CleanerPolicy, Policy
+from tests.cleaner.helpers import no_processes, write
 
 
 def test_client_ids_are_pinned_and_match_policy_choices() -> None:
@@ -38,3 +45,62 @@ def test_policy_picks_categories() -> None:
     assert categories("caches-only", False) == (CACHES,)
     assert categories("caches-only", True) == (CACHES, COOKIES)
     assert categories("personal-data", True) == (CACHES, PERSONAL, COOKIES)
+
+
+# -- the new-Teams fixture tree (tests/fixtures/windows/new_teams_tree.txt) ----------------
+
+def _tree() -> list[tuple[str, str]]:
+    text = (Path(__file__).parents[1] / "fixtures/windows/new_teams_tree.txt").read_text()
+    return [(line.split(" ", 1)[0], line.split(" ", 1)[1]) for line in text.splitlines()
+            if line and not line.startswith("#")]
+
+
+def _windows_home(home: Path) -> dict[str, str]:
+    """Plant the tree under a fake Windows profile; return its environment."""
+    local, roaming = home / "AppData/Local", home / "AppData/Roaming"
+    roots = {"new": local / "Packages/MSTeams_8wekyb3d8bbwe/LocalCache/Microsoft/MSTeams",
+             "classic": roaming / "Microsoft/Teams"}
+    for _, rel in _tree():
+        which, _, below = rel.partition("/")
+        write(roots[which] / below, f"{below}: alice@example.org\n".encode())
+    return {"USERPROFILE": str(home), "LOCALAPPDATA": str(local), "APPDATA": str(roaming)}
+
+
+def _category_of(plan: Plan, which: str, below: str) -> str | None:
+    """The category of the delete target covering this file, or None when none does."""
+    client = {"new": "teams-new", "classic": "teams-classic"}[which]
+    for rp in plan.clients:
+        if rp.client_id != client:
+            continue
+        for t in rp.targets:
+            rel = "/".join(t.rel)
+            if t.action == "delete" and (below == rel or below.startswith(rel + "/")):
+                return t.category
+    return None
+
+
+@pytest.mark.parametrize(("mode", "cookies"), [("personal-data", False), ("caches-only", False),
+                                               ("personal-data", True)])
+def test_new_teams_tree_is_planned_into_the_right_categories(
+        home: Path, mode: str, cookies: bool) -> None:
+    env = _windows_home(home)
+    policy = Policy(cleaner=CleanerPolicy(mode=mode, clear_cookies=cookies))
+    plan = plan_clean(policy, env=env, home=home, os_name="windows", processes=no_processes)
+    wanted = set(categories(mode, cookies))
+    for expected, rel in _tree():
+        which, _, below = rel.partition("/")
+        got = _category_of(plan, which, below)
+        if expected in wanted:
+            assert got == expected, (rel, got)
+        else:  # kept, or a category this policy does not clear: never a delete target
+            assert got is None, (rel, got)
+
+
+def test_keep_list_and_sign_in_are_unchanged() -> None:
+    from devicecheck.cleaner.catalogue import KEEP, NEW_TEAMS_PERSONAL
+
+    assert set(KEEP) >= {"Backgrounds", "app_settings.json", "desktop-config.json", "storage.json"}
+    # Nothing new shadows a kept name, and cookies stay with their own category.
+    assert not set(NEW_TEAMS_PERSONAL) & set(KEEP)
+    assert not any(fnmatch.fnmatchcase("Cookies", p.rsplit("/", 1)[-1])
+                   for p in NEW_TEAMS_PERSONAL if p.startswith("Network/"))

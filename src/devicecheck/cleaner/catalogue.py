@@ -50,6 +50,37 @@ DEFAULT_CLEAR: Mapping[str, tuple[str, ...]] = MappingProxyType({
     COOKIES: CHROMIUM_COOKIES,
 })
 
+#: What new Teams keeps beyond the Chromium folders (2025-2026 listings of its root and of
+#: ``EBWebView/WV2Profile_tfw``, ``shared/reference/teams.md`` "More data in new Teams'
+#: root"). All of it names people or accounts, so it is personal data, never a cache:
+#: contact photos, the per-account SQLite stores of work (tfw) and personal (tfl)
+#: accounts, the last session's state and the queued crash reports (which carry user and
+#: call ids); in the WebView2 profiles saved logins and form data (Chromium's "Login
+#: Data" and "Web Data") and the network state (host names and IP addresses in
+#: "Network Persistent State", "TransportSecurity", "Reporting and NEL").
+#: ``Network/[!C]*`` takes everything in Network except Cookies and Cookies-journal,
+#: which stay with the cookies category that policy decides (clear_cookies).
+#: ``History`` itself is already covered by ``History*``.
+NEW_TEAMS_PERSONAL: tuple[str, ...] = (
+    "UserAvatarIcons", "tfw", "tfl", "previous_session_data.json", "crash_reports_cache.json",
+    "Login Data", "Login Data-journal", "Web Data", "Web Data-journal", "Network/[!C]*",
+)
+NEW_TEAMS_CLEAR: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    CACHES: CHROMIUM_CACHES,
+    PERSONAL: CHROMIUM_PERSONAL + TEAMS_LOGS + NEW_TEAMS_PERSONAL,
+    COOKIES: CHROMIUM_COOKIES,
+})
+
+#: Classic Teams' Outlook meeting add-in keeps its own logs (meeting times and people's
+#: names: personal) and a Chromium-style Cache (cache) under ``%APPDATA%\Microsoft\Teams\
+#: meeting-addin`` (``shared/reference/teams.md``). The add-in exists only on Windows.
+CLASSIC_WINDOWS_CLEAR: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    CACHES: CHROMIUM_CACHES + ("meeting-addin/Cache",),
+    PERSONAL: CHROMIUM_PERSONAL + TEAMS_LOGS + (
+        "meeting-addin/Logs", "meeting-addin/logs", "meeting-addin/*.txt", "meeting-addin/*.log"),
+    COOKIES: CHROMIUM_COOKIES,
+})
+
 
 @dataclass(frozen=True)
 class RootSpec:
@@ -97,10 +128,10 @@ CLIENTS: Mapping[str, ClientSpec] = MappingProxyType({
         roots={
             "windows": (RootSpec("localappdata", ("Packages", "MSTeams_8wekyb3d8bbwe", "LocalCache",
                                                   "Microsoft", "MSTeams"),
-                                 profiles=(".", "EBWebView/*")),),
+                                 profiles=(".", "EBWebView/*"), clear=NEW_TEAMS_CLEAR),),
             "macos": (
                 RootSpec("home", (*_MAC_CONTAINER, "Application Support", "Microsoft", "MSTeams"),
-                         profiles=(".", "EBWebView/*")),
+                         profiles=(".", "EBWebView/*"), clear=NEW_TEAMS_CLEAR),
                 # The container's Caches folder is all cache; its logs folder all logs.
                 RootSpec("home", (*_MAC_CONTAINER, "Caches"), label="caches",
                          clear=MappingProxyType({CACHES: ("*",)})),
@@ -115,7 +146,8 @@ CLIENTS: Mapping[str, ClientSpec] = MappingProxyType({
         "teams-classic", "Microsoft Teams (classic)",
         roots={
             # %LOCALAPPDATA%\Microsoft\Teams is the install: never catalogued.
-            "windows": (RootSpec("appdata", ("Microsoft", "Teams"), profiles=(".", "Partitions/*")),),
+            "windows": (RootSpec("appdata", ("Microsoft", "Teams"), profiles=(".", "Partitions/*"),
+                                 clear=CLASSIC_WINDOWS_CLEAR),),
             "macos": (RootSpec("home", ("Library", "Application Support", "Microsoft", "Teams"),
                                profiles=(".", "Partitions/*")),),
             "linux": (RootSpec("xdg_config", ("Microsoft", "Microsoft Teams"),
