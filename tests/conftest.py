@@ -58,6 +58,12 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
     (tmp_path / "run").mkdir(mode=0o700)
     monkeypatch.delenv("DEVICECHECK_FAKE_OS", raising=False)
+    # The machine policy folder is fixed (never from the environment): tests move it by
+    # module attribute, and trust files owned by whoever runs the suite.
+    from devicecheck import paths
+
+    monkeypatch.setattr(paths, "SYSTEM_CONFIG_DIR_OVERRIDE", etc / "devicecheck")
+    monkeypatch.setattr(paths, "TRUSTED_OWNER_UIDS", frozenset({0, os.getuid()}))
     yield home
 
 

@@ -29,11 +29,14 @@ A laptop with no policy at all is judged by the defaults, which are strict.
 Sources, weakest first; a later source overrides a setting an earlier one set:
 
 1. built-in defaults (below);
-2. the machine policy file, TOML, writable by administrators only:
-   - Linux: `/etc/xdg/devicecheck/policy.toml` (the `.deb` installs it as a conffile;
-     the file and its folder must be owned by root and not group/world-writable, or the
-     app reports the policy as unsafe);
-   - Windows: `C:\\ProgramData\\DeviceCheck\\policy.toml` (the MSI installs it);
+2. the machine policy file, TOML, in one fixed folder per OS (never one named by an
+   environment variable such as `XDG_CONFIG_DIRS` or `%ProgramData%`). The file and its
+   folder must be owned by root (Windows: administrators, SYSTEM or TrustedInstaller) and
+   writable by no one else; otherwise the file is **ignored** (none of it applies) and
+   `policy-health` fails saying why. At most 1 MiB, UTF-8 without a byte order mark:
+   - Linux: `/etc/xdg/devicecheck/policy.toml` (the `.deb` installs it as a conffile);
+   - Windows: `C:\\ProgramData\\DeviceCheck\\policy.toml` (the MSI installs it and sets the
+     folder's ACL: administrators and SYSTEM write, Users read, inheritance off);
    - macOS: `/Library/Application Support/DeviceCheck/policy.toml`;
 3. Windows only: the registry, `HKLM\\SOFTWARE\\Policies\\DeviceCheck\\<section>`, one value per
    setting, named as in the TOML file; set by Group Policy / Intune with the templates in
@@ -46,7 +49,10 @@ Sources, weakest first; a later source overrides a setting an earlier one set:
 Try a file before deploying it: `devicecheck policy validate FILE` (every problem, with
 line numbers), and `devicecheck policy show` for the effective policy and where each value
 came from. A setting that fails validation is ignored (its default stays) and the
-`policy-health` check reports it.
+`policy-health` check reports it. `--policy FILE` (on `check`, `policy show`, `watch`)
+uses FILE instead of the machine file; unless FILE meets the machine file's ownership rule
+it is shown as `explicit-file:FILE`, `policy-health` stays required and fails, and the
+report is never Ready (`"Ready": false` in `--format intune`).
 """
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from devicecheck import paths
 from devicecheck.policy import load_policy
-from devicecheck.policy.sources import file_layer
+from devicecheck.policy.sources import MAX_POLICY_BYTES, file_layer
 from devicecheck.probes.registry import DictRegistry
 
 
@@ -101,21 +102,79 @@ def test_bad_managed_prefs(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="needs root to own files as root")
-def test_machine_file_writable_by_users_is_an_error() -> None:
-    etc = Path(os.environ["XDG_CONFIG_DIRS"]) / "devicecheck"
+def test_machine_file_others_could_change_is_ignored_not_applied() -> None:
+    """Issue 17, item 2: a policy file writable by others only logged an error and its
+    values still applied. Now it is ignored and policy-health fails saying so."""
+    from devicecheck.checks.engine import run_one
+    from devicecheck.checks.policy_health import PolicyHealth
+    from tests.checks.helpers import context
+
+    etc = paths.system_config_dir("linux")
     etc.mkdir()
     path = etc / "policy.toml"
-    path.write_text('[organisation]\nname = "x"\n')
+    path.write_text('[organisation]\nname = "x"\n[severity]\nwork-device = "off"\n')
     path.chmod(0o666)
     loaded = load_policy(os_name="linux")
-    assert any("unsafe permissions" in str(e) and "writable" in str(e) for e in loaded.errors)
-    assert loaded.policy.organisation.name == "x"  # still applied, but reported
+    assert any("ignored, not applied" in str(e) and "writable" in str(e) for e in loaded.errors)
+    assert loaded.policy.organisation.name == ""           # nothing applied
+    assert loaded.policy.severity_of("work-device").value == "required"
+    verdict = run_one(PolicyHealth(), context(loaded))
+    assert verdict.status.value == "fail" and "ignored" in verdict.summary
     path.chmod(0o644)
     os.chown(path, 65534, 65534)
     loaded = load_policy(os_name="linux")
-    assert any("not root" in str(e) for e in loaded.errors)
+    assert any("not root" in str(e) for e in loaded.errors) and not loaded.policy.organisation.name
     os.chown(path, 0, 0)
     etc.chmod(0o777)
     assert any("writable" in str(e) for e in load_policy(os_name="linux").errors)
     etc.chmod(0o755)
     assert load_policy(os_name="linux").errors == ()
+    assert load_policy(os_name="linux").policy.organisation.name == "x"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links to a user's file: POSIX")
+def test_machine_file_as_a_link_to_a_user_file_is_ignored(tmp_path: Path) -> None:
+    etc = paths.system_config_dir("linux")
+    etc.mkdir()
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[organisation]\nname = "mine"\n')
+    (etc / "policy.toml").symlink_to(mine)
+    loaded = load_policy(os_name="linux")
+    assert loaded.policy.organisation.name == ""
+    assert any("symbolic link" in str(e) for e in loaded.errors)
+
+
+def test_xdg_config_dirs_is_not_a_policy_source(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The attack: XDG_CONFIG_DIRS=~/x:/etc/xdg with a policy in ~/x that switches checks
+    off. The machine folder is fixed; the environment cannot move it."""
+    mine = tmp_path / "x"
+    (mine / "devicecheck").mkdir(parents=True)
+    (mine / "devicecheck" / "policy.toml").write_text('[severity]\nwork-device = "off"\n')
+    monkeypatch.setenv("XDG_CONFIG_DIRS", f"{mine}:/etc/xdg")
+    monkeypatch.setattr(paths, "SYSTEM_CONFIG_DIR_OVERRIDE", None)
+    assert paths.machine_policy_file("linux") == Path("/etc/xdg/devicecheck/policy.toml")
+    assert paths.system_config_dir("macos") == Path("/Library/Application Support/DeviceCheck")
+    assert str(mine) not in str(paths.site_config_dirs("linux"))
+
+
+def test_oversize_file_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    body = "[organisation]\n" + "".join(f"k{i} = 1\n" for i in range(200_000))
+    assert len(body) > MAX_POLICY_BYTES
+    errors = errors_for(tmp_path, body)
+    assert len(errors) == 1 and "larger than 1024 KiB" in errors[0]
+
+
+def test_deep_nesting_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    errors = errors_for(tmp_path, "x = " + "[" * 5000 + "]" * 5000 + "\n")
+    assert len(errors) == 1 and "nested too deeply" in errors[0]
+
+
+def test_bom_is_named(tmp_path: Path) -> None:
+    errors = errors_for(tmp_path, b'\xef\xbb\xbf[organisation]\nname = "x"\n')
+    assert len(errors) == 1 and "byte order mark" in errors[0] and "line 1" in errors[0]
+
+
+def test_huge_integer_is_an_error(tmp_path: Path) -> None:
+    errors = errors_for(tmp_path, "[tray]\ncheck_interval_minutes = " + "9" * 5000 + "\n")
+    assert len(errors) == 1 and "p.toml" in errors[0]

@@ -10,8 +10,10 @@ from typing import Any
 
 from devicecheck import paths
 from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
+from devicecheck.policy.sources import read_trusted
 from devicecheck.recording.attestation import (
     MAX_BYTES,
+    MAX_SIGNATURE_BYTES,
     Assessment,
     AttestationState,
     assess_attestation,
@@ -21,14 +23,9 @@ SCRIPT = "export-teams-recording-policy.ps1"
 
 
 def attestation_candidates(ctx: Context) -> list[Path]:
-    """The policy folder in force first, then the other machine policy folders (Linux
-    honours several XDG config folders)."""
-    first = paths.machine_policy_dir(ctx.os_name)
-    out = [first / paths.ATTESTATION_FILE_NAME]
-    for d in paths.site_config_dirs(ctx.os_name):
-        if d != first:
-            out.append(d / paths.ATTESTATION_FILE_NAME)
-    return out
+    """Where IT deploys the attestation: the one fixed machine folder (never a folder the
+    officer can name, such as one in XDG_CONFIG_DIRS: issue 17)."""
+    return [paths.attestation_file(ctx.os_name)]
 
 
 class RecordingPolicyCheck(Check):
@@ -37,27 +34,39 @@ class RecordingPolicyCheck(Check):
     timeout_s = 3.0
 
     def gather(self, ctx: Context) -> Mapping[str, Any]:
-        candidates = attestation_candidates(ctx)
-        for path in candidates:
-            if not path.exists():
-                continue
+        path = attestation_candidates(ctx)[0]
+        try:
+            # Oversize text is passed on (truncated past the limit) so the parser reports
+            # the size, rather than reading an arbitrarily big file.
+            raw, why = read_trusted(path, limit=MAX_BYTES)
+        except FileNotFoundError:
+            return {"path": str(path), "text": None, "error": None}
+        except OSError as exc:
+            return {"path": str(path), "text": None,
+                    "error": f"{type(exc).__name__}: {exc.strerror or exc}"}
+        if why:
+            # Like the machine policy: a file a user could have forged is not applied.
+            return {"path": str(path), "text": None,
+                    "error": f"ignored, a user could have written it: {why}"}
+        facts: dict[str, Any] = {"path": str(path), "signature": None}
+        if ctx.policy.recording.attestation_public_key:
+            sig_path = path.with_name(paths.ATTESTATION_SIGNATURE_NAME)
             try:
-                with path.open("rb") as fh:
-                    raw = fh.read(MAX_BYTES + 1)
-            except OSError as exc:
-                return {"path": str(path), "text": None,
-                        "error": f"{type(exc).__name__}: {exc.strerror or exc}"}
-            try:
-                # Oversize text is passed on (truncated past the limit) so the parser
-                # reports the size, rather than reading an arbitrarily big file.
-                return {"path": str(path), "text": raw.decode("utf-8"), "error": None}
-            except UnicodeDecodeError:
-                return {"path": str(path), "text": None, "error": "the file is not UTF-8 text"}
-        return {"path": str(candidates[0]), "text": None, "error": None}
+                sig, sig_why = read_trusted(sig_path, limit=MAX_SIGNATURE_BYTES)
+                facts["signature"] = None if sig_why else sig.decode("ascii", "replace")
+            except OSError:
+                facts["signature"] = None   # missing or unreadable: judged as missing
+        try:
+            return {**facts, "text": raw.decode("utf-8"), "error": None}
+        except UnicodeDecodeError:
+            return {**facts, "text": None, "error": "the file is not UTF-8 text"}
 
     def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        sig = facts.get("signature")
         result = assess_attestation(facts.get("text"), ctx.policy, ctx.now,
-                                    read_error=facts.get("error"))
+                                    read_error=facts.get("error"),
+                                    signature=sig.encode("ascii") if isinstance(sig, str)
+                                    else None)
         state = result.state
         evidence: dict[str, Any] = {"path": facts.get("path"), "state": state.value}
         if result.attestation is not None:
@@ -78,6 +87,13 @@ class RecordingPolicyCheck(Check):
                                         f"transcription ({what}).", evidence,
                            Remediation(f"Tell {contact}: the Teams policy must switch off "
                                        f"recording and transcription ({what})."))
+        if state is AttestationState.BAD_SIGNATURE:
+            evidence["problem"] = result.detail
+            return Verdict(Status.FAIL, "The recording-policy attestation cannot be trusted: "
+                                        f"{result.detail}.", evidence,
+                           Remediation(f"Tell {contact}: sign teams-recording-policy.json "
+                                       "with the council's key and deploy its .sig file "
+                                       "(docs/recording.md)."))
         if result.detail:
             evidence["problem"] = result.detail
         if state is AttestationState.NO_TENANT_POLICY:

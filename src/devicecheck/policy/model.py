@@ -223,7 +223,7 @@ class TeamsPolicy:
                                   "follow (a non-standard profile location)."))
     disabled_sources: tuple[str, ...] = field(
         default=(), metadata=meta("Meeting signal sources not to use.",
-                                  choices=("log", "capability", "audio", "camera")))
+                                  choices=("log", "capability", "audio", "camera", "window")))
 
 
 @dataclass(frozen=True)
@@ -235,6 +235,20 @@ class RecordingPolicy:
         default=DEFAULT_RECORDERS, metadata=meta("Process names of recording software."))
     extra_recorder_processes: tuple[str, ...] = field(
         default=(), metadata=meta("Added to recorder_processes without restating the defaults."))
+    # What Teams shows while a meeting is recorded or transcribed (docs/recording.md, "The
+    # live alert", has the sources); the recording source matches accessible names whole.
+    indicator_names: tuple[str, ...] = field(
+        default=("Recording", "Recording has started", "Recording and transcribing",
+                 "Recording and transcription have started", "Transcribing",
+                 "Transcription has started", "This meeting is being recorded"),
+        metadata=meta("Accessible names of Teams' recording indicator in the meeting window "
+                      "(add the localised ones Teams shows here)."))
+    attestation_public_key: str = field(
+        default="", metadata=meta("Ed25519 public key (base64 of the raw 32 bytes) that signs "
+                                  "the attestation; when set, teams-recording-policy.json "
+                                  "must come with a valid detached signature "
+                                  "teams-recording-policy.json.sig (base64).",
+                                  pattern=r"^([A-Za-z0-9+/]{43}=)?$"))
 
 
 @dataclass(frozen=True)

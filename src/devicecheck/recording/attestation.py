@@ -67,6 +67,7 @@ class AttestationState(StrEnum):
     NO_TENANT_POLICY = "no-tenant-policy"  # the council policy lists no tenant to match
     WRONG_TENANT = "wrong-tenant"
     STALE = "stale"
+    BAD_SIGNATURE = "bad-signature"  # a key is set and the signature is missing or wrong
 
 
 class MalformedAttestation(ValueError):
@@ -219,15 +220,59 @@ def parse_attestation(text: str) -> Attestation:
     )
 
 
+#: A detached signature file is base64 of 64 bytes; anything much bigger is not one.
+MAX_SIGNATURE_BYTES = 1024
+
+
+def signature_problem(data: bytes, signature: bytes | None, public_key: str) -> str | None:
+    """Why ``signature`` (the ``.sig`` file's bytes: base64 of a raw 64-byte Ed25519
+    signature over the attestation file's exact bytes) does not prove ``data`` came from
+    the holder of ``public_key`` (base64 of the raw 32-byte key); None when it does.
+
+    Verified with ``cryptography`` (pyca), whose Ed25519PublicKey.verify raises
+    InvalidSignature on a bad signature (cryptography.io, "Ed25519 signing")."""
+    import base64
+    import binascii
+
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key, validate=True))
+    except (binascii.Error, ValueError):
+        return "the policy's recording.attestation_public_key is not a base64 Ed25519 key"
+    if signature is None:
+        return "its signature file is missing"
+    try:
+        sig = base64.b64decode(signature.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return "its signature file is not base64"
+    if len(sig) != 64:
+        return "its signature file does not hold an Ed25519 signature"
+    try:
+        key.verify(sig, data)
+    except InvalidSignature:
+        return "its signature does not match (changed after IT signed it, or another key)"
+    return None
+
+
 def assess_attestation(text: str | None, policy: Policy, now: datetime, *,
-                       read_error: str | None = None) -> Assessment:
+                       read_error: str | None = None,
+                       signature: bytes | None = None) -> Assessment:
     """Judge the attestation text. ``text`` None means no file, or one that could not be
     read when ``read_error`` says why. Problems with the file itself come first (it
-    cannot be trusted), then whether its values allow recording."""
+    cannot be trusted), then whether its values allow recording. With
+    ``recording.attestation_public_key`` set, ``signature`` (the ``.sig`` file's bytes,
+    None: no such file) must verify over the file's bytes (``text`` as UTF-8)."""
     if text is None:
         if read_error:
             return Assessment(AttestationState.UNREADABLE, read_error)
         return Assessment(AttestationState.MISSING)
+    key = policy.recording.attestation_public_key
+    if key:
+        why = signature_problem(text.encode("utf-8", "surrogatepass"), signature, key)
+        if why:
+            return Assessment(AttestationState.BAD_SIGNATURE, why)
     try:
         att = parse_attestation(text)
     except MalformedAttestation as exc:
