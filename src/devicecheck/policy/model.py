@@ -201,6 +201,10 @@ class AuditPolicy:
     max_bytes: int = field(
         default=1_048_576, metadata=meta("The audit log rotates past this size.",
                                          min=4096, max=104_857_600))
+    os_log: bool = field(
+        default=True, metadata=meta("Also write every audit record to the operating system's "
+                                    "log (Windows Application log, journald, macOS unified "
+                                    "log) for the council's SIEM; see docs/siem.md."))
 
 
 @dataclass(frozen=True)
