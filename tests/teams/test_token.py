@@ -35,7 +35,8 @@ def test_token_readable_by_others_is_ignored(tmp_path: Path) -> None:
     assert store.load() == ""
 
 
-@pytest.mark.parametrize("bad", ["", "has space", "new\nline", "x" * 5000, "ünicode"])
+@pytest.mark.parametrize("bad", ["", "has space", "new\nline", "x" * 5000, "ünicode",
+                                 "trailing-newline\n", "tok\r\n"])
 def test_odd_tokens_are_refused(tmp_path: Path, bad: str) -> None:
     store = TokenStore(tmp_path / "teams-token")
     assert not valid_token(bad)

@@ -109,6 +109,10 @@ def parse(text: str) -> Message:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
         return Message(MALFORMED, problem="not JSON")
+    except ValueError:
+        # e.g. an integer of more than sys.int_info.str_digits_check_threshold (4300)
+        # digits: json raises a plain ValueError (issue 17: 15,500 tracebacks).
+        return Message(MALFORMED, problem="a number too long to read")
     if not isinstance(data, dict):
         return Message(MALFORMED, problem=f"a JSON {type(data).__name__}, not an object")
     if "meetingUpdate" in data:

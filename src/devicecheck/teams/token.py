@@ -20,11 +20,13 @@ log = logging.getLogger(__name__)
 
 # Tokens seen in the wild are GUID-like or base64; anything else is refused rather than
 # written into a URL.
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9._~+/=:-]{1,4096}$")
+# fullmatch, not ``^…$``: ``$`` also matches before a trailing newline, which would then
+# be written into the connection URL (issue 17, item 10).
+_TOKEN_RE = re.compile(r"[A-Za-z0-9._~+/=:-]{1,4096}")
 
 
 def valid_token(token: object) -> bool:
-    return isinstance(token, str) and bool(_TOKEN_RE.match(token))
+    return isinstance(token, str) and _TOKEN_RE.fullmatch(token) is not None
 
 
 class TokenStore:
