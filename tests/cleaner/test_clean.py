@@ -5,6 +5,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,3 +111,45 @@ def test_path_walker_removes_links_as_links(home: Path, tmp_path: Path) -> None:
         _delete_by_path(rp, t, total)
     assert snapshot(outside) == before
     assert total.links == 1 and total.files == len(CLEARED) and not total.failures
+
+
+def test_failure_paths_name_the_data_folder_once(home: Path, audit: AuditLog) -> None:
+    """Issue 17 #10: failure paths read ``…/Partitions/teams-4-linux/Partitions/teams-4-linux
+    /IndexedDB``: the deleter's path already holds the target's components."""
+    root = make_tfl(tfl_root(home))
+    plan = plan_clean(Policy(), env=_env(home), home=home, os_name="linux",
+                      processes=no_processes)
+    idb = root / TFL_PART / "IndexedDB"
+    idb.rename(root / "moved-away")   # a new folder under the same name: a new inode
+    idb.mkdir()
+    result = clean(Policy(), env=_env(home), home=home, os_name="linux", audit=audit,
+                   plan=plan, processes=no_processes)
+    [failure] = result.failures
+    assert failure["path"] == f"{root}/{TFL_PART}/IndexedDB"
+    assert "changed since the plan" in failure["reason"] and result.exit_code == 1
+
+
+def test_a_folder_swapped_while_its_real_path_is_read_is_refused_not_a_traceback(
+        home: Path, tmp_path: Path, audit: AuditLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17 #8: ``realpath`` lstat()s a link, then readlink()s it; swapped in between
+    for a folder, readlink fails with EINVAL and the clean died with a traceback."""
+    real_config = home / "dotfiles" / "config"
+    make_tfl(real_config / "teams-for-linux")
+    (home / ".config").rmdir()
+    os.symlink(real_config, home / ".config")   # a dotfiles manager's link, inside home
+    real_readlink = os.readlink
+
+    def swapping_readlink(path: Any, *a: Any, **kw: Any) -> Any:
+        if os.fspath(path) == str(home / ".config") and os.path.islink(path):
+            os.unlink(path)          # the race: the link becomes a folder right now
+            os.mkdir(path)
+        return real_readlink(path, *a, **kw)
+
+    monkeypatch.setattr(os, "readlink", swapping_readlink)
+    result = clean(Policy(), env=_env(home), home=home, os_name="linux", audit=audit,
+                   processes=no_processes)
+    monkeypatch.undo()
+    assert result.exit_code == 1 and result.removed_files == 0
+    [failure] = result.failures
+    assert "changed while it was checked" in failure["reason"]
+    assert (real_config / "teams-for-linux" / TFL_PART / "IndexedDB").is_dir()

@@ -18,6 +18,7 @@ from devicecheck.audit import AuditLog
 from devicecheck.cleaner import clean, plan_clean
 from devicecheck.cleaner.delete import Outcome, _open_dir, display
 from devicecheck.policy import Policy
+from devicecheck.policy.model import CleanerPolicy
 from tests.cleaner.helpers import (
     TFL_PART,
     make_outside,
@@ -62,15 +63,41 @@ def test_links_inside_targets_are_removed_as_links_never_followed(
     assert result.to_dict()["removed_links"] == 7
 
 
-def test_a_target_that_is_itself_a_link_is_unlinked_only(
-        home: Path, outside: Path, audit: AuditLog) -> None:
+@pytest.mark.parametrize("where", [
+    "Partitions",                      # the folder holding the profiles
+    f"{TFL_PART}",                     # a profile folder
+    f"{TFL_PART}/IndexedDB",           # a catalogued target (a folder)
+    f"{TFL_PART}/History",             # a catalogued target (a file)
+    "logs",                            # a target right under the root
+    f"{TFL_PART}/Network",             # a folder a pattern steps through (Network/Cookies)
+])
+def test_a_link_where_data_should_be_is_reported_never_followed_nor_removed(
+        where: str, home: Path, tmp_path: Path, audit: AuditLog) -> None:
+    """Issue 17 #6: with such a link, clean exited 0 and meeting-data said "no data". The
+    data the link points to is still on the laptop: clean exits 1 naming the link, and
+    leaves it (removing it would hide the data from every later check)."""
     root = make_tfl(tfl_root(home))
-    shutil.rmtree(root / TFL_PART / "IndexedDB")
-    os.symlink(outside, root / TFL_PART / "IndexedDB")
-    before = snapshot(outside)
-    result = _clean(home, audit)
-    assert snapshot(outside) == before
-    assert not os.path.lexists(root / TFL_PART / "IndexedDB") and result.removed_links == 1
+    decoy = make_tfl(tmp_path / "elsewhere-teams")   # the same names, outside the profile
+    before = snapshot(decoy)
+    victim = root / where
+    if victim.is_dir():
+        shutil.rmtree(victim)
+    else:
+        victim.unlink()
+    os.symlink(decoy / where, victim)
+    policy = Policy(cleaner=CleanerPolicy(clear_cookies=where.endswith("Network")))
+    env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+    dry = clean(policy, env=env, home=home, os_name="linux", audit=audit,
+                processes=no_processes, dry_run=True)
+    result = clean(policy, env=env, home=home, os_name="linux", audit=audit,
+                   processes=no_processes)
+    assert snapshot(decoy) == before
+    assert victim.is_symlink()  # reported, not unlinked
+    assert dry.exit_code == 1 and result.exit_code == 1
+    [failure] = [f for f in result.failures if "link" in f["reason"]]
+    assert failure["path"] == f"{root}/{where}"
+    assert failure["reason"].startswith("is a link: not followed")
+    assert result.removed_files > 0  # the rest of the tree was still cleaned
 
 
 def test_root_symlink_is_refused(home: Path, tmp_path: Path, audit: AuditLog) -> None:
@@ -260,4 +287,5 @@ def test_unreadable_folders_and_read_only_files(shared_base: Path) -> None:
     assert data["exit"] == 1
     assert data["skipped"] == {"unreadable folder": 1}
     [failure] = data["failures"]
-    assert failure["path"].endswith("IndexedDB/locked") and "opened" in failure["reason"]
+    assert failure["path"] == f"{root}/{TFL_PART}/IndexedDB/locked"  # the prefix once
+    assert "opened" in failure["reason"]

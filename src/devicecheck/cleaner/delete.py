@@ -5,8 +5,9 @@ POSIX: an fd-relative walk. The root is opened with O_NOFOLLOW|O_DIRECTORY and i
 opened the same way relative to its parent's fd and checked against the plan's chain, so a
 folder swapped for a link (or anything else) between plan and delete is refused. Inside a
 target every sub-folder is lstat'ed, opened with O_NOFOLLOW relative to its parent and
-fstat'ed: a different inode (swapped mid-walk) is skipped and reported, a different st_dev
-(a mount point) is never crossed. Links are unlinked as links. Everything below a target
+fstat'ed: a different inode (swapped mid-walk) is skipped and reported; a folder on another
+mount (a different mount id from ``mounts.mount_key``, which also tells a same-device bind
+mount apart, or a different st_dev) is never crossed. Links are unlinked as links. Everything below a target
 is removed with ``unlink``/``rmdir`` on ``dir_fd``, so no path is ever re-resolved.
 
 Windows (``_delete_by_path``): Python has no ``dir_fd`` there, so the walk is by path but
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from devicecheck.cleaner.mounts import MountKey, mount_key
 from devicecheck.cleaner.plan import Ident, RootPlan, Target, ident_of
 
 DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | \
@@ -32,6 +34,9 @@ MAX_FAILURES = 50          # detailed failures kept per target; the rest are onl
 REPARSE = 0x400            # FILE_ATTRIBUTE_REPARSE_POINT
 READONLY = 0x1             # FILE_ATTRIBUTE_READONLY
 SHARING_VIOLATION = 32     # ERROR_SHARING_VIOLATION: the file is open in another program
+MOUNT_POINT = "another file system is mounted here; not crossed"
+NO_MOUNT_ID = ("mount points cannot be told apart on this system (no statx mount id, "
+               "/proc not readable); not cleaned")
 
 
 def display(name: str) -> str:
@@ -73,10 +78,17 @@ def _ident(st: os.stat_result) -> Ident:
 def delete_target(rp: RootPlan, target: Target) -> Outcome:
     """Remove ``target`` (which must be a DELETE target of a non-refused root)."""
     out = Outcome()
-    if os.name == "nt" or not hasattr(os, "O_NOFOLLOW") or os.unlink not in os.supports_dir_fd:
-        _delete_by_path(rp, target, out)  # pragma: no cover - Windows
-    else:
-        _delete_by_fd(rp, target, out)
+    try:
+        if os.name == "nt" or not hasattr(os, "O_NOFOLLOW") or \
+                os.unlink not in os.supports_dir_fd:
+            _delete_by_path(rp, target, out)  # pragma: no cover - Windows
+        else:
+            _delete_by_fd(rp, target, out)
+    except OSError as exc:
+        # A race we did not foresee (a folder swapped, a file system gone): never a
+        # traceback in the middle of a clean, a failure naming where it happened.
+        out.fail(target.rel, f"changed during the clean ({_why(exc)}); not cleaned",
+                 "changed during clean")
     return out
 
 
@@ -117,6 +129,10 @@ def _delete_by_fd(rp: RootPlan, target: Target, out: Outcome) -> None:
         if rp.ident is None or _ident(os.fstat(fd)) != rp.ident:
             out.fail((), "data folder changed since the plan; not cleaned", "changed since plan")
             return
+        root_mnt = mount_key(fd)
+        if root_mnt is None:
+            out.fail((), NO_MOUNT_ID)
+            return
         for i, name in enumerate(rel[:-1]):
             try:
                 fd = os.open(name, DIR_FLAGS, dir_fd=fds[-1])
@@ -129,16 +145,22 @@ def _delete_by_fd(rp: RootPlan, target: Target, out: Outcome) -> None:
                 out.fail(rel[:i + 1], "folder changed since the plan; not entered",
                          "changed since plan")
                 return
+            if mount_key(fd) != root_mnt:
+                out.fail(rel[:i + 1], MOUNT_POINT, "mount point")
+                return
         pfd, name = fds[-1], rel[-1]
         try:
             st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
         except FileNotFoundError:
             return  # already gone: nothing to do
+        except OSError as exc:
+            out.fail(rel, f"could not be read: {_why(exc)}", "unreadable folder")
+            return
         if _ident(st) != target.chain[-1]:
             out.fail(rel, "changed since the plan (swapped?); not touched", "changed since plan")
             return
         if stat.S_ISDIR(st.st_mode):
-            _remove_tree(pfd, name, st, os.fstat(pfd).st_dev, rel, out)
+            _remove_tree(pfd, name, st, os.fstat(pfd).st_dev, rel, out, root_mnt)
         else:
             _unlink(pfd, name, st, rel, out)
     finally:
@@ -185,8 +207,11 @@ def _unlink(dir_fd: int, name: str, st: os.stat_result, rel: tuple[str, ...],
 
 
 def _open_dir(dir_fd: int, name: str, dev: int, rel: tuple[str, ...], out: Outcome,
-              expect: os.stat_result | None = None) -> tuple[int, os.stat_result] | None:
-    """Open sub-folder ``name`` of ``dir_fd`` safely, or record why not and return None."""
+              expect: os.stat_result | None = None,
+              mnt: MountKey | None = None) -> tuple[int, os.stat_result] | None:
+    """Open sub-folder ``name`` of ``dir_fd`` safely, or record why not and return None.
+    ``mnt``: the root's mount key; a folder on any other mount is not entered (a bind
+    mount keeps ``st_dev``, so both are compared)."""
     try:
         before = expect or os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
         fd = os.open(name, DIR_FLAGS, dir_fd=dir_fd)
@@ -204,16 +229,16 @@ def _open_dir(dir_fd: int, name: str, dev: int, rel: tuple[str, ...], out: Outco
         os.close(fd)
         out.fail(rel, "folder swapped during the clean; not entered", "changed during clean")
         return None
-    if st.st_dev != dev:
+    if st.st_dev != dev or (mnt is not None and mount_key(fd) != mnt):
         os.close(fd)
-        out.fail(rel, "another file system is mounted here; not crossed", "mount point")
+        out.fail(rel, MOUNT_POINT, "mount point")
         return None
     return fd, st
 
 
 def _remove_tree(parent_fd: int, name: str, st: os.stat_result, parent_dev: int,
-                 rel: tuple[str, ...], out: Outcome) -> None:
-    opened = _open_dir(parent_fd, name, parent_dev, rel, out, expect=st)
+                 rel: tuple[str, ...], out: Outcome, mnt: MountKey | None) -> None:
+    opened = _open_dir(parent_fd, name, parent_dev, rel, out, expect=st, mnt=mnt)
     if opened is None:
         return
     fd, st = opened
@@ -240,7 +265,7 @@ def _remove_tree(parent_fd: int, name: str, st: os.stat_result, parent_dev: int,
                     continue
                 if s_isdir(est.st_mode):
                     erel = (*drel, name)
-                    child = _open_dir(fd, name, dev, erel, out, expect=est)
+                    child = _open_dir(fd, name, dev, erel, out, expect=est, mnt=mnt)
                     if child is not None:
                         cfd = child[0]
                         stack.append((cfd, _listing(cfd, erel, out), name, erel,

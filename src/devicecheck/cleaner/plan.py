@@ -2,10 +2,17 @@
 nothing.
 
 Roots come from the OS's own user folders read from ``env``/``home`` (injectable, so
-tests point them at a temp dir). A root that is itself a link, is not a folder, or
-resolves outside the user's profile is refused here and never touched later. Every
-target records the (st_dev, st_ino) chain from its root down, taken with ``lstat``; the
-deleter re-opens that chain with O_NOFOLLOW and refuses anything that changed since.
+tests point them at a temp dir). A root that is itself a link, is not a folder, is a mount
+point, or resolves outside the user's profile is refused here and never touched later.
+Every target records the (st_dev, st_ino) chain from its root down, taken with ``lstat``;
+the deleter re-opens that chain with O_NOFOLLOW and refuses anything that changed since.
+
+A link found where data should be (a profile folder such as ``Partitions`` or
+``Partitions/teams-4-linux``, a folder a pattern steps through such as ``Network``, or a
+catalogued target such as ``IndexedDB``) is never followed *and never silently skipped*:
+the data it points to is still on the laptop, so it is listed in ``RootPlan.links`` and
+``clean`` reports it as a failure (exit 1) and ``meeting-data`` warns. It is not removed
+either: removing the link would leave the data behind where no check would see it again.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from devicecheck.cleaner.catalogue import CLIENTS, RootSpec, categories
+from devicecheck.cleaner.mounts import MountKey, mount_key_at
 from devicecheck.osinfo import OsName, current_os
 from devicecheck.policy import Policy
 
@@ -32,6 +40,7 @@ def ident_of(st: os.stat_result) -> Ident:
 ProcessFinder = Callable[[frozenset[str], OsName], set[str]]
 
 DELETE, KEEP, REPORT = "delete", "keep", "report"
+LINK_REASON = "is a link: not followed (the data it points to is not cleaned)"
 
 
 @dataclass
@@ -86,6 +95,9 @@ class RootPlan:
     running: bool = False
     refused: str | None = None    # why this root is not touched at all
     targets: list[Target] = field(default_factory=list)
+    #: Links where data should be (relative parts): reported, never followed nor removed.
+    links: list[tuple[str, ...]] = field(default_factory=list)
+    mount: MountKey | None = None  # the root's mount: measuring never leaves it
 
     @property
     def deletable(self) -> list[Target]:
@@ -94,7 +106,21 @@ class RootPlan:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.client_id, "root": os.fsdecode(self.path), "running": self.running,
                 "label": self.label, "refused": self.refused,
-                "targets": [t.to_dict() for t in self.targets]}
+                "targets": [t.to_dict() for t in self.targets],
+                "links": [self.link_path(rel) for rel in self.links]}
+
+    def link_path(self, rel: tuple[str, ...]) -> str:
+        from devicecheck.cleaner.delete import display
+
+        return display(os.fsdecode(Path(self.path, *rel)))
+
+    def failures(self) -> list[dict[str, Any]]:
+        """Why parts of this root cannot be cleaned: the root refused, or links found."""
+        if self.refused:
+            return [{"client": self.client_id, "path": os.fsdecode(self.path),
+                     "reason": self.refused}]
+        return [{"client": self.client_id, "path": self.link_path(rel), "reason": LINK_REASON}
+                for rel in self.links if not self.report_only]
 
 
 @dataclass
@@ -113,8 +139,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {"clients": [r.to_dict() for r in self.clients], "removed_files": 0,
                 "removed_bytes": 0,
-                "failures": [{"client": r.client_id, "path": os.fsdecode(r.path),
-                              "reason": r.refused} for r in self.clients if r.refused]}
+                "failures": [f for r in self.clients for f in r.failures()]}
 
 
 def default_processes(names: frozenset[str], os_name: OsName) -> set[str]:
@@ -154,7 +179,9 @@ def _inside(path: str, parent: str) -> bool:
 
 
 def check_root(path: Path, home: Path) -> tuple[Ident | None, str | None]:
-    """(identity, refusal reason); (None, None) when the root does not exist."""
+    """(identity, refusal reason); (None, None) when the root does not exist. Never raises:
+    the folder may be swapped while it is checked (``realpath``'s ``readlink`` then fails
+    with EINVAL on what is no longer a link), and that is a refusal, not a traceback."""
     try:
         st = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -165,9 +192,22 @@ def check_root(path: Path, home: Path) -> tuple[Ident | None, str | None]:
         return None, "the data folder is a link; refused (it may point anywhere)"
     if not stat.S_ISDIR(st.st_mode):
         return None, "the data folder is not a folder; refused"
-    if not _inside(os.path.realpath(path), os.path.realpath(home)):
+    try:
+        real, real_home = os.path.realpath(path), os.path.realpath(home)
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or type(exc).__name__
+        return None, f"the data folder changed while it was checked ({why}); refused"
+    if not _inside(real, real_home):
         return None, "the data folder resolves outside the user's profile; refused"
+    parent = mount_key_at(path.parent)
+    here = mount_key_at(path)
+    if parent is not None and here is not None and here != parent:
+        return None, "another file system is mounted on the data folder; refused"
     return ident_of(st), None
+
+
+def _is_link(st: os.stat_result) -> bool:
+    return stat.S_ISLNK(st.st_mode) or _is_reparse(st)
 
 
 def _is_reparse(st: os.stat_result) -> bool:
@@ -183,9 +223,11 @@ def _real_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _expand(base: str, pattern: str) -> list[tuple[tuple[str, ...], tuple[Ident, ...], os.DirEntry[str]]]:
+def _expand(base: str, pattern: str, links: list[tuple[str, ...]] | None = None,
+            ) -> list[tuple[tuple[str, ...], tuple[Ident, ...], os.DirEntry[str]]]:
     """Entries under ``base`` matching ``pattern`` (``/``-separated); intermediate parts
-    must be real folders, never links. Returns (rel parts, identity chain, last entry)."""
+    must be real folders, never links: a link there is added to ``links`` (never
+    followed). Returns (rel parts, identity chain, last entry)."""
     parts = [p for p in pattern.split("/") if p not in ("", ".")]
     found: list[tuple[tuple[str, ...], tuple[Ident, ...], os.DirEntry[str]]] = []
 
@@ -207,25 +249,43 @@ def _expand(base: str, pattern: str) -> list[tuple[tuple[str, ...], tuple[Ident,
                 found.append(((*rel, e.name), (*chain, ident), e))
             elif _real_dir(e):
                 walk(e.path, (*rel, e.name), (*chain, ident), i + 1)
+            elif links is not None and _is_link(st):
+                links.append((*rel, e.name))
 
     if parts:
         walk(base, (), (), 0)
     return found
 
 
-def _profiles(root: Path, spec: RootSpec) -> list[tuple[tuple[str, ...], tuple[Ident, ...]]]:
+def _profiles(root: Path, spec: RootSpec, links: list[tuple[str, ...]],
+              ) -> list[tuple[tuple[str, ...], tuple[Ident, ...]]]:
+    """Profile folders under ``root``; a profile (or a folder on the way) that is a link
+    goes to ``links``."""
     out: list[tuple[tuple[str, ...], tuple[Ident, ...]]] = []
     for glob in spec.profiles:
         if glob in (".", ""):
             out.append(((), ()))
             continue
-        out += [(rel, chain) for rel, chain, e in _expand(os.fspath(root), glob) if _real_dir(e)]
+        for rel, chain, e in _expand(os.fspath(root), glob, links):
+            if _real_dir(e):
+                out.append((rel, chain))
+            elif _entry_is_link(e):
+                links.append(rel)
     return out
 
 
-def measure(target: Target, budget: Budget | None) -> None:
+def _entry_is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink() or _is_reparse(entry.stat(follow_symlinks=False))
+    except OSError:
+        return False
+
+
+def measure(target: Target, budget: Budget | None, mount: MountKey | None = None) -> None:
     """Count files and bytes below ``target`` without following links (path-based: it only
-    reads). Unreadable folders are skipped; a spent budget marks the count incomplete."""
+    reads). Unreadable folders are skipped; a spent budget marks the count incomplete.
+    With ``mount`` (the root's), a folder on another mount (a bind mount of an outside
+    folder) is not counted: the deleter will not enter it either."""
     if target.kind != "dir":
         try:
             st = os.lstat(target.path)
@@ -248,7 +308,8 @@ def measure(target: Target, budget: Budget | None) -> None:
                             target.complete = False
                             return
                     if _real_dir(e):
-                        stack.append(e.path)
+                        if mount is None or mount_key_at(e.path) == mount:
+                            stack.append(e.path)
                         continue
                     try:
                         st = e.stat(follow_symlinks=False)
@@ -274,25 +335,37 @@ def _plan_root(client_id: str, spec: RootSpec, root: Path, home: Path,
     rp = RootPlan(client_id, spec.label, root, ident, spec.report_only, refused=refused)
     if refused:
         return rp
+    rp.mount = mount_key_at(root)
     seen: set[tuple[str, ...]] = set()
-    for prel, pchain in _profiles(root, spec):
+    for prel, pchain in _profiles(root, spec, rp.links):
         base = os.path.join(root, *prel)
         # Kept names first: a keep entry shadows any clear pattern that also matches it.
         groups: list[tuple[str, Iterable[str]]] = [(KEEP, spec.keep)]
         groups += [(cat, spec.clear.get(cat, ())) for cat in cats]
         for cat, patterns in groups:
             for pattern in patterns:
-                for rel, chain, entry in _expand(base, pattern):
+                via: list[tuple[str, ...]] = []
+                for rel, chain, entry in _expand(base, pattern, via):
                     full = (*prel, *rel)
                     if full in seen or (cat != KEEP and rel[-1] in spec.keep):
                         continue
                     seen.add(full)
                     kind = "dir" if _real_dir(entry) else \
-                        "link" if entry.is_symlink() or _is_reparse(entry.stat(follow_symlinks=False)) \
-                        else "file"
+                        "link" if _entry_is_link(entry) else "file"
+                    if kind == "link" and cat != KEEP and not spec.report_only:
+                        rp.links.append(full)  # data lives elsewhere: report, not unlink
+                        continue
                     action = KEEP if cat == KEEP else REPORT if spec.report_only else DELETE
                     rp.targets.append(Target(Path(root, *full), full, (*pchain, *chain), kind,
                                              cat, action))
+                if cat != KEEP:
+                    for rel in via:
+                        full = (*prel, *rel)
+                        if full not in seen:
+                            seen.add(full)
+                            rp.links.append(full)
+    if spec.report_only:
+        rp.links.clear()  # browser profiles hold anything; only Teams' own data is reported
     return rp
 
 
@@ -322,7 +395,7 @@ def plan_clean(policy: Policy, *, client_ids: Sequence[str] | None = None,
     if count:
         for rp in plan.clients:
             for t in rp.targets:
-                measure(t, budget)
+                measure(t, budget, rp.mount)
     mark_running(plan, processes)
     return plan
 

@@ -94,10 +94,12 @@ def clean(policy: Policy, *, client_ids: Sequence[str] | None = None,
             result.removed_links += out.links
             for reason, n in out.skipped.items():
                 result.skipped[reason] = result.skipped.get(reason, 0) + n
+            root = display(os.fsdecode(rp.path))
             for f in out.failures:
+                # The deleter's paths are relative to the data folder (the target's own
+                # components included), so the folder is prefixed once, never the target's.
                 sub = f["path"]
-                path = display(os.fsdecode(Path(rp.path, *target.rel[:-1]))) + "/" + sub \
-                    if sub else display(os.fsdecode(rp.path))
+                path = f"{root}/{sub}" if sub else root
                 result.failures.append({"client": rp.client_id, "path": path,
                                         "reason": f["reason"]})
             if out.failure_count > len(out.failures):
