@@ -253,6 +253,10 @@ class TeamsMonitor(QObject):
         """Start the sources that need a running client when one runs; stop them after."""
         for name, source in self.sources.items():
             want = running or not source.needs_running
+            # Issue 18: a source with ``needs_meeting`` (the window's recording indicator)
+            # runs only while a meeting is on; _feed calls here on meeting-started/-ended.
+            if getattr(source, "needs_meeting", False) and not self.machine.in_meeting:
+                want = False
             if want and name not in self._active:
                 self._active.add(name)
                 try:
@@ -319,6 +323,28 @@ class TeamsMonitor(QObject):
         """Clients whose meeting data waits to be cleared (the tray says so)."""
         return frozenset(self.scheduler.pending)
 
+    def recording_status(self) -> dict[str, Any]:
+        """Issue 18: is this meeting being recorded, as far as we can see? ``status`` is
+        "recording", "not-recording", "unknown" (with ``reason``: the window cannot be
+        read, or no source can see recording here) or "no-meeting". Never "not-recording"
+        when no recording source is looking."""
+        if not self.machine.in_meeting:
+            return {"status": "no-meeting", "reason": None}
+        if self.machine.recording:
+            return {"status": "recording", "reason": None}
+        looking = [(n, s) for n, s in self.sources.items()
+                   if "recording" in s.kinds and n in self._active]
+        if any(getattr(s, "unknown_reason", None) is None for _n, s in looking):
+            return {"status": "not-recording", "reason": None}
+        reasons = [str(getattr(s, "unknown_reason", "") or "") for _n, s in looking]
+        reasons += [f"{n}: {why}" for n, why in self.unavailable.items() if n == "window"]
+        return {"status": "unknown",
+                "reason": "; ".join(reasons) or "no source can see recording here"}
+
+    @property
+    def recording_known(self) -> bool:
+        return bool(self.recording_status()["status"] != "unknown")
+
     def readings(self) -> dict[str, dict[str, Any]]:
         return {name: _reading_dict(r) for name, r in self.machine.readings.items()}
 
@@ -370,6 +396,8 @@ class TeamsMonitor(QObject):
                 self._record_meeting_end(int(detail.get("duration_s", 0)),
                                          list(detail.get("sources", [])))
             self.teamsEvent.emit(ev.name, detail)
+        if any(ev.name in (st.MEETING_STARTED, st.MEETING_ENDED) for ev in events):
+            self._set_active(bool(self.machine.running))   # issue 18: needs_meeting sources
         self._update_grace_timer()
         if self.auto_clean and events:
             self._act(self.scheduler.on_events(events, running=self.machine.running,

@@ -19,6 +19,7 @@ REGISTRY: dict[str, str] = {
     "audio": "devicecheck.teams.sources.audio:AudioSource",
     "camera": "devicecheck.teams.sources.camera:CameraSource",
     "api": "devicecheck.teams.sources.api:ApiSource",
+    "window": "devicecheck.teams.sources.window:WindowSource",
 }
 
 #: Sources that are only used where IT switches them on (the retired API).

@@ -1,0 +1,195 @@
+"""The one interface the accessibility back-ends implement, and the pure search over it.
+
+A back-end (AT-SPI on Linux, UI Automation on Windows, AX on macOS) turns the windows of a
+set of processes into ``Node`` trees: each node has an accessible ``name``, a ``role`` in
+the small common vocabulary below (each back-end maps its native roles onto it) and
+``children()``. ``find_indicator`` walks those trees, breadth first, against a deadline,
+and returns the first node whose name is one of the recording indicator names and whose
+role is an indicator role. Everything here is pure given the nodes, so the Windows and
+macOS back-ends are tested through injected trees.
+
+Why these rules:
+- Only *indicator* roles count (status, label, image, button): the recording indicator
+  and banner Teams shows are controls with an accessible name; the same word typed in the
+  chat or a shared document is text content, and must never raise the alert.
+- The walk does not go into text areas, paragraphs, chat logs, list items or nested
+  documents at all: what is inside them is what people wrote (cheaper, and no chance of a
+  match there). The web page of an Electron/WebView client is itself a document, so only
+  documents *below* the first one are skipped.
+- Names match whole (case, spacing and trailing punctuation aside), never as a substring:
+  "Recording" must not match "Stop recording" or "Recording and transcription" (a menu
+  entry); IT lists every wording it wants in ``[recording] indicator_names``.
+- A walk has a deadline (200 ms): a huge or hung tree is abandoned and counted, and the
+  status is then *unknown*, never "not recording".
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+# The common role vocabulary (back-ends map their native roles onto these words).
+STATUS = "status"        # status bar, ARIA status/alert/notification/info bar
+LABEL = "label"          # label, static text
+IMAGE = "image"          # image, icon
+BUTTON = "button"        # push button
+TEXT = "text"            # text area, entry, edit, password, terminal
+PARAGRAPH = "paragraph"
+LOG = "log"              # chat history (ARIA log), article, comment, block quote
+LIST_ITEM = "list-item"  # a chat message or a person in a list
+DOCUMENT = "document"    # a document frame (web page, text, e-mail, spreadsheet)
+WINDOW = "window"
+OTHER = "other"
+
+#: Roles whose accessible name can be the recording indicator.
+INDICATOR_ROLES: frozenset[str] = frozenset({STATUS, LABEL, IMAGE, BUTTON})
+#: Roles whose insides are people's content: never walked into.
+CONTENT_ROLES: frozenset[str] = frozenset({TEXT, PARAGRAPH, LOG, LIST_ITEM})
+
+WALK_DEADLINE_S = 0.200
+MAX_NODES = 20_000       # a runaway tree stops here even inside the deadline
+MAX_DEPTH = 80
+
+
+class Node(Protocol):
+    """One accessible element. ``children()`` may talk to the application (it is where a
+    back-end spends its time); ``name`` and ``role`` are read when the node is made."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    def children(self, timeout_s: float) -> Sequence[Node]: ...
+
+
+class TreeUnavailable(Exception):
+    """The tree cannot be read; ``str(exc)`` says why, in words for the officer and IT."""
+
+
+class Backend(Protocol):
+    """Finds the top-level accessible windows of the given processes."""
+
+    name: str
+
+    def unavailable(self) -> str | None:
+        """Why this back-end cannot work here (None: it can). Cheap: no hanging I/O."""
+
+    def windows(self, pids: frozenset[int], timeout_s: float) -> Sequence[Node]:
+        """The windows (or application roots) of ``pids``; raises ``TreeUnavailable``."""
+
+    def close(self) -> None:
+        """Drop connections (called when the meeting ends)."""
+
+
+@dataclass
+class FakeNode:
+    """An injected tree node (tests, and back-ends that build plain trees)."""
+
+    name: str = ""
+    role: str = OTHER
+    kids: list[FakeNode] = field(default_factory=list)
+    delay_s: float = 0.0     # a slow application answering children()
+
+    def children(self, timeout_s: float) -> Sequence[FakeNode]:
+        if self.delay_s:
+            time.sleep(min(self.delay_s, max(timeout_s, 0.0)))
+        return self.kids
+
+
+_SPACE = re.compile(r"\s+")
+_TRAIL = ".:!…"
+
+
+def normalise(name: str) -> str:
+    """Case, inner spacing and trailing punctuation do not matter ("Recording." and
+    "recording" are the same indicator); everything else does."""
+    return _SPACE.sub(" ", name).strip().rstrip(_TRAIL).strip().casefold()
+
+
+def indicator_set(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(n for n in (normalise(x) for x in names) if n)
+
+
+@dataclass(frozen=True)
+class Match:
+    """What was seen: the role and the indicator name *as configured* (never the text
+    read from the tree, which is the application's; the alert and audit use these)."""
+
+    role: str
+    indicator: str
+    path: tuple[int, ...] = ()   # child indexes from the window (for the cache)
+
+
+@dataclass(frozen=True)
+class WalkResult:
+    match: Match | None
+    nodes: int
+    abandoned: bool           # the deadline (or MAX_NODES) stopped it before the end
+    seconds: float
+
+
+def is_indicator(node_name: str, role: str, wanted: frozenset[str]) -> bool:
+    return role in INDICATOR_ROLES and normalise(node_name) in wanted
+
+
+def find_indicator(windows: Sequence[Node], names: Iterable[str], *,
+                   deadline_s: float = WALK_DEADLINE_S,
+                   clock: Callable[[], float] = time.monotonic,
+                   max_nodes: int = MAX_NODES) -> WalkResult:
+    """Breadth first over ``windows`` until an indicator is found or the deadline passes.
+    Breadth first because Teams' indicator sits in the meeting header, near the top,
+    while the chat and the roster (deep lists) come later."""
+    wanted = indicator_set(names)
+    labels = {normalise(n): n for n in names}
+    start = clock()
+    end = start + deadline_s
+    queue: deque[tuple[Node, tuple[int, ...], int, bool]] = deque(
+        (w, (i,), 0, False) for i, w in enumerate(windows))
+    seen = 0
+    while queue:
+        now = clock()
+        if now >= end or seen >= max_nodes:
+            return WalkResult(None, seen, True, now - start)
+        node, path, depth, in_document = queue.popleft()
+        seen += 1
+        role = node.role
+        if is_indicator(node.name, role, wanted):
+            return WalkResult(Match(role, labels.get(normalise(node.name), node.name), path),
+                              seen, False, clock() - start)
+        if role in CONTENT_ROLES or (role == DOCUMENT and in_document) or depth >= MAX_DEPTH:
+            continue
+        try:
+            kids = node.children(max(0.0, end - clock()))
+        except TreeUnavailable:
+            raise
+        except Exception:  # noqa: BLE001 - an element that vanished mid-walk is skipped
+            continue
+        below_document = in_document or role == DOCUMENT
+        queue.extend((k, (*path, i), depth + 1, below_document) for i, k in enumerate(kids))
+    return WalkResult(None, seen, False, clock() - start)
+
+
+def node_at(windows: Sequence[Node], path: tuple[int, ...], timeout_s: float) -> Node | None:
+    """The node at ``path`` (child indexes), or None when the tree changed under it."""
+    if not path or path[0] >= len(windows):
+        return None
+    node: Node = windows[path[0]]
+    for index in path[1:]:
+        try:
+            kids = node.children(timeout_s)
+        except Exception:  # noqa: BLE001 - gone: the cache misses
+            return None
+        if index >= len(kids):
+            return None
+        node = kids[index]
+    return node
+
+
+#: native role -> common role, for back-ends whose roles are strings (UIA, AX).
+RoleMap = Mapping[str, str]

@@ -1,0 +1,131 @@
+"""macOS back-end: the Accessibility API (AX) through pyobjc's ``ApplicationServices``
+(tested through an injected tree).
+
+AX facts used (Apple, "AXUIElement.h" reference; ``AXRoleConstants.h``,
+``AXAttributeConstants.h``):
+- ``AXUIElementCreateApplication(pid)`` gives the application element; its ``AXWindows``
+  attribute the windows; each element's ``AXChildren``, ``AXRole``, ``AXSubrole``,
+  ``AXTitle``, ``AXDescription`` and (static text) ``AXValue``;
+- ``AXUIElementSetMessagingTimeout(element, seconds)`` bounds each call to a slow
+  application, so it is set to the walk's deadline;
+- nothing is readable until the officer (or IT's PPPC profile) allows DeviceCheck under
+  Privacy & Security > Accessibility: ``AXIsProcessTrusted()``;
+- web content reports ARIA roles as ``AXGroup`` with a subrole: ``AXApplicationStatus``
+  (role=status), ``AXApplicationAlert``, ``AXApplicationLog`` (role=log),
+  ``AXDocumentArticle``; a web page is an ``AXWebArea``.
+Chromium-based apps build their AX tree once an assistive client sets
+``AXEnhancedUserInterface`` (Chromium's accessibility design notes, quoted in
+onboard-osk/onboard issue 2); we do not set it (it changes how the app behaves for
+everyone), so such a client may show an empty window: that is *unknown*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from devicecheck.teams.a11y import base
+from devicecheck.teams.a11y.base import TreeUnavailable
+
+ROLES: dict[str, str] = {
+    "AXStaticText": base.LABEL, "AXImage": base.IMAGE, "AXButton": base.BUTTON,
+    "AXTextArea": base.TEXT, "AXTextField": base.TEXT, "AXWebArea": base.DOCUMENT,
+    "AXWindow": base.WINDOW,
+}
+SUBROLES: dict[str, str] = {
+    "AXApplicationStatus": base.STATUS, "AXApplicationAlert": base.STATUS,
+    "AXApplicationLog": base.LOG, "AXDocumentArticle": base.LOG,
+}
+
+
+def role_of(role: str, subrole: str = "") -> str:
+    return SUBROLES.get(subrole) or ROLES.get(role, base.OTHER)
+
+
+class AxApi(Protocol):
+    """The few AX calls used; ``PyobjcAx`` is the real one. ``attribute`` returns None
+    for a missing attribute."""
+
+    def trusted(self) -> bool: ...
+
+    def application(self, pid: int, timeout_s: float) -> Any: ...
+
+    def attribute(self, element: Any, name: str) -> Any: ...
+
+
+class AxNode:
+    def __init__(self, api: AxApi, element: Any) -> None:
+        self._api, self._element = api, element
+        role = str(api.attribute(element, "AXRole") or "")
+        self.role = role_of(role, str(api.attribute(element, "AXSubrole") or ""))
+        # A control's name is its title, else its description; static text carries its
+        # words in AXValue.
+        name = api.attribute(element, "AXTitle") or api.attribute(element, "AXDescription")
+        if not name and role == "AXStaticText":
+            name = api.attribute(element, "AXValue")
+        self.name = name if isinstance(name, str) else ""
+
+    def children(self, timeout_s: float) -> Sequence[AxNode]:
+        return [AxNode(self._api, e) for e in self._api.attribute(self._element,
+                                                                  "AXChildren") or ()]
+
+
+class PyobjcAx:
+    """AX through pyobjc (macOS only; imported when first used)."""
+
+    def __init__(self) -> None:
+        import ApplicationServices as ax  # type: ignore[import-not-found]
+
+        self._ax = ax
+
+    def trusted(self) -> bool:
+        return bool(self._ax.AXIsProcessTrusted())
+
+    def application(self, pid: int, timeout_s: float) -> Any:
+        app = self._ax.AXUIElementCreateApplication(pid)
+        self._ax.AXUIElementSetMessagingTimeout(app, max(0.01, timeout_s))
+        return app
+
+    def attribute(self, element: Any, name: str) -> Any:
+        error, value = self._ax.AXUIElementCopyAttributeValue(element, name, None)
+        return value if error == 0 else None
+
+
+class AxBackend:
+    name = "ax"
+
+    def __init__(self, api: AxApi | None = None) -> None:
+        self._api = api
+
+    def unavailable(self) -> str | None:
+        if self._api is not None:
+            return None
+        try:
+            import ApplicationServices  # type: ignore[import-not-found]  # noqa: F401
+        except ImportError:
+            return "pyobjc's ApplicationServices is not installed (no Accessibility API)"
+        return None
+
+    def windows(self, pids: frozenset[int], timeout_s: float) -> Sequence[AxNode]:
+        try:
+            if self._api is None:
+                self._api = PyobjcAx()
+            api = self._api
+            if not api.trusted():
+                raise TreeUnavailable("DeviceCheck is not allowed to use accessibility "
+                                      "(System Settings > Privacy & Security > "
+                                      "Accessibility)")
+            found = [AxNode(api, w) for pid in sorted(pids)
+                     for w in api.attribute(api.application(pid, timeout_s), "AXWindows") or ()]
+        except TreeUnavailable:
+            raise
+        except Exception as exc:
+            raise TreeUnavailable(f"the Accessibility API could not read Teams' windows "
+                                  f"({type(exc).__name__})") from exc
+        if not found:
+            raise TreeUnavailable("Teams has no window open (closed or minimised to the "
+                                  "menu bar)")
+        return found
+
+    def close(self) -> None:
+        """Nothing is held between walks."""
