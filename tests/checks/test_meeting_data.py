@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -182,3 +183,32 @@ def test_gather_is_bounded_on_a_huge_cache(isolated_dirs: Path, tmp_path: Path) 
     assert sum(c["files"] for c in facts["clients"]) <= MAX_ENTRIES
     v = check.judge(facts, ctx)
     assert v.status is Status.WARN and "at least" in v.summary
+
+
+@pytest.mark.parametrize("cleaned_before", [False, True])
+def test_a_link_where_data_should_be_warns_with_the_reason(
+        cleaned_before: bool, isolated_dirs: Path, tmp_path: Path) -> None:
+    """Issue 17 #6: with ``Partitions`` a link to elsewhere the check said "No Teams meeting
+    data is kept"; the data behind the link is still on the laptop."""
+    from devicecheck.cleaner import clean
+
+    home = isolated_dirs
+    root = make_tfl(tfl_root(home))
+    elsewhere = make_tfl(tmp_path / "elsewhere") / "Partitions"
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    ctx = _ctx(home, now=datetime.now(UTC))
+    if cleaned_before:  # a clean that cleared what it could still leaves the link's data
+        clean(ctx.policy, env=ctx.env, home=home, os_name="linux", audit=audit,
+              processes=lambda names, os_name: set())
+    shutil.rmtree(root / "Partitions")
+    os.symlink(elsewhere, root / "Partitions")
+    check = MeetingData(audit=audit)
+    facts = check.gather(ctx)
+    assert facts["refused_roots"] == [{"id": "teams-for-linux", "label": "native",
+                                       "path": "Partitions",
+                                       "reason": facts["refused_roots"][0]["reason"]}]
+    v = check.judge(facts, ctx)
+    assert v.status is Status.WARN and "No Teams meeting data" not in v.summary
+    assert "Partitions is a link: not followed" in v.summary
+    if cleaned_before:  # nothing else left: the link is what IT must look at
+        assert v.remediation and "IT" in v.remediation.text

@@ -68,6 +68,7 @@ class MeetingData(Check):
     def gather(self, ctx: Context) -> Mapping[str, Any]:
         from devicecheck.cleaner import Budget, last_clean, last_meeting_end, plan_clean
         from devicecheck.cleaner.history import waiting_meetings
+        from devicecheck.cleaner.plan import LINK_REASON
 
         budget = Budget(max_entries=MAX_ENTRIES, seconds=SECONDS)
         plan = plan_clean(ctx.policy, os_name=ctx.os_name, env=ctx.env, home=ctx.home,
@@ -79,6 +80,9 @@ class MeetingData(Check):
             if rp.refused:
                 refused.append({"id": rp.client_id, "label": rp.label, "reason": rp.refused})
                 continue
+            # A link where data should be: its data is still on the laptop, never a pass.
+            refused += [{"id": rp.client_id, "label": rp.label, "path": "/".join(rel),
+                         "reason": LINK_REASON} for rel in rp.links]
             targets = [t for t in rp.targets if t.action in ("delete", "report")]
             mtimes = [m for t in targets for m in (t.oldest, t.newest) if m is not None]
             entry = {"id": rp.client_id, "label": rp.label, "running": rp.running,
@@ -111,15 +115,14 @@ class MeetingData(Check):
         browser = [b for b in facts.get("browser") or () if b.get("files")]
         browser_note = (" Teams web data is also in a browser profile; IT clears that by "
                         "browser policy.") if browser else ""
+        refusal = self._refusal(refused, evidence, ctx) if refused else None
         if not clients:
-            if refused:
-                names = ", ".join(sorted({r["id"] for r in refused}))
-                return Verdict(Status.WARN, f"A Teams data folder ({names}) is a link or lies "
-                               "outside your profile, so it is not cleaned automatically.",
-                               evidence, Remediation(self.with_contact(
-                                   "Ask IT to check the Teams data folder.", ctx)))
+            if refusal is not None:
+                return refusal
             return Verdict(Status.PASS, "No Teams meeting data is kept on this laptop."
                            + browser_note, evidence)
+        if refusal is not None:  # every warning below also names the link
+            browser_note = " " + refusal.summary + browser_note
         now = ctx.now
         files = sum(int(c.get("files") or 0) for c in clients)
         size = sum(int(c.get("bytes") or 0) for c in clients)
@@ -146,9 +149,22 @@ class MeetingData(Check):
             return Verdict(Status.WARN, f"{held} The last clean was {_ago(now - last_clean)} ago, "
                            f"more than the council's {ctx.policy.cleaner.max_age_hours} hours."
                            + browser_note, evidence, remedy)
+        if refusal is not None:  # cleared, but not what lies behind a link
+            return refusal
         return Verdict(Status.PASS, f"Meeting data was cleared {_ago(now - last_clean)} ago"
                        + (", after the last meeting." if meeting_end else ".") + browser_note,
                        evidence)
+
+    def _refusal(self, refused: list[dict[str, Any]], evidence: dict[str, Any],
+                 ctx: Context) -> Verdict:
+        names = ", ".join(sorted({str(r.get("id")) for r in refused}))
+        why = "; ".join(dict.fromkeys(
+            f"{r['path']} {r['reason']}" if r.get("path") else str(r.get("reason"))
+            for r in refused[:3]))
+        return Verdict(Status.WARN, f"A Teams data folder ({names}) is a link or lies outside "
+                       f"your profile, so it is not cleaned automatically: {why}.", evidence,
+                       Remediation(self.with_contact("Ask IT to check the Teams data folder.",
+                                                     ctx)))
 
     @staticmethod
     def _waiting(facts: Mapping[str, Any], meeting_end: datetime, now: datetime) -> str:
