@@ -28,6 +28,8 @@ def record_ack(audit: AuditLog, notice: Notice, *, checklist_items: int | None =
     checks the officer went on despite (ids only)."""
     fields: dict[str, Any] = {
         "notice_version": notice.version,
+        # The sanitised document the window showed (notice.py): exactly what was read.
+        "notice_document": notice.document_hash,
         "revision_date": notice.revision_date,
         "notice_source": "built-in" if notice.is_built_in else "policy-file",
     }

@@ -5,9 +5,19 @@ revision date plus a hash of the text, so an acknowledgement names exactly the w
 officer saw, and IT replacing the file (even without changing the date) asks for a fresh
 acknowledgement where policy wants one.
 
-No Qt here: ``devicecheck notice --text`` must run on a machine without a display, so the
-small Markdown-to-HTML and HTML-to-text conversions are done with the standard library.
-The UI renders Markdown notices with Qt's own Markdown support (``Notice.markdown``).
+One document everywhere (issue 17, items 4 and 5): ``Notice.html`` is the sanitised HTML
+that ``devicecheck notice`` prints AND that the window shows, so the officer acknowledges
+what they saw. Markdown goes through markdown-it-py (CommonMark, a maintained parser,
+linear time) with raw HTML *escaped* (``html=False``: ``<br>``, ``<img>`` and
+``<Placeholder>`` stay visible as text); every document, Markdown's output included, is
+then cleaned by nh3 (the ammonia sanitiser) to a small allow-list of tags and attributes,
+links only ``https:``, ``mailto:``, ``tel:`` and in-page ``#`` anchors, and no images or
+other resources (a notice bundles none). No Qt here: ``devicecheck notice --text`` runs
+without a display.
+
+``version`` hashes the file's text, as before, so the built-in notice keeps its version;
+``document_hash`` hashes the sanitised document itself, and the acknowledgement records
+both (what the file said, and exactly what was shown).
 """
 
 from __future__ import annotations
@@ -32,7 +42,6 @@ _DECLARED_DATE = re.compile(
     r"<!--\s*revision-date:\s*(\d{4}-\d{2}-\d{2})\s*-->"
     r"|<meta\s+name=[\"']revision-date[\"']\s+content=[\"'](\d{4}-\d{2}-\d{2})[\"']",
     re.IGNORECASE)
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,11 @@ class Notice:
     source: str             # "built-in" or the path of the policy's file
     markdown: str | None = None  # the Markdown (comments removed) when the source is Markdown
     problem: str = ""       # why the policy's file was not used; "" when all is well
+
+    @property
+    def document_hash(self) -> str:
+        """First 16 hex of the sha256 of ``html``: exactly the document shown."""
+        return content_hash(self.html)[:16]
 
     @property
     def is_built_in(self) -> bool:
@@ -81,6 +95,21 @@ def _load_built_in() -> Notice:
     return build_notice(_read(path), source=BUILT_IN, declared_date="", is_markdown=True)
 
 
+def strip_comments(text: str) -> str:
+    """``text`` without ``<!-- … -->`` comments, in linear time (a regex with ``.*?`` is
+    quadratic over many unclosed ``<!--``). An unclosed comment is left as text."""
+    out: list[str] = []
+    pos = 0
+    while (start := text.find("<!--", pos)) != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            break
+        out.append(text[pos:start])
+        pos = end + 3
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _with_problem(notice: Notice, problem: str) -> Notice:
     return Notice(notice.html, notice.text, notice.version, notice.revision_date,
                   notice.source, notice.markdown, problem)
@@ -112,7 +141,7 @@ def _looks_like_markdown(path: Path, text: str) -> bool:
         return True
     if suffix in (".html", ".htm", ".xhtml"):
         return False
-    head = _COMMENT.sub("", text).lstrip().lower()
+    head = strip_comments(text[:4096]).lstrip().lower()
     return not head.startswith(("<!doctype", "<html", "<body", "<h1", "<p", "<div"))
 
 
@@ -143,17 +172,14 @@ def build_notice(text: str, *, source: str, declared_date: str, is_markdown: boo
     revision = declared_date or declared_revision_date(text)
     version = f"{revision or 'undated'}+{content_hash(text)[:16]}"
     if is_markdown:
-        markdown = _COMMENT.sub("", text).strip() + "\n"
-        doc = html_document(markdown_to_html(markdown), title=_first_heading(markdown))
+        markdown: str | None = strip_comments(text).strip() + "\n"
+        body, title = markdown_to_html(markdown or "")
     else:
-        markdown, doc = None, text
+        markdown = None
+        body, title = sanitise_html(text), _html_title(text)
+    doc = html_document(body, title=title or "Privacy notice")
     return Notice(html=doc, text=html_to_text(doc), version=version, revision_date=revision,
                   source=source, markdown=markdown)
-
-
-def _first_heading(markdown: str) -> str:
-    m = re.search(r"^#{1,6}\s+(.+?)\s*#*\s*$", markdown, re.MULTILINE)
-    return _strip_inline(m.group(1)) if m else "Privacy notice"
 
 
 def html_document(body: str, *, title: str) -> str:
@@ -161,101 +187,75 @@ def html_document(body: str, *, title: str) -> str:
             f"<title>{html.escape(title)}</title>\n</head>\n<body>\n{body}</body>\n</html>\n")
 
 
-# -- Markdown -> HTML (the subset a notice needs) ----------------------------------------
-_INLINE_CODE = re.compile(r"`([^`]+)`")
-_LINK = re.compile(r"\[([^\]]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)")
-_AUTOLINK = re.compile(r"&lt;((?:https?|mailto|tel):[^\s&]+)&gt;")
-_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_EM = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
-_SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:", "#")
+# -- Markdown -> HTML, and sanitising ------------------------------------------------------
+#: What a notice may contain: prose, headings, lists, tables, links. No images, forms,
+#: scripts, styles, frames or embedded objects.
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "address", "b", "blockquote", "br", "caption", "code", "dd", "div", "dl",
+    "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "q",
+    "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "u", "ul",
+})
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"colspan", "rowspan"},
+                      "th": {"colspan", "rowspan", "scope"}, "ol": {"start"},
+                      "*": {"id", "lang"}}
+#: Link schemes a notice may use; the view opens nothing else (and ``#`` anchors in-page).
+LINK_SCHEMES = ("https", "mailto", "tel")
+# The contents of these go too, not just the tags (ammonia keeps text of removed tags).
+_DROP_WITH_CONTENT = {"script", "style", "title", "head", "noscript", "template", "object",
+                      "iframe", "svg", "math", "textarea", "select"}
 
 
-def _href(url: str) -> str:
-    # Only schemes a notice has any business linking to; javascript: and friends become text.
-    return url if url.lower().startswith(_SAFE_SCHEMES) else ""
+def link_allowed(href: str) -> bool:
+    """Whether a notice may link to ``href``: https, mailto, tel, or an in-page anchor."""
+    href = href.strip()
+    if href.startswith("#"):
+        return True
+    scheme, sep, _ = href.partition(":")
+    return bool(sep) and scheme.lower() in LINK_SCHEMES
 
 
-def _inline(text: str) -> str:
-    out = html.escape(text, quote=False)
-    out = _INLINE_CODE.sub(r"<code>\1</code>", out)
-
-    def link(m: re.Match[str]) -> str:
-        href = _href(html.unescape(m.group(2)))
-        label = m.group(1)
-        return f'<a href="{html.escape(href)}">{label}</a>' if href else label
-
-    out = _LINK.sub(link, out)
-    out = _AUTOLINK.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', out)
-    out = _STRONG.sub(r"<strong>\2</strong>", out)
-    return _EM.sub(r"<em>\2</em>", out)
+def _keep_attribute(tag: str, attr: str, value: str) -> str | None:
+    if tag == "a" and attr == "href":
+        return value if link_allowed(value) else None   # a bad link becomes its text
+    return value
 
 
-def _strip_inline(text: str) -> str:
-    return re.sub(r"<[^>]+>", "", html.unescape(_inline(text)))
+def sanitise_html(fragment: str) -> str:
+    """``fragment`` reduced to the allow-list above (nh3/ammonia: an HTML5 parser, so
+    whatever the browser-grade parse of hostile markup is, that is what gets cleaned)."""
+    import nh3
+
+    return str(nh3.clean(fragment, tags=set(ALLOWED_TAGS),
+                         clean_content_tags=_DROP_WITH_CONTENT,
+                         attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+                         attribute_filter=_keep_attribute, url_schemes=set(LINK_SCHEMES),
+                         link_rel=None, strip_comments=True))
 
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_BULLET = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+(.*)$")
-_RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
+def _html_title(document: str) -> str:
+    start = document.lower().find("<title>")
+    end = document.lower().find("</title>", start + 7) if start != -1 else -1
+    if start == -1 or end == -1:
+        return ""
+    return " ".join(html.unescape(document[start + 7:end]).split())[:200]
 
 
-def markdown_to_html(markdown: str) -> str:
-    """Headings, paragraphs, bullet and numbered lists (nested by indentation), rules,
-    emphasis, code and links. Enough for a notice; anything else stays as plain text."""
-    out: list[str] = []
-    para: list[str] = []
-    lists: list[tuple[int, str]] = []  # the open lists: (indent, "ul" | "ol")
-    item: list[str] = []               # text of the list item being read
+def markdown_to_html(markdown: str) -> tuple[str, str]:
+    """``(sanitised body, first heading's text)``. CommonMark plus tables; raw HTML in the
+    Markdown is shown as text (``html=False``); images become their link (a notice has no
+    pictures to load); autolinks and links are checked again by the sanitiser."""
+    from markdown_it import MarkdownIt
 
-    def flush_para() -> None:
-        if para:
-            out.append(f"<p>{_inline(' '.join(para))}</p>\n")
-            para.clear()
-
-    def flush_item() -> None:
-        # "<li>" is closed later, so that a nested list lands inside its parent item.
-        if item:
-            out.append(f"<li>{_inline(' '.join(item))}")
-            item.clear()
-
-    def close_lists(to_indent: int = -1) -> None:
-        flush_item()
-        while lists and lists[-1][0] > to_indent:
-            out.append(f"</li>\n</{lists.pop()[1]}>\n")
-
-    for raw in markdown.splitlines():
-        line = raw.rstrip()
-        if not line.strip():
-            flush_para()
-            continue
-        if m := _BULLET.match(line):
-            flush_para()
-            flush_item()
-            indent, kind = len(m.group(1)), "ol" if m.group(2)[0].isdigit() else "ul"
-            if lists and indent < lists[-1][0]:
-                close_lists(indent)
-            if lists and indent == lists[-1][0]:
-                out.append("</li>\n")
-            else:
-                out.append(f"<{kind}>\n")
-                lists.append((indent, kind))
-            item.append(m.group(3))
-        elif lists and raw[:1] in (" ", "\t"):
-            item.append(line.strip())  # continuation of the current item
-        elif m := _HEADING.match(line):
-            flush_para()
-            close_lists()
-            level = len(m.group(1))
-            out.append(f"<h{level}>{_inline(m.group(2))}</h{level}>\n")
-        elif _RULE.match(line) and not para:
-            close_lists()
-            out.append("<hr>\n")
-        else:
-            close_lists()
-            para.append(line.strip())
-    flush_para()
-    close_lists()
-    return "".join(out)
+    md = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
+    tokens = md.parse(markdown)
+    title = ""
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and i + 1 < len(tokens):
+            title = "".join(c.content for c in tokens[i + 1].children or ()
+                            if c.type in ("text", "code_inline")).strip()
+            break
+    return sanitise_html(md.renderer.render(tokens, md.options, {})), title
 
 
 # -- HTML -> plain text --------------------------------------------------------------------

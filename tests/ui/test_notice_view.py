@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QTextDocument
 
 from devicecheck.notice import load_notice
 from devicecheck.policy import Policy
-from devicecheck.ui.notice_dialog import MAX_ZOOM, NoticeDialog, NoticeView
+from devicecheck.ui.notice_dialog import MAX_ZOOM, NoticeDialog, NoticeView, SafeBrowser
 from tests.test_notice import NOTICE_FACTS, policy_with
 
 
@@ -32,11 +34,68 @@ def test_rendered_default_notice_carries_every_fact(qtbot: Any) -> None:
     assert "##" not in rendered and "](" not in rendered and "<" not in rendered
 
 
+def recorder(view: NoticeView) -> list[str]:
+    handed: list[str] = []
+    view.opener = lambda url: handed.append(url.toString())
+    return handed
+
+
 def test_links_open_in_the_browser_and_are_real_links(qtbot: Any) -> None:
     view = show(qtbot, NoticeView(load_notice(Policy())))
-    assert view.browser.openExternalLinks()
+    handed = recorder(view)
+    assert not view.browser.openExternalLinks() and not view.browser.openLinks()
     assert 'href="mailto:legal@breckland.gov.uk"' in view.browser.toHtml()
     assert 'href="tel:+441362656870"' in view.browser.toHtml()
+    view.browser.anchorClicked.emit(QUrl("mailto:legal@breckland.gov.uk"))
+    view.browser.anchorClicked.emit(QUrl("tel:+441362656870"))
+    view.browser.anchorClicked.emit(QUrl("https://www.breckland.gov.uk/"))
+    assert handed == ["mailto:legal@breckland.gov.uk", "tel:+441362656870",
+                      "https://www.breckland.gov.uk/"]
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "smb://server/share", "file:///etc/passwd",
+                                 "http://plain.example/", "ms-settings:privacy"])
+def test_other_links_are_not_opened(qtbot: Any, url: str) -> None:
+    """Issue 17, item 5: javascript: and smb: links went to the OS, file: opened inside."""
+    view = show(qtbot, NoticeView(load_notice(Policy())))
+    handed = recorder(view)
+    before = view.browser.toPlainText()
+    view.browser.anchorClicked.emit(QUrl(url))
+    assert handed == [] and view.opened == []
+    assert view.browser.toPlainText() == before   # nothing loaded into the view either
+
+
+def test_markdown_raw_html_is_visible_in_the_view(qtbot: Any, tmp_path: Path) -> None:
+    """Issue 17, item 4: Qt's Markdown reader hid text after <br>, an inline <img> and
+    <Placeholder>, while the acknowledgement covered the whole text."""
+    file = tmp_path / "notice.md"
+    file.write_text("# Notice\n\nFirst line<br>text after the break, an <img src=x.png> "
+                    "image and the <Placeholder> word.\n", encoding="utf-8")
+    notice = load_notice(policy_with(file=str(file)))
+    view = show(qtbot, NoticeView(notice))
+    shown = " ".join(view.plain_text().split())
+    for part in ("text after the break", "<img src=x.png>", "<Placeholder>"):
+        assert part in shown, (part, shown)
+    assert "First line<br>text after the break" in shown
+
+
+def test_html_notice_image_is_not_loaded(qtbot: Any, tmp_path: Path) -> None:
+    file = tmp_path / "notice.html"
+    file.write_text('<h1>N</h1><p>before <img src="file:///dev/zero"> after</p>',
+                    encoding="utf-8")
+    view = show(qtbot, NoticeView(load_notice(policy_with(file=str(file)))))
+    assert "before" in view.plain_text() and "after" in view.plain_text()
+    assert "dev/zero" not in view.browser.toHtml()
+
+
+def test_the_browser_loads_no_resource_even_if_asked(qtbot: Any) -> None:
+    browser = SafeBrowser()
+    qtbot.addWidget(browser)
+    browser.setHtml('<p>x<img src="file:///dev/zero"><link rel="stylesheet" '
+                    'href="file:///etc/passwd"></p>')
+    assert browser.loadResource(int(QTextDocument.ResourceType.ImageResource),
+                                QUrl("file:///dev/zero")) is None
+    assert "x" in browser.toPlainText()
 
 
 def test_zoom_by_keys_and_buttons(qtbot: Any) -> None:
@@ -64,7 +123,8 @@ def test_it_markdown_and_html_files_render(qtbot: Any, tmp_path: Path) -> None:
     md = tmp_path / "n.md"
     md.write_text("# Council\n\n- **Bold** item\n", encoding="utf-8")
     view = show(qtbot, NoticeView(load_notice(policy_with(file=str(md)))))
-    assert view.plain_text().splitlines()[:2] == ["Council", "Bold item"]
+    assert [line.rstrip() for line in view.plain_text().splitlines()[:2]] == \
+        ["Council", "Bold item"]
     page = tmp_path / "n.html"
     page.write_text("<html><body><h1>Council</h1><p>Para <i>one</i>.</p></body></html>",
                     encoding="utf-8")

@@ -1,11 +1,20 @@
 """The privacy notice on screen: a readable, zoomable QTextBrowser whose links open in the
 officer's browser (or mail / phone app). Used as step 2 of the pre-call window and on its
-own (``NoticeDialog``) from the tray."""
+own (``NoticeDialog``) from the tray.
+
+It shows ``Notice.html``, the sanitised document ``devicecheck notice`` prints (never Qt's
+own Markdown reader, whose raw-HTML support hid text after ``<br>``: issue 17). The
+browser loads nothing (``loadResource`` answers every request with nothing: no
+``file:///dev/zero`` image, no stylesheet) and follows no link itself: an ``https:``,
+``mailto:`` or ``tel:`` link goes to the OS, an in-page ``#`` anchor scrolls, anything
+else is ignored."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from devicecheck.notice import Notice
+from devicecheck.notice import Notice, link_allowed
 
 # A thick highlight-coloured frame on whatever has focus: the platform's own focus hint
 # is a thin dotted line that many officers cannot see.
@@ -37,6 +46,28 @@ QTextBrowser:focus, QTreeWidget:focus { border: 2px solid palette(highlight); }
 MIN_ZOOM, MAX_ZOOM = -4, 12
 
 
+class SafeBrowser(QTextBrowser):
+    """A QTextBrowser that fetches no resource at all (images, stylesheets, linked
+    documents): QTextDocument asks ``loadResource`` for each (Qt docs, QTextBrowser::
+    loadResource); answering None leaves it empty."""
+
+    def loadResource(self, _type: int, _name: QUrl) -> Any:
+        return None
+
+
+def open_link(url: QUrl, browser: QTextBrowser,
+              opener: Any = QDesktopServices.openUrl) -> bool:
+    """Follow a clicked link if a notice may: True when it was followed."""
+    text = url.toString()
+    if text.startswith("#"):
+        browser.scrollToAnchor(url.fragment())
+        return True
+    if not link_allowed(text):
+        return False
+    opener(url)
+    return True
+
+
 class NoticeView(QWidget):
     """The notice text with "Smaller text" / "Larger text" buttons and Ctrl+= / Ctrl+-."""
 
@@ -44,18 +75,20 @@ class NoticeView(QWidget):
         super().__init__(parent)
         self.notice = notice
         self.zoom = 0
-        self.browser = QTextBrowser(self)
-        self.browser.setOpenExternalLinks(True)
+        self.browser = SafeBrowser(self)
+        # Neither Qt nor the OS follows a link on its own: anchorClicked decides.
+        self.browser.setOpenExternalLinks(False)
+        self.browser.setOpenLinks(False)
+        self.opened: list[str] = []      # links followed (for tests)
+        self.opener: Any = QDesktopServices.openUrl   # tests put a recorder here
+        self.browser.anchorClicked.connect(self._on_anchor)
         self.browser.setAccessibleName("Privacy notice")
         self.browser.setAccessibleDescription(
             "The privacy notice to read before the call. Tab moves through its links; "
             "Control plus equals and Control minus change the text size.")
         # The document takes the widget's font, which follows the system font size.
         self.browser.document().setDefaultFont(self.font())
-        if notice.markdown is not None:
-            self.browser.setMarkdown(notice.markdown)
-        else:
-            self.browser.setHtml(notice.html)
+        self.browser.setHtml(notice.html)
 
         self.smaller = QPushButton("Smaller text", self)
         self.smaller.setAccessibleName("Smaller text")
@@ -94,6 +127,10 @@ class NoticeView(QWidget):
                 shortcut = QShortcut(QKeySequence(key), self)
                 shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
                 shortcut.activated.connect(slot)
+
+    def _on_anchor(self, url: QUrl) -> None:
+        if open_link(url, self.browser, self.opener):
+            self.opened.append(url.toString())
 
     def _version_text(self) -> str:
         origin = "Built-in notice" if self.notice.is_built_in else "Council notice"
