@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
+from devicecheck.recording import layers
 from devicecheck.recording.recorders import game_bar_capture, read_game_bar, scan_recorders
 
 GAME_BAR_LINK = "ms-settings:gaming-gamedvr"
@@ -21,6 +22,8 @@ class Recorders(Check):
         seen = scan_recorders(ctx.policy.recorders(), os_name=ctx.os_name)
         facts: dict[str, Any] = {"running": [s.to_dict() for s in seen],
                                  "watched": len(ctx.policy.recorders())}
+        # Issue 18: which recording safeguards are in force here (recording/layers.py).
+        facts["layers"] = layers.summary(ctx.policy, ctx.os_name, ctx.env)
         if ctx.os_name == "windows":
             facts["game_bar"] = read_game_bar(ctx.registry) if ctx.registry is not None else None
         return facts
@@ -28,7 +31,8 @@ class Recorders(Check):
     def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
         running = list(facts.get("running") or [])
         names = sorted({str(p["name"]) for p in running}, key=str.lower)
-        evidence: dict[str, Any] = {"running": running, "watched": facts.get("watched")}
+        evidence: dict[str, Any] = {"running": running, "watched": facts.get("watched"),
+                                    "layers": facts.get("layers", [])}
         problems: list[str] = []
         unknown = ""
         if names:
