@@ -58,6 +58,9 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
     (tmp_path / "run").mkdir(mode=0o700)
     monkeypatch.delenv("DEVICECHECK_FAKE_OS", raising=False)
+    # Audit records go to an in-memory OS log, never the developer's own journal.
+    from devicecheck.oslog import MemoryWriter
+    monkeypatch.setattr("devicecheck.oslog.writer_factory", MemoryWriter)
     # The machine policy folder is fixed (never from the environment): tests move it by
     # module attribute, and trust files owned by whoever runs the suite.
     from devicecheck import paths

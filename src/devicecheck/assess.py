@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from devicecheck import oslog
 from devicecheck.checks import Check, Context, all_checks
 from devicecheck.checks.engine import ResultCallback, run_checks
 from devicecheck.policy import LoadedPolicy
@@ -15,7 +16,7 @@ def assess(loaded: LoadedPolicy, *, ctx: Context | None = None,
            on_result: ResultCallback | None = None) -> Report:
     ctx = ctx or Context.default(loaded)
     results = run_checks(checks if checks is not None else all_checks(), ctx, on_result=on_result)
-    return Report(Device.current(ctx.os_name), loaded, results)
+    return Report(Device.current(ctx.os_name), loaded, results, os_log=oslog.status(loaded.policy))
 
 
 def audit_summary(report: Report) -> dict[str, object]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from devicecheck.checks.base import STATUS_SYMBOLS, STATUS_WORDS, CheckResult, Status
 from devicecheck.osinfo import OsName
+from devicecheck.oslog import OsLogStatus
 from devicecheck.policy import LoadedPolicy
 
 SCHEMA_VERSION = 1
@@ -47,6 +48,8 @@ class Report:
     loaded: LoadedPolicy
     checks: Sequence[CheckResult]
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: Whether audit records also reach the OS log (None: not asked, nothing shown).
+    os_log: OsLogStatus | None = None
 
     @property
     def overall(self) -> Overall:
@@ -76,6 +79,8 @@ class Report:
                        "errors": [str(e) for e in self.loaded.errors]},
             "overall": self.overall.value,
             "checks": [c.to_dict() for c in self.checks],
+            # Additive (schema 1 readers ignore it): where IT's copy of the audit goes.
+            **({"audit": {"os_log": self.os_log.to_dict()}} if self.os_log else {}),
         }
 
     def to_json(self) -> str:
@@ -127,6 +132,8 @@ class Report:
             verdict = f"NOT READY: {names}. Contact {org.it_contact} if you cannot fix this."
         lines.append(verdict)
         lines.append(f"Policy sources: {', '.join(self.loaded.sources)}")
+        if self.os_log is not None:
+            lines.append(self.os_log.sentence())
         return "\n".join(lines) + "\n"
 
 

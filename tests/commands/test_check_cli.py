@@ -41,7 +41,8 @@ def test_json_schema(tmp_path: Path) -> None:
     out = run("check", "--json")
     assert out.returncode in (0, 1), out.stderr
     doc: dict[str, Any] = json.loads(out.stdout)
-    assert set(doc) == {"schema", "generated_at", "device", "policy", "overall", "checks"}
+    assert set(doc) == {"schema", "generated_at", "device", "policy", "overall", "checks", "audit"}
+    assert set(doc["audit"]["os_log"]) == {"state", "target", "reason"}  # additive (issue 22)
     assert doc["schema"] == 1
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["generated_at"])
     assert set(doc["device"]) == {"hostname", "os", "os_version"}

@@ -1,10 +1,17 @@
-"""``devicecheck log [--since DATE] [--json]``: print audit records."""
+"""``devicecheck log [--since DATE] [--json]``: print audit records.
+
+This is the officer's own copy, in their profile, which they can edit; the copy IT relies
+on is in the operating system's log (``oslog``, docs/siem.md), and the first line says so
+(on standard error, so the records on standard output stay exactly as they were).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, datetime
+from typing import Any
 
 
 def _since(text: str) -> datetime:
@@ -22,14 +29,38 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_run)
 
 
-def _run(args: argparse.Namespace) -> int:
-    from devicecheck.audit import AuditLog
+def authority_line(state: str, target: str) -> str:
+    """The one line about where the authoritative copy lives (pure)."""
+    if state == "off":
+        return ("# This laptop's own copy of the audit log; the OS log copy is off by "
+                "policy, so IT has no other copy.")
+    where = f"in {target}" if target else "in the operating system's log"
+    note = "" if state == "on" else " (unavailable on this laptop now)"
+    return (f"# This laptop's own copy of the audit log; IT's authoritative copy is {where}"
+            f"{note}: see docs/siem.md.")
 
-    for rec in AuditLog.default().read(since=args.since):
+
+def _shown(value: Any) -> str:
+    """A value for the text listing: control characters (a newline in a hand-edited
+    record) can never start a line of their own."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from devicecheck import oslog
+    from devicecheck.audit import AuditLog
+    from devicecheck.policy import load_policy
+
+    policy = load_policy().policy
+    status = oslog.status(policy)
+    print(authority_line(status.state, status.target), file=sys.stderr)
+    for rec in AuditLog.for_policy(policy).read(since=args.since):
         if args.json:
             print(json.dumps(rec, ensure_ascii=False))
         else:
-            extra = " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in rec.items()
-                             if k not in ("time", "kind", "account"))
-            print(f"{rec['time']}  {rec['kind']:<14} {rec.get('account', '')}  {extra}".rstrip())
+            extra = " ".join(f"{_shown(k)}={_shown(json.dumps(v, ensure_ascii=False))}"
+                             for k, v in rec.items() if k not in ("time", "kind", "account"))
+            print(f"{_shown(rec['time'])}  {_shown(rec['kind']):<14} "
+                  f"{_shown(rec.get('account', ''))}  {extra}".rstrip())
     return 0
