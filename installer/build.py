@@ -1,15 +1,17 @@
 """Build DeviceCheck for IT: ``python installer/build.py deb|msi|freeze|generate``.
 
     python installer/build.py freeze                        PyInstaller onedir in dist/devicecheck
-    python installer/build.py deb [--policy FILE] [--payload DIR]
+    python installer/build.py deb [--policy FILE] [--payload DIR] [--version X.Y.Z[.B]]
                                                             dist/devicecheck_<version>_amd64.deb
-    python installer/build.py msi --payload DIR [--policy FILE]
+    python installer/build.py msi --payload DIR [--policy FILE] [--version X.Y.Z[.B]]
                                                             dist/devicecheck-<version>-x64.msi
     python installer/build.py generate [--check]            ADMX/ADML, docs/policy.md, Intune
                                                             rules, macOS sample profile
 
 ``--policy FILE`` bakes IT's policy into the package; it is validated first and the build
-stops on any error. ``deb`` freezes the app first unless ``--payload`` names an already
+stops on any error. ``--version`` is the package version: the app's own X.Y.Z (the
+default) or X.Y.Z.B, a fourth part IT raises each time it rebuilds the same release with a
+changed policy, so the new package upgrades the old one in place. ``deb`` freezes the app first unless ``--payload`` names an already
 frozen folder (the tests use a small staged one to keep CI fast). Exit codes: 0 built,
 1 build failed, 2 usage or policy error.
 """
@@ -26,6 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from buildlib.common import BuildError
 from buildlib.policyfile import PolicyFileError
 
+_VERSION_HELP = ("package version (default: the app's version); add a fourth part for "
+                 "each rebuild of the same release, e.g. 0.1.0.1, 0.1.0.2")
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="installer/build.py", description=__doc__.split("\n")[0])
@@ -35,10 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     deb.add_argument("--policy", type=Path, metavar="FILE", help="machine policy to bake in")
     deb.add_argument("--payload", type=Path, metavar="DIR",
                      help="an already frozen onedir (default: freeze now)")
+    deb.add_argument("--version", metavar="X.Y.Z[.B]", help=_VERSION_HELP)
     msi = sub.add_parser("msi", help="Windows MSI from a frozen payload (wixl here, WiX on Windows)")
     msi.add_argument("--payload", type=Path, metavar="DIR", required=True,
                      help="the Windows onedir (dist\\devicecheck from a Windows freeze)")
     msi.add_argument("--policy", type=Path, metavar="FILE", help="machine policy to bake in")
+    msi.add_argument("--version", metavar="X.Y.Z[.B]", help=_VERSION_HELP)
     gen = sub.add_parser("generate", help="regenerate the files made from the policy model")
     gen.add_argument("--check", action="store_true",
                      help="only report files that differ from what the model gives (exit 1)")
@@ -55,11 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.target == "deb":
             from buildlib.deb import build_deb
 
-            print(build_deb(policy=args.policy, payload=args.payload))
+            print(build_deb(policy=args.policy, payload=args.payload, version=args.version))
         elif args.target == "msi":
             from buildlib.msi import build_msi
 
-            print(build_msi(payload=args.payload, policy=args.policy))
+            print(build_msi(payload=args.payload, policy=args.policy, version=args.version))
         else:
             from buildlib.generate import generate
 

@@ -16,8 +16,9 @@ import shutil
 import stat
 from pathlib import Path
 
-from buildlib.common import BUILD, DIST, INSTALLER, ROOT, VERSION, BuildError, run
+from buildlib.common import BUILD, DIST, INSTALLER, ROOT, BuildError, run
 from buildlib.policyfile import load_policy_file
+from buildlib.version import package_version
 
 LINUX = INSTALLER / "linux"
 PACKAGE = "devicecheck"
@@ -104,8 +105,8 @@ def _gzip_n(src_text: str, dest: Path) -> None:
         gz.write(src_text.encode())
 
 
-def stage(payload: Path, policy: Path | None, root: Path) -> Path:
-    """Lay out the package tree under ``root`` (wiped first); return ``root``."""
+def stage(payload: Path, policy: Path | None, root: Path, version: str) -> Path:
+    """Lay out the package tree of ``version`` under ``root`` (wiped first); return ``root``."""
     program = payload / "devicecheck"
     if not (program.is_file() and os.access(program, os.X_OK)):
         raise BuildError(f"{payload} holds no executable 'devicecheck': freeze first "
@@ -130,13 +131,13 @@ def stage(payload: Path, policy: Path | None, root: Path) -> Path:
         _install(icon, root / "usr/share/icons/hicolor/scalable/apps/devicecheck.svg")
     doc = root / "usr/share/doc" / PACKAGE
     _install(LINUX / "copyright", doc / "copyright")
-    _gzip_n(CHANGELOG.format(package=PACKAGE, version=VERSION), doc / "changelog.gz")
+    _gzip_n(CHANGELOG.format(package=PACKAGE, version=version), doc / "changelog.gz")
     _install(LINUX / "lintian-overrides", root / "usr/share/lintian/overrides" / PACKAGE)
     debian = root / "DEBIAN"
     debian.mkdir()
     size_kib = sum(-(-p.lstat().st_size // 1024) for p in root.rglob("*") if not p.is_dir())
     (debian / "control").write_text(CONTROL.format(
-        package=PACKAGE, version=VERSION, size_kib=size_kib, depends=", ".join(DEPENDS)))
+        package=PACKAGE, version=version, size_kib=size_kib, depends=", ".join(DEPENDS)))
     (debian / "conffiles").write_text("".join(f"{c}\n" for c in CONFFILES))
     for script in ("postinst", "postrm"):
         _install(LINUX / script, debian / script, 0o755)
@@ -147,17 +148,18 @@ def stage(payload: Path, policy: Path | None, root: Path) -> Path:
 
 
 def build_deb(*, policy: Path | None = None, payload: Path | None = None,
-              out_dir: Path = DIST, xz_level: int = 6) -> Path:
+              version: str | None = None, out_dir: Path = DIST, xz_level: int = 6) -> Path:
     """Build ``dist/devicecheck_<version>_amd64.deb`` (freezing first without --payload)."""
+    version = package_version(version)  # a bad --version stops the build before a freeze
     if payload is None:
         from buildlib.freeze import freeze
 
         payload = freeze()
     if not payload.is_dir():
         raise BuildError(f"--payload {payload} is not a folder")
-    root = stage(payload.resolve(), policy, BUILD / "deb" / "root")
+    root = stage(payload.resolve(), policy, BUILD / "deb" / "root", version)
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"{PACKAGE}_{VERSION}_amd64.deb"
+    out = out_dir / f"{PACKAGE}_{version}_amd64.deb"
     # --root-owner-group: every file root:root without needing fakeroot or real root.
     run(["dpkg-deb", "--root-owner-group", "-Zxz", f"-z{xz_level}", "--build", root, out])
     mode = stat.S_IMODE(out.stat().st_mode)
