@@ -265,3 +265,63 @@ def test_attached_guard_follows_a_reloaded_policy(qtbot: Any, audit: AuditLog) -
     assert "council-capture" not in guard.policy.recorders()
     app.loaded = LoadedPolicy(council_policy(extra_recorders=("council-capture",)))
     assert "council-capture" in guard.policy.recorders()
+
+
+# -- issue 18: the meeting window's recording indicator (source "window") ----------------
+class WindowMonitor(FakeMonitor):
+    """A link with a window source that saw the indicator, and a recording status."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from devicecheck.teams.a11y.base import Match
+
+        self.sources = {"window": type("W", (), {"seen": Match("label", "Recording")})()}
+        self.status: dict[str, Any] = {"status": "recording", "reason": None}
+
+    def recording_status(self) -> dict[str, Any]:
+        return self.status
+
+
+def test_window_indicator_alert_says_what_was_seen_and_what_to_do(qtbot: Any,
+                                                                  audit: AuditLog) -> None:
+    monitor = WindowMonitor()
+    guard = RecordingGuard(monitor, audit, council_policy(), scan=Scanner(), poll_ms=30,
+                           clock=Clock(START))
+    monitor.teamsEvent.emit("meeting-started", {})
+    with qtbot.waitSignal(guard.alerted, timeout=1000) as sig:
+        monitor.teamsEvent.emit("recording-started", {"source": "window",
+                                                      "sources": ["window"]})
+    assert sig.args[0] == "window"
+    dialog = guard.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert 'shows "Recording"' in dialog.what.text()
+    assert "Stop the call now, or ask the organiser to stop the recording" in \
+        dialog.steps.text()
+    assert dialog.heading.text() == "Warning: this call is being recorded"
+    [rec] = records(audit)
+    # Audited without titles or names: the source, the duration and the role seen only.
+    assert set(rec) == {"time", "kind", "account", "source", "meeting_seconds", "seen_role"}
+    assert rec["source"] == "window" and rec["seen_role"] == "label"
+    assert "Recording" not in str(rec)
+
+    monitor.status = {"status": "unknown", "reason": "Teams has no window open"}
+    monitor.teamsEvent.emit("recording-stopped", {"source": "window"})
+    assert "can no longer see" in dialog.status.text()
+    assert "Teams has no window open" in dialog.status.text()
+    monitor.status = {"status": "not-recording", "reason": None}
+    monitor.teamsEvent.emit("recording-stopped", {"source": "window"})
+    assert "recording stopped at" in dialog.status.text()
+    guard.stop()
+    dialog.close()
+
+
+def test_window_and_api_together_give_one_window_with_both(qtbot: Any, audit: AuditLog) -> None:
+    monitor = WindowMonitor()
+    guard = RecordingGuard(monitor, audit, council_policy(), scan=Scanner(), poll_ms=30,
+                           clock=Clock(START))
+    monitor.teamsEvent.emit("recording-started", {"source": "api+window",
+                                                  "sources": ["api", "window"]})
+    assert [r["source"] for r in records(audit)] == ["window", "teams"]
+    assert guard.dialog is not None and len(guard.dialog.reasons) == 2
+    guard.stop()
+    guard.dialog.close()

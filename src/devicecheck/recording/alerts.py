@@ -1,9 +1,11 @@
 """What the live recording alert says and what it audits, without Qt.
 
-Two sources raise it during a meeting: Teams reports the call is being recorded
-(``recording-started``), or a recording program starts on the laptop. The audit record
-holds the time, the source, how long the meeting had run and, for programs, their names;
-never a meeting title or anyone's name.
+Three sources raise it during a meeting: Teams' meeting window shows its recording
+indicator (``recording-started`` from the ``window`` source, issue 18), the opt-in Teams
+API reports recording (``recording-started`` from ``api``), or a recording program starts
+on the laptop. The audit record holds the time, the source, how long the meeting had run,
+for programs their names, and for the window the *role* of what was seen (status, label,
+image, button); never a meeting title, anyone's name or text read from the window.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from devicecheck.audit import AuditLog
 AUDIT_KIND = "recording-alert"
 SOURCE_TEAMS = "teams"
 SOURCE_PROCESS = "process"
+SOURCE_WINDOW = "window"     # the meeting window's recording indicator
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,9 @@ class AlertText:
     steps: tuple[str, ...]  # what to do now
 
 
-def alert_text(source: str, programs: Sequence[str] = ()) -> AlertText:
+def alert_text(source: str, programs: Sequence[str] = (),
+               seen: str | None = None) -> AlertText:
+    """``seen``: for the window source, the configured indicator name that matched."""
     rule = ("The council does not allow calls with residents to be recorded or transcribed, "
             "and residents have been told this call is not recorded.")
     if source == SOURCE_PROCESS:
@@ -40,6 +45,19 @@ def alert_text(source: str, programs: Sequence[str] = ()) -> AlertText:
             steps=(f"Close {listed} now, without saving any recording.",
                    "If a recording was saved, delete it and tell your manager.",
                    "Carry on with the call once the program is closed."),
+        )
+    if source == SOURCE_WINDOW:
+        shown = f'"{seen}"' if seen else "its recording indicator"
+        return AlertText(
+            heading="Warning: this call is being recorded",
+            what=f"The Teams meeting window shows {shown}: this call is being recorded "
+                 "or transcribed.",
+            rule=rule,
+            steps=("Stop the call now, or ask the organiser to stop the recording "
+                   "(in Teams: More (...) > Record and transcribe > Stop recording).",
+                   "If the recording does not stop, end the call politely and arrange "
+                   "another.",
+                   "Tell your manager, so the recording can be deleted."),
         )
     return AlertText(
         heading="Warning: this call is being recorded",
@@ -61,9 +79,12 @@ def meeting_seconds(started_at: datetime | None, now: datetime) -> int | None:
 
 
 def record_alert(audit: AuditLog, source: str, *, meeting_seconds: int | None,
-                 programs: Iterable[str] = ()) -> dict[str, Any]:
-    """Write the ``recording-alert`` audit record (the log adds the time)."""
+                 programs: Iterable[str] = (), seen_role: str | None = None) -> dict[str, Any]:
+    """Write the ``recording-alert`` audit record (the log adds the time). ``seen_role``:
+    the window source's match role only — never the text or title read from the window."""
     fields: dict[str, Any] = {"source": source, "meeting_seconds": meeting_seconds}
+    if seen_role:
+        fields["seen_role"] = seen_role
     progs = sorted(set(programs), key=str.lower)
     if progs:
         # Program names are software, not people: fine to keep. ("names" is a key the

@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from devicecheck.recording.alerts import SOURCE_TEAMS, alert_text
+from devicecheck.recording.alerts import SOURCE_TEAMS, SOURCE_WINDOW, alert_text
 
 DISMISS_TEXT = "I understand"
 
-Reason = tuple[str, tuple[str, ...]]  # (source, program names)
+Reason = tuple[str, tuple[str, ...], str | None]  # (source, programs, indicator seen)
 
 # A thick frame on the focused button: the platform's dotted focus hint is easy to miss.
 STYLE = """
@@ -42,7 +42,7 @@ class RecordingAlert(QDialog):
     dismissed = Signal()
 
     def __init__(self, source: str = SOURCE_TEAMS, programs: Sequence[str] = (),
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, seen: str | None = None) -> None:
         super().__init__(parent)
         self.reasons: list[Reason] = []
         self.setWindowTitle("DeviceCheck: recording warning")
@@ -100,20 +100,21 @@ class RecordingAlert(QDialog):
         layout.addLayout(buttons)
         self.setMinimumWidth(460)
         self.finished.connect(self._on_finished)
-        self.add_reason(source, programs)
+        self.add_reason(source, programs, seen)
         self.dismiss_button.setFocus()
 
-    def add_reason(self, source: str, programs: Sequence[str] = ()) -> None:
-        reason = (source, tuple(programs))
+    def add_reason(self, source: str, programs: Sequence[str] = (),
+                   seen: str | None = None) -> None:
+        reason = (source, tuple(programs), seen)
         if reason not in self.reasons:
             self.reasons.append(reason)
         self._render()
 
     def _render(self) -> None:
-        texts = [alert_text(src, progs) for src, progs in self.reasons]
+        texts = [alert_text(src, progs, seen) for src, progs, seen in self.reasons]
         # Teams itself recording is the gravest news: its heading leads when present.
-        lead = next((t for (src, _), t in zip(self.reasons, texts, strict=True)
-                     if src == SOURCE_TEAMS), texts[0])
+        lead = next((t for (src, _, _), t in zip(self.reasons, texts, strict=True)
+                     if src in (SOURCE_TEAMS, SOURCE_WINDOW)), texts[0])
         self.heading.setText(lead.heading)
         self.heading.setAccessibleName(lead.heading)
         what = " ".join(t.what for t in texts)
@@ -129,6 +130,15 @@ class RecordingAlert(QDialog):
 
     def note_recording_stopped(self, when: datetime) -> None:
         text = f"Update: Teams reports the recording stopped at {when.astimezone():%H:%M}."
+        self.status.setText(text)
+        self.status.setAccessibleName(text)
+        self.status.setVisible(True)
+
+    def note_recording_unknown(self, reason: str) -> None:
+        """The indicator can no longer be seen: not the same as stopped."""
+        text = ("Update: DeviceCheck can no longer see Teams' recording indicator"
+                + (f" ({reason})" if reason else "") + ". Check in Teams whether the "
+                "recording has stopped.")
         self.status.setText(text)
         self.status.setAccessibleName(text)
         self.status.setVisible(True)

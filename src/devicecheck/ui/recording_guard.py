@@ -24,6 +24,7 @@ from devicecheck.policy import Policy
 from devicecheck.recording.alerts import (
     SOURCE_PROCESS,
     SOURCE_TEAMS,
+    SOURCE_WINDOW,
     RecorderTracker,
     meeting_seconds,
     record_alert,
@@ -85,7 +86,7 @@ class RecordingGuard(QObject):
         started = getattr(self.source, "meeting_started_at", None)
         return started if isinstance(started, datetime) else self._own_start
 
-    def on_teams_event(self, name: str, _data: dict[str, Any]) -> None:
+    def on_teams_event(self, name: str, data: dict[str, Any]) -> None:
         if name == "meeting-started":
             self.in_meeting = True
             self._own_start = self._clock()
@@ -99,10 +100,35 @@ class RecordingGuard(QObject):
         elif name == "recording-started":
             # Teams only records inside a meeting, so this is alerted even if the
             # meeting-started event has not reached us (yet).
-            self.alert(SOURCE_TEAMS)
+            sources = list(data.get("sources") or [data.get("source")])
+            if SOURCE_WINDOW in sources:
+                match = self._window_match()
+                self.alert(SOURCE_WINDOW, seen=getattr(match, "indicator", None),
+                           seen_role=getattr(match, "role", None))
+            if any(s != SOURCE_WINDOW for s in sources):
+                self.alert(SOURCE_TEAMS)
         elif name == "recording-stopped":
             if self.dialog is not None and self.dialog.isVisible():
-                self.dialog.note_recording_stopped(self._clock())
+                status = self.recording_status()
+                if status.get("status") == "unknown":
+                    # The indicator went out of sight (window closed, bus gone): that is
+                    # not "stopped", and the officer must check Teams themselves.
+                    self.dialog.note_recording_unknown(str(status.get("reason") or ""))
+                else:
+                    self.dialog.note_recording_stopped(self._clock())
+
+    def _window_match(self) -> Any:
+        """What the window source saw (its configured indicator name and role)."""
+        sources = getattr(self.source, "sources", None)
+        window = sources.get(SOURCE_WINDOW) if isinstance(sources, dict) else None
+        return getattr(window, "seen", None)
+
+    def recording_status(self) -> dict[str, Any]:
+        """The monitor's recording status ("unknown" with a reason when it cannot see)."""
+        status = getattr(self.source, "recording_status", None)
+        # A link without the method (older, or a test's stand-in) has no window source.
+        return dict(status()) if callable(status) else {"status": "not-recording",
+                                                        "reason": None}
 
     def poll(self) -> None:
         if not self.in_meeting:
@@ -117,10 +143,12 @@ class RecordingGuard(QObject):
         if fresh:
             self.alert(SOURCE_PROCESS, fresh)
 
-    def alert(self, source: str, programs: Sequence[str] = ()) -> RecordingAlert | None:
+    def alert(self, source: str, programs: Sequence[str] = (), *, seen: str | None = None,
+              seen_role: str | None = None) -> RecordingAlert | None:
         seconds = meeting_seconds(self.meeting_started_at(), self._clock())
         try:
-            record = record_alert(self.audit, source, meeting_seconds=seconds, programs=programs)
+            record = record_alert(self.audit, source, meeting_seconds=seconds, programs=programs,
+                                  seen_role=seen_role)
         except OSError:
             # A full disk or a locked log must never keep the officer from being warned.
             log.warning("could not audit the recording alert", exc_info=True)
@@ -130,9 +158,9 @@ class RecordingGuard(QObject):
             from devicecheck.ui.recording_alert import RecordingAlert
 
             if self.dialog is not None and self.dialog.isVisible():
-                self.dialog.add_reason(source, programs)
+                self.dialog.add_reason(source, programs, seen)
             else:
-                self.dialog = RecordingAlert(source, programs)
+                self.dialog = RecordingAlert(source, programs, seen=seen)
             shown = self.dialog
             shown.show()
             shown.raise_()
