@@ -25,6 +25,7 @@ from tests.cleaner.helpers import (
     snapshot,
     tfl_root,
 )
+from tests.probes.other_user import other_users_process
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -72,6 +73,12 @@ def test_dry_run_deletes_nothing_and_writes_no_audit(home: Path, audit: AuditLog
     assert snapshot(home) == before and result.dry_run
     assert result.to_dict()["clients"][0]["targets"][0]["files"] >= 1
     assert list(audit.read()) == []
+
+
+@pytest.fixture
+def other_users_teams() -> Iterator[subprocess.Popen[bytes]]:
+    with other_users_process("teams-for-linux") as proc:
+        yield proc
 
 
 @pytest.fixture
@@ -153,3 +160,14 @@ def test_a_folder_swapped_while_its_real_path_is_read_is_refused_not_a_traceback
     [failure] = result.failures
     assert "changed while it was checked" in failure["reason"]
     assert (real_config / "teams-for-linux" / TFL_PART / "IndexedDB").is_dir()
+
+
+def test_another_users_teams_does_not_make_the_clean_refuse(
+        home: Path, audit: AuditLog, other_users_teams: subprocess.Popen[bytes]) -> None:
+    """Issue 17 #9: any user's process named ``teams-for-linux`` made the officer's clean
+    refuse. The default process finder (no ``processes=``) counts only this user's."""
+    root = make_tfl(tfl_root(home))
+    result = clean(Policy(), env=_env(home), home=home, os_name="linux", audit=audit)
+    assert result.refused == [] and result.exit_code == 0
+    assert not (root / TFL_PART / "IndexedDB").exists()
+    assert other_users_teams.poll() is None  # never touched either

@@ -143,9 +143,12 @@ class Plan:
 
 
 def default_processes(names: frozenset[str], os_name: OsName) -> set[str]:
+    """The catalogued names running *as this user*: another local user's program named
+    ``teams-for-linux`` must not make the officer's clean refuse (issue 17 #9), and it
+    cannot hold the officer's own data folder open anyway."""
     from devicecheck.probes.processes import find_processes
 
-    return {p.name for p in find_processes(names, os_name=os_name)}
+    return {p.name for p in find_processes(names, os_name=os_name, own_user=True)}
 
 
 def resolve_base(base: str, os_name: OsName, env: Mapping[str, str], home: Path) -> Path:

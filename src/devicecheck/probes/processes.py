@@ -4,12 +4,23 @@
 Names are matched against the process name, the executable's base name and argv[0]'s
 base name, because Electron/snap/flatpak wrappers often show a generic name (``electron``,
 ``bwrap``) in one of them only. Matching ignores case on Windows and macOS, whose file
-systems do too."""
+systems do too.
+
+``own_user=True`` counts only this user's processes: another local user can name any
+program ``teams-for-linux``, and must not make the officer's ``clean`` refuse (issue 17
+#9) or the Teams watcher think a meeting client runs. POSIX: the real uid (as
+``cleaner/control.py`` does). Windows: the same account (``username()``) *and* the same
+Remote Desktop session, from ``ProcessIdToSessionId`` (kernel32; psutil has no session
+id, giampaolo/psutil#697), since one account may be signed in twice. When our own
+identity cannot be read, every process counts: refusing a clean is safe, deleting while
+our own Teams runs is not."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import psutil
@@ -22,6 +33,50 @@ class ProcInfo:
     pid: int
     name: str            # the policy/catalogue name that matched
     cmdline: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose processes count: a uid (POSIX), or an account and session (Windows)."""
+
+    uid: int | None = None
+    username: str | None = None
+    session: int | None = None
+
+
+def _session_of(pid: int) -> int | None:  # pragma: no cover - Windows only
+    if os.name != "nt":
+        return None
+    sid = ctypes.c_ulong(0)
+    try:
+        ok = ctypes.windll.kernel32.ProcessIdToSessionId(  # type: ignore[attr-defined]
+            ctypes.c_ulong(pid), ctypes.byref(sid))
+    except (OSError, AttributeError):
+        return None
+    return int(sid.value) if ok else None
+
+
+def current_owner() -> Owner | None:
+    """This process's owner, or None when it cannot be told (then nothing is filtered)."""
+    if hasattr(os, "getuid"):
+        return Owner(uid=os.getuid())
+    with contextlib.suppress(psutil.Error, OSError):  # pragma: no cover - Windows
+        return Owner(username=psutil.Process().username(), session=_session_of(os.getpid()))
+    return None  # pragma: no cover
+
+
+def owned_by(info: dict[str, object], owner: Owner,
+             session_of: Callable[[int], int | None] = _session_of) -> bool:
+    """Is the process described by psutil ``info`` (attrs ``uids`` or ``username``) the
+    owner's? A process whose owner cannot be read is not (other users' processes are the
+    ones that hide it; our own are always readable)."""
+    if owner.uid is not None:
+        uids = info.get("uids")
+        return uids is not None and getattr(uids, "real", None) == owner.uid
+    if owner.username is None or info.get("username") != owner.username:
+        return False
+    pid = info.get("pid")
+    return owner.session is None or (isinstance(pid, int) and session_of(pid) == owner.session)
 
 
 def _fold(name: str, os_name: OsName) -> str:
@@ -38,15 +93,22 @@ def _candidates(proc: psutil.Process) -> Iterator[str]:
 
 
 def find_processes(names: Iterable[str], *, os_name: OsName | None = None,
-                   with_cmdline: bool = False) -> list[ProcInfo]:
-    """Running processes whose name matches one of ``names`` (one entry per PID)."""
+                   with_cmdline: bool = False, own_user: bool = False) -> list[ProcInfo]:
+    """Running processes whose name matches one of ``names`` (one entry per PID); with
+    ``own_user`` only this user's (and, on Windows, this session's)."""
     os_name = os_name or current_os()
     wanted = {_fold(n, os_name): n for n in names}
     if not wanted:
         return []
+    owner = current_owner() if own_user else None
+    attrs = ["pid", "name", "exe", "cmdline"]
+    if owner is not None:
+        attrs.append("uids" if owner.uid is not None else "username")
     found: list[ProcInfo] = []
-    for proc in psutil.process_iter(attrs=["pid", "name", "exe", "cmdline"]):
+    for proc in psutil.process_iter(attrs=attrs):
         try:
+            if owner is not None and not owned_by(proc.info, owner):
+                continue
             for cand in _candidates(proc):
                 hit = wanted.get(_fold(cand, os_name))
                 if hit is not None:
@@ -58,11 +120,18 @@ def find_processes(names: Iterable[str], *, os_name: OsName | None = None,
     return found
 
 
-def pid_alive(pid: int, name: str, *, os_name: OsName | None = None) -> bool:
-    """Is ``pid`` still running *and* still the named program (PIDs get reused)?"""
+def pid_alive(pid: int, name: str, *, os_name: OsName | None = None,
+              own_user: bool = False) -> bool:
+    """Is ``pid`` still running *and* still the named program (PIDs get reused)? With
+    ``own_user``, also still this user's (a reused PID may be another user's program)."""
     os_name = os_name or current_os()
     try:
         proc = psutil.Process(pid)
+        owner = current_owner() if own_user else None
+        if owner is not None:
+            key = "uids" if owner.uid is not None else "username"
+            if not owned_by({"pid": pid, **proc.as_dict(attrs=[key])}, owner):
+                return False
         names = {proc.name()}
         try:
             names.add(os.path.basename(proc.exe()))

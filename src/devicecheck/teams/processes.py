@@ -6,6 +6,9 @@ the PIDs it found and only checks those (``pid_alive``: one process, name re-che
 PIDs get reused). It rescans everything at a low rate: every ``idle_rescan_s`` while no
 Teams PID is known (to notice Teams starting), every ``busy_rescan_s`` otherwise (to notice
 a second client or a new main process).
+
+Only the officer's own processes count (``own_user``): another local user's Teams, or a
+program merely named like it, says nothing about the officer's meetings.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ class ProcessWatcher:
     def poll(self, now: float) -> frozenset[str]:
         """The clients running now (rescanning only when due)."""
         for pid, k in list(self.known.items()):
-            if not self._alive(pid, k.name, os_name=self.os_name):
+            if not self._alive(pid, k.name, os_name=self.os_name, own_user=True):
                 del self.known[pid]
         if self.clients and self.rescan_due(now):
             self._scan(now)
@@ -65,7 +68,7 @@ class ProcessWatcher:
         by_name = self._by_name()
         fold = (lambda s: s) if self.os_name == "linux" else str.lower
         found: dict[int, _Known] = {}
-        for info in self._find(names, os_name=self.os_name):
+        for info in self._find(names, os_name=self.os_name, own_user=True):
             client = by_name.get(fold(info.name))
             if client is not None:
                 found[info.pid] = _Known(client, info.name)
