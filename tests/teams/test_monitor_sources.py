@@ -3,6 +3,8 @@ or fail, and the after-meeting restart-to-clean modes (restarter and idle inject
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -172,15 +174,26 @@ def test_nothing_live_says_so_plainly(tmp_path: Path, qapp: Any) -> None:
     assert monitor.detection().startswith("DeviceCheck cannot tell when a meeting is on")
 
 
-def test_ask_then_clear_now_restarts_and_cleans(
-        qtbot: Any, tmp_path: Path, teams_process: FakeTeamsProcess) -> None:
-    restarter = FakeRestarter()
-    monitor, ev = monitor_for(tmp_path, policy("ask"), restarter=restarter, interactive=True)
-    teams_process.start()
+@contextlib.contextmanager
+def after_a_meeting(qtbot: Any, tmp_path: Path, teams: FakeTeamsProcess, pol: Policy,
+                    **kwargs: Any) -> Iterator[tuple[TeamsMonitor, Events]]:
+    """A monitor with Teams running and one meeting just ended (Teams still open)."""
+    monitor, ev = monitor_for(tmp_path, pol, **kwargs)
+    teams.start()
     monitor.start()
     try:
         qtbot.waitUntil(lambda: PushSource.started == 1, timeout=5000)
         meeting(qtbot, ev)
+        yield monitor, ev
+    finally:
+        monitor.stop()
+
+
+def test_ask_then_clear_now_restarts_and_cleans(
+        qtbot: Any, tmp_path: Path, teams_process: FakeTeamsProcess) -> None:
+    restarter = FakeRestarter()
+    with after_a_meeting(qtbot, tmp_path, teams_process, policy("ask"), restarter=restarter,
+                         interactive=True) as (monitor, ev):
         qtbot.waitUntil(lambda: ev.has("clean-refused"), timeout=5000)
         _, asked = ev.first("clean-refused")
         assert asked["ask"] is True and asked["offer_restart"] is True
@@ -193,19 +206,13 @@ def test_ask_then_clear_now_restarts_and_cleans(
         assert restarter.meeting_on_seen == [False]
         assert ev.names().index("teams-restarting") < ev.names().index("cleaned")
         assert monitor.waiting_clients == set() and not monitor.restarting
-    finally:
-        monitor.stop()
 
 
 def test_clear_now_is_refused_while_a_meeting_is_on(
         qtbot: Any, tmp_path: Path, teams_process: FakeTeamsProcess) -> None:
     restarter = FakeRestarter()
-    monitor, ev = monitor_for(tmp_path, policy("ask"), restarter=restarter, interactive=True)
-    teams_process.start()
-    monitor.start()
-    try:
-        qtbot.waitUntil(lambda: PushSource.started == 1, timeout=5000)
-        meeting(qtbot, ev)
+    with after_a_meeting(qtbot, tmp_path, teams_process, policy("ask"), restarter=restarter,
+                         interactive=True) as (monitor, ev):
         assert PushSource.current is not None
         PushSource.current.emit(Reading.of([CLIENT]))     # a new call started meanwhile
         qtbot.waitUntil(lambda: ev.has("meeting-started", 2), timeout=5000)
@@ -214,88 +221,62 @@ def test_clear_now_is_refused_while_a_meeting_is_on(
         assert refused[-1]["reason"] == "meeting-on"
         qtbot.wait(200)
         assert restarter.calls == []
-    finally:
-        monitor.stop()
 
 
 def test_restart_when_idle_restarts_once_idle_without_asking(
         qtbot: Any, tmp_path: Path, teams_process: FakeTeamsProcess) -> None:
     restarter = FakeRestarter()
     idle = {"s": 5.0}
-    monitor, ev = monitor_for(tmp_path, policy("restart-when-idle"), restarter=restarter,
-                              idle=lambda: idle["s"], idle_check_ms=50)
-    teams_process.start()
-    monitor.start()
-    try:
-        qtbot.waitUntil(lambda: PushSource.started == 1, timeout=5000)
-        meeting(qtbot, ev)
+    with after_a_meeting(qtbot, tmp_path, teams_process, policy("restart-when-idle"),
+                         restarter=restarter, idle=lambda: idle["s"],
+                         idle_check_ms=50) as (_, ev):
         qtbot.wait(300)
         assert restarter.calls == [] and not ev.has("clean-refused")  # not idle yet
         idle["s"] = 61.0
         qtbot.waitUntil(lambda: ev.has("cleaned"), timeout=5000)
         assert restarter.calls[0]["automatic"] is True
         assert ev.first("cleaned")[1]["automatic"] is True
-    finally:
-        monitor.stop()
 
 
 def test_restart_when_idle_asks_when_idle_cannot_be_read(
         qtbot: Any, tmp_path: Path, teams_process: FakeTeamsProcess) -> None:
     restarter = FakeRestarter()
-    monitor, ev = monitor_for(tmp_path, policy("restart-when-idle"), restarter=restarter,
-                              idle=lambda: None, idle_check_ms=50, interactive=True)
-    teams_process.start()
-    monitor.start()
-    try:
-        qtbot.waitUntil(lambda: PushSource.started == 1, timeout=5000)
-        meeting(qtbot, ev)
+    with after_a_meeting(qtbot, tmp_path, teams_process, policy("restart-when-idle"),
+                         restarter=restarter, idle=lambda: None, idle_check_ms=50,
+                         interactive=True) as (_, ev):
         qtbot.waitUntil(lambda: ev.has("clean-refused"), timeout=5000)
         _, asked = ev.first("clean-refused")
         assert asked["ask"] is True and asked["idle_unknown"] is True
         qtbot.wait(200)
         assert restarter.calls == []
-    finally:
-        monitor.stop()
 
 
 def test_wait_for_exit_never_restarts(
         qtbot: Any, tmp_path: Path, teams_process: FakeTeamsProcess) -> None:
     restarter = FakeRestarter()
     cleaner = FakeCleaner(teams_process)
-    monitor, ev = monitor_for(tmp_path, policy("wait-for-exit"), restarter=restarter,
-                              idle=lambda: 9999.0, idle_check_ms=50, cleaner=cleaner)
-    teams_process.start()
-    monitor.start()
-    try:
-        qtbot.waitUntil(lambda: PushSource.started == 1, timeout=5000)
-        meeting(qtbot, ev)
+    with after_a_meeting(qtbot, tmp_path, teams_process, policy("wait-for-exit"),
+                         restarter=restarter, idle=lambda: 9999.0, idle_check_ms=50,
+                         cleaner=cleaner) as (_, ev):
         qtbot.waitUntil(lambda: ev.has("clean-refused"), timeout=5000)
         assert ev.first("clean-refused")[1]["offer_restart"] is False
         qtbot.wait(300)
         assert restarter.calls == [] and cleaner.calls == []
         teams_process.stop()
         qtbot.waitUntil(lambda: ev.has("cleaned"), timeout=5000)
-    finally:
-        monitor.stop()
 
 
 def test_failed_restart_is_reported_and_data_keeps_waiting(
         qtbot: Any, tmp_path: Path, teams_process: FakeTeamsProcess) -> None:
     restarter = FakeRestarter(reason="quit-failed")
-    monitor, ev = monitor_for(tmp_path, policy("ask"), restarter=restarter, interactive=True)
-    teams_process.start()
-    monitor.start()
-    try:
-        qtbot.waitUntil(lambda: PushSource.started == 1, timeout=5000)
-        meeting(qtbot, ev)
+    with after_a_meeting(qtbot, tmp_path, teams_process, policy("ask"), restarter=restarter,
+                         interactive=True) as (monitor, ev):
         qtbot.waitUntil(lambda: ev.has("clean-refused"), timeout=5000)
         monitor.restart_and_clean()
         qtbot.waitUntil(lambda: ev.has("clean-refused", 2), timeout=5000)
         refused = [d for _, n, d in ev.items if n == "clean-refused"]
         assert refused[-1]["reason"] == "quit-failed"
         assert monitor.waiting_clients == {CLIENT} and not ev.has("cleaned")
-    finally:
-        monitor.stop()
 
 
 def test_offer_quit_teams_false_means_wait_for_exit(tmp_path: Path, qapp: Any) -> None:

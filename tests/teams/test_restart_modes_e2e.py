@@ -54,6 +54,16 @@ def setup(tmp_path: Path, mode: str) -> tuple[Policy, TeamsLog, Path]:
     return policy, log, root
 
 
+def link(policy: Policy, tmp_path: Path, tag: str, **kwargs: Any) -> tuple[TeamsMonitor, Events]:
+    """The real link on the log source, seeing only this test's stand-in."""
+    monitor = TeamsMonitor(policy, sources=["log"], idle_check_ms=100,
+                           client_ids=("teams-for-linux",), find=tagged_find(tag),
+                           audit=AuditLog(tmp_path / "audit.jsonl"), os_name="linux",
+                           process_poll_ms=200, idle_rescan_s=0.3,
+                           source_options={"log_poll_ms": 200}, **kwargs)
+    return monitor, Events(monitor)
+
+
 def run_meeting(qtbot: Any, ev: Events, log: TeamsLog, root: Path) -> None:
     call = str(uuid.uuid4())
     log.call_active(call)
@@ -68,13 +78,8 @@ def test_restart_when_idle_clears_without_a_click(qtbot: Any, tmp_path: Path) ->
     idle = {"s": 0.0}
     with teams_standin.running(root, tmp_path / "ready.jsonl") as standin:
         restarter = functools.partial(restart_and_clean, control=standin.control())
-        monitor = TeamsMonitor(policy, sources=["log"], restarter=restarter,
-                               idle=lambda: idle["s"], idle_check_ms=100,
-                               client_ids=("teams-for-linux",), find=tagged_find(standin.tag),
-                               audit=AuditLog(tmp_path / "audit.jsonl"), os_name="linux",
-                               process_poll_ms=200, idle_rescan_s=0.3,
-                               source_options={"log_poll_ms": 200})
-        ev = Events(monitor)
+        monitor, ev = link(policy, tmp_path, standin.tag, restarter=restarter,
+                           idle=lambda: idle["s"])
         monitor.start()
         try:
             qtbot.waitUntil(lambda: ev.has("teams-started"), timeout=10_000)
@@ -101,13 +106,8 @@ def test_wait_for_exit_keeps_the_data_until_teams_exits(qtbot: Any, tmp_path: Pa
     with teams_standin.running(root, tmp_path / "ready.jsonl") as standin:
         cleaner = functools.partial(real_clean, processes=lambda names, os_name: {
             p.name for p in tagged_find(standin.tag)(names, os_name=os_name)})
-        monitor = TeamsMonitor(policy, sources=["log"], cleaner=cleaner,
-                               idle=lambda: 9999.0, idle_check_ms=100,
-                               client_ids=("teams-for-linux",), find=tagged_find(standin.tag),
-                               audit=AuditLog(tmp_path / "audit.jsonl"), os_name="linux",
-                               process_poll_ms=200, idle_rescan_s=0.3,
-                               source_options={"log_poll_ms": 200})
-        ev = Events(monitor)
+        monitor, ev = link(policy, tmp_path, standin.tag, cleaner=cleaner,
+                           idle=lambda: 9999.0)
         monitor.start()
         try:
             qtbot.waitUntil(lambda: ev.has("teams-started"), timeout=10_000)
