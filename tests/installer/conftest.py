@@ -41,9 +41,11 @@ def run_doc_block(name: str, home: Path, timeout: float = 600) -> subprocess.Com
 @pytest.fixture(scope="session")
 def documented_linux_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The Linux build exactly as documented: freeze + .deb with an IT policy baked in.
-    Freezing and compressing take about a minute and a half, so this runs once."""
+    Freezing and compressing take about a minute and a half (several on a loaded machine),
+    so this runs once; every test that uses it carries ``pytest.mark.timeout(900)``, which
+    pytest-timeout applies to fixture setup too."""
     home = tmp_path_factory.mktemp("it-home")
-    proc = run_doc_block("linux-build", home)
+    proc = run_doc_block("linux-build", home, timeout=840)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     debs = sorted((REPO / "dist").glob("devicecheck_*_amd64.deb"))
     assert debs, proc.stdout

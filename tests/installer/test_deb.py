@@ -17,7 +17,7 @@ from buildlib.deb import CONFFILES, DEPENDS
 from devicecheck import __version__
 from devicecheck.policy.sources import file_layer
 
-from .conftest import INSTALLER, REPO, require_tools
+from .conftest import INSTALLER, REPO, doc_block, require_tools
 
 BUILD_PY = [sys.executable, str(INSTALLER / "build.py")]
 
@@ -38,16 +38,20 @@ def control(deb: Path) -> dict[str, str]:
     return fields
 
 
-def dpkg_install(deb: Path, root: Path) -> subprocess.CompletedProcess[str]:
-    """``dpkg -i`` into an empty root: real unpack, conffile handling and postinst."""
+def dpkg_install(deb: Path, root: Path, *options: str,
+                 stdin: int | None = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
+    """``dpkg -i`` into a throwaway root (``--root``: dpkg's database, the files and the
+    maintainer scripts' DPKG_ROOT all live under it; nothing on this machine changes):
+    real unpack, conffile handling and postinst."""
     for d in ("var/lib/dpkg/info", "var/lib/dpkg/updates", "var/log"):
         (root / d).mkdir(parents=True, exist_ok=True)
     (root / "var/lib/dpkg/status").touch()
     # The throwaway root has no libc6 or Qt libraries: the dependencies are checked
     # separately against this machine (test_depends_are_installable_here).
     return subprocess.run(["dpkg", f"--root={root}", "--force-script-chrootless",
-                           "--force-depends", f"--log={root}/var/log/dpkg.log", "-i", str(deb)],
-                          capture_output=True, text=True, timeout=300)
+                           "--force-depends", f"--log={root}/var/log/dpkg.log", *options,
+                           "-i", str(deb)], capture_output=True, text=True, timeout=300,
+                          stdin=stdin)
 
 
 @pytest.fixture
@@ -178,6 +182,7 @@ def test_missing_payload_program_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # waits for the documented freeze + build (conftest)
 def test_real_deb_layout_installs_and_runs(documented_linux_build: dict[str, Any],
                                            tmp_path: Path) -> None:
     deb = documented_linux_build["deb"]
@@ -200,6 +205,7 @@ def test_real_deb_layout_installs_and_runs(documented_linux_build: dict[str, Any
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # waits for the documented freeze + build (conftest)
 def test_real_deb_lintian_has_no_errors(documented_linux_build: dict[str, Any]) -> None:
     """The documented block ran `lintian --fail-on error` (bash -e: a failure fails the
     build fixture); its report names no error."""
@@ -207,3 +213,146 @@ def test_real_deb_lintian_has_no_errors(documented_linux_build: dict[str, Any]) 
     assert "lintian" not in output or "E: devicecheck" not in output
     assert not [line for line in output.splitlines() if line.startswith("E:")]
     assert "Package: devicecheck" in output  # dpkg-deb --info ran after it
+
+
+# --- Upgrades: a rebuild X.Y.Z.B over an older build --------------------------------------
+
+TRAY_PAYLOAD_PROGRAM = """#!/bin/sh
+# Stand-in for the frozen app: 'tray' keeps running like the real tray does.
+if [ "$1" = "tray" ]; then
+    while :; do sleep 1; done
+fi
+echo "devicecheck 0.1.0"
+"""
+
+
+def build_version(payload: Path, version: str, dest: Path, policy: Path | None = None) -> Path:
+    """``build.py deb --version`` from ``payload``; the package copied out of dist/."""
+    extra = ["--policy", str(policy)] if policy else []
+    proc = subprocess.run([*BUILD_PY, "deb", "--payload", str(payload), "--version", version,
+                           *extra], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    deb = Path(proc.stdout.strip().splitlines()[-1])
+    assert deb.name == f"devicecheck_{version}_amd64.deb"
+    assert control(deb)["Version"] == version
+    dest.mkdir(parents=True, exist_ok=True)
+    kept = dest / deb.name
+    kept.write_bytes(deb.read_bytes())
+    return kept
+
+
+def council_policy(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'[organisation]\nname = "{name}"\n', encoding="utf-8")
+    return path
+
+
+def installed_version(root: Path) -> str:
+    status = (root / "var/lib/dpkg/status").read_text()
+    block = status.split("Package: devicecheck\n", 1)[1].split("\n\n", 1)[0]
+    return next(line.split(": ", 1)[1] for line in block.splitlines()
+                if line.startswith("Version: "))
+
+
+def test_fourth_part_orders_after_the_release() -> None:
+    for lower, higher in ((__version__, f"{__version__}.1"),
+                          (f"{__version__}.1", f"{__version__}.2"),
+                          (f"{__version__}.9", f"{__version__}.10")):
+        assert subprocess.run(["dpkg", "--compare-versions", lower, "lt", higher],
+                              timeout=30).returncode == 0
+
+
+def test_bad_deb_version_is_refused_before_freezing(staged_payload: Path) -> None:
+    proc = subprocess.run([*BUILD_PY, "deb", "--version", "0.1.0.x"], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "--version" in proc.stderr
+
+
+def test_upgrade_keeps_an_it_edited_policy_with_confold(staged_payload: Path,
+                                                        tmp_path: Path) -> None:
+    """A second build installed over the first: IT's local edit of the conffile survives
+    when dpkg's conffile question is answered by --force-confdef --force-confold, and with
+    no answer and no terminal dpkg stops rather than choose (so unattended upgrades must
+    say which)."""
+    first = build_version(staged_payload, f"{__version__}.1", tmp_path / "v1",
+                          council_policy(tmp_path, "Cyngor Sir Ynys Môn"))
+    second = build_version(staged_payload, f"{__version__}.2", tmp_path / "v2",
+                           council_policy(tmp_path, "Cyngor Gwynedd"))
+    root = tmp_path / "sysroot"
+    assert dpkg_install(first, root).returncode == 0
+    policy = root / "etc/xdg/devicecheck/policy.toml"
+    edited = '[organisation]\nname = "Cyngor Sir Ynys Môn"\nit_contact = "ext 4000"\n'
+    policy.write_text(edited, encoding="utf-8")
+    unanswered = dpkg_install(second, root)
+    assert unanswered.returncode != 0
+    assert "policy.toml" in unanswered.stdout + unanswered.stderr
+    proc = dpkg_install(second, root, "--force-confdef", "--force-confold")
+    assert proc.returncode == 0, proc.stderr
+    assert installed_version(root) == f"{__version__}.2"
+    assert policy.read_text(encoding="utf-8") == edited
+    # dpkg keeps the new package's file beside it for IT to compare.
+    assert (root / "etc/xdg/devicecheck/policy.toml.dpkg-dist").read_text(encoding="utf-8") \
+        == council_policy(tmp_path, "Cyngor Gwynedd").read_text(encoding="utf-8")
+    assert stat.S_IMODE(policy.stat().st_mode) == 0o644
+
+
+def test_upgrade_replaces_an_unedited_policy_silently(staged_payload: Path,
+                                                      tmp_path: Path) -> None:
+    first = build_version(staged_payload, f"{__version__}.1", tmp_path / "v1",
+                          council_policy(tmp_path, "Old name"))
+    second = build_version(staged_payload, f"{__version__}.2", tmp_path / "v2",
+                           council_policy(tmp_path, "Cyngor Sir Ynys Môn"))
+    root = tmp_path / "sysroot"
+    assert dpkg_install(first, root).returncode == 0
+    proc = dpkg_install(second, root)  # no prompt: the file was not edited locally
+    assert proc.returncode == 0, proc.stderr
+    policy = root / "etc/xdg/devicecheck/policy.toml"
+    assert "Cyngor Sir Ynys Môn" in policy.read_text(encoding="utf-8")
+
+
+def test_upgrade_leaves_a_running_tray_alone(tmp_path: Path) -> None:
+    """postinst neither restarts nor kills the tray: an officer may be mid-call. The
+    stand-in tray runs from the installed path while the next build is installed."""
+    payload = tmp_path / "payload"
+    (payload / "_internal").mkdir(parents=True)
+    program = payload / "devicecheck"
+    program.write_text(TRAY_PAYLOAD_PROGRAM)
+    program.chmod(0o755)
+    first = build_version(payload, f"{__version__}.1", tmp_path / "v1")
+    second = build_version(payload, f"{__version__}.2", tmp_path / "v2")
+    root = tmp_path / "sysroot"
+    assert dpkg_install(first, root).returncode == 0
+    tray = subprocess.Popen(["/bin/sh", str(root / "opt/devicecheck/devicecheck"), "tray"])
+    try:
+        proc = dpkg_install(second, root, "--force-confdef", "--force-confold")
+        assert proc.returncode == 0, proc.stderr
+        assert installed_version(root) == f"{__version__}.2"
+        assert tray.poll() is None  # still the same, running process
+    finally:
+        tray.kill()
+        tray.wait(timeout=30)
+
+
+def test_documented_linux_upgrade_works(staged_payload: Path, tmp_path: Path) -> None:
+    """The guide's "upgrade a council" block for Linux: its build command (with a staged
+    payload instead of a freeze) and the dpkg options of its apt-get line, into a
+    throwaway root over the previous build with an IT edit."""
+    block = doc_block("linux-upgrade")
+    (build_line,) = [ln for ln in block.splitlines() if "installer/build.py deb" in ln]
+    version = build_line.split("--version ")[1].split()[0]
+    assert version.startswith(f"{__version__}.")
+    (apt_line,) = [ln for ln in block.splitlines() if "apt-get install" in ln]
+    options = [opt.split("=", 1)[1] for opt in apt_line.split() if opt.startswith("Dpkg::")]
+    assert "--force-confold" in options
+    assert apt_line.split()[-1] == f"./dist/devicecheck_{version}_amd64.deb"
+    older = f"{__version__}.{int(version.split('.')[3]) - 1}"
+    first = build_version(staged_payload, older, tmp_path / "old")
+    second = build_version(staged_payload, version, tmp_path / "new")
+    root = tmp_path / "sysroot"
+    assert dpkg_install(first, root).returncode == 0
+    policy = root / "etc/xdg/devicecheck/policy.toml"
+    policy.write_text('[organisation]\nname = "edited by IT"\n', encoding="utf-8")
+    proc = dpkg_install(second, root, *options)
+    assert proc.returncode == 0, proc.stderr
+    assert installed_version(root) == version
+    assert "edited by IT" in policy.read_text(encoding="utf-8")

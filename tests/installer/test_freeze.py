@@ -17,7 +17,9 @@ from buildlib.freeze import BUDGET_BYTES, tree_size
 
 from devicecheck import __version__
 
-pytestmark = pytest.mark.slow
+# The first test here waits for the documented build (PyInstaller freeze, xz, lintian):
+# minutes on a loaded machine, far over the suite's 120 s default.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
