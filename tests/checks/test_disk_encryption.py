@@ -11,7 +11,7 @@ import pytest
 from devicecheck.checks.base import Status
 from devicecheck.checks.disk_encryption import DiskEncryption
 from devicecheck.checks.engine import run_one
-from tests.probes.fakes import FakeRunner, failed, fixture, make_ctx
+from tests.probes.fakes import FakeRunner, failed, fixture, make_ctx, ok
 from tests.probes.linuxfakes import FakeLinux
 
 
@@ -46,16 +46,47 @@ def test_windows_manage_bde_fallback(name: str, status: Status, words: str) -> N
         "Win32_EncryptableVolume": fixture("windows/bitlocker_nonadmin_unreadable.json"),
         "manage-bde -status C:": fixture(f"windows/manage_bde_{name}.txt")})
     assert v.status is status and words in v.summary
-    assert v.evidence["source"] == "manage-bde"
-    assert runner.calls[-1] == ("manage-bde", "-status", "C:")
+    assert v.evidence["source"] == "manage-bde-text"  # no exit code: English text alone
+    assert len(runner.calls) == 1  # manage-bde runs inside the one PowerShell
     if status is not Status.PASS:
         assert v.remediation is not None
 
 
+@pytest.mark.parametrize(("name", "exit_code", "status", "words"), [
+    # A German Windows: labels unknown to us, the exit code and the bare percentage decide.
+    ("german_on", 0, Status.PASS, "BitLocker protects the system drive C:"),
+    ("german_suspended", 1, Status.FAIL, "suspended"),
+    ("german_encrypting", 1, Status.FAIL, "does not protect the system drive C: (42.7% encrypted)"),
+    # English labels refine an unprotected volume; the exit code still rules "protected".
+    ("suspended", 1, Status.FAIL, "suspended"),
+    ("encrypting", 1, Status.WARN, "42.7% done"),
+])
+def test_windows_manage_bde_exit_code(name: str, exit_code: int, status: Status,
+                                      words: str) -> None:
+    text = fixture(f"windows/manage_bde_{name}.txt")
+    answer = ok(text) if exit_code == 0 else failed(exit_code, stdout=text)
+    v, _ = windows({"Win32_EncryptableVolume": fixture("windows/bitlocker_nonadmin_shell_on.json"),
+                    "manage-bde": answer})
+    assert v.status is status and words in v.summary, v.summary
+    assert v.evidence["source"] == "manage-bde"
+
+
+@pytest.mark.parametrize(("shell", "status"), [(1, Status.PASS), (3, Status.PASS),
+                                               (5, Status.PASS), (2, Status.FAIL),
+                                               (6, Status.UNKNOWN)])
+def test_windows_shell_property_1_3_5_are_protected(shell: int, status: Status) -> None:
+    v, _ = windows({"Win32_EncryptableVolume":
+                    f'{{"DriveLetter":"C:","cim":null,"cim_error":"Access denied","shell":{shell}}}'})
+    assert v.status is status
+
+
 def test_windows_nothing_readable_is_unknown() -> None:
-    v, _ = windows({"Win32_EncryptableVolume": failed(1, "powershell broke"),
-                    "manage-bde": failed(2, "ERROR: An attempt to access a required resource was denied.")})
+    v, _ = windows({"Win32_EncryptableVolume": failed(1, "powershell: Access is denied")})
     assert v.status is Status.UNKNOWN and "denied" in v.summary
+    v, _ = windows({"Win32_EncryptableVolume": fixture("windows/bitlocker_nonadmin_unreadable.json"),
+                    "manage-bde": failed(-2147024891, stdout="ERROR: An attempt to access a "
+                                         "required resource was denied.")})
+    assert v.status is Status.UNKNOWN and "administrator" in v.summary
     assert v.remediation and v.remediation.link == "ms-settings:deviceencryption"
 
 

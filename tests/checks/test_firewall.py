@@ -9,7 +9,8 @@ import pytest
 from devicecheck.checks.base import Status
 from devicecheck.checks.engine import run_one
 from devicecheck.checks.firewall import Firewall
-from tests.probes.fakes import FakeRunner, failed, fixture, make_ctx
+from devicecheck.probes.windows import FACTS_MARKER
+from tests.probes.fakes import LOCAL_FIREWALL, FakeRunner, failed, fixture, make_ctx
 from tests.probes.linuxfakes import FakeLinux
 
 
@@ -24,6 +25,32 @@ def test_windows_profiles(name: str, status: Status, words: str) -> None:
     assert set(v.evidence["profiles"]) == {"Domain", "Private", "Public"}
     if status is Status.FAIL:
         assert v.remediation and v.remediation.link == "windowsdefender://network/"
+
+
+@pytest.mark.parametrize(("active", "local", "status", "words"), [
+    # Group Policy turns Public on although the laptop's own setting is off: enforced = on.
+    ("firewall_active_public_on_local_off", "firewall_public_off", Status.PASS,
+     "on for all networks (Group Policy or Intune sets Public"),
+    # ...and a policy that turns it off wins over a local "on".
+    ("firewall_active_public_off_local_on", "firewall_all_on", Status.FAIL,
+     "off for Public networks (Group Policy or Intune sets Public"),
+])
+def test_windows_active_store_decides(active: str, local: str, status: Status,
+                                      words: str) -> None:
+    runner = FakeRunner({"Get-NetFirewallProfile": fixture(f"windows/{active}.json"),
+                         LOCAL_FIREWALL: fixture(f"windows/{local}.json")})
+    v = run_one(Firewall(), make_ctx("windows", runner=runner))
+    assert v.status is status and words in v.summary, v.summary
+    assert v.evidence["store"] == "ActiveStore"
+    assert v.evidence["overridden_by_policy"] == ["Public"]
+
+
+def test_windows_unreadable_active_store_is_unknown_even_if_local_is_on() -> None:
+    doc = ('{"firewall": {"active": null, "active_error": "Access is denied.", '
+           '"local": [{"Name":"Domain","Enabled":1},{"Name":"Private","Enabled":1},'
+           '{"Name":"Public","Enabled":1}]}}')
+    v = run_one(Firewall(), make_ctx("windows", runner=FakeRunner({FACTS_MARKER: doc})))
+    assert v.status is Status.UNKNOWN and "active store" in v.summary
 
 
 def test_windows_not_configured_or_unreadable_is_unknown() -> None:
@@ -84,6 +111,22 @@ def test_linux_ufw_active_and_firewalld_running(tmp_path: Path) -> None:
     assert v.status is Status.PASS and "firewalld" in v.summary
     fake = FakeLinux(tmp_path / "c").command("firewall-cmd", stdout="not running\n", code=252)
     assert run_one(Firewall(), fake.ctx()).status is Status.FAIL
+
+
+def test_linux_firewalld_not_running_on_stderr_is_off(tmp_path: Path) -> None:
+    # firewall-cmd prints "not running" on stderr and exits 252 (NOT_RUNNING).
+    fake = FakeLinux(tmp_path).command(
+        "firewall-cmd", stderr=fixture("linux/firewalld_not_running.stderr"), code=252)
+    v = run_one(Firewall(), fake.ctx())
+    assert v.status is Status.FAIL and v.summary == "The firewall is off."
+    assert v.evidence["firewalld"] == {"state": "inactive"}
+
+
+def test_linux_firewalld_polkit_refusal_is_not_an_answer(tmp_path: Path) -> None:
+    fake = FakeLinux(tmp_path).command(
+        "firewall-cmd", stderr=fixture("linux/firewalld_polkit_denied.stderr"), code=11)
+    v = run_one(Firewall(), fake.ctx())
+    assert v.status is Status.UNKNOWN and "polkit" in v.summary
 
 
 def test_linux_needs_root_is_unknown_with_reason(tmp_path: Path) -> None:

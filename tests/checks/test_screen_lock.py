@@ -9,7 +9,9 @@ import pytest
 from devicecheck.checks.base import Status
 from devicecheck.checks.engine import run_one
 from devicecheck.checks.screen_lock import ScreenLockCheck
-from tests.probes.fakes import FakeRunner, fixture, make_ctx, make_policy, registry
+from devicecheck.probes.registry import DictRegistry
+from devicecheck.probes.session import ConsoleUser
+from tests.probes.fakes import FakeRunner, fixture, make_ctx, make_policy, ok, registry
 from tests.probes.linuxfakes import FakeLinux
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -139,3 +141,70 @@ def test_no_desktop_names_what_was_looked_for(tmp_path: Path) -> None:
         assert any("gnome-shell" in s for s in v.evidence["signals"])
     else:
         assert v.evidence["signals"]
+
+
+# -- issue 20: Intune DeviceLock, MDM-managed unknown, sysadminctl -1, user-scoped profiles
+
+def test_windows_intune_devicelock_counts() -> None:
+    # Screen saver off, but Intune's DeviceLock/MaxInactivityTimeDeviceLock = 5 (minutes)
+    # with DevicePasswordEnabled = 0: Windows locks after 5 min, not "never".
+    ctx = make_ctx("windows", registry=registry("windows/registry_intune_devicelock.json"))
+    v = run_one(ScreenLockCheck(), ctx)
+    assert v.status is Status.PASS and "locks after 5 min" in v.summary
+    assert "Intune DeviceLock limit 5 min" in v.evidence["signals"]
+
+
+def test_windows_devicelock_without_password_policy_is_not_enforced() -> None:
+    reg = registry("windows/registry_intune_devicelock.json")
+    key = r"HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeviceLock"
+    values = reg.values(key) or {}
+    values.pop("DevicePasswordEnabled")
+    data = {k: reg.values(k) for k in (key, r"HKCU\Control Panel\Desktop")}
+    data[key] = values
+    v = run_one(ScreenLockCheck(), make_ctx("windows", registry=DictRegistry(data)))  # type: ignore[arg-type]
+    assert v.status is Status.FAIL and "never locks" in v.summary  # not enrolled, no limit
+    assert any("not enforced" in s for s in v.evidence["signals"])
+
+
+def test_windows_mdm_managed_with_nothing_readable_is_unknown_not_fail() -> None:
+    ctx = make_ctx("windows", registry=registry("windows/registry_intune_no_lock_readable.json"))
+    v = run_one(ScreenLockCheck(), ctx)
+    assert v.status is Status.UNKNOWN and "managed by Intune" in v.summary
+    # The same settings on an unmanaged laptop are a plain "never locks".
+    ctx = make_ctx("windows", registry=registry("windows/registry_screen_lock_never.json"))
+    assert run_one(ScreenLockCheck(), ctx).status is Status.FAIL
+
+
+def test_macos_sysadminctl_minus_one_is_off(tmp_path: Path) -> None:
+    runner = FakeRunner({"sysadminctl -screenLock status":
+                         ok("", fixture("macos/sysadminctl_minus_one.txt")),
+                         "defaults -currentHost read com.apple.screensaver idleTime": "300\n",
+                         "pmset -g": fixture("macos/pmset_g.txt")})
+    v = run_one(ScreenLockCheck(), make_ctx("macos", runner=runner, root=tmp_path))
+    assert v.status is Status.FAIL and "never locks" in v.summary
+    assert v.evidence["lock"] == {"enabled": False, "delay_s": None}
+
+
+def _managed(root: Path, rel: str, fixture_name: str) -> None:
+    path = root / "Library/Managed Preferences" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((FIXTURES / "macos" / fixture_name).read_bytes())
+
+
+def test_macos_user_scoped_profile_over_machine(tmp_path: Path) -> None:
+    # Machine profile: 30 min idle; the officer's user-scoped profile: 4 min + 5 s delay.
+    _managed(tmp_path, "com.apple.screensaver.plist", "managed_machine_screensaver_long.plist")
+    _managed(tmp_path, "jsmith/com.apple.screensaver.plist", "managed_user_screensaver.plist")
+    runner = FakeRunner({"pmset -g": fixture("macos/pmset_g_never.txt")})
+    console = ConsoleUser("jsmith", tmp_path / "Users/jsmith", uid=501)
+    # As root (an MDM script), for the console user: only profiles count.
+    v = run_one(ScreenLockCheck(), make_ctx("macos", runner=runner, root=tmp_path,
+                                            service=True, console=console))
+    assert v.status is Status.PASS and "locks after 245 s" in v.summary
+    assert "judged for jsmith" in v.summary and v.evidence["judged_user"] == "jsmith"
+    assert runner.calls == [("pmset", "-g")]  # never root's own sysadminctl/defaults
+    # Someone else at the console: only the machine profile applies (30 min: too long).
+    other = ConsoleUser("akhan", tmp_path / "Users/akhan", uid=502)
+    v = run_one(ScreenLockCheck(), make_ctx("macos", runner=runner, root=tmp_path,
+                                            service=True, console=other))
+    assert v.status is Status.FAIL and "30 min" in v.summary

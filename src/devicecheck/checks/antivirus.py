@@ -13,6 +13,7 @@ from typing import Any
 
 from devicecheck.checks.base import Check, Context, Status, Verdict
 from devicecheck.checks.remedies import remedy
+from devicecheck.checks.shared import windows_facts
 from devicecheck.probes import windows
 from devicecheck.probes.processes import find_processes
 
@@ -32,7 +33,7 @@ class AntivirusCheck(Check):
 
     def gather(self, ctx: Context) -> Mapping[str, Any]:
         if ctx.os_name == "windows":
-            return windows.antivirus_status(ctx.runner)
+            return windows.antivirus_status(windows_facts(ctx))
         names = ctx.policy.antivirus.endpoint_agent_processes
         if not names:
             return {"agents": []}

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import getpass
 import os
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,6 +22,7 @@ from devicecheck.osinfo import OsName, current_os
 from devicecheck.policy import LoadedPolicy, Policy, Severity
 from devicecheck.probes.registry import RegistryReader, default_registry
 from devicecheck.probes.runner import ProbeRunner
+from devicecheck.probes.session import ConsoleUser, console_user, running_as_service
 
 
 class Status(StrEnum):
@@ -107,10 +109,24 @@ class Context:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     root: Path = Path("/")  # where Linux probes read /etc, /proc…; a temp dir in tests
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: Running as SYSTEM (Windows) or root: per-user checks then judge ``console``, the
+    #: user signed in at the console, or are skipped when nobody is (checks.per_user).
+    service: bool = False
+    console: ConsoleUser | None = None
+    _memo: dict[str, _Once] = field(default_factory=dict, repr=False, compare=False)
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                       compare=False)
 
     @property
     def policy(self) -> Policy:
         return self.loaded.policy
+
+    def memo(self, key: str, factory: Callable[[], Any]) -> Any:
+        """``factory()`` once per context, shared by the checks' threads: the first caller
+        runs it, the others wait for its answer (one PowerShell per check run on Windows)."""
+        with self._memo_lock:
+            once = self._memo.setdefault(key, _Once())
+        return once.get(factory)
 
     @property
     def account(self) -> str:
@@ -122,8 +138,33 @@ class Context:
     @classmethod
     def default(cls, loaded: LoadedPolicy) -> Context:
         os_name = current_os()
-        return cls(loaded=loaded, os_name=os_name, runner=ProbeRunner(),
-                   registry=default_registry() if os_name == "windows" else None)
+        registry = default_registry() if os_name == "windows" else None
+        service = running_as_service(os_name)
+        return cls(loaded=loaded, os_name=os_name, runner=ProbeRunner(), registry=registry,
+                   service=service,
+                   console=console_user(os_name, registry=registry) if service else None)
+
+
+class _Once:
+    """A value computed once; an exception is kept and raised to every caller."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = False
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def get(self, factory: Callable[[], Any]) -> Any:
+        with self._lock:
+            if not self._done:
+                try:
+                    self._value = factory()
+                except Exception as exc:  # noqa: BLE001 - re-raised to every caller below
+                    self._error = exc
+                self._done = True
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 class Check(ABC):
@@ -132,6 +173,9 @@ class Check(ABC):
     id: ClassVar[str]
     title: ClassVar[str]
     timeout_s: ClassVar[float] = 10.0
+    #: Judges the signed-in user's settings, files or processes: run as SYSTEM/root, it
+    #: judges the console user (and is skipped when nobody is signed in).
+    per_user: ClassVar[bool] = False
     #: OS families this check applies to; elsewhere it is reported as ``skip``.
     platforms: ClassVar[tuple[OsName, ...]] = ("windows", "macos", "linux")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from devicecheck.checks.base import Context, PerOsCheck, Status, Verdict
 from devicecheck.checks.remedies import remedy
+from devicecheck.checks.shared import windows_facts
 from devicecheck.probes import linux, macos, windows
 
 REMEDY = {
@@ -29,14 +30,41 @@ WAIT = {
 }
 
 
+def bde_state(bde: Mapping[str, Any], protected: bool | None, percent: Any) -> str | None:
+    """BitLocker's state from manage-bde. ``protected`` is its language-independent exit
+    code (``-protectionaserrorlevel``); the labels (English only: German prints
+    "Konvertierungsstatus", "Schutzstatus") refine an unprotected volume, and failing
+    them the bare percentage does (100 % encrypted but unprotected = suspended)."""
+    if protected is True:
+        return "on"
+    conv = str(bde.get("Conversion Status", "")).lower()
+    prot = str(bde.get("Protection Status", "")).lower()
+    if conv and prot:
+        if "decrypt" in conv:
+            return "off" if "fully" in conv else "decrypting"
+        if "encryption in progress" in conv or "paused" in conv:
+            return "encrypting"
+        if "encrypted" in conv:
+            on = "protection on" in prot and protected is not False
+            return "on" if on else "suspended"
+        return "off"
+    if protected is False:
+        if percent == 100.0:
+            return "suspended"
+        if percent == 0.0:
+            return "off"
+        return "unprotected"
+    return None
+
+
 class DiskEncryption(PerOsCheck):
     id = "disk-encryption"
     title = "The disk is encrypted"
-    timeout_s = 12.0  # PowerShell plus a manage-bde fallback on Windows
+    timeout_s = 12.0  # the shared PowerShell run (manage-bde inside it) has 10 s
 
     def gather(self, ctx: Context) -> Mapping[str, Any]:
         if ctx.os_name == "windows":
-            return windows.bitlocker_status(ctx.runner)
+            return windows.bitlocker_status(windows_facts(ctx))
         if ctx.os_name == "macos":
             return macos.filevault(ctx.runner)
         return linux.root_device(ctx.runner)
@@ -52,29 +80,28 @@ class DiskEncryption(PerOsCheck):
                      "encryption-paused": "encrypting", "decrypting": "decrypting",
                      "decryption-paused": "decrypting", "decrypted": "off"}.get(str(conv), "?")
         elif source == "shell":
+            # The undocumented shell value says protected or not, nothing finer.
             state = str(facts.get("shell_state"))
-        elif source == "manage-bde":
+        elif source in ("manage-bde", "manage-bde-text"):
             bde = facts.get("manage_bde") or {}
-            conv = str(bde.get("Conversion Status", "")).lower()
-            prot = str(bde.get("Protection Status", "")).lower()
             evidence.update(conversion=bde.get("Conversion Status"),
                             protection=bde.get("Protection Status"),
-                            percent=bde.get("Percentage Encrypted"))
-            if not conv or not prot:
+                            percent=facts.get("percent"))
+            found = bde_state(bde, facts.get("protection_on") if source == "manage-bde" else None,
+                              facts.get("percent"))
+            if found is None:
                 return Verdict(Status.UNKNOWN, "Could not read BitLocker's state (manage-bde "
                                "printed labels we do not know).", evidence, fix)
-            if "decrypt" in conv:
-                state = "off" if "fully" in conv else "decrypting"
-            elif "encryption in progress" in conv or "paused" in conv:
-                state = "encrypting"
-            elif "encrypted" in conv:
-                state = "on" if "protection on" in prot else "suspended"
-            else:
-                state = "off"
+            state = found
         else:
             return Verdict(Status.UNKNOWN, "Could not read BitLocker's state: "
                            f"{facts.get('error', 'no answer')}.", evidence, fix)
         evidence["state"] = state
+        if state == "unprotected":
+            pct = facts.get("percent")
+            shown = f" ({pct:g}% encrypted)" if isinstance(pct, int | float) else ""
+            return Verdict(Status.FAIL, f"BitLocker does not protect the system drive {vol}"
+                           f"{shown}.", evidence, fix)
         if state not in ("on", "off", "encrypting", "decrypting", "suspended"):
             return Verdict(Status.UNKNOWN, "BitLocker reported a state we do not know.",
                            evidence, fix)

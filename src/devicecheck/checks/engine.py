@@ -33,6 +33,13 @@ def run_one(check: Check, ctx: Context) -> Verdict:
         return Verdict(Status.SKIP, "Switched off by policy.", {"severity": "off"})
     if not check.applies(ctx):
         return Verdict(Status.SKIP, f"Not applicable on {ctx.os_name}.", {"os": ctx.os_name})
+    if check.per_user and ctx.service:
+        # Run as SYSTEM/root: per-user facts belong to the console user (checks.per_user).
+        from devicecheck.checks.per_user import judged_for, no_console_user
+
+        if ctx.console is None:
+            return no_console_user(ctx)
+        return judged_for(ctx, check.judge(check.gather(ctx), ctx))
     facts = check.gather(ctx)
     return check.judge(facts, ctx)
 

@@ -1,7 +1,7 @@
 """``firewall``: the OS firewall is on.
 
-Windows: every profile (Domain, Private, Public) enabled, since a laptop moves between
-networks. macOS: global state 1 or 2, or a configuration profile's ``EnableFirewall``.
+Windows: every profile (Domain, Private, Public) enabled in the *active* store (what Group
+Policy and Intune enforce), since a laptop moves between networks. macOS: global state 1 or 2, or a configuration profile's ``EnableFirewall``.
 Linux: nftables with input filtering, ufw, or firewalld active; when the only tools
 present need root to answer, the result is ``unknown`` with that reason.
 """
@@ -13,6 +13,7 @@ from typing import Any
 
 from devicecheck.checks.base import Check, Context, Status, Verdict
 from devicecheck.checks.remedies import remedy
+from devicecheck.checks.shared import windows_facts
 from devicecheck.probes import linux, macos, windows
 
 REMEDY = {
@@ -28,32 +29,41 @@ PROFILES = ("Domain", "Private", "Public")
 class Firewall(Check):
     id = "firewall"
     title = "The firewall is on"
-    timeout_s = 10.0
+    timeout_s = 12.0  # the shared PowerShell run has 10 s
 
     def gather(self, ctx: Context) -> Mapping[str, Any]:
         if ctx.os_name == "windows":
-            return windows.firewall_profiles(ctx.runner)
+            return windows.firewall_profiles(windows_facts(ctx))
         if ctx.os_name == "macos":
-            return macos.firewall(ctx.runner, ctx.root)
+            user = ctx.console.name if ctx.service and ctx.console else ctx.account
+            return macos.firewall(ctx.runner, ctx.root, user)
         return linux.firewall(ctx.runner, ctx.root)
 
     def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
         fix = remedy(self, ctx, REMEDY)
         if ctx.os_name == "windows":
             profiles: Mapping[str, bool | None] = facts.get("profiles") or {}
-            evidence = {"profiles": dict(profiles)}
+            evidence: dict[str, Any] = {"profiles": dict(profiles), "store": facts.get("store")}
+            if facts.get("local_profiles"):
+                evidence["local_profiles"] = dict(facts["local_profiles"])
+            overridden = list(facts.get("overridden_by_policy") or ())
+            if overridden:
+                evidence["overridden_by_policy"] = overridden
+            policy_note = (f" (Group Policy or Intune sets {', '.join(overridden)}; the "
+                           "laptop's own setting differs)") if overridden else ""
             if not profiles:
                 return Verdict(Status.UNKNOWN, "Could not read the firewall profiles: "
                                f"{facts.get('error', 'no answer')}.", dict(facts), fix)
             off = [p for p in PROFILES if profiles.get(p) is False]
             unread = [p for p in PROFILES if profiles.get(p) is None]
             if off:
-                return Verdict(Status.FAIL, f"The firewall is off for {', '.join(off)} networks.",
-                               evidence, fix)
+                return Verdict(Status.FAIL, f"The firewall is off for {', '.join(off)} networks"
+                               f"{policy_note}.", evidence, fix)
             if unread:
                 return Verdict(Status.UNKNOWN, "Could not read the firewall state for "
                                f"{', '.join(unread)} networks.", evidence, fix)
-            return Verdict(Status.PASS, "The firewall is on for all networks.", evidence)
+            return Verdict(Status.PASS, f"The firewall is on for all networks{policy_note}.",
+                           evidence)
         if ctx.os_name == "macos":
             return self._macos(facts, ctx)
         return self._linux(facts, ctx)

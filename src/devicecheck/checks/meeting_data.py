@@ -16,6 +16,7 @@ from typing import Any
 
 from devicecheck.audit import AuditLog
 from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
+from devicecheck.checks.per_user import judging_console_user, user_env, user_home
 
 MAX_ENTRIES = 5_000
 SECONDS = 1.0
@@ -61,6 +62,7 @@ class MeetingData(Check):
     id = "meeting-data"
     title = "Meeting data cleared after calls"
     timeout_s = 10.0
+    per_user = True
 
     def __init__(self, audit: AuditLog | None = None) -> None:
         self._audit = audit
@@ -71,7 +73,7 @@ class MeetingData(Check):
         from devicecheck.cleaner.plan import LINK_REASON
 
         budget = Budget(max_entries=MAX_ENTRIES, seconds=SECONDS)
-        plan = plan_clean(ctx.policy, os_name=ctx.os_name, env=ctx.env, home=ctx.home,
+        plan = plan_clean(ctx.policy, os_name=ctx.os_name, env=user_env(ctx), home=user_home(ctx),
                           count=True, budget=budget)
         clients: list[dict[str, Any]] = []
         browser: list[dict[str, Any]] = []
@@ -93,8 +95,16 @@ class MeetingData(Check):
                      "oldest": _iso(min(mtimes)) if mtimes else None,
                      "newest": _iso(max(mtimes)) if mtimes else None}
             (browser if rp.report_only else clients).append(entry)
-        audit = self._audit or AuditLog.for_policy(ctx.policy)
         present = [c["id"] for c in clients]
+        if judging_console_user(ctx):
+            # As SYSTEM/root the audit log is a file the officer can write: not trusted
+            # for the fleet verdict, which then rests on the data's own age.
+            return {"clients": clients, "browser": browser, "refused_roots": refused,
+                    "audit": "not trusted (run as SYSTEM/root)",
+                    "scan": {"max_entries": MAX_ENTRIES, "max_seconds": SECONDS,
+                             "complete": all(t.complete for rp in plan.clients
+                                             for t in rp.targets)}}
+        audit = self._audit or AuditLog.for_policy(ctx.policy)
         waiting = waiting_meetings(audit, present or None)
         return {
             "clients": clients, "browser": browser, "refused_roots": refused,
@@ -131,6 +141,9 @@ class MeetingData(Check):
         age = f", the oldest from {_ago(now - min(oldest))} ago" if oldest else ""
         ids = ", ".join(sorted({c["id"] for c in clients}))
         held = f"{ids} holds {lower}{files:,} files ({lower}{_size(size)}) of meeting data{age}."
+        if facts.get("audit") and oldest:
+            by_age = self._by_age(held + browser_note, now - min(oldest), ctx, evidence)
+            return refusal if refusal is not None and by_age.status is Status.PASS else by_age
         last_clean = _parse(facts.get("last_clean"))
         meeting_end = _parse(facts.get("last_meeting_end"))
         max_age = timedelta(hours=ctx.policy.cleaner.max_age_hours)
@@ -165,6 +178,19 @@ class MeetingData(Check):
                        f"your profile, so it is not cleaned automatically: {why}.", evidence,
                        Remediation(self.with_contact("Ask IT to check the Teams data folder.",
                                                      ctx)))
+
+    @staticmethod
+    def _by_age(held: str, age: timedelta, ctx: Context, evidence: dict[str, Any]) -> Verdict:
+        """Without a trusted audit log: data older than ``cleaner.max_age_hours`` means no
+        clean has run for that long (a clean leaves nothing older behind)."""
+        hours = ctx.policy.cleaner.max_age_hours
+        if age > timedelta(hours=hours):
+            return Verdict(Status.WARN, f"{held} That is more than the council's {hours} "
+                           "hours: it has not been cleared.", evidence, Remediation(
+                               "Run 'devicecheck clean' (or 'Clear meeting data' in the tray "
+                               "menu)."))
+        return Verdict(Status.PASS, f"{held} None of it is older than the council's {hours} "
+                       "hours.", evidence)
 
     @staticmethod
     def _waiting(facts: Mapping[str, Any], meeting_end: datetime, now: datetime) -> str:

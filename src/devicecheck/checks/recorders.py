@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
+from devicecheck.checks.per_user import only_console_user, user_registry
+from devicecheck.probes.processes import ProcInfo, find_processes
 from devicecheck.recording import layers
 from devicecheck.recording.recorders import game_bar_capture, read_game_bar, scan_recorders
 
@@ -17,15 +19,21 @@ class Recorders(Check):
     id = "recorders"
     title = "No recording software is running"
     timeout_s = 5.0
+    per_user = True
 
     def gather(self, ctx: Context) -> Mapping[str, Any]:
-        seen = scan_recorders(ctx.policy.recorders(), os_name=ctx.os_name)
+        def find(names: Any, **kw: Any) -> list[ProcInfo]:
+            # As SYSTEM/root only the console user's own processes are theirs to judge.
+            return only_console_user(ctx, find_processes(names, **kw))
+
+        seen = scan_recorders(ctx.policy.recorders(), os_name=ctx.os_name, find=find)
         facts: dict[str, Any] = {"running": [s.to_dict() for s in seen],
                                  "watched": len(ctx.policy.recorders())}
         # Issue 18: which recording safeguards are in force here (recording/layers.py).
         facts["layers"] = layers.summary(ctx.policy, ctx.os_name, ctx.env)
         if ctx.os_name == "windows":
-            facts["game_bar"] = read_game_bar(ctx.registry) if ctx.registry is not None else None
+            registry = user_registry(ctx)  # Game Bar capture is set in the user's HKCU
+            facts["game_bar"] = read_game_bar(registry) if registry is not None else None
         return facts
 
     def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:

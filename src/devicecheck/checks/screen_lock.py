@@ -11,6 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from devicecheck.checks.base import Check, Context, Status, Verdict
+from devicecheck.checks.per_user import (
+    judging_console_user,
+    only_console_user,
+    user_home,
+    user_registry,
+)
 from devicecheck.checks.remedies import remedy
 from devicecheck.probes import linux, macos, windows
 from devicecheck.probes.processes import find_processes
@@ -45,6 +51,15 @@ def windows_lock_seconds(values: Mapping[str, Any]) -> tuple[int | None, list[st
     if limit:
         signals.append(f"machine inactivity limit {limit} s")
         candidates.append(limit)
+    device_lock = values.get("mdm_device_lock") or {}
+    minutes = _int(device_lock.get("MaxInactivityTimeDeviceLock"))
+    if minutes:
+        # Counts only while DevicePasswordEnabled is 0 (probes.windows DEVICE_LOCK_VALUES).
+        enforced = _int(device_lock.get("DevicePasswordEnabled")) == 0
+        signals.append(f"Intune DeviceLock limit {minutes} min"
+                       + ("" if enforced else " (not enforced: DevicePasswordEnabled is not 0)"))
+        if enforced:
+            candidates.append(minutes * 60)
     merged = {**(values.get("user") or {}), **(values.get("user_policy") or {})}
     if merged:
         active = str(merged.get("ScreenSaveActive", "1")).strip() == "1"
@@ -65,21 +80,29 @@ class ScreenLockCheck(Check):
     id = "screen-lock"
     title = "The screen locks when idle"
     timeout_s = 8.0
+    per_user = True
 
     def gather(self, ctx: Context) -> Mapping[str, Any]:
         if ctx.os_name == "windows":
-            return windows.screen_lock_values(ctx.registry)
+            return windows.screen_lock_values(user_registry(ctx))
         if ctx.os_name == "macos":
-            return macos.screen_lock(ctx.runner, ctx.root)
-        env = dict(ctx.env)
+            console = judging_console_user(ctx) and ctx.console
+            user = ctx.console.name if console and ctx.console else ctx.account
+            return macos.screen_lock(ctx.runner, ctx.root, user, as_root=ctx.service)
+        # As root the session's environment is not ours: the desktop is read from the
+        # console user's own shell process, and their settings as them.
+        as_user = judging_console_user(ctx) and ctx.console is not None
+        env = {} if as_user else dict(ctx.env)
         running = [] if linux.session_desktop(env, []) else \
-            [p.name for p in find_processes(SHELLS, os_name="linux")]
+            [p.name for p in only_console_user(ctx, find_processes(SHELLS, os_name="linux"))]
         desktop = linux.session_desktop(env, running)
         facts: dict[str, Any] = {"desktop": desktop, "family": linux.desktop_family(desktop)}
         if facts["family"] == "gnome":
-            facts["gnome"] = linux.gnome_screen_lock(ctx.runner)
+            facts["gnome"] = linux.gnome_screen_lock(
+                ctx.runner, as_user=(ctx.console.name, ctx.console.home, ctx.console.uid)
+                if as_user and ctx.console else None)
         elif facts["family"] == "kde":
-            facts["kde"] = linux.kde_screen_lock(ctx.root, ctx.home, env)
+            facts["kde"] = linux.kde_screen_lock(ctx.root, user_home(ctx), env)
         return facts
 
     def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
@@ -94,6 +117,13 @@ class ScreenLockCheck(Check):
                                {**evidence, **facts}, ask)
             seconds, signals = windows_lock_seconds(facts)
             evidence["signals"] = signals
+            if not seconds and facts.get("mdm_enrolled"):
+                # Intune may enforce the lock through a channel we do not read: an
+                # enrolled laptop with no readable limit is unknown, never "never locks".
+                evidence["mdm_enrolled"] = True
+                return Verdict(Status.UNKNOWN, "This laptop is managed by Intune, but no "
+                               "screen-lock limit could be read (DeviceLock, the machine "
+                               "inactivity limit or a secure screen saver).", evidence, ask)
         elif ctx.os_name == "macos":
             seconds, unknown = self._macos_seconds(facts, evidence)
             if unknown:
@@ -123,7 +153,9 @@ class ScreenLockCheck(Check):
         if lock is None and managed.get("askForPassword") in (1, True):
             lock = {"enabled": True, "delay_s": _int(managed.get("askForPasswordDelay")) or 0}
         if lock is None:
-            return None, "Could not read whether the Mac asks for a password after sleep."
+            why = " Run as root, only configuration profiles are read." \
+                if any("run as root" in str(x) for x in evidence["signals"]) else ""
+            return None, "Could not read whether the Mac asks for a password after sleep." + why
         if not lock["enabled"]:
             return 0, None
         idle = [s for s in (facts.get("managed_idle_s") or facts.get("screensaver_idle_s"),

@@ -17,6 +17,7 @@ from typing import Any
 
 from devicecheck.probes import ParseError
 from devicecheck.probes.commands import Runner
+from devicecheck.probes.runner import CommandResult
 
 COMMAND_TIMEOUT_S = 3.0
 INTUNE_BINARIES = ("opt/microsoft/intune/bin/intune-portal", "usr/bin/intune-portal")
@@ -300,15 +301,31 @@ def firewall(runner: Runner, root: Path) -> dict[str, Any]:
                           "source": "ufw.conf"}
         else:
             out["ufw"] = _failed(res.outcome.value, res.stdout + res.stderr, res.describe())
-    res = runner.run(["firewall-cmd", "--state"], timeout=COMMAND_TIMEOUT_S)
-    answer = res.stdout.strip().lower()
-    if answer == "running":
-        out["firewalld"] = {"state": "active"}
-    elif answer == "not running":
-        out["firewalld"] = {"state": "inactive"}
-    else:
-        out["firewalld"] = _failed(res.outcome.value, res.stdout + res.stderr, res.describe())
+    out["firewalld"] = firewalld_state(runner.run(["firewall-cmd", "--state"],
+                                                  timeout=COMMAND_TIMEOUT_S))
     return out
+
+
+#: firewall-cmd's NOT_RUNNING exit code; "running" exits 0 (firewalld's firewall-cmd man
+#: page, "Exit Codes"; yast2 accepts exactly [0, 252] from ``firewall-cmd --state``).
+FIREWALLD_NOT_RUNNING = 252
+
+
+def firewalld_state(res: CommandResult) -> dict[str, Any]:
+    """``firewall-cmd --state``: "running" on stdout with exit 0; a stopped daemon prints
+    "not running" on *stderr* with exit 252, which is an answer (off), not an error. A
+    polkit refusal ("Authorization failed.") is not an answer: mondoohq/mql#10416 found a
+    running firewalld reported as stopped that way."""
+    said = f"{res.stdout}\n{res.stderr}".strip().lower()
+    if res.ok and res.stdout.strip().lower() == "running":
+        return {"state": "active"}
+    if res.returncode == FIREWALLD_NOT_RUNNING or (
+            res.outcome.value == "failed" and said.splitlines()[-1:] == ["not running"]):
+        return {"state": "inactive"}
+    if "authorization failed" in said:
+        return {"state": "needs-root", "reason": "firewall-cmd needs root to answer "
+                "(polkit refused)"}
+    return _failed(res.outcome.value, res.stdout + res.stderr, res.describe())
 
 
 def _failed(outcome: str, output: str, reason: str) -> dict[str, Any]:
@@ -350,10 +367,27 @@ GNOME_KEYS = (("org.gnome.desktop.screensaver", "lock-enabled"),
               ("org.gnome.desktop.session", "idle-delay"))
 
 
-def gnome_screen_lock(runner: Runner) -> dict[str, Any]:
+def gsettings_argv(schema: str, key: str,
+                   as_user: tuple[str, Path, int | None] | None = None) -> list[str]:
+    """``gsettings get`` for us, or, run as root, as the seated user: ``runuser`` (an
+    argument list, no shell) with their HOME and session bus, so dconf reads *their*
+    database, not root's."""
+    argv = ["gsettings", "get", schema, key]
+    if as_user is None:
+        return argv
+    name, home, uid = as_user
+    env = ["-u", "XDG_CONFIG_HOME", f"HOME={home}"]  # env's options come before assignments
+    if uid is not None:
+        env += [f"XDG_RUNTIME_DIR=/run/user/{uid}",
+                f"DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/{uid}/bus"]
+    return ["runuser", "-u", name, "--", "env", *env, *argv]
+
+
+def gnome_screen_lock(runner: Runner,
+                      as_user: tuple[str, Path, int | None] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for schema, key in GNOME_KEYS:
-        res = runner.run(["gsettings", "get", schema, key], timeout=COMMAND_TIMEOUT_S)
+        res = runner.run(gsettings_argv(schema, key, as_user), timeout=COMMAND_TIMEOUT_S)
         if not res.ok:
             return {"error": res.describe()}
         try:

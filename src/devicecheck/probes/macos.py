@@ -107,7 +107,11 @@ def parse_socketfilterfw(text: str) -> dict[str, Any]:
     return {"enabled": state in (1, 2), "state": state}
 
 
-_LOCK_DELAY = re.compile(r"screenLock delay is (\d+|immediate)", re.IGNORECASE)
+#: Shapes seen: "screenLock delay is immediate", "screenLock delay is 300 seconds",
+#: "screenLock is off", and "screenLock delay is -1.000000 seconds", which is also off
+#: (public macOS hardening scripts accept "-1(.000000) seconds" and "is off" as the two
+#: disabled forms). Each line carries a "<date> sysadminctl[pid:tid]" prefix.
+_LOCK_DELAY = re.compile(r"screenLock delay is (-?\d+(?:\.\d+)?|immediate)", re.IGNORECASE)
 _LOCK_OFF = re.compile(r"screenLock is off", re.IGNORECASE)
 
 
@@ -118,8 +122,12 @@ def parse_sysadminctl_screenlock(text: str) -> dict[str, Any]:
     m = _LOCK_DELAY.search(text)
     if not m:
         raise ParseError("no screenLock state in sysadminctl output")
-    delay = 0 if m.group(1).lower() == "immediate" else int(m.group(1))
-    return {"enabled": True, "delay_s": delay}
+    if m.group(1).lower() == "immediate":
+        return {"enabled": True, "delay_s": 0}
+    delay = float(m.group(1))
+    if delay < 0:
+        return {"enabled": False, "delay_s": None}
+    return {"enabled": True, "delay_s": int(delay)}
 
 
 _DISPLAYSLEEP = re.compile(r"^\s*displaysleep\s+(\d+)", re.IGNORECASE | re.MULTILINE)
@@ -140,15 +148,31 @@ def _run(runner: Runner, argv: list[str]) -> tuple[str | None, str | None]:
     return res.stdout + res.stderr, None
 
 
-def managed_pref(root: Path, domain: str) -> dict[str, Any] | None:
-    """A configuration profile's payload for ``domain``, or None when none is installed."""
-    path = root / MANAGED_PREFS / f"{domain}.plist"
+def _load_plist(path: Path) -> dict[str, Any] | None:
     try:
         with path.open("rb") as fh:
             data = plistlib.load(fh)
     except (OSError, plistlib.InvalidFileException, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def managed_pref(root: Path, domain: str, user: str | None = None) -> dict[str, Any] | None:
+    """A configuration profile's payload for ``domain``, or None when none is installed.
+
+    Device-scoped profiles land in ``/Library/Managed Preferences/<domain>.plist``,
+    user-scoped ones in ``/Library/Managed Preferences/<user>/<domain>.plist`` (osquery's
+    ``managed_policies`` table reads the same two places: files at the top apply to every
+    user, each folder to one user). Both are merged key by key, the user's over the
+    machine's, as the preferences system resolves forced values for that user. The
+    folder is root-owned: the officer cannot write it."""
+    base = root / MANAGED_PREFS
+    machine = _load_plist(base / f"{domain}.plist")
+    mine = _load_plist(base / user / f"{domain}.plist") \
+        if user and "/" not in user and user not in (".", "..") else None
+    if machine is None and mine is None:
+        return None
+    return {**(machine or {}), **(mine or {})}
 
 
 def enrolment(runner: Runner) -> dict[str, Any]:
@@ -171,7 +195,7 @@ def filevault(runner: Runner) -> dict[str, Any]:
         return {"error": f"fdesetup output unreadable: {exc}"}
 
 
-def firewall(runner: Runner, root: Path) -> dict[str, Any]:
+def firewall(runner: Runner, root: Path, user: str | None = None) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     text, err = _run(runner, [SOCKETFILTERFW, "--getglobalstate"])
     if text is None:
@@ -181,7 +205,7 @@ def firewall(runner: Runner, root: Path) -> dict[str, Any]:
             facts["socketfilterfw"] = parse_socketfilterfw(text)
         except ParseError as exc:
             facts["socketfilterfw_error"] = f"output unreadable: {exc}"
-    managed = managed_pref(root, "com.apple.security.firewall")
+    managed = managed_pref(root, "com.apple.security.firewall", user)
     if managed is not None and isinstance(managed.get("EnableFirewall"), bool):
         facts["managed_enable_firewall"] = managed["EnableFirewall"]
     return facts
@@ -191,13 +215,25 @@ def _positive_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def screen_lock(runner: Runner, root: Path) -> dict[str, Any]:
-    """Idle time before the screen saver / display sleep, and the lock delay after it."""
+def screen_lock(runner: Runner, root: Path, user: str | None = None, *,
+                as_root: bool = False) -> dict[str, Any]:
+    """Idle time before the screen saver / display sleep, and the lock delay after it.
+    ``user`` picks the user-scoped managed preferences. ``as_root``: a run as root (an
+    MDM script) would read root's own ``sysadminctl``/``defaults`` answers, which describe
+    the wrong account, so only the profiles (and pmset, which is machine-wide) count."""
     facts: dict[str, Any] = {"signals": []}
-    managed = managed_pref(root, "com.apple.screensaver") or {}
+    managed = managed_pref(root, "com.apple.screensaver", user) or {}
     if managed:
         facts["managed"] = {k: managed[k] for k in ("idleTime", "askForPassword",
                                                      "askForPasswordDelay") if k in managed}
+    facts["managed_idle_s"] = _positive_int(managed.get("idleTime"))
+    if as_root:
+        facts["signals"].append("run as root: the user's own lock settings are not read, "
+                                "only configuration profiles")
+        text, _ = _run(runner, ["pmset", "-g"])
+        if text is not None:
+            facts["display_sleep_min"] = parse_pmset_displaysleep(text)
+        return facts
     # sysadminctl prints its answer on stderr, so _run joins both streams.
     text, err = _run(runner, ["sysadminctl", "-screenLock", "status"])
     if text is not None:
@@ -214,7 +250,6 @@ def screen_lock(runner: Runner, root: Path) -> dict[str, Any]:
     text, err = _run(runner, ["pmset", "-g"])
     if text is not None:
         facts["display_sleep_min"] = parse_pmset_displaysleep(text)
-    facts["managed_idle_s"] = _positive_int(managed.get("idleTime"))
     return facts
 
 

@@ -55,7 +55,8 @@ class WinRegistry:  # pragma: no cover - exercised on Windows only
         winreg = _winreg()
 
         hive_name, _, sub = path.partition("\\")
-        hive = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER}[hive_name.upper()]
+        hive = {"HKLM": winreg.HKEY_LOCAL_MACHINE, "HKCU": winreg.HKEY_CURRENT_USER,
+                "HKU": winreg.HKEY_USERS}[hive_name.upper()]
         return winreg.OpenKey(hive, sub, 0, winreg.KEY_READ | winreg.KEY_WOW64_64KEY)
 
     def values(self, path: str) -> dict[str, Any] | None:
@@ -94,6 +95,28 @@ class WinRegistry:  # pragma: no cover - exercised on Windows only
                     break
                 i += 1
         return names
+
+
+class UserHiveRegistry:
+    r"""One user's view of the registry for a run as SYSTEM: ``HKCU\…`` is read from
+    ``HKU\<SID>\…`` (their loaded hive; a signed-in user's hive is always loaded under
+    HKEY_USERS), everything else passes through. SYSTEM's own HKCU would describe the
+    wrong account."""
+
+    def __init__(self, base: RegistryReader, sid: str) -> None:
+        self._base, self.sid = base, sid
+
+    def _map(self, path: str) -> str:
+        hive, sep, rest = path.partition("\\")
+        if hive.upper() in ("HKCU", "HKEY_CURRENT_USER"):
+            return f"HKU\\{self.sid}" + (sep + rest if sep else "")
+        return path
+
+    def values(self, path: str) -> dict[str, Any] | None:
+        return self._base.values(self._map(path))
+
+    def subkeys(self, path: str) -> list[str]:
+        return self._base.subkeys(self._map(path))
 
 
 def default_registry() -> RegistryReader | None:

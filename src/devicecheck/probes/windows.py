@@ -1,9 +1,11 @@
 """Windows probes and their pure parsers.
 
 Probes take the command runner and the registry reader as parameters, so tests on Linux
-drive them with fakes that return the fixtures. PowerShell is asked for JSON
-(``ConvertTo-Json``) because its text output is localised; ``dsregcmd`` and
-``manage-bde`` have no JSON mode and are parsed from text.
+drive them with fakes that return the fixtures. A full check run starts at most two
+processes: one PowerShell (``FACTS_SCRIPT``: firewall, BitLocker, Defender, one JSON
+document) and ``dsregcmd``; everything else is read in-process from the registry.
+PowerShell is asked for JSON (``ConvertTo-Json``) because its text output is localised;
+``dsregcmd`` and ``manage-bde`` have no JSON mode and are parsed from text.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from devicecheck.probes.commands import Runner
 from devicecheck.probes.registry import RegistryReader
 from devicecheck.probes.runner import CommandResult
 
-#: PowerShell starts slowly (about 1 s warm, more on a cold laptop), so its probes get a
-#: longer timeout than native commands; the engine still runs them concurrently.
-POWERSHELL_TIMEOUT_S = 8.0
+#: PowerShell starts slowly (about 1 s warm, more on a cold laptop) and the one script
+#: does the work of three, so it gets the longest timeout; dsregcmd on a cold laptop
+#: (device-state refresh) also needs well over the 3 s native commands get.
+POWERSHELL_TIMEOUT_S = 10.0
+DSREGCMD_TIMEOUT_S = 10.0
 COMMAND_TIMEOUT_S = 3.0
 
 ENROLLMENTS_KEY = r"HKLM\SOFTWARE\Microsoft\Enrollments"
@@ -69,7 +73,7 @@ def parse_dsregcmd(text: str) -> dict[str, Any]:
     return out
 
 
-_VOLUME = re.compile(r"^\s*Volume\s+([A-Za-z]:)", re.IGNORECASE)
+_VOLUME = re.compile(r"^\s*Volume\s+\"?([A-Za-z]:)", re.IGNORECASE)
 _PERCENT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*%\s*$")
 
 
@@ -133,17 +137,8 @@ def powershell(runner: Runner, script: str) -> CommandResult:
                       timeout=POWERSHELL_TIMEOUT_S)
 
 
-def _ps_items(res: CommandResult) -> tuple[list[dict[str, Any]] | None, str | None]:
-    if not res.ok:
-        return None, res.describe()
-    try:
-        return parse_ps_json(res.stdout), None
-    except ParseError as exc:
-        return None, f"{res.argv[0]} output unreadable: {exc}"
-
-
 def dsregcmd_status(runner: Runner) -> dict[str, Any]:
-    res = runner.run(["dsregcmd", "/status"], timeout=COMMAND_TIMEOUT_S)
+    res = runner.run(["dsregcmd", "/status"], timeout=DSREGCMD_TIMEOUT_S)
     if not res.ok:
         return {"error": res.describe()}
     try:
@@ -175,119 +170,228 @@ def mdm_enrolments(registry: RegistryReader | None) -> dict[str, Any]:
     return {"enrolments": found}
 
 
-BITLOCKER_SCRIPT = r"""
-$out = [ordered]@{ DriveLetter = $env:SystemDrive; cim = $null; cim_error = $null; shell = $null }
+# -- the one PowerShell run ------------------------------------------------------------
+#
+# Starting powershell.exe costs 0.3-2 s on a cold, scanned laptop, so every fact that
+# needs PowerShell (firewall, BitLocker, Defender) comes from ONE script per check run,
+# which prints ONE JSON document. Each section catches its own errors, so one failing
+# cmdlet never hides the others. The checks share the result through Context.memo.
+# manage-bde runs inside the script (a native tool, no second PowerShell) and only when
+# WMI could not answer. The JSON is made pure ASCII (\uXXXX escapes) at the end because
+# PowerShell writes stdout in the console's OEM code page, which would garble a German
+# "verschlüsselt" on its way to us.
+FACTS_MARKER = "devicecheck-windows-facts"
+FACTS_SCRIPT = r"""
+# devicecheck-windows-facts v1
+$out = [ordered]@{ schema = 1 }
+$fw = [ordered]@{ active = $null; active_error = $null; local = $null }
+try {
+  # ActiveStore = what is enforced (local settings merged with GPO / Intune policy).
+  $fw.active = @(Get-NetFirewallProfile -PolicyStore ActiveStore -ErrorAction Stop | Select-Object Name, Enabled)
+} catch { $fw.active_error = $_.Exception.Message }
+try { $fw.local = @(Get-NetFirewallProfile -ErrorAction Stop | Select-Object Name, Enabled) } catch { }
+$out.firewall = $fw
+$bl = [ordered]@{ DriveLetter = $env:SystemDrive; cim = $null; cim_error = $null; bde = $null; shell = $null }
 try {
   $v = Get-CimInstance -Namespace 'root\CIMV2\Security\MicrosoftVolumeEncryption' `
        -ClassName Win32_EncryptableVolume -Filter "DriveLetter='$($env:SystemDrive)'" -ErrorAction Stop
   $p = Invoke-CimMethod -InputObject $v -MethodName GetProtectionStatus -ErrorAction Stop
   $c = Invoke-CimMethod -InputObject $v -MethodName GetConversionStatus -ErrorAction Stop
-  $out.cim = [ordered]@{ ProtectionStatus = $p.ProtectionStatus;
+  $bl.cim = [ordered]@{ ProtectionStatus = $p.ProtectionStatus;
     ConversionStatus = $c.ConversionStatus; EncryptionPercentage = $c.EncryptionPercentage }
-} catch { $out.cim_error = $_.Exception.Message }
+} catch { $bl.cim_error = $_.Exception.Message }
+if ($null -eq $bl.cim -or $bl.cim.ProtectionStatus -eq 2) {
+  try {
+    $text = (& manage-bde.exe -status $env:SystemDrive -protectionaserrorlevel) | Out-String
+    $bl.bde = [ordered]@{ exit = $LASTEXITCODE; text = $text }
+  } catch { $bl.bde = [ordered]@{ exit = $null; text = ''; error = $_.Exception.Message } }
+}
 try {
-  $out.shell = (New-Object -ComObject Shell.Application).NameSpace($env:SystemDrive + '\').Self.ExtendedProperty('System.Volume.BitLockerProtection')
+  $bl.shell = (New-Object -ComObject Shell.Application).NameSpace($env:SystemDrive + '\').Self.ExtendedProperty('System.Volume.BitLockerProtection')
 } catch { }
-[pscustomobject]$out | ConvertTo-Json -Compress
+$out.bitlocker = $bl
+$av = [ordered]@{ defender = $null; defender_error = $null; products = @() }
+try {
+  $av.defender = Get-MpComputerStatus -ErrorAction Stop | Select-Object AMServiceEnabled, `
+    AntivirusEnabled, RealTimeProtectionEnabled, AntivirusSignatureAge, IsTamperProtected
+} catch { $av.defender_error = $_.Exception.Message }
+try {
+  $av.products = @(Get-CimInstance -Namespace root\SecurityCenter2 -ClassName AntiVirusProduct `
+    -ErrorAction Stop | Select-Object displayName, productState)
+} catch { }
+$out.defender = $av
+$json = [pscustomobject]$out | ConvertTo-Json -Compress -Depth 5
+[regex]::Replace($json, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
 """
 
-#: ``System.Volume.BitLockerProtection`` (readable without admin): 1 on, 2 off,
-#: 3 encrypting, 4 decrypting, 5 suspended, 6 on and locked.
-SHELL_BITLOCKER = {1: "on", 2: "off", 3: "encrypting", 4: "decrypting", 5: "suspended", 6: "on"}
-#: Win32_EncryptableVolume.GetConversionStatus.
+
+def powershell_facts(runner: Runner) -> dict[str, Any]:
+    """Run FACTS_SCRIPT once: ``{"firewall": …, "bitlocker": …, "defender": …}``, or
+    ``{"error": reason}`` when PowerShell did not answer with the document."""
+    res = powershell(runner, FACTS_SCRIPT)
+    if not res.ok:
+        return {"error": res.describe()}
+    try:
+        (doc,) = parse_ps_json(res.stdout)[:1]
+    except (ParseError, ValueError) as exc:
+        return {"error": f"{res.argv[0]} output unreadable: {exc}"}
+    if not any(isinstance(doc.get(k), dict) for k in ("firewall", "bitlocker", "defender")):
+        return {"error": "PowerShell answered without the expected sections"}
+    return doc
+
+
+def _section(facts: Mapping[str, Any], name: str) -> tuple[dict[str, Any] | None, str | None]:
+    if facts.get("error"):
+        return None, f"PowerShell: {facts['error']}"
+    section = facts.get(name)
+    if not isinstance(section, dict):
+        return None, f"PowerShell gave no {name} section"
+    return section, None
+
+
+#: ``System.Volume.BitLockerProtection`` (readable without admin) is undocumented; the
+#: public code that reads it treats 1, 3 and 5 as protected and every other value as not
+#: (seknox/trasa workstation/hygiene/bitlocker-status/Program.cs, Rectify11/Installer
+#: BitlockerHelper.cs). We follow them: 1/3/5 on, 2 off, anything else is no answer.
+SHELL_PROTECTED = frozenset({1, 3, 5})
+SHELL_OFF = frozenset({2})
+#: Win32_EncryptableVolume.GetConversionStatus (learn.microsoft.com, secprov/
+#: getconversionstatus-win32-encryptablevolume).
 CONVERSION = {0: "decrypted", 1: "encrypted", 2: "encrypting", 3: "decrypting",
               4: "encryption-paused", 5: "decryption-paused"}
 
 
-def bitlocker_status(runner: Runner) -> dict[str, Any]:
-    """System volume's BitLocker state: WMI first (protection and conversion, needs admin),
-    the shell property next (works unelevated), ``manage-bde`` last."""
-    facts: dict[str, Any] = {"signals": []}
-    items, err = _ps_items(powershell(runner, BITLOCKER_SCRIPT))
-    if items:
-        data = items[0]
-        drive = str(data.get("DriveLetter") or "C:")
-        facts["volume"] = drive
-        cim = data.get("cim")
-        if isinstance(cim, dict) and _int(cim.get("ProtectionStatus")) is not None:
-            facts.update(source="wmi", protection_on=_int(cim.get("ProtectionStatus")) == 1,
-                         conversion=CONVERSION.get(_int(cim.get("ConversionStatus")) or -1, "unknown"),
-                         percent=cim.get("EncryptionPercentage"))
-            return facts
-        if data.get("cim_error"):
-            facts["signals"].append("WMI Win32_EncryptableVolume unreadable (needs administrator)")
-        shell = _int(data.get("shell"))
-        if shell in SHELL_BITLOCKER:
-            facts.update(source="shell", shell_state=SHELL_BITLOCKER[shell])
-            return facts
-    elif err:
-        facts["signals"].append(f"PowerShell: {err}")
-    res = runner.run(["manage-bde", "-status", facts.get("volume", "C:")], timeout=COMMAND_TIMEOUT_S)
-    if not res.ok:
-        facts["error"] = f"BitLocker state unreadable: {res.describe()}"
-        return facts
-    try:
-        volumes = parse_manage_bde(res.stdout)
-    except ParseError as exc:
-        facts["error"] = f"manage-bde output unreadable: {exc}"
-        return facts
-    vol = volumes.get(str(facts.get("volume", "C:")).upper()) or next(iter(volumes.values()))
-    facts.update(source="manage-bde", manage_bde=vol)
-    return facts
+def bitlocker_status(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """System volume's BitLocker state from the PowerShell document, language-independent
+    sources first:
+
+    1. WMI ``Win32_EncryptableVolume.GetProtectionStatus()`` (needs admin, so it answers
+       when Intune runs us as SYSTEM): 0 off, 1 on, 2 unknown (learn.microsoft.com,
+       secprov/getprotectionstatus-win32-encryptablevolume).
+    2. ``manage-bde -status C: -protectionaserrorlevel``: exit code 0 = protected,
+       1 = unprotected (learn.microsoft.com, windows-commands/manage-bde-status); its
+       localised text only adds detail (conversion, percentage) where we know the labels.
+    3. The shell property ``System.Volume.BitLockerProtection`` (works unelevated).
+    4. manage-bde's text alone (English labels), when its exit code said nothing.
+    """
+    out: dict[str, Any] = {"signals": []}
+    data, err = _section(facts, "bitlocker")
+    if data is None:
+        return {**out, "error": err}
+    drive = str(data.get("DriveLetter") or "C:").upper()
+    out["volume"] = drive
+    cim = data.get("cim")
+    protection = _int(cim.get("ProtectionStatus")) if isinstance(cim, dict) else None
+    if isinstance(cim, dict) and protection in (0, 1):
+        out.update(source="wmi", protection_on=protection == 1,
+                   conversion=CONVERSION.get(_int(cim.get("ConversionStatus")) or -1, "unknown"),
+                   percent=cim.get("EncryptionPercentage"))
+        return out
+    if protection == 2:
+        out["signals"].append("WMI: protection status unknown (volume locked?)")
+    elif data.get("cim_error"):
+        out["signals"].append("WMI Win32_EncryptableVolume unreadable (needs administrator)")
+    raw_bde = data.get("bde")
+    bde: dict[str, Any] = raw_bde if isinstance(raw_bde, dict) else {}
+    volume: dict[str, Any] | None = None
+    text = str(bde.get("text") or "")
+    if text.strip():
+        try:
+            volumes = parse_manage_bde(text)
+            volume = volumes.get(drive) or next(iter(volumes.values()))
+        except ParseError as exc:
+            out["signals"].append(f"manage-bde text unreadable: {exc}")
+    exit_code = _int(bde.get("exit"))
+    if volume is not None and exit_code in (0, 1):
+        out.update(source="manage-bde", protection_on=exit_code == 0, manage_bde=volume,
+                   percent=bde_percent(volume))
+        return out
+    if bde:
+        out["signals"].append("manage-bde: no answer" + (f" (exit code {exit_code})"
+                                                         if exit_code is not None else ""))
+    shell = _int(data.get("shell"))
+    if shell in SHELL_PROTECTED or shell in SHELL_OFF:
+        out.update(source="shell", shell_state="on" if shell in SHELL_PROTECTED else "off",
+                   shell_value=shell)
+        return out
+    if shell is not None:
+        out["signals"].append(f"shell BitLockerProtection value {shell} is not known")
+    if volume is not None:
+        out.update(source="manage-bde-text", manage_bde=volume, percent=bde_percent(volume))
+        return out
+    return {**out, "error": "no BitLocker source answered (WMI and manage-bde need "
+            "administrator rights)"}
 
 
-FIREWALL_SCRIPT = "Get-NetFirewallProfile | Select-Object Name, Enabled | ConvertTo-Json -Compress"
+def bde_percent(volume: Mapping[str, Any]) -> float | None:
+    """The encrypted percentage whatever the label's language: the only value manage-bde
+    prints as a bare ``NN.N%`` (``parse_manage_bde`` turned it into a float)."""
+    numbers = [v for v in volume.values() if isinstance(v, float)]
+    return numbers[0] if len(numbers) == 1 else None
 
 
-def firewall_profiles(runner: Runner) -> dict[str, Any]:
-    items, err = _ps_items(powershell(runner, FIREWALL_SCRIPT))
-    if items is None:
+def _profiles(items: Any) -> dict[str, bool | None] | None:
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list) or not items:
+        return None
+    return {str(i.get("Name")): ps_bool(i.get("Enabled")) for i in items if isinstance(i, dict)}
+
+
+def firewall_profiles(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Per-profile state from the ActiveStore: "To view enforced settings, view the
+    firewall settings from the ActiveStore policy store source" (learn.microsoft.com,
+    Get-NetFirewallSetting; Get-NetFirewallProfile takes the same ``-PolicyStore``).
+    Without it the cmdlet reads the local (persistent) store, which Group Policy or
+    Intune may override. The local store is kept as evidence of what policy changed."""
+    data, err = _section(facts, "firewall")
+    if data is None:
         return {"error": err}
-    return {"profiles": {str(i.get("Name")): ps_bool(i.get("Enabled")) for i in items}}
+    active, local = _profiles(data.get("active")), _profiles(data.get("local"))
+    if active is None:
+        reason = str(data.get("active_error") or "no profiles in the active store")[:200]
+        return {"error": f"the enforced (active store) firewall state is unreadable: {reason}",
+                **({"local_profiles": local} if local else {})}
+    out: dict[str, Any] = {"profiles": active, "store": "ActiveStore"}
+    if local:
+        out["local_profiles"] = local
+        changed = sorted(p for p in active if p in local and local[p] != active[p])
+        if changed:
+            out["overridden_by_policy"] = changed
+    return out
 
 
-DEFENDER_SCRIPT = r"""
-$out = [ordered]@{ defender = $null; defender_error = $null; products = @() }
-try {
-  $out.defender = Get-MpComputerStatus -ErrorAction Stop | Select-Object AMServiceEnabled, `
-    AntivirusEnabled, RealTimeProtectionEnabled, AntivirusSignatureAge, IsTamperProtected
-} catch { $out.defender_error = $_.Exception.Message }
-try {
-  $out.products = @(Get-CimInstance -Namespace root\SecurityCenter2 -ClassName AntiVirusProduct `
-    -ErrorAction Stop | Select-Object displayName, productState)
-} catch { }
-[pscustomobject]$out | ConvertTo-Json -Compress -Depth 4
-"""
-
-
-def antivirus_status(runner: Runner) -> dict[str, Any]:
-    items, err = _ps_items(powershell(runner, DEFENDER_SCRIPT))
-    if items is None:
+def antivirus_status(facts: Mapping[str, Any]) -> dict[str, Any]:
+    data, err = _section(facts, "defender")
+    if data is None:
         return {"error": err}
-    data = items[0]
-    facts: dict[str, Any] = {"products": []}
+    out: dict[str, Any] = {"products": []}
     d = data.get("defender")
     if isinstance(d, dict):
-        facts["defender"] = {
+        out["defender"] = {
             "antivirus_enabled": ps_bool(d.get("AntivirusEnabled")),
             "real_time": ps_bool(d.get("RealTimeProtectionEnabled")),
             "signature_age_days": _int(d.get("AntivirusSignatureAge")),
             "tamper_protected": ps_bool(d.get("IsTamperProtected")),
         }
     elif data.get("defender_error"):
-        facts["defender_error"] = str(data["defender_error"])[:200]
+        out["defender_error"] = str(data["defender_error"])[:200]
     products = data.get("products") or []
     for p in products if isinstance(products, list) else [products]:
         state = _int(p.get("productState")) if isinstance(p, dict) else None
         if state is None:
             continue
-        facts["products"].append({"name": str(p.get("displayName") or "?"), "state": state,
-                                  **decode_product_state(state)})
-    return facts
+        out["products"].append({"name": str(p.get("displayName") or "?"), "state": state,
+                                **decode_product_state(state)})
+    return out
 
 
 SCREEN_LOCK_KEYS = {
     "machine_policy": r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System",
+    # Intune's Policy CSP DeviceLock area, as applied by the MDM client: values of
+    # ./Device/Vendor/MSFT/Policy/Config/DeviceLock/* land here (the WMI bridge mirrors
+    # them as MDM_Policy_Result01_DeviceLock02.MaxInactivityTimeDeviceLock).
+    "mdm_device_lock": r"HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeviceLock",
     "user_policy": r"HKCU\Software\Policies\Microsoft\Windows\Control Panel\Desktop",
     "user": r"HKCU\Control Panel\Desktop",
 }
@@ -295,19 +399,34 @@ SCREEN_LOCK_KEYS = {
 
 #: A screen saver runs only when one is chosen (SCRNSAVE.EXE), whatever the other values say.
 SAVER_VALUES = ("ScreenSaveActive", "ScreenSaverIsSecure", "ScreenSaveTimeOut", "SCRNSAVE.EXE")
+#: Policy CSP DeviceLock/MaxInactivityTimeDeviceLock is in *minutes* (0 = no timeout) and
+#: takes effect only while DeviceLock/DevicePasswordEnabled is 0 ("enabled"): Microsoft's
+#: DeviceLock CSP and Policy CSP - DeviceLock pages (MicrosoftDocs/windows-itpro-docs,
+#: windows/client-management/mdm/devicelock-csp.md, policy-csp-devicelock.md); Fleet's
+#: issue fleetdm/fleet#40847 corrects a tooltip that said seconds.
+DEVICE_LOCK_VALUES = ("MaxInactivityTimeDeviceLock", "DevicePasswordEnabled")
 
 
 def screen_lock_values(registry: RegistryReader | None) -> dict[str, Any]:
-    """The values that make Windows lock when idle: the machine inactivity limit and the
-    screen saver (policy first, then the user's own setting)."""
+    """The values that make Windows lock when idle: the machine inactivity limit, Intune's
+    DeviceLock limit, and the screen saver (policy first, then the user's own setting).
+    ``registry`` is the user's view: for the console user of a SYSTEM run, a
+    ``UserHiveRegistry`` that reads their ``HKEY_USERS\\<SID>`` hive as HKCU.
+    ``mdm_device_lock`` is None when that key is absent (or unreadable)."""
     if registry is None:
         return {"error": "the registry is not available"}
     out: dict[str, Any] = {}
-    wanted = {"machine_policy": ("InactivityTimeoutSecs",),
+    wanted = {"machine_policy": ("InactivityTimeoutSecs",), "mdm_device_lock": DEVICE_LOCK_VALUES,
               "user_policy": SAVER_VALUES, "user": SAVER_VALUES}
     for scope, key in SCREEN_LOCK_KEYS.items():
-        values: Mapping[str, Any] = registry.values(key) or {}
+        raw = registry.values(key)
+        if scope == "mdm_device_lock" and raw is None:
+            out[scope] = None
+            continue
+        values: Mapping[str, Any] = raw or {}
         out[scope] = {name: values[name] for name in wanted[scope] if name in values}
+    enrolled = mdm_enrolments(registry)
+    out["mdm_enrolled"] = any(e.get("state") == 1 for e in enrolled.get("enrolments", []))
     return out
 
 
