@@ -22,11 +22,21 @@ def doc() -> str:
     return DOC.read_text(encoding="utf-8")
 
 
+_V = r"(\d+\.\d+\.\d+)(?:\.\d+)?"  # X.Y.Z with IT's optional fourth part
+
+
 def test_package_names_carry_the_current_version() -> None:
-    names = re.findall(r"devicecheck[_-](\d+\.\d+\.\d+)[_-](?:amd64\.deb|x64\.msi)", doc())
-    names += re.findall(r"DeviceCheck-(\d+\.\d+\.\d+)\.pkg", doc())
-    names += re.findall(r"--identifier \S+ --version (\d+\.\d+\.\d+)", doc())
+    names = re.findall(rf"devicecheck[_-]{_V}[_-](?:amd64\.deb|x64\.msi)", doc())
+    names += re.findall(rf"DeviceCheck-{_V}\.pkg", doc())
+    names += re.findall(rf"--identifier \S+ --version {_V}", doc())
+    names += re.findall(rf"build\.py (?:deb|msi) .*--version {_V}", doc())
     assert names and set(names) == {__version__}
+
+
+def test_upgrade_sections_for_every_platform() -> None:
+    headings = re.findall(r"^### Upgrade a council from version A to B \((\w+)\)$", doc(), re.M)
+    assert headings == ["Linux", "Windows", "macOS"]
+    assert "--force-confold" in doc() and "--force-confnew" in doc()
 
 
 def test_repository_paths_in_the_guide_exist() -> None:
