@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from devicecheck.ui.single_instance import SingleInstance, server_name
+from devicecheck.ui.single_instance import NoPrivateFolder, SingleInstance, server_name
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,3 +92,144 @@ def test_recovers_after_the_first_copy_was_killed(qtbot: Any) -> None:
     assert guard.acquire()
     assert guard.recovered_stale
     guard.close()
+
+
+# -- issue 17 #9: another local user must not be able to shut the officer out ------------
+NOBODY = 65534
+needs_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                                reason="needs root to make folders owned by another user")
+
+
+@pytest.fixture
+def short_data_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A data folder with a short path: a socket path must fit in sun_path (108 bytes),
+    and pytest's own temp paths are long."""
+    base = Path(tempfile.mkdtemp(prefix="dc-si-"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(base))
+    try:
+        yield base
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _own_run(base: Path) -> Path:
+    return base / "devicecheck" / "run"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Unix socket folders")
+@pytest.mark.parametrize("squat", [
+    pytest.param("other-owner", marks=needs_root), "open-mode", "link", "missing"])
+def test_an_unsafe_runtime_folder_is_refused_and_our_own_folder_used(
+        squat: str, tmp_path: Path, short_data_home: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture, qtbot: Any) -> None:
+    runtime = tmp_path / "squatted-runtime"
+    if squat == "link":
+        (tmp_path / "real").mkdir(mode=0o700)
+        runtime.symlink_to(tmp_path / "real")
+    elif squat != "missing":
+        runtime.mkdir(mode=0o700)
+        if squat == "other-owner":
+            os.chown(runtime, NOBODY, NOBODY)
+        else:
+            os.chmod(runtime, 0o777)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    with caplog.at_level(logging.WARNING):
+        name = server_name()
+    assert name == str(_own_run(short_data_home) / "devicecheck.sock")
+    assert "XDG_RUNTIME_DIR is not used" in caplog.text
+    st = os.lstat(_own_run(short_data_home))
+    assert st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) == 0o700
+    if squat == "open-mode":  # someone else's runtime folder is never re-moded by us
+        assert stat.S_IMODE(os.lstat(runtime).st_mode) == 0o777
+    guard = SingleInstance()
+    assert guard.acquire() and guard.name == name
+    guard.close()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Unix socket folders")
+def test_our_own_folder_left_open_is_closed(short_data_home: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    own = _own_run(short_data_home)
+    own.mkdir(parents=True)
+    os.chmod(own, 0o755)
+    assert server_name() == str(own / "devicecheck.sock")
+    assert stat.S_IMODE(os.lstat(own).st_mode) == 0o700
+
+
+@needs_root
+@pytest.mark.skipif(os.name == "nt", reason="Unix socket folders")
+def test_no_safe_folder_means_no_guard_never_already_running(
+        short_data_home: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    own = _own_run(short_data_home)
+    own.mkdir(parents=True, mode=0o700)
+    os.chown(own, NOBODY, NOBODY)   # squatted: made by another user before us
+    with pytest.raises(NoPrivateFolder, match="belongs to another user"):
+        server_name()
+    guard = SingleInstance()
+    with caplog.at_level(logging.WARNING):
+        assert guard.acquire("precall")   # we run: nobody else decides we are "running"
+    assert guard.server is None and "guard unavailable" in caplog.text
+    assert os.lstat(own).st_uid == NOBODY  # refused, not taken over
+
+
+SQUATTER = textwrap.dedent("""
+    import socket, sys
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(sys.argv[1])
+    s.listen(1)
+    s.settimeout(float(sys.argv[2]))
+    print("listening", flush=True)
+    try:
+        conn, _ = s.accept()
+        print("GOT:" + conn.recv(256).decode(errors="replace"), flush=True)
+    except socket.timeout:
+        print("nothing", flush=True)
+""")
+
+
+def _python_for_nobody() -> str | None:
+    """Ours may sit in a folder only root can enter; the system's usually does not."""
+    for exe in (sys.executable, shutil.which("python3") or "", "/usr/bin/python3"):
+        try:
+            if exe and subprocess.run([exe, "-c", "pass"], user=NOBODY, group=NOBODY,
+                                      extra_groups=[], capture_output=True, timeout=30,
+                                      check=False).returncode == 0:
+                return exe
+        except OSError:
+            continue
+    return None
+
+
+@needs_root
+@pytest.mark.skipif(os.name == "nt", reason="Unix socket files")
+def test_another_user_listening_on_the_old_tmp_name_gets_nothing(
+        short_data_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The attack: another user listens on ``/tmp/devicecheck-<user>`` (the old fallback
+    when XDG_RUNTIME_DIR is unset); the officer's copy must neither talk to it nor exit."""
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    import getpass
+    user = "".join(c for c in getpass.getuser() if c.isalnum() or c in "-_.")
+    squat_path = f"/tmp/devicecheck-{user}"
+    if os.path.lexists(squat_path):
+        pytest.skip(f"{squat_path} already exists on this machine")
+    python = _python_for_nobody()
+    if python is None:
+        pytest.skip("no Python interpreter the other user (nobody) may run")
+    proc = subprocess.Popen([python, "-c", SQUATTER, squat_path, "3"], user=NOBODY,
+                            group=NOBODY, extra_groups=[], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "listening"
+        guard = SingleInstance()
+        assert guard.acquire("precall")           # not "already running"
+        assert not guard.name.startswith("/tmp/devicecheck-")
+        guard.close()
+        out, _ = proc.communicate(timeout=30)
+        assert out.strip() == "nothing"           # the squatter never heard from us
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(squat_path)
