@@ -55,7 +55,11 @@ def report_from_dict(data: Mapping[str, Any], loaded: LoadedPolicy) -> Report:
             duration_ms=int(c.get("duration_ms", 0))))
     dev = data["device"]
     when = datetime.fromisoformat(str(data["generated_at"]).replace("Z", "+00:00"))
-    return Report(Device(dev["hostname"], dev["os"], dev["os_version"]), loaded, results, when)
+    from devicecheck.oslog import OsLogStatus
+
+    os_log = (data.get("audit") or {}).get("os_log")  # additive: absent from older children
+    return Report(Device(dev["hostname"], dev["os"], dev["os_version"]), loaded, results, when,
+                  os_log=OsLogStatus(**os_log) if isinstance(os_log, dict) else None)
 
 
 class ProcessCheckWorker(QRunnable):
