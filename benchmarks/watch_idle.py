@@ -6,6 +6,12 @@ the same run, in three scenarios:
      folder, a stand-in ``teams-for-linux`` process running so the log source is active);
   c  the audio source on with no capture streams (a stand-in client running, a private
      PulseAudio up: tests/e2e/pulse.py). Skipped when pulseaudio cannot start.
+  d  during a meeting (a call-active line in the followed log) with the stand-in meeting
+     window open (tests/helpers/fake_meeting_window.py: a Qt window named teams-for-linux
+     on a private Xvfb and a private accessibility bus, no indicator shown, so every poll
+     is a full walk: the worst case). Run twice, with the recording source (``window``) on
+     and with it off (``[teams] disabled_sources``); the figure is the difference, as a
+     share of one core. Skipped without Xvfb, dbus-daemon or at-spi2-core.
 
 Every scenario's ``watch`` talks to the same private PulseAudio when one is up (a Linux
 desktop has an audio server; without one the audio source would retry with backoff),
@@ -20,8 +26,9 @@ the kernel's high-water mark where the OS keeps one (Linux VmHWM), else the larg
 
 Targets: watch CPU <= 0.3 % of one core; wake-ups <= 2/s above the bare app;
 peak RSS <= 1.5x the bare app (scenario a only: later scenarios load more sources).
+Scenario d (a meeting, not idle): the recording source adds <= 1 % of one core.
 
-Usage: python benchmarks/watch_idle.py [--seconds 60] [--warmup 5] [--scenarios a,b,c]
+Usage: python benchmarks/watch_idle.py [--seconds 60] [--warmup 5] [--scenarios a,b,c,d]
 """
 
 from __future__ import annotations
@@ -57,7 +64,14 @@ LOG_LINES_PER_S = 10
 BARE = ("import sys\nfrom PySide6.QtCore import QCoreApplication\n"
         "app = QCoreApplication(sys.argv)\nsys.exit(app.exec())\n")
 SCENARIOS = {"a": "Teams absent", "b": f"log appended at {LOG_LINES_PER_S} lines/s",
-             "c": "audio source on, no capture streams"}
+             "c": "audio source on, no capture streams",
+             "d": "in a meeting, stand-in meeting window open, recording source on",
+             "d0": "in a meeting, stand-in meeting window open, recording source off"}
+WINDOW_TARGET_PCT = 1.0
+#: A new-Teams call-active line (shared/reference/teams.md, "2026"; the log source's
+#: tests use the same shape): it starts a meeting for the log source.
+CALL_ACTIVE = ("2026-07-26T11:24:22.599057+01:00 0x00006de8 <INFO> HfpVoipCallCoordinatorImpl: "
+               "NotifyCallActive callId: d84b5a2e-1c3f-4e7a-9b1d-2f6c8e0a7d11causeId: x\n")
 
 
 def free_port() -> int:
@@ -190,13 +204,64 @@ class Result:
     foreign_teams: int = 0   # Teams-named processes not ours (another run's stand-ins)
 
 
+@dataclass
+class MeetingWindow:
+    """Scenario d's stage: a private Xvfb and accessibility bus (tests/helpers)."""
+
+    display: str
+    session: Any
+    xvfb: subprocess.Popen[bytes]
+
+    @staticmethod
+    def start() -> MeetingWindow | None:
+        from tests.helpers.fake_meeting_window import A11ySession, A11yUnavailable
+
+        if shutil.which("Xvfb") is None:
+            print("no Xvfb: scenario d skipped")
+            return None
+        try:
+            session = A11ySession().start()
+        except A11yUnavailable as exc:
+            print(f"no accessibility bus ({exc}): scenario d skipped")
+            return None
+        read_fd, write_fd = os.pipe()
+        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp"],
+                                pass_fds=(write_fd,), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as pipe:
+            number = pipe.readline().strip()
+        return MeetingWindow(f":{number}", session, xvfb)
+
+    @contextmanager
+    def window(self, folder: Path) -> Iterator[subprocess.Popen[str]]:
+        from tests.helpers.fake_meeting_window import wait_ready, window_argv, window_env
+
+        ready = folder / "window.ready"
+        proc = subprocess.Popen(window_argv(ready), env=window_env(self.session, self.display),
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, text=True)
+        try:
+            wait_ready(ready)
+            yield proc
+        finally:
+            proc.kill()
+            proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        self.xvfb.terminate()
+        self.xvfb.wait(timeout=10)
+        self.session.stop()
+
+
 def measure(scenario: str, args: argparse.Namespace, home: Path,
-            pulse: PrivatePulse | None) -> Result:
+            pulse: PrivatePulse | None, stage: MeetingWindow | None = None) -> Result:
     policy = home / f"policy-{scenario}.toml"
     url = f"ws://127.0.0.1:{free_port()}"   # free a moment ago: nothing listens
     logs = home / f"logs-{scenario}"
     logs.mkdir()
-    policy.write_text(f'[teams]\nlocal_api_url = "{url}"\nlog_folders = ["{logs}"]\n',
+    off = '\ndisabled_sources = ["window"]' if scenario == "d0" else ""
+    policy.write_text(f'[teams]\nlocal_api_url = "{url}"\nlog_folders = ["{logs}"]{off}\n',
                       encoding="utf-8")
     # A throw-away home so the run never touches the real user's data or token.
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"),
@@ -206,11 +271,16 @@ def measure(scenario: str, args: argparse.Namespace, home: Path,
     env.pop("WAYLAND_DISPLAY", None)
     if pulse is not None:
         env.update({k: v for k, v in pulse.env.items() if k.startswith(("PULSE", "XDG_RUN"))})
+    if stage is not None:   # watch reads the private accessibility bus (scenario d)
+        env["DBUS_SESSION_BUS_ADDRESS"] = stage.session.env["DBUS_SESSION_BUS_ADDRESS"]
     watch_cmd = [sys.executable, "-m", "devicecheck", "watch", "--json", "--no-clean",
                  "--policy", str(policy)]
     stop = threading.Event()
     writer: threading.Thread | None = None
-    with contextmanager_if(scenario in ("b", "c"), home / f"bin-{scenario}"):
+    with contextmanager_if(scenario in ("b", "c"), home / f"bin-{scenario}"), \
+            (stage.window(home) if stage is not None else _nothing()):
+        if stage is not None:
+            (logs / "MSTeams_2026-07-26_11-24-22.00.log").write_text("", encoding="utf-8")
         if scenario == "b":
             log = logs / "MSTeams_2026-07-26_11-24-22.00.log"
             log.write_text("", encoding="utf-8")
@@ -226,6 +296,10 @@ def measure(scenario: str, args: argparse.Namespace, home: Path,
         ours = {c.pid for c in psutil.Process().children(recursive=True)}
         samples = dict.fromkeys(procs, 0)
         try:
+            if stage is not None:
+                time.sleep(1.0)   # the log source follows the file by then: a new line
+                with (logs / "MSTeams_2026-07-26_11-24-22.00.log").open("a") as f:
+                    f.write(CALL_ACTIVE)
             time.sleep(args.warmup)
             for t in trees.values():
                 t.sample()
@@ -258,11 +332,18 @@ def measure(scenario: str, args: argparse.Namespace, home: Path,
         if '"signals"' in line and '"live"' in line:
             live = ",".join(json.loads(line).get("detail", {}).get("live", []))
             break
+    if stage is not None and '"meeting-started"' not in out:
+        live += " (NO MEETING STARTED: the figure is not a meeting one)"
     return Result(scenario, window,
                   {k: end_cpu[k] - start_cpu[k] for k in trees},
                   {k: (end_sw[k] - start_sw[k]) / window for k in trees},
                   start_cpu, peaks, len(trees["watch"].seen_children), live,
                   procs["watch"].returncode, len(err.splitlines()), len(foreign))
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 @contextmanager
@@ -293,6 +374,8 @@ def report(r: Result, warmup: float) -> bool:
     if r.foreign_teams:
         print(f"  NOTE: {r.foreign_teams} Teams-named process(es) of another run were seen: "
               "watch watched them too, so this figure is not a clean idle one")
+    if r.scenario.startswith("d"):
+        return True   # a meeting, not idle: judged as a pair in report_window()
     ok_cpu, ok_wake = cpu_pct <= CPU_TARGET_PCT, extra_wakes <= WAKE_TARGET_PER_S
     ok_rss = r.scenario != "a" or rss_ratio <= RSS_TARGET_RATIO
     print(f"  target CPU <= {CPU_TARGET_PCT} %: {'meets' if ok_cpu else 'MISSES'}; "
@@ -300,6 +383,17 @@ def report(r: Result, warmup: float) -> bool:
           + (f"; peak RSS <= {RSS_TARGET_RATIO}x: {'meets' if ok_rss else 'MISSES'}"
              if r.scenario == "a" else ""))
     return ok_cpu and ok_wake and ok_rss
+
+
+def report_window(on: Result, off: Result) -> bool:
+    """Scenario d: what the recording source adds, both runs against their bare app."""
+    added = 100 * (on.cpu["watch"] / on.window - off.cpu["watch"] / off.window)
+    bare = 100 * (on.cpu["bare"] / on.window + off.cpu["bare"] / off.window) / 2
+    ok = added <= WINDOW_TARGET_PCT
+    print(f"[d] recording source in a meeting, stand-in window open: adds {added:.3f} % of "
+          f"one core (bare app {bare:.3f} %); target <= {WINDOW_TARGET_PCT:g} %: "
+          f"{'meets' if ok else 'MISSES'}")
+    return ok
 
 
 def main() -> int:
@@ -320,15 +414,26 @@ def main() -> int:
     except PulseUnavailable as exc:
         print(f"no private PulseAudio ({exc}): scenario c skipped, others without audio")
     ok = True
+    stage = MeetingWindow.start() if "d" in wanted else None
     try:
         for scenario in wanted:
-            if scenario == "c" and pulse is None:
+            if scenario == "c" and pulse is None or scenario in ("d", "d0") and stage is None:
                 continue
-            with tempfile.TemporaryDirectory(prefix="watch-idle-") as tmp:
-                ok = report(measure(scenario, args, Path(tmp), pulse), args.warmup) and ok
+            runs = ["d", "d0"] if scenario == "d" else [scenario]
+            results = []
+            for run in runs:
+                with tempfile.TemporaryDirectory(prefix="watch-idle-") as tmp:
+                    result = measure(run, args, Path(tmp), pulse,
+                                     stage if run.startswith("d") else None)
+                    ok = report(result, args.warmup) and ok
+                    results.append(result)
+            if scenario == "d":
+                ok = report_window(*results) and ok
     finally:
         if pulse is not None:
             pulse.stop()
+        if stage is not None:
+            stage.stop()
     return 0 if ok else 1
 
 

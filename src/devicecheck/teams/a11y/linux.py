@@ -180,9 +180,11 @@ class AtspiBackend:
         self._bus: _Bus | None = None
 
     def unavailable(self) -> str | None:
-        try:
-            import jeepney  # noqa: F401
-        except ImportError:
+        # find_spec, not import: the idle tray must not pay for a library it uses only in
+        # meetings (benchmarks/watch_idle.py holds its memory).
+        import importlib.util
+
+        if importlib.util.find_spec("jeepney") is None:
             return "the jeepney D-Bus library is not installed"
         return None
 
