@@ -67,6 +67,11 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
     monkeypatch.setattr(paths, "SYSTEM_CONFIG_DIR_OVERRIDE", etc / "devicecheck")
     monkeypatch.setattr(paths, "TRUSTED_OWNER_UIDS", frozenset({0, os.getuid()}))
+    # In-process stand-ins for Teams (tests/teams/fakeserver.py) count as the officer's
+    # Teams; tests/teams/test_localapi.py checks what happens when the peer is not.
+    from devicecheck.teams import localapi
+
+    monkeypatch.setattr(localapi, "PEER_CHECK", lambda _host, _port: None)
     yield home
 
 

@@ -252,3 +252,78 @@ class FakeTeamsServer(QObject):
             ws.sendTextMessage(json.dumps({"requestId": msg["requestId"],
                                            "response": self.pair_reply if pairing
                                            else "Success"}))
+
+
+class PingFloodServer:
+    """A hostile listener on the API port (issue 17, item 3): it answers the WebSocket
+    handshake (RFC 6455 section 4.2.2), then sends ping frames and never reads, so every
+    pong Qt queues in reply stays unsent. Raw socket in a thread: a Qt server would read
+    the pongs. Bounded: at most ``max_pings`` and ``seconds``, then it stops by itself.
+    ``queries`` holds the request line of each upgrade it answered (to see the token)."""
+
+    def __init__(self, *, max_pings: int = 5_000_000, seconds: float = 30.0) -> None:
+        import socket
+        import threading
+
+        self.max_pings, self.seconds = max_pings, seconds
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.listener.settimeout(0.5)
+        self.port = int(self.listener.getsockname()[1])
+        self.url = f"ws://127.0.0.1:{self.port}"
+        self.requests: list[str] = []
+        self.pings_sent = 0
+        self.peer_closed = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        import base64
+        import hashlib
+        import time
+
+        deadline = time.monotonic() + self.seconds
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(5)
+                request = b""
+                try:
+                    while b"\r\n\r\n" not in request:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break   # the client's TCP probe
+                        request += chunk
+                except OSError:
+                    continue
+                if b"\r\n\r\n" not in request:
+                    continue
+                self.requests.append(request.split(b"\r\n", 1)[0].decode("latin-1"))
+                key = next(line.split(b":", 1)[1].strip() for line in request.split(b"\r\n")
+                           if line.lower().startswith(b"sec-websocket-key"))
+                accept = base64.b64encode(hashlib.sha1(  # RFC 6455 handshake, not security
+                    key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept
+                             + b"\r\n\r\n")
+                ping = bytes([0x89, 125]) + b"p" * 125   # FIN + ping, 125-byte payload
+                # A client that is slow to read (a loaded machine) must not look like a
+                # drop: only the client closing, or the overall deadline, ends the flood.
+                conn.settimeout(max(1.0, deadline - time.monotonic()))
+                try:
+                    while self.pings_sent < self.max_pings and not self._stop.is_set() \
+                            and time.monotonic() < deadline:
+                        conn.sendall(ping * 100)
+                        self.pings_sent += 100
+                except OSError:
+                    self.peer_closed.set()   # the client dropped us: what the test wants
+
+    def close(self) -> None:
+        self._stop.set()
+        self.listener.close()
+        self._thread.join(10)

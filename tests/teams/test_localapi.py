@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from devicecheck.probes.processes import ProcInfo
 from devicecheck.teams.localapi import TeamsApiClient
 from devicecheck.teams.token import TokenStore
 from tests.teams.fakeserver import PAIRING_REFUSED, FakeTeamsServer, meeting_update
@@ -447,3 +448,82 @@ def test_a_non_websocket_url_is_refused_safely(client_for: Any,
     client, _ = client_for("http://127.0.0.1:8124")
     client.start()
     assert client.attempts == 0 and "not a ws:// URL" in caplog.text
+
+
+def test_an_unverified_listener_gets_no_token_and_no_pairing(
+        qtbot: Any, fake_teams: FakeTeamsServer, client_for: Any, store: TokenStore,
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 17, item 3: a listener on the port while Teams is closed received the token."""
+    from devicecheck.teams import localapi
+
+    caplog.set_level(logging.INFO, logger="devicecheck.teams")
+    store.save("the-officers-token")
+    monkeypatch.setattr(localapi, "PEER_CHECK", lambda _h, _p: "not the officer's Teams")
+    client, rec = client_for(fake_teams.url)
+    client.start()
+    qtbot.waitUntil(lambda: rec.count("connected") == 1, timeout=5000)
+    assert fake_teams.queries[0]["token"] == ""
+    fake_teams.send_meeting_update(in_meeting=True, can_pair=True)
+    fake_teams.send_token_refresh("planted-token")
+    fake_teams.send_meeting_update(in_meeting=True, recording=True, can_pair=True)
+    qtbot.waitUntil(lambda: (True, True) in rec.events, timeout=5000)
+    assert fake_teams.actions == []                       # never asked to pair
+    assert store.load() == "the-officers-token"           # kept, not replaced or dropped
+    fake_teams.drop()
+    qtbot.waitUntil(lambda: fake_teams.connections == 2, timeout=5000)
+    assert fake_teams.queries[1]["token"] == ""
+    assert len([r for r in caplog.records
+                if "connecting without the pairing token" in r.getMessage()]) == 1
+
+
+def test_the_real_peer_check_refuses_a_listener_that_is_not_teams(
+        fake_teams: FakeTeamsServer) -> None:
+    from devicecheck.teams.peer import teams_listener_problem
+
+    # The stand-in runs inside pytest, which is no catalogued Teams process.
+    assert teams_listener_problem("127.0.0.1", fake_teams.port) is not None
+    assert teams_listener_problem("127.0.0.1", fake_teams.port, os_name="linux",
+                                  find=lambda *_a, **_k: [ProcInfo(os.getpid(), "teams")],
+                                  listens=lambda pid, port: port == fake_teams.port) is None
+    why = teams_listener_problem("127.0.0.1", 1, os_name="linux",
+                                 find=lambda *_a, **_k: [ProcInfo(os.getpid(), "teams")],
+                                 listens=lambda pid, port: False)
+    assert why is not None and "not the officer's Teams" in why
+
+
+def test_a_frame_flood_drops_the_connection_and_backs_off(
+        qtbot: Any, fake_teams: FakeTeamsServer, client_for: Any,
+        caplog: pytest.LogCaptureFixture) -> None:
+    from devicecheck.teams import localapi
+
+    caplog.set_level(logging.INFO, logger="devicecheck.teams")
+    client, rec = client_for(fake_teams.url)
+    retries = NextRetry(client)
+    client.start()
+    qtbot.waitUntil(lambda: rec.count("connected") == 1, timeout=5000)
+    for _ in range(localapi.MAX_FRAMES_PER_SECOND * 3):
+        fake_teams.send_idle()
+    qtbot.waitUntil(lambda: rec.count("disconnected") == 1, timeout=10000)
+    assert retries.seen[0] is not None and retries.seen[0] >= localapi.FLOOD_BACKOFF_MS
+    assert len([r for r in caplog.records if "frames in a second" in r.getMessage()]) == 1
+
+
+def test_a_ping_flood_is_dropped_before_pongs_pile_up(qtbot: Any, client_for: Any,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 17: a peer pinging without reading grew the watcher to 2.8 GB."""
+    from devicecheck.teams import localapi
+    from tests.teams.fakeserver import PingFloodServer
+
+    caplog.set_level(logging.INFO, logger="devicecheck.teams")
+    server = PingFloodServer()
+    client, rec = client_for(server.url)
+    retries = NextRetry(client)
+    try:
+        client.start()
+        qtbot.waitUntil(lambda: rec.count("disconnected") == 1, timeout=30000)
+        assert retries.seen[0] is not None and retries.seen[0] >= localapi.FLOOD_BACKOFF_MS
+        assert any("queued" in r.getMessage() for r in caplog.records)
+        assert server.peer_closed.wait(20)
+    finally:
+        client.stop()
+        server.close()

@@ -22,6 +22,21 @@ Pairing (protocol facts and their sources: ``protocol.py`` and docs/teams-link.m
   on a paired session (Teams rotating the token) is stored without reconnecting, so it
   can never loop. That planned reconnect is not reported as a disconnect.
 
+Who is listening (issue 17, item 3): before each connection ``PEER_CHECK`` (``peer.py``)
+asks whether the listener on the port is one of the officer's own catalogued Teams
+processes. If not, or if that cannot be told, the client connects WITHOUT the token and
+never pairs on that session (a stand-in could otherwise collect the token, or hand us one):
+state it sends is still read, as any local signal is, but the officer's pairing never
+leaves the app. Logged once per streak.
+
+Floods: a peer may send frames, or pings, faster than we handle them. Qt answers each
+ping itself with a pong and queues it for writing (no signal says a ping came: Qt forum
+"How to respond to pings sent by the server"); a peer that pings and never reads grew the
+watcher to 2.8 GB (the same failure curl fixed in PR 21911 by not queueing pongs when the
+send buffer is full). So a watchdog aborts the connection when more than
+``MAX_QUEUED_BYTES`` wait to be written, and more than ``MAX_FRAMES_PER_SECOND`` frames in
+a second abort it too; either way the next attempt waits at least ``FLOOD_BACKOFF_MS``.
+
 A connection that Teams closes within ``stable_after_ms`` of opening (it accepts and drops
 at once, e.g. while another app holds its single API connection) does not reset the
 backoff: only a connection that lasted does.
@@ -49,6 +64,21 @@ log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 1_048_576   # a meetingUpdate is < 1 KB; refuse anything silly
 HANDOVER_CLOSE_MS = 2000      # a planned close that Teams does not answer is then aborted
+MAX_QUEUED_BYTES = 1_048_576  # unsent bytes (queued pongs) before the connection is dropped
+MAX_FRAMES_PER_SECOND = 200   # Teams sends a few frames per state change
+FLOOD_BACKOFF_MS = 30_000     # after a flood, wait at least this long
+WATCHDOG_MS = 250
+
+
+def _verify_peer(host: str, port: int) -> str | None:
+    from devicecheck.teams.peer import teams_listener_problem
+
+    return teams_listener_problem(host, port)
+
+
+#: ``(host, port) -> None`` when the listener is the officer's Teams, else why not. Tests
+#: replace it (module attribute, never configuration an officer could set).
+PEER_CHECK: Callable[[str, int], str | None] = _verify_peer
 
 
 def _unconnected(ws: QWebSocket) -> bool:
@@ -95,6 +125,12 @@ class TeamsApiClient(QObject):
         self._pair_armed = True
         self._last_pair: float | None = None
         self._handover = False           # closing to reopen with a new token
+        self._verified = False           # this session's peer is the officer's Teams
+        self._unverified_logged = False  # "not Teams" logged in this streak
+        self._flooded = False            # this connection was dropped for flooding
+        self._flood_logged = False
+        self._frames_window = 0.0
+        self._frames_in_window = 0
         self._request_id = 0
         self.attempts = 0                # for tests and the benchmark
         self.connections = 0             # sessions opened (the planned reconnect included)
@@ -116,6 +152,9 @@ class TeamsApiClient(QObject):
         self._handover_close.setSingleShot(True)
         self._handover_close.setInterval(HANDOVER_CLOSE_MS)
         self._handover_close.timeout.connect(self._abort_handover_close)
+        self._watchdog = QTimer(self)
+        self._watchdog.setInterval(WATCHDOG_MS)
+        self._watchdog.timeout.connect(self._check_queue)
 
     # -- public ---------------------------------------------------------------------
     @property
@@ -145,6 +184,7 @@ class TeamsApiClient(QObject):
         self._retry.stop()
         self._timeout.stop()
         self._handover_close.stop()
+        self._watchdog.stop()
         self._probe.abort()
         if self._ws is not None and not _unconnected(self._ws):
             self._ws.abort()
@@ -163,10 +203,11 @@ class TeamsApiClient(QObject):
         return self._request_id
 
     # -- connection -----------------------------------------------------------------
-    def connection_url(self) -> QUrl:
+    def connection_url(self, *, with_token: bool = True) -> QUrl:
         url = QUrl(self._base)
         manufacturer, device, app, version = self._ident
-        params = protocol.query_params(token=self._token, manufacturer=manufacturer,
+        params = protocol.query_params(token=self._token if with_token else "",
+                                       manufacturer=manufacturer,
                                        device=device, app=app, app_version=version)
         # Fully percent-encoded ("+", "/" and "=" in a base64 token included).
         url.setQuery(urlencode(params, quote_via=quote, safe=""))
@@ -186,8 +227,17 @@ class TeamsApiClient(QObject):
             self._open_socket(self._ws)
 
     def _open_socket(self, ws: QWebSocket) -> None:
-        self._session_token = self._token
-        ws.open(self.connection_url())
+        why = PEER_CHECK(self._base.host(), self._base.port(8124))
+        self._verified = why is None
+        if why is None:
+            self._unverified_logged = False
+        elif not self._unverified_logged:
+            self._unverified_logged = True
+            log.warning("The program on the Teams local API port %s is not verified as the "
+                        "officer's Teams (%s); connecting without the pairing token and "
+                        "without pairing.", self._where, why)
+        self._session_token = self._token if self._verified else ""
+        ws.open(self.connection_url(with_token=self._verified))
 
     def _on_probe_connected(self) -> None:
         self._timeout.stop()
@@ -214,6 +264,34 @@ class TeamsApiClient(QObject):
         ws.errorOccurred.connect(self._on_error)
         return ws
 
+    # -- floods ---------------------------------------------------------------------
+    def _check_queue(self) -> None:
+        if self._ws is not None and self._connected and \
+                self._ws.bytesToWrite() > MAX_QUEUED_BYTES:
+            self._drop_flood("more than 1 MiB of replies queued (a ping flood?)")
+
+    def _count_frame(self) -> bool:
+        """Count one frame; False (and the connection dropped) past the rate cap."""
+        now = self._clock()
+        if now - self._frames_window >= 1.0:
+            self._frames_window, self._frames_in_window = now, 0
+        self._frames_in_window += 1
+        if self._frames_in_window > MAX_FRAMES_PER_SECOND:
+            self._drop_flood(f"more than {MAX_FRAMES_PER_SECOND} frames in a second")
+            return False
+        return True
+
+    def _drop_flood(self, what: str) -> None:
+        if self._flooded or self._ws is None:
+            return
+        self._flooded = True
+        self._backoff = max(self._backoff, FLOOD_BACKOFF_MS)
+        if not self._flood_logged:
+            self._flood_logged = True
+            log.warning("Dropped the Teams local API connection at %s: %s; retrying in %d s "
+                        "at the earliest.", self._where, what, FLOOD_BACKOFF_MS // 1000)
+        self._ws.abort()
+
     def _on_connected(self) -> None:
         self._timeout.stop()
         self._connected = True
@@ -222,7 +300,10 @@ class TeamsApiClient(QObject):
         self.connections += 1
         self._logged.clear()
         self._session_unpaired = not self._session_token
-        self._pair_armed = True
+        self._pair_armed = self._verified   # never pair with a peer that is not Teams
+        self._flooded = False
+        self._frames_window, self._frames_in_window = self._clock(), 0
+        self._watchdog.start()
         if self._handover:
             self._handover = False
             log.info("Reconnected to the Teams local API at %s with the new pairing token.",
@@ -240,6 +321,7 @@ class TeamsApiClient(QObject):
     def _on_disconnected(self) -> None:
         self._timeout.stop()
         self._handover_close.stop()
+        self._watchdog.stop()
         if not self._connected:
             self._failed()
             return
@@ -254,7 +336,10 @@ class TeamsApiClient(QObject):
         self._handover = False
         lived_ms = (self._clock() - self._opened_at) * 1000
         reason = self._ws.closeReason() if self._ws is not None else ""
-        if lived_ms >= self.stable_after_ms:
+        if self._flooded:
+            pass   # logged in _drop_flood; the backoff is already long
+        elif lived_ms >= self.stable_after_ms:
+            self._flood_logged = False
             # Only a connection that lasted proves Teams is really there: reset the backoff.
             self._backoff = self.min_backoff_ms
             self._flapping = False
@@ -326,9 +411,12 @@ class TeamsApiClient(QObject):
             log.log(level, "%s (logged once per connection)", message)
 
     def _on_binary(self, _data: bytes) -> None:
-        self._once("binary", "Ignored a binary frame from the Teams local API.")
+        if self._count_frame():
+            self._once("binary", "Ignored a binary frame from the Teams local API.")
 
     def _on_text(self, text: str) -> None:
+        if not self._count_frame():
+            return
         msg = protocol.parse(text)
         if msg.kind == protocol.MEETING_UPDATE:
             self.meetingUpdate.emit(msg.in_meeting, msg.recording)
@@ -352,6 +440,8 @@ class TeamsApiClient(QObject):
         """canPair: in a meeting and not paired. With the token this session was opened
         with, that means Teams has dropped it (a token that arrived on this very session
         is not judged by frames Teams queued before it)."""
+        if not self._verified:
+            return   # a peer that is not Teams cannot make us drop or seek a token
         if self._session_token and self._token == self._session_token:
             log.info("Teams no longer accepts DeviceCheck's pairing token; pairing again.")
             self._token = ""
@@ -369,6 +459,10 @@ class TeamsApiClient(QObject):
         log.info("Asked Teams to pair; Teams asks the officer to allow DeviceCheck.")
 
     def _on_token(self, token: str) -> None:
+        if not self._verified:
+            self._once("unverified-token", "Ignored a pairing token from a program that is "
+                       "not verified as Teams.")
+            return
         if not valid_token(token):
             self._once("token", "Teams sent a pairing token of an unexpected form; not used.")
             return
