@@ -179,6 +179,19 @@ def test_recording_stops_with_the_meeting_at_the_latest() -> None:
     assert names == [RECORDING_STOPPED, MEETING_ENDED]
 
 
+def test_a_recording_reading_alone_never_starts_or_holds_a_meeting() -> None:
+    m = MeetingStateMachine(0)
+    m.processes({"teams-for-linux"}, 0)
+    assert m.reading("window", Reading.of(recording=["teams-for-linux"]), 1) == []
+    assert not m.in_meeting and not m.recording
+    m.reading("audio", Reading.of(["teams-for-linux"]), 2)
+    m.reading("window", Reading.of(recording=["teams-for-linux"]), 3)
+    assert m.recording
+    # The call ends while the window still shows the indicator: the meeting ends anyway.
+    assert [e.name for e in m.reading("audio", CLEAR, 10)] == [RECORDING_STOPPED,
+                                                               MEETING_ENDED]
+
+
 def test_forgetting_a_source_clears_what_it_said() -> None:
     m = MeetingStateMachine(0)
     m.reading("api", Reading.of([ANY_CLIENT]), 0)

@@ -16,7 +16,8 @@ Rules (why, in brief):
 - A *stale* reading (a source lost its view mid-call, e.g. the API dropped) is kept while
   any Teams client runs — we cannot know the meeting ended, and a clean-up must never run
   during one — and dropped for good once none runs.
-- Recording is on while any source says so; it stops with the meeting at the latest.
+- Recording is on while any source says so during a meeting; it stops with the meeting
+  at the latest, and a recording reading alone never starts or holds a meeting.
 """
 
 from __future__ import annotations
@@ -121,8 +122,10 @@ class MeetingStateMachine:
     def _settle(self, events: list[Event], now: float) -> list[Event]:
         meeting = self.sources_saying("meeting")
         recording = self.sources_saying("recording")
-        # A source that sees recording sees a meeting too (Teams records only in one).
-        meeting.update({k: v | meeting.get(k, frozenset()) for k, v in recording.items()})
+        # Recording counts only inside a meeting that a meeting source sees: a source that
+        # sees recording alone (the meeting window, looked at only during a meeting) must
+        # never hold a meeting open. A source that knows recording implies a meeting (the
+        # API's isRecordingOn) says so in its own meeting set.
         if meeting:
             self._clear_since = None
             clients = {c for cs in meeting.values() for c in cs if c != ANY_CLIENT}
