@@ -194,11 +194,13 @@ def test_real_deb_layout_installs_and_runs(documented_linux_build: dict[str, Any
     assert out.stdout.strip() == f"devicecheck {__version__}"
     baked = root / "etc/xdg/devicecheck/policy.toml"
     assert baked.read_text() == documented_linux_build["policy"].read_text()
-    # The installed app reads the baked policy from its real place.
-    env = {"HOME": str(tmp_path), "XDG_CONFIG_DIRS": str(root / "etc/xdg"),
-           "XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
-    show = subprocess.run([str(program), "policy", "show"], capture_output=True, text=True,
-                          timeout=60, env=env)
+    # The installed app reads the baked policy. The machine folder is fixed
+    # (/etc/xdg/devicecheck, never XDG_CONFIG_DIRS: issue 17), so inside a dpkg --root the
+    # file is named; root owns it, so it counts as IT's.
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "PATH": "/usr/bin:/bin"}
+    show = subprocess.run([str(program), "policy", "show", "--policy", str(baked)],
+                          capture_output=True, text=True, timeout=60, env=env)
     assert "Example Borough Council" in show.stdout, show.stdout + show.stderr
     size = deb.stat().st_size
     print(f"real .deb: {size / 2**20:.1f} MB")
