@@ -266,8 +266,11 @@ def _audit(policy: Policy, log: AuditLog, result: RestartResult) -> None:
                             for c, d in sorted(result.clients.items())},
                    duration_ms=int(result.seconds * 1000),
                    own_ms=int(result.own_seconds * 1000), mode=policy.cleaner.mode)
-    except OSError:
-        pass  # the restart happened; a full or read-only disk must not turn it into a crash
+    except OSError as exc:
+        # The restart happened; a failed record must not turn it into a crash, but it is
+        # said, not swallowed.
+        logging.getLogger(__name__).warning("The restart was not recorded in the audit "
+                                            "log (%s).", exc)
 
 
 def meeting_in_progress(policy: Policy, *, control: ClientControl | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -126,5 +127,8 @@ def _audit(policy: Policy, audit: AuditLog | None, result: CleanResult) -> None:
                    removed_links=result.removed_links, failures=len(result.failures),
                    skipped=result.skipped, duration_ms=result.duration_ms,
                    mode=policy.cleaner.mode, cookies=policy.cleaner.clear_cookies)
-    except OSError:
-        pass  # the clean happened; a full or read-only disk must not turn it into a crash
+    except OSError as exc:
+        # The clean happened; a full or read-only disk (or a refused, linked audit file)
+        # must not turn it into a crash, but the missing record is said, not swallowed.
+        logging.getLogger(__name__).warning("The clean was not recorded in the audit log "
+                                            "(%s).", exc)
