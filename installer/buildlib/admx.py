@@ -14,20 +14,12 @@ from xml.sax.saxutils import escape, quoteattr
 
 from devicecheck import __version__
 from devicecheck.paths import REGISTRY_POLICY_KEY
-from devicecheck.policy.model import Severity
+from devicecheck.policy.model import SECTION_TITLES, Severity
 from devicecheck.policy.schema import LEAVES, Leaf
 
 NAMESPACE = "DeviceCheck.Policies.DeviceCheck"
 SUPPORTED = "SUPPORTED_DeviceCheck"
 ADMX_NS = "http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions"
-
-SECTION_TITLES: dict[str, str] = {
-    "organisation": "Organisation", "severity": "Check severity", "os": "Operating system",
-    "screen_lock": "Screen lock", "antivirus": "Anti-virus", "cleaner": "Meeting-data cleaner",
-    "notice": "Privacy notice", "audit": "Audit log", "teams": "Teams link",
-    "recording": "Recording guard", "tray": "Tray app",
-}
-
 
 def registry_leaves() -> list[Leaf]:
     """The settings Group Policy can set: every leaf but the checklist (tables)."""

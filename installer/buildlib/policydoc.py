@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from buildlib.admx import SECTION_TITLES, policy_name, registry_key
+from buildlib.admx import policy_name, registry_key
 from buildlib.msi import PROPERTIES
 from buildlib.tomlfmt import toml_value
 from devicecheck.paths import MACOS_BUNDLE_ID
+from devicecheck.policy.model import SECTION_TITLES
 from devicecheck.policy.schema import LEAVES, Leaf
 
 _TYPES = {"str": "text", "int": "whole number", "bool": "true / false", "list": "list of text",

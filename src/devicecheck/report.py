@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from devicecheck.checks.base import STATUS_SYMBOLS, STATUS_WORDS, CheckResult, Status
+from devicecheck.checks.registry import intune_setting_name
 from devicecheck.osinfo import OsName
 from devicecheck.oslog import OsLogStatus
 from devicecheck.policy import LoadedPolicy
@@ -135,8 +136,3 @@ class Report:
         if self.os_log is not None:
             lines.append(self.os_log.sentence())
         return "\n".join(lines) + "\n"
-
-
-def intune_setting_name(check_id: str) -> str:
-    """``work-device`` -> ``WorkDevice``: Intune setting names are plain identifiers."""
-    return "".join(part.capitalize() for part in check_id.split("-"))

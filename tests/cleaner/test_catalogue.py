@@ -12,10 +12,9 @@ from devicecheck.policy.model import CleanerPolicy, Policy
 from tests.cleaner.helpers import no_processes, write
 
 
-def test_client_ids_are_pinned_and_match_policy_choices() -> None:
+def test_client_ids_are_pinned() -> None:
+    # The ids are public (policy files, --client): a rename would break councils' policies.
     assert CLIENT_IDS == ("teams-new", "teams-classic", "teams-for-linux", "teams-web")
-    assert set(CLIENTS) == set(CLIENT_IDS)
-    assert tuple(CleanerPolicy().clients) == CLIENT_IDS
 
 
 def test_process_names_per_os() -> None:

@@ -9,8 +9,8 @@ import sys
 
 from buildlib import intune_rules
 
+from devicecheck.checks.registry import intune_setting_name
 from devicecheck.policy.model import CHECK_IDS
-from devicecheck.report import intune_setting_name
 
 from .conftest import INSTALLER
 

@@ -1,56 +1,55 @@
-"""Checks: one module a check. ``all_checks()`` lists them in report order."""
+"""Checks: one module a check, listed once in ``checks.registry``. ``all_checks()``
+builds them in report order.
+
+The package imports nothing heavy by itself: ``policy.model`` reads ``checks.registry``
+(which imports this package first), so ``Check``, ``Context`` and friends are loaded from
+``checks.base`` on first use (PEP 562), never at import.
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from devicecheck.checks.base import Check, CheckResult, Context, Remediation, Status, Verdict
+from devicecheck.checks import registry
 
-#: (check id, module under devicecheck.checks, class name), in the order officers read them.
-CHECK_MODULES: tuple[tuple[str, str, str], ...] = (
-    ("policy-health", "policy_health", "PolicyHealth"),
-    ("os-support", "os_support", "OsSupport"),
-    ("work-device", "work_device", "WorkDevice"),
-    ("disk-encryption", "disk_encryption", "DiskEncryption"),
-    ("firewall", "firewall", "Firewall"),
-    ("screen-lock", "screen_lock", "ScreenLockCheck"),
-    ("antivirus", "antivirus", "AntivirusCheck"),
-    ("recording-policy", "recording_policy", "RecordingPolicyCheck"),
-    ("recorders", "recorders", "Recorders"),
-    ("meeting-data", "meeting_data", "MeetingData"),
-)
+if TYPE_CHECKING:
+    from devicecheck.checks.base import (
+        Check,
+        CheckResult,
+        Context,
+        Remediation,
+        Status,
+        Unavailable,
+        Verdict,
+    )
+
+_FROM_BASE = frozenset({"Check", "CheckResult", "Context", "Remediation", "Status",
+                        "Unavailable", "Verdict"})
 
 
-class Unavailable(Check):
-    """Stands in for a check whose module failed to import: it reports ``unknown`` with
-    the reason, so a broken install can never look like a pass."""
+def __getattr__(name: str) -> Any:
+    if name in _FROM_BASE:
+        from devicecheck.checks import base
 
-    title = "Check unavailable"
-
-    def __init__(self, check_id: str, reason: str) -> None:
-        self.id = check_id  # type: ignore[misc]
-        self._reason = reason
-
-    def gather(self, ctx: Context) -> Mapping[str, Any]:
-        return {"error": self._reason}
-
-    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        return Verdict(Status.UNKNOWN, f"This check could not be loaded: {self._reason}", facts)
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def all_checks() -> list[Check]:
-    """Every check, in report order. Imports are per module so one broken module takes
-    down only its own check, and ``check`` imports nothing it does not run."""
+    """Every registered check, in report order. Imports are per module so one broken
+    module takes down only its own check, and ``check`` imports nothing it does not run."""
+    from devicecheck.checks.base import Unavailable
+
     out: list[Check] = []
-    for check_id, module, cls in CHECK_MODULES:
+    for entry in registry.CHECKS:
         try:
-            out.append(getattr(importlib.import_module(f"devicecheck.checks.{module}"), cls)())
+            module = importlib.import_module(f"devicecheck.checks.{entry.module}")
+            out.append(getattr(module, entry.cls)())
         except (ImportError, AttributeError) as exc:
-            out.append(Unavailable(check_id, f"{type(exc).__name__}: {exc}"))
+            out.append(Unavailable(entry.id, f"{type(exc).__name__}: {exc}"))
     return out
 
 
-__all__ = ["CHECK_MODULES", "Check", "CheckResult", "Context", "Remediation", "Status",
+__all__ = ["Check", "CheckResult", "Context", "Remediation", "Status", "Unavailable",
            "Verdict", "all_checks"]

@@ -11,54 +11,50 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from devicecheck.checks.base import Check, Context, Status, Verdict
+from devicecheck.checks.base import Context, PerOsCheck, Status, Verdict
 from devicecheck.checks.remedies import remedy
 from devicecheck.checks.shared import windows_facts
 from devicecheck.probes import windows
 from devicecheck.probes.processes import find_processes
 
-REMEDY = {
-    "windows": "Open Windows Security > Virus & threat protection: turn real-time protection "
-               "on and select Check for updates.",
-    "any": "The council's security agent is not running; restart the laptop.",
-}
 #: Defender reports this (uint32 -1) when signatures were never updated.
 NEVER_UPDATED = 4294967295
 
 
-class AntivirusCheck(Check):
+class AntivirusCheck(PerOsCheck):
     id = "antivirus"
-    title = "Anti-virus protection is on"
     timeout_s = 12.0
 
-    def gather(self, ctx: Context) -> Mapping[str, Any]:
-        if ctx.os_name == "windows":
-            return windows.antivirus_status(windows_facts(ctx))
+    def gather_windows(self, ctx: Context) -> Mapping[str, Any]:
+        return windows.antivirus_status(windows_facts(ctx))
+
+    def gather_agent(self, ctx: Context) -> Mapping[str, Any]:
+        """macOS and Linux: the endpoint agent's processes, when the policy names any."""
         names = ctx.policy.antivirus.endpoint_agent_processes
         if not names:
             return {"agents": []}
         found = find_processes(names, os_name=ctx.os_name)
         return {"agents": list(names), "running": sorted({p.name for p in found})}
 
-    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix = remedy(self, ctx, REMEDY)
-        if ctx.os_name != "windows":
-            agents = list(facts.get("agents") or [])
-            if not agents:
-                return Verdict(Status.SKIP, "No endpoint agent is required on "
-                               f"{ 'macOS' if ctx.os_name == 'macos' else 'Linux'} by the "
-                               "council policy.", {"agents": []})
-            running = list(facts.get("running") or [])
-            evidence = {"agents": agents, "running": running}
-            if running:
-                return Verdict(Status.PASS, f"The council's security agent is running "
-                               f"({', '.join(running)}).", evidence)
-            return Verdict(Status.FAIL, "The council's security agent is not running "
-                           f"(looked for {', '.join(agents)}).", evidence, fix)
-        return self._windows(facts, ctx)
+    def judge_agent(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        agents = list(facts.get("agents") or [])
+        if not agents:
+            return Verdict(Status.SKIP, "No endpoint agent is required on "
+                           f"{ 'macOS' if ctx.os_name == 'macos' else 'Linux'} by the "
+                           "council policy.", {"agents": []})
+        running = list(facts.get("running") or [])
+        evidence = {"agents": agents, "running": running}
+        if running:
+            return Verdict(Status.PASS, f"The council's security agent is running "
+                           f"({', '.join(running)}).", evidence)
+        return Verdict(Status.FAIL, "The council's security agent is not running "
+                       f"(looked for {', '.join(agents)}).", evidence, remedy(self, ctx))
 
-    def _windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix = remedy(self, ctx, REMEDY)
+    gather_macos = gather_linux = gather_agent
+    judge_macos = judge_linux = judge_agent
+
+    def judge_windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix = remedy(self, ctx)
         max_days = ctx.policy.antivirus.max_signature_age_days
         evidence: dict[str, Any] = {**facts, "max_signature_age_days": max_days}
         if facts.get("error"):

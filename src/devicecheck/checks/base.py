@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
+from devicecheck.checks import registry
 from devicecheck.osinfo import OsName, current_os
 from devicecheck.policy import LoadedPolicy, Policy, Severity
 from devicecheck.probes.registry import RegistryReader, default_registry
@@ -168,7 +169,8 @@ class _Once:
 
 
 class Check(ABC):
-    """One requirement. Subclasses set ``id`` and ``title`` and implement the two halves."""
+    """One requirement. Subclasses set ``id`` and implement the two halves; the title (and
+    the rest of what other parts of the product need) comes from ``checks.registry``."""
 
     id: ClassVar[str]
     title: ClassVar[str]
@@ -178,6 +180,14 @@ class Check(ABC):
     per_user: ClassVar[bool] = False
     #: OS families this check applies to; elsewhere it is reported as ``skip``.
     platforms: ClassVar[tuple[OsName, ...]] = ("windows", "macos", "linux")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "id" in cls.__dict__ and "title" not in cls.__dict__:
+            try:
+                cls.title = registry.spec(cls.id).title
+            except KeyError:  # a stand-in in tests, not a registered check
+                cls.title = cls.id
 
     def applies(self, ctx: Context) -> bool:
         return ctx.os_name in self.platforms
@@ -195,23 +205,49 @@ class Check(ABC):
         return f"{text} If you cannot fix this yourself, contact {ctx.policy.organisation.it_contact}."
 
 
+_OS_FAMILIES: tuple[OsName, ...] = ("windows", "macos", "linux")
+
+
 class PerOsCheck(Check):
-    """A check judged differently on each OS family (the evidence is different in kind,
-    not just in format): ``judge`` hands the facts to ``_windows``, ``_macos`` or
-    ``_linux``."""
+    """A check gathered and judged differently on each OS family (the evidence differs in
+    kind, not just in format). ``gather`` calls ``gather_<os>`` and ``judge`` calls
+    ``judge_<os>`` for ``ctx.os_name``; an OS family without both halves is left out of
+    ``platforms``, so the engine reports ``skip`` there and neither half runs. Two OS
+    families judged alike simply share a method (``judge_macos = judge_linux = ...``)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "platforms" not in cls.__dict__:
+            cls.platforms = tuple(os for os in _OS_FAMILIES
+                                  if callable(getattr(cls, f"gather_{os}", None))
+                                  and callable(getattr(cls, f"judge_{os}", None)))
+
+    def _half(self, half: str, os_name: OsName) -> Callable[..., Any]:
+        return cast(Callable[..., Any], getattr(self, f"{half}_{os_name}"))
+
+    def gather(self, ctx: Context) -> Mapping[str, Any]:
+        if not self.applies(ctx):
+            return {"os": ctx.os_name}
+        return cast(Mapping[str, Any], self._half("gather", ctx.os_name)(ctx))
 
     def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        if ctx.os_name == "windows":
-            return self._windows(facts, ctx)
-        if ctx.os_name == "macos":
-            return self._macos(facts, ctx)
-        return self._linux(facts, ctx)
+        if not self.applies(ctx):
+            return Verdict(Status.SKIP, f"Not applicable on {ctx.os_name}.", {"os": ctx.os_name})
+        return cast(Verdict, self._half("judge", ctx.os_name)(facts, ctx))
 
-    @abstractmethod
-    def _windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict: ...
 
-    @abstractmethod
-    def _macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict: ...
+class Unavailable(Check):
+    """Stands in for a check whose module failed to import: it reports ``unknown`` with
+    the reason, so a broken install can never look like a pass."""
 
-    @abstractmethod
-    def _linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict: ...
+    title = "Check unavailable"
+
+    def __init__(self, check_id: str, reason: str) -> None:
+        self.id = check_id  # type: ignore[misc]
+        self._reason = reason
+
+    def gather(self, ctx: Context) -> Mapping[str, Any]:
+        return {"error": self._reason}
+
+    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        return Verdict(Status.UNKNOWN, f"This check could not be loaded: {self._reason}", facts)

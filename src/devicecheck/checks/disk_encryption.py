@@ -15,13 +15,6 @@ from devicecheck.checks.remedies import remedy
 from devicecheck.checks.shared import windows_facts
 from devicecheck.probes import linux, macos, windows
 
-REMEDY = {
-    "windows": "Turn on BitLocker device encryption (Settings > Privacy & security > Device "
-               "encryption) and keep the laptop plugged in until it finishes.",
-    "macos": "Turn on FileVault in System Settings > Privacy & Security > FileVault, and keep "
-             "the Mac plugged in until it finishes.",
-    "linux": "The disk must be encrypted with LUKS; this needs a reinstall by IT.",
-}
 WAIT = {
     "windows": "Encryption is under way: keep the laptop on and plugged in until it finishes.",
     "macos": "FileVault is being turned on: sign out and back in if asked, and keep the Mac "
@@ -59,18 +52,19 @@ def bde_state(bde: Mapping[str, Any], protected: bool | None, percent: Any) -> s
 
 class DiskEncryption(PerOsCheck):
     id = "disk-encryption"
-    title = "The disk is encrypted"
     timeout_s = 12.0  # the shared PowerShell run (manage-bde inside it) has 10 s
 
-    def gather(self, ctx: Context) -> Mapping[str, Any]:
-        if ctx.os_name == "windows":
-            return windows.bitlocker_status(windows_facts(ctx))
-        if ctx.os_name == "macos":
-            return macos.filevault(ctx.runner)
+    def gather_windows(self, ctx: Context) -> Mapping[str, Any]:
+        return windows.bitlocker_status(windows_facts(ctx))
+
+    def gather_macos(self, ctx: Context) -> Mapping[str, Any]:
+        return macos.filevault(ctx.runner)
+
+    def gather_linux(self, ctx: Context) -> Mapping[str, Any]:
         return linux.root_device(ctx.runner)
 
-    def _windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix, wait = remedy(self, ctx, REMEDY), remedy(self, ctx, WAIT, contact=False)
+    def judge_windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix, wait = remedy(self, ctx), remedy(self, ctx, WAIT, contact=False)
         evidence: dict[str, Any] = {k: v for k, v in facts.items() if k != "manage_bde"}
         source = facts.get("source")
         vol = facts.get("volume", "C:")
@@ -121,8 +115,8 @@ class DiskEncryption(PerOsCheck):
             return Verdict(Status.FAIL, f"BitLocker is being turned off on {vol}.", evidence, fix)
         return Verdict(Status.FAIL, f"The system drive {vol} is not encrypted.", evidence, fix)
 
-    def _macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix, wait = remedy(self, ctx, REMEDY), remedy(self, ctx, WAIT, contact=False)
+    def judge_macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix, wait = remedy(self, ctx), remedy(self, ctx, WAIT, contact=False)
         fv = facts.get("filevault")
         if not fv:
             return Verdict(Status.UNKNOWN, "Could not read FileVault's state: "
@@ -141,8 +135,8 @@ class DiskEncryption(PerOsCheck):
                            "(deferred enablement).", evidence, wait)
         return Verdict(Status.FAIL, "FileVault is off: the disk is not encrypted.", evidence, fix)
 
-    def _linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix = remedy(self, ctx, REMEDY)
+    def judge_linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix = remedy(self, ctx)
         info = facts.get("lsblk")
         if not info:
             return Verdict(Status.UNKNOWN, "Could not tell which disk holds the system: "

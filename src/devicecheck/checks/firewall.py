@@ -11,65 +11,55 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from devicecheck.checks.base import Check, Context, Status, Verdict
+from devicecheck.checks.base import Context, PerOsCheck, Status, Verdict
 from devicecheck.checks.remedies import remedy
 from devicecheck.checks.shared import windows_facts
 from devicecheck.probes import linux, macos, windows
 
-REMEDY = {
-    "windows": "Turn the firewall on for every network type in Windows Security > Firewall "
-               "& network protection.",
-    "macos": "Turn the firewall on in System Settings > Network > Firewall.",
-    "linux": "Turn the firewall on (for example, install ufw and run: sudo ufw enable), or "
-             "ask IT to.",
-}
 PROFILES = ("Domain", "Private", "Public")
 
 
-class Firewall(Check):
+class Firewall(PerOsCheck):
     id = "firewall"
-    title = "The firewall is on"
     timeout_s = 12.0  # the shared PowerShell run has 10 s
 
-    def gather(self, ctx: Context) -> Mapping[str, Any]:
-        if ctx.os_name == "windows":
-            return windows.firewall_profiles(windows_facts(ctx))
-        if ctx.os_name == "macos":
-            user = ctx.console.name if ctx.service and ctx.console else ctx.account
-            return macos.firewall(ctx.runner, ctx.root, user)
+    def gather_windows(self, ctx: Context) -> Mapping[str, Any]:
+        return windows.firewall_profiles(windows_facts(ctx))
+
+    def gather_macos(self, ctx: Context) -> Mapping[str, Any]:
+        user = ctx.console.name if ctx.service and ctx.console else ctx.account
+        return macos.firewall(ctx.runner, ctx.root, user)
+
+    def gather_linux(self, ctx: Context) -> Mapping[str, Any]:
         return linux.firewall(ctx.runner, ctx.root)
 
-    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix = remedy(self, ctx, REMEDY)
-        if ctx.os_name == "windows":
-            profiles: Mapping[str, bool | None] = facts.get("profiles") or {}
-            evidence: dict[str, Any] = {"profiles": dict(profiles), "store": facts.get("store")}
-            if facts.get("local_profiles"):
-                evidence["local_profiles"] = dict(facts["local_profiles"])
-            overridden = list(facts.get("overridden_by_policy") or ())
-            if overridden:
-                evidence["overridden_by_policy"] = overridden
-            policy_note = (f" (Group Policy or Intune sets {', '.join(overridden)}; the "
-                           "laptop's own setting differs)") if overridden else ""
-            if not profiles:
-                return Verdict(Status.UNKNOWN, "Could not read the firewall profiles: "
-                               f"{facts.get('error', 'no answer')}.", dict(facts), fix)
-            off = [p for p in PROFILES if profiles.get(p) is False]
-            unread = [p for p in PROFILES if profiles.get(p) is None]
-            if off:
-                return Verdict(Status.FAIL, f"The firewall is off for {', '.join(off)} networks"
-                               f"{policy_note}.", evidence, fix)
-            if unread:
-                return Verdict(Status.UNKNOWN, "Could not read the firewall state for "
-                               f"{', '.join(unread)} networks.", evidence, fix)
-            return Verdict(Status.PASS, f"The firewall is on for all networks{policy_note}.",
-                           evidence)
-        if ctx.os_name == "macos":
-            return self._macos(facts, ctx)
-        return self._linux(facts, ctx)
+    def judge_windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix = remedy(self, ctx)
+        profiles: Mapping[str, bool | None] = facts.get("profiles") or {}
+        evidence: dict[str, Any] = {"profiles": dict(profiles), "store": facts.get("store")}
+        if facts.get("local_profiles"):
+            evidence["local_profiles"] = dict(facts["local_profiles"])
+        overridden = list(facts.get("overridden_by_policy") or ())
+        if overridden:
+            evidence["overridden_by_policy"] = overridden
+        policy_note = (f" (Group Policy or Intune sets {', '.join(overridden)}; the "
+                       "laptop's own setting differs)") if overridden else ""
+        if not profiles:
+            return Verdict(Status.UNKNOWN, "Could not read the firewall profiles: "
+                           f"{facts.get('error', 'no answer')}.", dict(facts), fix)
+        off = [p for p in PROFILES if profiles.get(p) is False]
+        unread = [p for p in PROFILES if profiles.get(p) is None]
+        if off:
+            return Verdict(Status.FAIL, f"The firewall is off for {', '.join(off)} networks"
+                           f"{policy_note}.", evidence, fix)
+        if unread:
+            return Verdict(Status.UNKNOWN, "Could not read the firewall state for "
+                           f"{', '.join(unread)} networks.", evidence, fix)
+        return Verdict(Status.PASS, f"The firewall is on for all networks{policy_note}.",
+                       evidence)
 
-    def _macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix = remedy(self, ctx, REMEDY)
+    def judge_macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix = remedy(self, ctx)
         evidence = dict(facts)
         sf = facts.get("socketfilterfw")
         managed = facts.get("managed_enable_firewall")
@@ -84,8 +74,8 @@ class Firewall(Check):
         return Verdict(Status.UNKNOWN, "Could not read the firewall state: "
                        f"{facts.get('socketfilterfw_error', 'no answer')}.", evidence, fix)
 
-    def _linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix = remedy(self, ctx, REMEDY)
+    def judge_linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix = remedy(self, ctx)
         evidence = {name: dict(v) for name, v in facts.items()}
         states = {name: v.get("state") for name, v in facts.items()}
         active = [n for n, s in states.items() if s == "active"]

@@ -60,7 +60,6 @@ def _size(n: int) -> str:
 
 class MeetingData(Check):
     id = "meeting-data"
-    title = "Meeting data cleared after calls"
     timeout_s = 10.0
     per_user = True
 

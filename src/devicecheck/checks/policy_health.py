@@ -16,7 +16,6 @@ from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
 
 class PolicyHealth(Check):
     id = "policy-health"
-    title = "Council policy is in force"
     timeout_s = 2.0
 
     def gather(self, ctx: Context) -> Mapping[str, Any]:

@@ -17,7 +17,6 @@ GAME_BAR_LINK = "ms-settings:gaming-gamedvr"
 
 class Recorders(Check):
     id = "recorders"
-    title = "No recording software is running"
     timeout_s = 5.0
     per_user = True
 

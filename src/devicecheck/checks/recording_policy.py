@@ -30,7 +30,6 @@ def attestation_candidates(ctx: Context) -> list[Path]:
 
 class RecordingPolicyCheck(Check):
     id = "recording-policy"
-    title = "Teams recording is switched off"
     timeout_s = 3.0
 
     def gather(self, ctx: Context) -> Mapping[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from devicecheck.checks.base import Check, Context, Status, Verdict
+from devicecheck.checks.base import Context, PerOsCheck, Remediation, Status, Verdict
 from devicecheck.checks.per_user import (
     judging_console_user,
     only_console_user,
@@ -21,14 +21,6 @@ from devicecheck.checks.remedies import remedy
 from devicecheck.probes import linux, macos, windows
 from devicecheck.probes.processes import find_processes
 
-REMEDY = {
-    "windows": "Set the screen to lock after {m} minutes or less: Settings > Personalisation "
-               "> Lock screen > Screen saver, tick 'On resume, display logon screen'.",
-    "macos": "Set the screen to lock after {m} minutes or less: System Settings > Lock "
-             "Screen, and require a password immediately after the screen saver starts.",
-    "linux": "Set the screen to lock after {m} minutes or less in your desktop's Privacy / "
-             "Screen Lock settings, with automatic screen lock on.",
-}
 #: Desktop shells that tell us which desktop runs when the environment does not say.
 SHELLS = ("gnome-shell", "plasmashell", "ksmserver", "kwin_wayland", "kwin_x11")
 #: KDE's defaults when kscreenlockerrc leaves a key out.
@@ -76,19 +68,20 @@ def windows_lock_seconds(values: Mapping[str, Any]) -> tuple[int | None, list[st
     return (min(candidates) if candidates else None), signals
 
 
-class ScreenLockCheck(Check):
+class ScreenLockCheck(PerOsCheck):
     id = "screen-lock"
-    title = "The screen locks when idle"
     timeout_s = 8.0
     per_user = True
 
-    def gather(self, ctx: Context) -> Mapping[str, Any]:
-        if ctx.os_name == "windows":
-            return windows.screen_lock_values(user_registry(ctx))
-        if ctx.os_name == "macos":
-            console = judging_console_user(ctx) and ctx.console
-            user = ctx.console.name if console and ctx.console else ctx.account
-            return macos.screen_lock(ctx.runner, ctx.root, user, as_root=ctx.service)
+    def gather_windows(self, ctx: Context) -> Mapping[str, Any]:
+        return windows.screen_lock_values(user_registry(ctx))
+
+    def gather_macos(self, ctx: Context) -> Mapping[str, Any]:
+        console = judging_console_user(ctx) and ctx.console
+        user = ctx.console.name if console and ctx.console else ctx.account
+        return macos.screen_lock(ctx.runner, ctx.root, user, as_root=ctx.service)
+
+    def gather_linux(self, ctx: Context) -> Mapping[str, Any]:
         # As root the session's environment is not ours: the desktop is read from the
         # console user's own shell process, and their settings as them.
         as_user = judging_console_user(ctx) and ctx.console is not None
@@ -105,33 +98,46 @@ class ScreenLockCheck(Check):
             facts["kde"] = linux.kde_screen_lock(ctx.root, user_home(ctx), env)
         return facts
 
-    def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+    def judge_windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        evidence = self._evidence(ctx)
+        if facts.get("error"):
+            return Verdict(Status.UNKNOWN, f"Could not read the lock settings: {facts['error']}.",
+                           {**evidence, **facts}, self._ask(ctx))
+        seconds, signals = windows_lock_seconds(facts)
+        evidence["signals"] = signals
+        if not seconds and facts.get("mdm_enrolled"):
+            # Intune may enforce the lock through a channel we do not read: an
+            # enrolled laptop with no readable limit is unknown, never "never locks".
+            evidence["mdm_enrolled"] = True
+            return Verdict(Status.UNKNOWN, "This laptop is managed by Intune, but no "
+                           "screen-lock limit could be read (DeviceLock, the machine "
+                           "inactivity limit or a secure screen saver).", evidence,
+                           self._ask(ctx))
+        return self._against_limit(seconds, None, evidence, ctx)
+
+    def judge_macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        evidence = self._evidence(ctx)
+        return self._against_limit(*self._macos_seconds(facts, evidence), evidence, ctx)
+
+    def judge_linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        evidence = self._evidence(ctx)
+        return self._against_limit(*self._linux_seconds(facts, evidence), evidence, ctx)
+
+    @staticmethod
+    def _evidence(ctx: Context) -> dict[str, Any]:
+        return {"max_idle_minutes": ctx.policy.screen_lock.max_idle_minutes}
+
+    def _ask(self, ctx: Context) -> Remediation:
+        # The officer can change the setting alone, but not find out why we could not read it.
+        return remedy(self, ctx, m=ctx.policy.screen_lock.max_idle_minutes)
+
+    def _against_limit(self, seconds: int | None, unknown: str | None,
+                       evidence: dict[str, Any], ctx: Context) -> Verdict:
+        """The lock delay against ``max_idle_minutes`` (``unknown``: why it is not known)."""
         limit_min = ctx.policy.screen_lock.max_idle_minutes
-        texts = {k: v.format(m=limit_min) for k, v in REMEDY.items()}
-        fix = remedy(self, ctx, texts, contact=False)  # the officer can change this alone
-        ask = remedy(self, ctx, texts)  # ...but not find out why we could not read it
-        evidence: dict[str, Any] = {"max_idle_minutes": limit_min}
-        if ctx.os_name == "windows":
-            if facts.get("error"):
-                return Verdict(Status.UNKNOWN, f"Could not read the lock settings: {facts['error']}.",
-                               {**evidence, **facts}, ask)
-            seconds, signals = windows_lock_seconds(facts)
-            evidence["signals"] = signals
-            if not seconds and facts.get("mdm_enrolled"):
-                # Intune may enforce the lock through a channel we do not read: an
-                # enrolled laptop with no readable limit is unknown, never "never locks".
-                evidence["mdm_enrolled"] = True
-                return Verdict(Status.UNKNOWN, "This laptop is managed by Intune, but no "
-                               "screen-lock limit could be read (DeviceLock, the machine "
-                               "inactivity limit or a secure screen saver).", evidence, ask)
-        elif ctx.os_name == "macos":
-            seconds, unknown = self._macos_seconds(facts, evidence)
-            if unknown:
-                return Verdict(Status.UNKNOWN, unknown, evidence, ask)
-        else:
-            seconds, unknown = self._linux_seconds(facts, evidence)
-            if unknown:
-                return Verdict(Status.UNKNOWN, unknown, evidence, ask)
+        if unknown:
+            return Verdict(Status.UNKNOWN, unknown, evidence, self._ask(ctx))
+        fix = remedy(self, ctx, contact=False, m=limit_min)
         evidence["lock_after_s"] = seconds
         if not seconds:
             return Verdict(Status.FAIL, "The screen never locks by itself.", evidence, fix)

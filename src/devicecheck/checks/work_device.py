@@ -15,16 +15,6 @@ from devicecheck.checks.base import Context, PerOsCheck, Status, Verdict
 from devicecheck.checks.remedies import remedy
 from devicecheck.probes import linux, macos, windows
 
-REMEDY = {
-    "windows": "Use a council-issued laptop for video calls. If this is one, IT needs to "
-               "join it to the council (Settings > Accounts > Access work or school).",
-    "macos": "Use a council-issued Mac for video calls. If this is one, IT needs to enrol "
-             "it in the council's device management (System Settings > Privacy & Security "
-             "> Profiles).",
-    "linux": "Use a council-issued laptop for video calls. If this is one, IT needs to "
-             "enrol it (domain join, Intune, or the council's machine marker).",
-}
-
 
 def _norm(values: Sequence[str]) -> set[str]:
     return {v.strip().lower() for v in values if v.strip()}
@@ -32,16 +22,17 @@ def _norm(values: Sequence[str]) -> set[str]:
 
 class WorkDevice(PerOsCheck):
     id = "work-device"
-    title = "This is a council work device"
     timeout_s = 12.0  # dsregcmd and realm (D-Bus activation) can be slow on a cold start
 
-    def gather(self, ctx: Context) -> Mapping[str, Any]:
-        if ctx.os_name == "windows":
-            return {"dsregcmd": windows.dsregcmd_status(ctx.runner),
-                    "mdm": windows.mdm_enrolments(ctx.registry),
-                    "env_domain": ctx.env.get("USERDNSDOMAIN")}
-        if ctx.os_name == "macos":
-            return macos.enrolment(ctx.runner)
+    def gather_windows(self, ctx: Context) -> Mapping[str, Any]:
+        return {"dsregcmd": windows.dsregcmd_status(ctx.runner),
+                "mdm": windows.mdm_enrolments(ctx.registry),
+                "env_domain": ctx.env.get("USERDNSDOMAIN")}
+
+    def gather_macos(self, ctx: Context) -> Mapping[str, Any]:
+        return macos.enrolment(ctx.runner)
+
+    def gather_linux(self, ctx: Context) -> Mapping[str, Any]:
         return {"realm": linux.realm_list(ctx.runner),
                 "sssd": linux.sssd_domains(ctx.root),
                 "intune": linux.intune_evidence(ctx.root, ctx.home),
@@ -49,8 +40,8 @@ class WorkDevice(PerOsCheck):
 
     # ------------------------------------------------------------ Windows
 
-    def _windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix = remedy(self, ctx, REMEDY)
+    def judge_windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix = remedy(self, ctx)
         org = ctx.policy.organisation
         tenants = _norm(org.tenant_ids)
         signals: list[str] = []
@@ -122,8 +113,8 @@ class WorkDevice(PerOsCheck):
 
     # ------------------------------------------------------------ macOS
 
-    def _macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix = remedy(self, ctx, REMEDY)
+    def judge_macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix = remedy(self, ctx)
         allowed = _norm(ctx.policy.organisation.mdm_servers)
         if "profiles" not in facts:
             return Verdict(Status.UNKNOWN, "Could not read the device-management enrolment "
@@ -156,8 +147,8 @@ class WorkDevice(PerOsCheck):
 
     # ------------------------------------------------------------ Linux
 
-    def _linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix = remedy(self, ctx, REMEDY)
+    def judge_linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        fix = remedy(self, ctx)
         domains = _norm(ctx.policy.organisation.domains)
         signals: list[str] = []
         unreadable: list[str] = []

@@ -15,8 +15,6 @@ from types import MappingProxyType
 
 from devicecheck.osinfo import OsName
 
-CLIENT_IDS: tuple[str, ...] = ("teams-new", "teams-classic", "teams-for-linux", "teams-web")
-
 #: Categories a pattern belongs to. Policy ``cleaner.mode`` picks "caches" alone or
 #: "caches" + "personal"; ``cleaner.clear_cookies`` adds "cookies" in either mode.
 CACHES, PERSONAL, COOKIES = "caches", "personal", "cookies"
@@ -189,6 +187,10 @@ CLIENTS: Mapping[str, ClientSpec] = MappingProxyType({
                              "firefox-esr")},
     ),
 })
+
+#: Every Teams client id, in catalogue order: the one list (the policy model's
+#: ``cleaner.clients`` default and choices and ``clean --client`` read it from here).
+CLIENT_IDS: tuple[str, ...] = tuple(CLIENTS)
 
 
 def process_names(client_id: str, os_name: OsName) -> frozenset[str]:

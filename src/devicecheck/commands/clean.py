@@ -22,10 +22,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from devicecheck.cleaner.catalogue import CLIENT_IDS
 from devicecheck.commands import add_policy_option
 
 EXIT_DONE, EXIT_PARTIAL, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
-CLIENT_CHOICES = ("teams-new", "teams-classic", "teams-for-linux", "teams-web")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,8 +33,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the plan, delete nothing")
     p.add_argument("--yes", action="store_true", help="do not ask before deleting")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    p.add_argument("--client", action="append", choices=CLIENT_CHOICES, metavar="ID",
-                   help=f"only this client (repeatable): {', '.join(CLIENT_CHOICES)}")
+    p.add_argument("--client", action="append", choices=CLIENT_IDS, metavar="ID",
+                   help=f"only this client (repeatable): {', '.join(CLIENT_IDS)}")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--restart", action="store_true",
                       help="quit the running Teams client, clean, start it again (refused "

@@ -8,10 +8,13 @@ strictest sensible values: a laptop with no policy at all is judged hard, never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
+
+from devicecheck.checks.registry import CHECKS
+from devicecheck.cleaner.catalogue import CLIENT_IDS
 
 
 class Severity(StrEnum):
@@ -20,32 +23,11 @@ class Severity(StrEnum):
     OFF = "off"
 
 
-#: Every check id the product knows; severity keys outside this set are policy errors.
-CHECK_IDS: tuple[str, ...] = (
-    "policy-health",
-    "os-support",
-    "work-device",
-    "disk-encryption",
-    "firewall",
-    "screen-lock",
-    "antivirus",
-    "meeting-data",
-    "recording-policy",
-    "recorders",
-)
+#: Every check id the product knows, in report order (``checks.registry``: plain data, so
+#: this model never imports a check module); severity keys outside it are policy errors.
+CHECK_IDS: tuple[str, ...] = tuple(c.id for c in CHECKS)
 
-DEFAULT_SEVERITY: dict[str, Severity] = {
-    "policy-health": Severity.REQUIRED,
-    "os-support": Severity.REQUIRED,
-    "work-device": Severity.REQUIRED,
-    "disk-encryption": Severity.REQUIRED,
-    "firewall": Severity.REQUIRED,
-    "screen-lock": Severity.REQUIRED,
-    "antivirus": Severity.REQUIRED,
-    "meeting-data": Severity.ADVISORY,
-    "recording-policy": Severity.REQUIRED,
-    "recorders": Severity.REQUIRED,
-}
+DEFAULT_SEVERITY: dict[str, Severity] = {c.id: Severity(c.severity) for c in CHECKS}
 
 # Recording tools by process name (shared/reference/teams.md); IT can extend the list.
 DEFAULT_RECORDERS: tuple[str, ...] = (
@@ -60,8 +42,9 @@ DEFAULT_RECORDERS: tuple[str, ...] = (
 )
 
 
-def meta(doc: str, **limits: Any) -> dict[str, Any]:
-    """Field metadata: ``doc`` for people, plus optional ``min``/``max``/``choices``/``pattern``."""
+def meta(doc: str = "", **limits: Any) -> dict[str, Any]:
+    """Field metadata: ``doc`` for people, plus optional ``min``/``max``/``choices``/``pattern``
+    (a section's field in ``Policy`` carries its ``title`` instead)."""
     return {"doc": doc, **limits}
 
 
@@ -170,9 +153,8 @@ class CleanerPolicy:
         default=24, metadata=meta("meeting-data warns when personal data is older than this "
                                   "and no clean has run.", min=1, max=720))
     clients: tuple[str, ...] = field(
-        default=("teams-new", "teams-classic", "teams-for-linux", "teams-web"),
-        metadata=meta("Client ids the cleaner looks after.",
-                      choices=("teams-new", "teams-classic", "teams-for-linux", "teams-web")))
+        default=CLIENT_IDS,
+        metadata=meta("Client ids the cleaner looks after.", choices=CLIENT_IDS))
 
 
 @dataclass(frozen=True)
@@ -267,20 +249,25 @@ class TrayPolicy:
 
 @dataclass(frozen=True)
 class Policy:
-    organisation: Organisation = field(default_factory=Organisation)
+    organisation: Organisation = field(
+        default_factory=Organisation, metadata=meta(title="Organisation"))
     severity: MappingProxyType[str, Severity] = field(
         default_factory=lambda: MappingProxyType(dict(DEFAULT_SEVERITY)),
-        metadata=meta("Per check: required, advisory or off.", keys=CHECK_IDS,
+        metadata=meta("Per check: required, advisory or off.", title="Check severity",
+                      keys=CHECK_IDS,
                       choices=tuple(s.value for s in Severity)))
-    os: OsPolicy = field(default_factory=OsPolicy)
-    screen_lock: ScreenLock = field(default_factory=ScreenLock)
-    antivirus: Antivirus = field(default_factory=Antivirus)
-    cleaner: CleanerPolicy = field(default_factory=CleanerPolicy)
-    notice: NoticePolicy = field(default_factory=NoticePolicy)
-    audit: AuditPolicy = field(default_factory=AuditPolicy)
-    teams: TeamsPolicy = field(default_factory=TeamsPolicy)
-    recording: RecordingPolicy = field(default_factory=RecordingPolicy)
-    tray: TrayPolicy = field(default_factory=TrayPolicy)
+    os: OsPolicy = field(default_factory=OsPolicy, metadata=meta(title="Operating system"))
+    screen_lock: ScreenLock = field(default_factory=ScreenLock, metadata=meta(title="Screen lock"))
+    antivirus: Antivirus = field(default_factory=Antivirus, metadata=meta(title="Anti-virus"))
+    cleaner: CleanerPolicy = field(
+        default_factory=CleanerPolicy, metadata=meta(title="Meeting-data cleaner"))
+    notice: NoticePolicy = field(
+        default_factory=NoticePolicy, metadata=meta(title="Privacy notice"))
+    audit: AuditPolicy = field(default_factory=AuditPolicy, metadata=meta(title="Audit log"))
+    teams: TeamsPolicy = field(default_factory=TeamsPolicy, metadata=meta(title="Teams link"))
+    recording: RecordingPolicy = field(
+        default_factory=RecordingPolicy, metadata=meta(title="Recording guard"))
+    tray: TrayPolicy = field(default_factory=TrayPolicy, metadata=meta(title="Tray app"))
 
     def severity_of(self, check_id: str) -> Severity:
         return self.severity.get(check_id, Severity.REQUIRED)
@@ -293,7 +280,9 @@ class Policy:
         return self.recording.recorder_processes + self.recording.extra_recorder_processes
 
 
-SECTIONS: tuple[str, ...] = (
-    "organisation", "os", "screen_lock", "antivirus", "cleaner", "notice",
-    "audit", "teams", "recording", "tray",
-)
+#: Section -> its title for people (Group Policy categories, docs/policy.md), from each
+#: ``Policy`` field's metadata.
+SECTION_TITLES: dict[str, str] = {f.name: f.metadata["title"] for f in fields(Policy)}
+
+#: The nested settings sections (every ``Policy`` field but the per-check severities).
+SECTIONS: tuple[str, ...] = tuple(f.name for f in fields(Policy) if f.name != "severity")

@@ -1,0 +1,174 @@
+"""The check registry: one entry per check, the only place a check is listed.
+
+Everything else derives from ``CHECKS``: the report order and the modules
+``checks.all_checks()`` imports, the policy model's ``CHECK_IDS`` and default severities
+(so ``[severity]`` keys, ``policy show``, ``docs/policy.md``, the ADMX/ADML templates and
+the macOS profile follow), the Intune compliance rules (setting name, the title and
+description Company Portal shows), each check's title, and the remediation text and
+settings deep link per OS that ``checks.remedies.remedy`` hands out.
+
+This module is plain data with no imports from the rest of the package: ``policy.model``
+imports it, and the CLI ``check`` path and the tray's start-up must not import check
+modules (or probes) just to learn the check ids. Adding a check = its module, one entry
+here, its tests, and ``python installer/build.py generate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+#: OS family keys of ``remedy``/``links`` ("any" = every OS without its own text).
+RemedyKey = Literal["windows", "macos", "linux", "any"]
+
+
+def intune_setting_name(check_id: str) -> str:
+    """``work-device`` -> ``WorkDevice``: Intune setting names are plain identifiers."""
+    return "".join(part.capitalize() for part in check_id.split("-"))
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One check as the rest of the product sees it."""
+
+    id: str
+    #: Module under ``devicecheck.checks`` and the ``Check`` subclass in it.
+    module: str
+    cls: str
+    #: What a pass means, in the officer's words (the check's title in every view).
+    title: str
+    #: What a failure means (Company Portal's title for a non-compliant setting).
+    fault: str
+    #: What the officer should do, as Company Portal says it (no app open, no placeholders).
+    portal: str
+    #: Default ``[severity]``: the policy model's value for this check.
+    severity: Literal["required", "advisory"] = "required"
+    #: In-app remediation per OS family; the check may add the IT contact.
+    remedy: Mapping[str, str] = field(default_factory=dict)
+    #: Settings deep link per OS family, where the OS has one (Linux has no portable URI).
+    links: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def intune_setting(self) -> str:
+        return intune_setting_name(self.id)
+
+
+def _m(**values: str) -> Mapping[str, str]:
+    return MappingProxyType(values)
+
+
+#: Every check, in the order officers read them.
+CHECKS: tuple[CheckSpec, ...] = (
+    CheckSpec(
+        "policy-health", "policy_health", "PolicyHealth", "Council policy is in force",
+        "DeviceCheck has no valid council policy",
+        "Restart the laptop so it picks up the council's settings. If this stays, contact "
+        "the IT service desk."),
+    CheckSpec(
+        "os-support", "os_support", "OsSupport", "Operating system is supported",
+        "This laptop's operating system is out of date",
+        "Install the waiting updates (Settings > Windows Update), restart, then open "
+        "DeviceCheck again.",
+        remedy=_m(windows="Install the latest Windows updates from Settings > Windows Update.",
+                  macos="Install the latest macOS update from System Settings > General > "
+                        "Software Update.",
+                  linux="Install your distribution's updates, including a newer kernel."),
+        links=_m(windows="ms-settings:windowsupdate",
+                 macos="x-apple.systempreferences:com.apple.Software-Update-Settings.extension")),
+    CheckSpec(
+        "work-device", "work_device", "WorkDevice", "This is a council work device",
+        "This is not recognised as a council laptop",
+        "Use your council laptop for calls with residents. If this is your council laptop, "
+        "contact the IT service desk.",
+        remedy=_m(windows="Use a council-issued laptop for video calls. If this is one, IT "
+                          "needs to join it to the council (Settings > Accounts > Access work "
+                          "or school).",
+                  macos="Use a council-issued Mac for video calls. If this is one, IT needs "
+                        "to enrol it in the council's device management (System Settings > "
+                        "Privacy & Security > Profiles).",
+                  linux="Use a council-issued laptop for video calls. If this is one, IT "
+                        "needs to enrol it (domain join, Intune, or the council's machine "
+                        "marker)."),
+        links=_m(windows="ms-settings:workplace",
+                 macos="x-apple.systempreferences:com.apple.Profiles-Settings.extension")),
+    CheckSpec(
+        "disk-encryption", "disk_encryption", "DiskEncryption", "The disk is encrypted",
+        "The laptop's disk is not encrypted",
+        "Do not hold calls on this laptop until IT has turned on disk encryption "
+        "(BitLocker). Contact the IT service desk.",
+        remedy=_m(windows="Turn on BitLocker device encryption (Settings > Privacy & security "
+                          "> Device encryption) and keep the laptop plugged in until it "
+                          "finishes.",
+                  macos="Turn on FileVault in System Settings > Privacy & Security > "
+                        "FileVault, and keep the Mac plugged in until it finishes.",
+                  linux="The disk must be encrypted with LUKS; this needs a reinstall by IT."),
+        links=_m(windows="ms-settings:deviceencryption",
+                 macos="x-apple.systempreferences:com.apple.settings.PrivacySecurity."
+                       "extension?FileVault")),
+    CheckSpec(
+        "firewall", "firewall", "Firewall", "The firewall is on", "The firewall is off",
+        "Turn the firewall back on (Windows Security > Firewall & network protection) or "
+        "contact the IT service desk.",
+        remedy=_m(windows="Turn the firewall on for every network type in Windows Security > "
+                          "Firewall & network protection.",
+                  macos="Turn the firewall on in System Settings > Network > Firewall.",
+                  linux="Turn the firewall on (for example, install ufw and run: sudo ufw "
+                        "enable), or ask IT to."),
+        links=_m(windows="windowsdefender://network/",
+                 macos="x-apple.systempreferences:com.apple.Network-Settings.extension?Firewall")),
+    CheckSpec(
+        "screen-lock", "screen_lock", "ScreenLockCheck", "The screen locks when idle",
+        "The screen does not lock soon enough when idle",
+        "Set the screen to lock after a few idle minutes (Settings > Accounts > Sign-in "
+        "options), or restart to pick up the council's setting.",
+        # {m}: the policy's screen_lock.max_idle_minutes, filled in by the check.
+        remedy=_m(windows="Set the screen to lock after {m} minutes or less: Settings > "
+                          "Personalisation > Lock screen > Screen saver, tick 'On resume, "
+                          "display logon screen'.",
+                  macos="Set the screen to lock after {m} minutes or less: System Settings > "
+                        "Lock Screen, and require a password immediately after the screen "
+                        "saver starts.",
+                  linux="Set the screen to lock after {m} minutes or less in your desktop's "
+                        "Privacy / Screen Lock settings, with automatic screen lock on."),
+        links=_m(windows="ms-settings:lockscreen",
+                 macos="x-apple.systempreferences:com.apple.Lock-Screen-Settings.extension")),
+    CheckSpec(
+        "antivirus", "antivirus", "AntivirusCheck", "Anti-virus protection is on",
+        "Anti-virus is off or out of date",
+        "Open Windows Security and update virus protection, then restart. If it stays, "
+        "contact the IT service desk.",
+        remedy=_m(windows="Open Windows Security > Virus & threat protection: turn real-time "
+                          "protection on and select Check for updates.",
+                  any="The council's security agent is not running; restart the laptop."),
+        links=_m(windows="windowsdefender://threat/")),
+    CheckSpec(
+        "recording-policy", "recording_policy", "RecordingPolicyCheck",
+        "Teams recording is switched off",
+        "The council has not confirmed that Teams recording is off",
+        "Nothing for you to do: IT must confirm the Teams recording policy. Contact the IT "
+        "service desk before holding calls."),
+    CheckSpec(
+        "recorders", "recorders", "Recorders", "No recording software is running",
+        "Recording software is running on this laptop",
+        "Close any screen or sound recording program before your call. Calls with residents "
+        "must not be recorded."),
+    CheckSpec(
+        "meeting-data", "meeting_data", "MeetingData", "Meeting data cleared after calls",
+        "Teams meeting data has not been cleared",
+        "Quit Teams after your call and open DeviceCheck: it clears the names and addresses "
+        "Teams keeps on the laptop.",
+        severity="advisory"),
+)
+
+
+def spec(check_id: str) -> CheckSpec:
+    """The registry entry for ``check_id`` (KeyError for an unknown id)."""
+    for entry in CHECKS:
+        if entry.id == check_id:
+            return entry
+    raise KeyError(check_id)
+
+
+__all__ = ["CHECKS", "CheckSpec", "intune_setting_name", "spec"]
