@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from devicecheck.probes import ParseError
-from devicecheck.probes.commands import Runner
-from devicecheck.probes.runner import CommandResult
+from devicecheck.probes.commands import Runner, run_parsed
+from devicecheck.probes.runner import CommandResult, Outcome
 
 COMMAND_TIMEOUT_S = 3.0
 INTUNE_BINARIES = ("opt/microsoft/intune/bin/intune-portal", "usr/bin/intune-portal")
@@ -190,13 +190,10 @@ def _needs_root(text: str) -> bool:
 
 
 def realm_list(runner: Runner) -> dict[str, Any]:
-    res = runner.run(["realm", "list"], timeout=COMMAND_TIMEOUT_S)
-    if not res.ok:
-        return {"error": res.describe(), "installed": res.outcome.value != "not-found"}
-    try:
-        return {"realms": parse_realm_list(res.stdout)}
-    except ParseError as exc:
-        return {"error": f"realm output unreadable: {exc}", "installed": True}
+    got = run_parsed(runner, ["realm", "list"], parse_realm_list, timeout=COMMAND_TIMEOUT_S)
+    if got.error is None:
+        return got.fact("realms")
+    return {**got.fact("realms"), "installed": got.outcome is not Outcome.NOT_FOUND}
 
 
 def sssd_domains(root: Path) -> dict[str, Any]:
@@ -257,17 +254,12 @@ def machine_marker(root: Path, marker: str, *, owner_uid: int | None = None) -> 
 def root_device(runner: Runner) -> dict[str, Any]:
     """LUKS under ``/``. ``MOUNTPOINTS`` (util-linux 2.37+) lists every mount of a btrfs
     volume; older lsblk rejects it, so we retry with ``MOUNTPOINT``."""
-    res = runner.run(["lsblk", "-J", "-o", "NAME,TYPE,FSTYPE,MOUNTPOINTS"],
-                     timeout=COMMAND_TIMEOUT_S)
-    if res.outcome.value == "failed":
-        res = runner.run(["lsblk", "-J", "-o", "NAME,TYPE,FSTYPE,MOUNTPOINT"],
-                         timeout=COMMAND_TIMEOUT_S)
-    if not res.ok:
-        return {"error": res.describe()}
-    try:
-        return {"lsblk": parse_lsblk_json(res.stdout)}
-    except ParseError as exc:
-        return {"error": f"lsblk: {exc}"}
+    got = run_parsed(runner, ["lsblk", "-J", "-o", "NAME,TYPE,FSTYPE,MOUNTPOINTS"],
+                     parse_lsblk_json, timeout=COMMAND_TIMEOUT_S)
+    if got.outcome is Outcome.FAILED:
+        got = run_parsed(runner, ["lsblk", "-J", "-o", "NAME,TYPE,FSTYPE,MOUNTPOINT"],
+                         parse_lsblk_json, timeout=COMMAND_TIMEOUT_S)
+    return got.fact("lsblk")
 
 
 def firewall(runner: Runner, root: Path) -> dict[str, Any]:
@@ -279,14 +271,14 @@ def firewall(runner: Runner, root: Path) -> dict[str, Any]:
         rules = parse_nft_ruleset(res.stdout)
         out["nftables"] = {"state": "active" if rules["input_filtering"] else "inactive", **rules}
     else:
-        out["nftables"] = _failed(res.outcome.value, res.stdout + res.stderr, res.describe())
+        out["nftables"] = _failed(res.outcome, res.stdout + res.stderr, res.describe())
     conf = root / "etc/ufw/ufw.conf"
     res = runner.run(["ufw", "status"], timeout=COMMAND_TIMEOUT_S)
     if res.ok and re.search(r"^Status:\s*active", res.stdout, re.MULTILINE | re.IGNORECASE):
         out["ufw"] = {"state": "active"}
     elif res.ok and re.search(r"^Status:\s*inactive", res.stdout, re.MULTILINE | re.IGNORECASE):
         out["ufw"] = {"state": "inactive"}
-    elif res.outcome.value == "not-found" and not conf.exists():
+    elif res.outcome is Outcome.NOT_FOUND and not conf.exists():
         out["ufw"] = {"state": "absent", "reason": res.describe()}
     else:
         # Unprivileged `ufw status` refuses; ufw.conf is world-readable and `ufw enable`
@@ -300,7 +292,7 @@ def firewall(runner: Runner, root: Path) -> dict[str, Any]:
             out["ufw"] = {"state": "active" if enabled.group(1).lower() == "yes" else "inactive",
                           "source": "ufw.conf"}
         else:
-            out["ufw"] = _failed(res.outcome.value, res.stdout + res.stderr, res.describe())
+            out["ufw"] = _failed(res.outcome, res.stdout + res.stderr, res.describe())
     out["firewalld"] = firewalld_state(runner.run(["firewall-cmd", "--state"],
                                                   timeout=COMMAND_TIMEOUT_S))
     return out
@@ -320,16 +312,16 @@ def firewalld_state(res: CommandResult) -> dict[str, Any]:
     if res.ok and res.stdout.strip().lower() == "running":
         return {"state": "active"}
     if res.returncode == FIREWALLD_NOT_RUNNING or (
-            res.outcome.value == "failed" and said.splitlines()[-1:] == ["not running"]):
+            res.outcome is Outcome.FAILED and said.splitlines()[-1:] == ["not running"]):
         return {"state": "inactive"}
     if "authorization failed" in said:
         return {"state": "needs-root", "reason": "firewall-cmd needs root to answer "
                 "(polkit refused)"}
-    return _failed(res.outcome.value, res.stdout + res.stderr, res.describe())
+    return _failed(res.outcome, res.stdout + res.stderr, res.describe())
 
 
-def _failed(outcome: str, output: str, reason: str) -> dict[str, Any]:
-    if outcome == "not-found":
+def _failed(outcome: Outcome, output: str, reason: str) -> dict[str, Any]:
+    if outcome is Outcome.NOT_FOUND:
         return {"state": "absent", "reason": reason}
     if _needs_root(output):
         return {"state": "needs-root", "reason": f"{reason.split(' ')[0]} needs root to answer"}
@@ -387,13 +379,11 @@ def gnome_screen_lock(runner: Runner,
                       as_user: tuple[str, Path, int | None] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for schema, key in GNOME_KEYS:
-        res = runner.run(gsettings_argv(schema, key, as_user), timeout=COMMAND_TIMEOUT_S)
-        if not res.ok:
-            return {"error": res.describe()}
-        try:
-            out[key] = parse_gsettings_value(res.stdout)
-        except ParseError as exc:
-            return {"error": str(exc)}
+        got = run_parsed(runner, gsettings_argv(schema, key, as_user), parse_gsettings_value,
+                         timeout=COMMAND_TIMEOUT_S, name="gsettings")
+        if got.error is not None:
+            return {"error": got.error}
+        out[key] = got.value
     return out
 
 

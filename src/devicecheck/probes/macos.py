@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from devicecheck.probes import ParseError
-from devicecheck.probes.commands import Runner
+from devicecheck.probes.commands import Runner, run_parsed
 
 COMMAND_TIMEOUT_S = 3.0
 SOCKETFILTERFW = "/usr/libexec/ApplicationFirewall/socketfilterfw"
@@ -176,35 +176,23 @@ def managed_pref(root: Path, domain: str, user: str | None = None) -> dict[str, 
 
 
 def enrolment(runner: Runner) -> dict[str, Any]:
-    text, err = _run(runner, ["profiles", "status", "-type", "enrollment"])
-    if text is None:
-        return {"error": err}
-    try:
-        return {"profiles": parse_profiles_status(text)}
-    except ParseError as exc:
-        return {"error": f"profiles output unreadable: {exc}"}
+    return run_parsed(runner, ["profiles", "status", "-type", "enrollment"], parse_profiles_status, timeout=COMMAND_TIMEOUT_S,
+                      both_streams=True).fact("profiles")
 
 
 def filevault(runner: Runner) -> dict[str, Any]:
-    text, err = _run(runner, ["fdesetup", "status"])
-    if text is None:
-        return {"error": err}
-    try:
-        return {"filevault": parse_fdesetup_status(text)}
-    except ParseError as exc:
-        return {"error": f"fdesetup output unreadable: {exc}"}
+    return run_parsed(runner, ["fdesetup", "status"], parse_fdesetup_status, timeout=COMMAND_TIMEOUT_S,
+                      both_streams=True).fact("filevault")
 
 
 def firewall(runner: Runner, root: Path, user: str | None = None) -> dict[str, Any]:
     facts: dict[str, Any] = {}
-    text, err = _run(runner, [SOCKETFILTERFW, "--getglobalstate"])
-    if text is None:
-        facts["socketfilterfw_error"] = err
+    got = run_parsed(runner, [SOCKETFILTERFW, "--getglobalstate"], parse_socketfilterfw,
+                     timeout=COMMAND_TIMEOUT_S, name="socketfilterfw", both_streams=True)
+    if got.error is None:
+        facts["socketfilterfw"] = got.value
     else:
-        try:
-            facts["socketfilterfw"] = parse_socketfilterfw(text)
-        except ParseError as exc:
-            facts["socketfilterfw_error"] = f"output unreadable: {exc}"
+        facts["socketfilterfw_error"] = got.error
     managed = managed_pref(root, "com.apple.security.firewall", user)
     if managed is not None and isinstance(managed.get("EnableFirewall"), bool):
         facts["managed_enable_firewall"] = managed["EnableFirewall"]
@@ -235,14 +223,12 @@ def screen_lock(runner: Runner, root: Path, user: str | None = None, *,
             facts["display_sleep_min"] = parse_pmset_displaysleep(text)
         return facts
     # sysadminctl prints its answer on stderr, so _run joins both streams.
-    text, err = _run(runner, ["sysadminctl", "-screenLock", "status"])
-    if text is not None:
-        try:
-            facts["lock"] = parse_sysadminctl_screenlock(text)
-        except ParseError as exc:
-            facts["signals"].append(f"sysadminctl unreadable: {exc}")
+    got = run_parsed(runner, ["sysadminctl", "-screenLock", "status"],
+                     parse_sysadminctl_screenlock, timeout=COMMAND_TIMEOUT_S, both_streams=True)
+    if got.error is None:
+        facts["lock"] = got.value
     else:
-        facts["signals"].append(f"sysadminctl: {err}")
+        facts["signals"].append(got.error)  # names sysadminctl itself
     text, err = _run(runner, ["defaults", "-currentHost", "read", "com.apple.screensaver",
                               "idleTime"])
     if text is not None and text.strip().isdigit():

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from devicecheck.probes import ParseError
-from devicecheck.probes.commands import Runner
+from devicecheck.probes.commands import Runner, run_parsed
 from devicecheck.probes.registry import RegistryReader
 from devicecheck.probes.runner import CommandResult
 
@@ -138,13 +138,8 @@ def powershell(runner: Runner, script: str) -> CommandResult:
 
 
 def dsregcmd_status(runner: Runner) -> dict[str, Any]:
-    res = runner.run(["dsregcmd", "/status"], timeout=DSREGCMD_TIMEOUT_S)
-    if not res.ok:
-        return {"error": res.describe()}
-    try:
-        return {"values": parse_dsregcmd(res.stdout)}
-    except ParseError as exc:
-        return {"error": f"dsregcmd output unreadable: {exc}"}
+    return run_parsed(runner, ["dsregcmd", "/status"], parse_dsregcmd,
+                      timeout=DSREGCMD_TIMEOUT_S).fact("values")
 
 
 def _int(value: Any) -> int | None:
