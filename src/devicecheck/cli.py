@@ -17,10 +17,6 @@ from devicecheck import __version__
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = ("check", "policy", "log", "clean", "watch", "notice", "precall")
 
-EXIT_READY = 0
-EXIT_NOT_READY = 1
-EXIT_USAGE = 2
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -31,13 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--policy", metavar="FILE", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"devicecheck.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"devicecheck.commands.{name}":
-                continue  # not built yet in this checkout
-            raise
-        module.register(sub)
+        importlib.import_module(f"devicecheck.commands.{name}").register(sub)
     return parser
 
 

@@ -31,8 +31,6 @@ from devicecheck.cleaner.plan import Ident, RootPlan, Target, ident_of
 DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | \
     getattr(os, "O_CLOEXEC", 0)
 MAX_FAILURES = 50          # detailed failures kept per target; the rest are only counted
-REPARSE = 0x400            # FILE_ATTRIBUTE_REPARSE_POINT
-READONLY = 0x1             # FILE_ATTRIBUTE_READONLY
 SHARING_VIOLATION = 32     # ERROR_SHARING_VIOLATION: the file is open in another program
 MOUNT_POINT = "another file system is mounted here; not crossed"
 NO_MOUNT_ID = ("mount points cannot be told apart on this system (no statx mount id, "
@@ -97,7 +95,7 @@ def root_changed(rp: RootPlan) -> str | None:
     try:
         if os.name == "nt":  # pragma: no cover - Windows
             st = os.lstat(rp.path)
-            if stat.S_ISLNK(st.st_mode) or _attrs(st) & REPARSE:
+            if stat.S_ISLNK(st.st_mode) or _attrs(st) & stat.FILE_ATTRIBUTE_REPARSE_POINT:
                 raise OSError(errno.ELOOP, "is a link")
         else:
             fd = os.open(rp.path, DIR_FLAGS)
@@ -319,7 +317,8 @@ def _attrs(st: os.stat_result) -> int:
 
 def _is_link(entry: os.DirEntry[str], st: os.stat_result) -> bool:
     junction = getattr(entry, "is_junction", None)  # Python 3.12+
-    return entry.is_symlink() or bool(_attrs(st) & REPARSE) or bool(junction and junction())
+    return entry.is_symlink() or bool(_attrs(st) & stat.FILE_ATTRIBUTE_REPARSE_POINT) \
+        or bool(junction and junction())
 
 
 def _delete_by_path(rp: RootPlan, target: Target, out: Outcome) -> None:
@@ -330,13 +329,13 @@ def _delete_by_path(rp: RootPlan, target: Target, out: Outcome) -> None:
     except FileNotFoundError:
         return
     if rp.ident is None or _ident(rst) != rp.ident or stat.S_ISLNK(rst.st_mode) \
-            or _attrs(rst) & REPARSE:
+            or _attrs(rst) & stat.FILE_ATTRIBUTE_REPARSE_POINT:
         out.fail((), "data folder changed since the plan; not cleaned", "changed since plan")
         return
     if _ident(st) != target.chain[-1]:
         out.fail(rel, "changed since the plan (swapped?); not touched", "changed since plan")
         return
-    if stat.S_ISLNK(st.st_mode) or _attrs(st) & REPARSE:
+    if stat.S_ISLNK(st.st_mode) or _attrs(st) & stat.FILE_ATTRIBUTE_REPARSE_POINT:
         _remove_path(os.fspath(target.path), st, True, rel, out)
     elif stat.S_ISDIR(st.st_mode):
         _remove_tree_by_path(os.fspath(target.path), rel, out)
@@ -348,7 +347,7 @@ def _remove_path(path: str, st: os.stat_result, link: bool, rel: tuple[str, ...]
                  out: Outcome) -> None:
     """Unlink a file, or remove a link/junction itself (rmdir for directory links)."""
     def op() -> None:
-        if link and (stat.S_ISDIR(st.st_mode) or _attrs(st) & 0x10):
+        if link and (stat.S_ISDIR(st.st_mode) or _attrs(st) & stat.FILE_ATTRIBUTE_DIRECTORY):
             os.rmdir(path)  # a directory junction/symlink: removes the link, not the target
         else:
             os.unlink(path)
@@ -357,7 +356,7 @@ def _remove_path(path: str, st: os.stat_result, link: bool, rel: tuple[str, ...]
         try:
             op()
         except PermissionError:
-            if not _attrs(st) & READONLY:
+            if not _attrs(st) & stat.FILE_ATTRIBUTE_READONLY:
                 raise
             os.chmod(path, stat.S_IWRITE)  # read-only attribute blocks delete on Windows
             op()

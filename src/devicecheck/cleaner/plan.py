@@ -151,7 +151,7 @@ def default_processes(names: frozenset[str], os_name: OsName) -> set[str]:
     return {p.name for p in find_processes(names, os_name=os_name, own_user=True)}
 
 
-def resolve_base(base: str, os_name: OsName, env: Mapping[str, str], home: Path) -> Path:
+def resolve_base(base: str, env: Mapping[str, str], home: Path) -> Path:
     """The OS's own user folder named ``base``, from the environment as the OS sets it."""
     def _env(name: str, fallback: Path) -> Path:
         value = env.get(name, "")
@@ -215,7 +215,7 @@ def _is_link(st: os.stat_result) -> bool:
 
 def _is_reparse(st: os.stat_result) -> bool:
     # Windows junctions and mount points are reparse points that lstat may not call links.
-    return bool(getattr(st, "st_file_attributes", 0) & 0x400)
+    return bool(getattr(st, "st_file_attributes", 0) & stat.FILE_ATTRIBUTE_REPARSE_POINT)
 
 
 def _real_dir(entry: os.DirEntry[str]) -> bool:
@@ -389,7 +389,7 @@ def plan_clean(policy: Policy, *, client_ids: Sequence[str] | None = None,
     plan = Plan(os_name, home)
     for cid in ids:
         for spec in CLIENTS[cid].roots.get(os_name, ()):
-            root = resolve_base(spec.base, os_name, env, home).joinpath(*spec.parts)
+            root = resolve_base(spec.base, env, home).joinpath(*spec.parts)
             rp = _plan_root(cid, spec, root, home, cats)
             if rp is not None:
                 plan.clients.append(rp)

@@ -24,6 +24,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from devicecheck.audit import AuditLog
+from devicecheck.cleaner.catalogue import CLIENT_IDS, process_names
 from devicecheck.osinfo import OsName, current_os
 from devicecheck.policy import Policy
 from devicecheck.probes.registry import RegistryReader, default_registry
@@ -74,12 +75,6 @@ def _default_idle() -> float | None:
     from devicecheck.idle import idle_seconds  # lazy: only restart-when-idle reads it
 
     return idle_seconds()
-
-
-def _catalogue() -> tuple[tuple[str, ...], NamesFn]:
-    from devicecheck.cleaner.catalogue import CLIENT_IDS, process_names
-
-    return tuple(CLIENT_IDS), process_names
 
 
 class TeamsMonitor(QObject):
@@ -166,15 +161,9 @@ class TeamsMonitor(QObject):
     @staticmethod
     def _clients(client_ids: Sequence[str] | None,
                  names_fn: NamesFn | None) -> tuple[tuple[str, ...], NamesFn]:
-        if names_fn is None or client_ids is None:
-            try:
-                catalogue_ids, catalogue_names = _catalogue()
-            except ImportError as exc:
-                log.warning("The cleaner catalogue is not available (%s): the Teams process "
-                            "signal is off.", exc)
-                catalogue_ids, catalogue_names = (), (lambda _c, _o: frozenset())
-            names_fn = names_fn or catalogue_names
-            client_ids = client_ids if client_ids is not None else catalogue_ids
+        # The catalogue is pure data and always ships: no fallback for its absence.
+        names_fn = names_fn or process_names
+        client_ids = client_ids if client_ids is not None else CLIENT_IDS
         return tuple(c for c in client_ids if c != BROWSER_CLIENT), names_fn
 
     # -- sources --------------------------------------------------------------------

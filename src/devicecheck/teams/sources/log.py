@@ -67,7 +67,7 @@ def default_folders(os_name: str, env: Mapping[str, str], home: Path | None = No
         return []
     home = home or default_home(os_name, env)  # type: ignore[arg-type]
     if os_name == "windows":
-        return [(resolve_base("localappdata", "windows", env, home).joinpath(*WINDOWS_PARTS),
+        return [(resolve_base("localappdata", env, home).joinpath(*WINDOWS_PARTS),
                  NEW_TEAMS)]
     return [(home.joinpath(*MACOS_PARTS), NEW_TEAMS)]
 
