@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from devicecheck.ui.main_thread_gc import MainThreadGC
-from devicecheck.ui.main_thread_gc import install as install_main_thread_gc
+from devicecheck.qtsupport.main_thread_gc import MainThreadGC
+from devicecheck.qtsupport.main_thread_gc import install as install_main_thread_gc
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from devicecheck.ui.autostart import (
+from devicecheck.qtsupport.self_command import self_command
+from devicecheck.ui.tray.autostart import (
     RUN_KEY,
     RUN_VALUE,
     LaunchAgentAutostart,
     RunKeyAutostart,
     XdgAutostart,
     autostart_for,
-    launch_command,
 )
 
 
@@ -90,7 +90,7 @@ def test_launch_agent_plist(isolated_dirs: Path) -> None:
     backend.set_enabled(True)
     data = plistlib.loads(backend.path.read_bytes())
     assert backend.path.parent == isolated_dirs / "Library" / "LaunchAgents"
-    assert data["RunAtLoad"] is True and data["ProgramArguments"] == launch_command()
+    assert data["RunAtLoad"] is True and data["ProgramArguments"] == self_command()
     assert data["Label"] == backend.path.stem
     assert backend.is_enabled()
     backend.set_enabled(False)
@@ -109,6 +109,6 @@ def test_launch_command(monkeypatch: pytest.MonkeyPatch, frozen: bool) -> None:
     import sys
 
     monkeypatch.setattr(sys, "frozen", frozen, raising=False)
-    cmd = launch_command()
+    cmd = self_command()
     assert cmd[0] == sys.executable
     assert cmd[1:] == ([] if frozen else ["-m", "devicecheck"])

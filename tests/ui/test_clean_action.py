@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from devicecheck.audit import AuditLog
 from devicecheck.cleaner.plan import human_bytes
 from devicecheck.policy.model import Policy
-from devicecheck.ui.clean_action import CleanFlow, plan_text, result_text
+from devicecheck.ui.windows.clean_action import CleanFlow, plan_text, result_text
 from tests.ui.tray_helpers import make_harness
 
 __all__ = ["make_harness"]  # the fixture, imported for pytest

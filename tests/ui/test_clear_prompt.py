@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QMessageBox
 
 from devicecheck.checks.base import Status
-from devicecheck.ui.clear_prompt import ClearPrompt
+from devicecheck.ui.windows.clear_prompt import ClearPrompt
 from tests.ui.test_clean_action import Plan, Root, T, click, fake_cleaner
 from tests.ui.test_tray_app import started
 from tests.ui.tray_helpers import FakeMonitor, make_harness, policy_with, scripted
@@ -39,7 +39,7 @@ def test_ask_event_opens_the_prompt_and_clear_now_restarts(make_harness: Any,
     app = started(h, qtbot)
     monitor.send("meeting-ended", in_meeting=False, detail={"duration_s": 60})
     monitor.send("clean-refused", detail=ASK)
-    prompt = app._clear_prompt
+    prompt = app.teams.clear_prompt
     assert prompt is not None and prompt.showing
     assert not any("Quit Teams" in n[0] for n in app.notifications)   # one ask, not two
     assert prompt.box is not None
@@ -58,9 +58,9 @@ def test_a_meeting_starting_while_the_prompt_is_open_closes_it_and_nothing_is_qu
     h = make_harness(policy_with(), scripted(Status.PASS), monitor=monitor)
     app = started(h, qtbot)
     monitor.send("clean-refused", detail=ASK)
-    assert app._clear_prompt.showing
+    assert app.teams.clear_prompt.showing
     monitor.send("meeting-started", in_meeting=True, detail={"source": "audio"})
-    assert not app._clear_prompt.showing
+    assert not app.teams.clear_prompt.showing
     assert monitor.restarts == []
     # Even an officer reaching the (gone) button later cannot restart during the call.
     assert app.clear_now() is False and monitor.restarts == []

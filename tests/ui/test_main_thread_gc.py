@@ -7,7 +7,7 @@ import threading
 import weakref
 from typing import Any
 
-from devicecheck.ui.main_thread_gc import MainThreadGC, install
+from devicecheck.qtsupport.main_thread_gc import MainThreadGC, install
 
 
 class Node:

@@ -12,7 +12,7 @@ from devicecheck.acknowledgement import record_ack
 from devicecheck.audit import AuditLog
 from devicecheck.notice import load_notice
 from devicecheck.policy import LoadedPolicy
-from devicecheck.ui.meeting_prompt import attach
+from devicecheck.ui.tray.meeting_prompt import attach
 from tests.ui.test_precall import make_policy
 from tests.ui.tray_helpers import make_harness
 
@@ -109,7 +109,7 @@ def test_the_real_tray_app_prompts_and_the_flow_satisfies_it(make_harness: Any, 
     """With DeviceCheckApp itself: a meeting start opens the pre-call window; once the
     officer has finished it, a further meeting under "new-version" is not prompted."""
     from devicecheck.checks import Status
-    from devicecheck.ui.precall import PrecallWindow
+    from devicecheck.ui.windows.precall import PrecallWindow
     from tests.ui.tray_helpers import FakeMonitor as TrayMonitor
     from tests.ui.tray_helpers import scripted
 
@@ -118,7 +118,7 @@ def test_the_real_tray_app_prompts_and_the_flow_satisfies_it(make_harness: Any, 
     h = make_harness(loaded, scripted(Status.PASS), tray=False, monitor=monitor,
                      tray_wait_s=0.0, tmp_audit=AuditLog(tmp_path / "audit.jsonl"))
     h.app.start()
-    qtbot.waitUntil(lambda: "devicecheck.ui.meeting_prompt" in h.app.hooks, timeout=5000)
+    qtbot.waitUntil(lambda: "devicecheck.ui.tray.meeting_prompt" in h.app.hooks, timeout=5000)
     monitor.send("meeting-started", in_meeting=True)
     window = h.app.windows.get("precall")
     assert isinstance(window, PrecallWindow) and window.isVisible()

@@ -12,7 +12,7 @@ from PySide6.QtGui import QTextDocument
 
 from devicecheck.notice import load_notice
 from devicecheck.policy import Policy
-from devicecheck.ui.notice_dialog import MAX_ZOOM, NoticeDialog, NoticeView, SafeBrowser
+from devicecheck.ui.windows.notice_dialog import MAX_ZOOM, NoticeDialog, NoticeView, SafeBrowser
 from tests.test_notice import NOTICE_FACTS, policy_with
 
 

@@ -19,7 +19,14 @@ from devicecheck.notice import build_notice
 from devicecheck.policy import ChecklistItem, LoadedPolicy, Policy
 from devicecheck.policy.model import NoticePolicy, Organisation
 from devicecheck.probes.runner import ProbeRunner
-from devicecheck.ui.precall import CHECKLIST, CHECKS, NOTICE, READY_TEXT, RESULT, PrecallWindow
+from devicecheck.ui.windows.precall import (
+    CHECKLIST,
+    CHECKS,
+    NOTICE,
+    READY_TEXT,
+    RESULT,
+    PrecallWindow,
+)
 
 IT_CONTACT = "the IT desk on 01234 000000"
 

@@ -12,8 +12,8 @@ from PySide6.QtCore import QThreadPool
 from devicecheck.assess import assess
 from devicecheck.checks.base import Status
 from devicecheck.policy import load_policy
-from devicecheck.ui.process_worker import ProcessCheckWorker, report_from_dict
-from devicecheck.ui.scheduler import CheckScheduler
+from devicecheck.qtsupport.process_worker import ProcessCheckWorker, report_from_dict
+from devicecheck.ui.tray.scheduler import CheckScheduler
 from tests.checks.helpers import Scripted, context
 from tests.ui.tray_helpers import policy_with
 

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from devicecheck.audit import AuditLog
 from devicecheck.policy import LoadedPolicy
-from devicecheck.ui.recording_alert import RecordingAlert
-from devicecheck.ui.recording_guard import RecordingGuard, attach
+from devicecheck.ui.tray.recording_guard import RecordingGuard, attach
+from devicecheck.ui.windows.recording_alert import RecordingAlert
 from tests.recording.helpers import council_policy
 
 START = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)

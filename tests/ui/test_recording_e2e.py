@@ -19,7 +19,7 @@ from devicecheck.policy import LoadedPolicy, Policy
 from devicecheck.policy.model import TeamsPolicy
 from devicecheck.teams.monitor import TeamsMonitor
 from devicecheck.teams.token import TokenStore
-from devicecheck.ui.recording_guard import RecordingGuard, attach
+from devicecheck.ui.tray.recording_guard import RecordingGuard, attach
 from tests.recording.helpers import council_policy
 from tests.teams.conftest import own_find
 from tests.teams.fakeserver import FakeTeamsServer

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QScrollArea
 from devicecheck.checks.base import CheckResult, Remediation, Status
 from devicecheck.policy import LoadedPolicy, Severity
 from devicecheck.report import Device, Report
-from devicecheck.ui.report_window import MAX_EVIDENCE_CHARS, ReportWindow, evidence_text
+from devicecheck.ui.windows.report_window import MAX_EVIDENCE_CHARS, ReportWindow, evidence_text
 from tests.ui.tray_helpers import policy_with
 
 LINK = "ms-settings:windowsdefender"
@@ -139,7 +139,7 @@ def test_evidence_text_is_bounded() -> None:
 
 
 def test_summary_counts_read_as_plain_english() -> None:
-    from devicecheck.ui.report_window import count_words
+    from devicecheck.ui.windows.report_window import count_words
 
     assert count_words({"pass": 4, "warn": 0, "fail": 2, "unknown": 2, "skip": 2}) == (
         "4 OK, 0 need attention, 2 problems, 2 unknown, 2 not checked")

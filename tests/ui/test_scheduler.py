@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QThreadPool
 
 from devicecheck.checks.base import Status
-from devicecheck.ui.scheduler import WAKE_TICK_S, CheckScheduler, slept
+from devicecheck.ui.tray.scheduler import WAKE_TICK_S, CheckScheduler, slept
 from tests.checks.helpers import Scripted, context
 from tests.ui.tray_helpers import policy_with
 

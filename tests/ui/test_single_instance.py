@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from devicecheck.ui.single_instance import NoPrivateFolder, SingleInstance, server_name
+from devicecheck.ui.tray.single_instance import NoPrivateFolder, SingleInstance, server_name
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,7 +75,7 @@ def test_recovers_after_the_first_copy_was_killed(qtbot: Any) -> None:
     code = textwrap.dedent("""
         import sys
         from PySide6.QtCore import QCoreApplication
-        from devicecheck.ui.single_instance import SingleInstance
+        from devicecheck.ui.tray.single_instance import SingleInstance
         app = QCoreApplication([])
         guard = SingleInstance()
         assert guard.acquire()

@@ -14,10 +14,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from devicecheck.checks.base import Status
-from devicecheck.ui.fallback_window import WHY
-from devicecheck.ui.icons import state_icon
-from devicecheck.ui.notifications import NotificationGate
-from devicecheck.ui.states import STATE_WORDS, TrayState
+from devicecheck.qtsupport.icons import state_icon
+from devicecheck.ui.model.notifications import NotificationGate
+from devicecheck.ui.model.states import STATE_WORDS, TrayState
+from devicecheck.ui.windows.fallback_window import WHY
 from tests.ui.tray_helpers import FakeMonitor, make_harness, policy_with, scripted
 
 __all__ = ["make_harness"]  # the fixture, imported for pytest
@@ -129,22 +129,22 @@ def test_clean_refused_offers_once_per_meeting_to_quit_teams(make_harness: Any,
 def test_hooks_attach_to_the_app(make_harness: Any, qtbot: Any,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[Any] = []
-    fake = types.ModuleType("devicecheck.ui.recording_guard")
+    fake = types.ModuleType("devicecheck.ui.tray.recording_guard")
     fake.attach = seen.append  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "devicecheck.ui.recording_guard", fake)
+    monkeypatch.setitem(sys.modules, "devicecheck.ui.tray.recording_guard", fake)
     h = make_harness(policy_with(), scripted(Status.PASS), monitor=FakeMonitor())
     app = started(h, qtbot)
     qtbot.waitUntil(lambda: seen == [app], timeout=5000)  # imported on the pool
-    assert "devicecheck.ui.meeting_prompt" in app.hooks  # the real meeting hook attached
+    assert "devicecheck.ui.tray.meeting_prompt" in app.hooks  # the real meeting hook attached
 
 
 def test_hooks_leave_the_windows_unloaded() -> None:
     """The hooks attach at every start-up: importing them must not pull in the windows
     they may open, nor OpenSSL through hashlib (the idle tray's memory is a target)."""
-    code = ("import sys; from devicecheck.ui.app_teams import HOOK_MODULES; "
+    code = ("import sys; from devicecheck.ui.tray.hooks import HOOK_MODULES; "
             "[__import__(m) for m in HOOK_MODULES]; "
-            "print(' '.join(m for m in ('devicecheck.ui.precall', "
-            "'devicecheck.ui.recording_alert', 'devicecheck.notice', 'hashlib') "
+            "print(' '.join(m for m in ('devicecheck.ui.windows.precall', "
+            "'devicecheck.ui.windows.recording_alert', 'devicecheck.notice', 'hashlib') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True)
@@ -173,7 +173,7 @@ def test_notifies_only_on_change_for_the_worse(make_harness: Any, qtbot: Any) ->
     checks = scripted(Status.PASS, Status.PASS)
     h = make_harness(policy_with(), checks, gate=NotificationGate(min_gap_s=0))
     app = started(h, qtbot)
-    assert app.notifications == []  # ready at start: nothing to say
+    assert not app.notifications  # ready at start: nothing to say
 
     def run_again() -> None:
         with qtbot.waitSignal(app.reportReady, timeout=10_000):
@@ -240,14 +240,14 @@ def test_menu_says_how_meetings_are_detected_and_that_data_waits(make_harness: A
         def detection() -> str:
             return "Meetings detected from Teams' log and microphone and camera use."
 
-    app.monitor = Link()
+    app.teams.monitor = Link()  # type: ignore[assignment]
     app.menu.aboutToShow.emit()
     assert app.menu.teams_status.isVisible() and not app.menu.teams_status.isEnabled()
     assert app.menu.teams_status.text().startswith("Meetings detected from Teams' log")
     assert app.menu.clean.text().replace("&", "") == "Clear meeting data now… (data waiting)"
     app._apply_state()
     assert "Meeting data is waiting to be cleared" in app.tooltip
-    app.monitor = None
+    app.teams.monitor = None
     app.menu.aboutToShow.emit()
     assert not app.menu.teams_status.isVisible()
 
@@ -295,7 +295,7 @@ def test_last_report_action_shows_the_report(make_harness: Any, qtbot: Any) -> N
 
 
 def test_precall_action_opens_the_precall_window(make_harness: Any, qtbot: Any) -> None:
-    from devicecheck.ui.precall import PrecallWindow
+    from devicecheck.ui.windows.precall import PrecallWindow
 
     h = make_harness(policy_with(), scripted(Status.PASS))
     app = started(h, qtbot)
@@ -309,7 +309,7 @@ def test_precall_action_opens_the_precall_window(make_harness: Any, qtbot: Any) 
 
 def test_precall_falls_back_to_report_without_the_module(make_harness: Any, qtbot: Any,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "devicecheck.ui.precall", None)  # import -> ImportError
+    monkeypatch.setitem(sys.modules, "devicecheck.ui.windows.precall", None)  # import -> ImportError
     h = make_harness(policy_with(), scripted(Status.PASS))
     app = started(h, qtbot)
     app.menu.precall.trigger()

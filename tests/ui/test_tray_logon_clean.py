@@ -49,7 +49,7 @@ def test_clean_at_logon_runs_once_off_the_gui_thread(
     monkeypatch.setattr(logon, "clean_at_logon", fake)
     h = make_harness(loaded(True), scripted(Status.PASS))
     app = started(h, qtbot)
-    qtbot.waitUntil(lambda: app._logon_worker is None and bool(threads), timeout=5000)
+    qtbot.waitUntil(lambda: not app.teams.logon_pending and bool(threads), timeout=5000)
     assert threads and threads[0] != threading.main_thread().name
     assert len(threads) == 1
     assert any(n[0] == "Meeting data at logon" for n in app.notifications) is notified

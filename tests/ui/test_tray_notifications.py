@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from devicecheck.ui.notifications import (
+from devicecheck.ui.model.notifications import (
     NotificationGate,
     clean_refused_message,
     cleaned_message,
     verdict_message,
 )
-from devicecheck.ui.states import TrayState, Verdict
+from devicecheck.ui.model.states import TrayState, Verdict
 
 
 class Clock:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from devicecheck.resource_files import resource_path
-from devicecheck.ui.states import (
+from devicecheck.ui.model.states import (
     ICON_FILES,
     STATE_WORDS,
     TrayState,
@@ -91,7 +91,7 @@ def test_every_state_has_words_and_a_distinct_valid_svg() -> None:
 
 
 def test_icons_render_at_tray_sizes(qapp: object) -> None:
-    from devicecheck.ui.icons import state_icon
+    from devicecheck.qtsupport.icons import state_icon
 
     for state in TrayState:
         for size in (16, 22, 32):
@@ -103,7 +103,7 @@ def test_icons_render_at_tray_sizes(qapp: object) -> None:
 
 
 def test_problem_titles_read_inside_a_sentence() -> None:
-    from devicecheck.ui.states import in_sentence, problem_list
+    from devicecheck.ui.model.states import in_sentence, problem_list
 
     assert in_sentence("The disk is encrypted") == "the disk is encrypted"
     assert in_sentence("Teams recording is switched off") == "Teams recording is switched off"

@@ -5,7 +5,7 @@ real autostart), and a stand-in Teams monitor with the agreed signal."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from devicecheck.checks.base import Status
 from devicecheck.policy import LoadedPolicy
 from devicecheck.policy.model import Policy
 from devicecheck.ui.app import DeviceCheckApp
-from devicecheck.ui.notifications import NotificationGate
+from devicecheck.ui.model.notifications import NotificationGate
 from tests.checks.helpers import Scripted, context
 
 
@@ -45,11 +45,12 @@ class FakeMonitor(QObject):
         self.in_meeting = False
         self.recording = False
         self.started = self.stopped = 0
-        self.restarts: list[Any] = []
+        self.restarts: list[Iterable[str] | None] = []
         self.waiting_clients: frozenset[str] = frozenset()
         self.running_clients: frozenset[str] = frozenset({"teams-for-linux"})
 
-    def restart_and_clean(self, clients: Any = None, *, automatic: bool = False) -> bool:
+    def restart_and_clean(self, clients: Iterable[str] | None = None, *,
+                          automatic: bool = False) -> bool:
         """Like TeamsMonitor's: refused while a meeting is on."""
         if self.in_meeting:
             return False
@@ -62,7 +63,7 @@ class FakeMonitor(QObject):
     def start(self) -> None:
         self.started += 1
 
-    def stop(self) -> None:
+    def stop(self, wait_s: float = 10.0) -> None:
         self.stopped += 1
 
     def send(self, name: str, *, in_meeting: bool | None = None,

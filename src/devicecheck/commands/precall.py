@@ -28,6 +28,6 @@ def _run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_NO_DISPLAY
     # Qt is imported only here: the rest of the CLI must work without it.
-    from devicecheck.ui.precall import run_precall
+    from devicecheck.ui.windows.precall import run_precall
 
     return EXIT_READY if run_precall(policy_file=args.policy) else EXIT_NOT_READY

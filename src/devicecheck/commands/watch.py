@@ -14,7 +14,7 @@ Two one-shot forms (pinned), both exit 0:
 Signals: Qt's event loop runs in C++, so a Python signal handler would only run at the
 next Python callback. ``signal.set_wakeup_fd`` writes to one end of a socket pair the
 moment a signal arrives; a QSocketNotifier on the other end wakes the loop, which then
-quits. Nothing polls.
+quits. Nothing polls (``qtsupport/quit_signals.py``, shared with the tray).
 """
 
 from __future__ import annotations
@@ -22,10 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
-import socket
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -79,44 +76,13 @@ class EventPrinter:
         self.out.flush()
 
 
-def install_quit_on_signals(quit_: Callable[[], None]) -> Callable[[], None]:
-    """Make SIGINT/SIGTERM call ``quit_`` from the Qt loop; returns an undo function."""
-    from PySide6.QtCore import QSocketNotifier
-
-    reader, writer = socket.socketpair()
-    reader.setblocking(False)
-    writer.setblocking(False)
-    old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    wanted = [s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None)) if s is not None]
-    old = {s: signal.signal(s, lambda *_: None) for s in wanted}
-    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
-
-    def on_wake() -> None:
-        try:
-            reader.recv(64)
-        except OSError:
-            pass
-        quit_()
-
-    notifier.activated.connect(on_wake)
-
-    def undo() -> None:
-        notifier.setEnabled(False)
-        signal.set_wakeup_fd(old_fd)
-        for s, handler in old.items():
-            signal.signal(s, handler)
-        reader.close()
-        writer.close()
-
-    return undo
-
-
 def run_watch(*, policy_file: Path | str | None, as_json: bool, clean: bool) -> int:
     from PySide6.QtCore import QCoreApplication
 
     from devicecheck.policy import load_policy
+    from devicecheck.qtsupport.main_thread_gc import install as gc_in_gui_thread
+    from devicecheck.qtsupport.quit_signals import install_quit_on_signals
     from devicecheck.teams.monitor import TeamsMonitor
-    from devicecheck.ui.main_thread_gc import install as gc_in_gui_thread
 
     if policy_file is not None and not Path(policy_file).is_file():
         print(f"devicecheck watch: no such policy file: {policy_file}", file=sys.stderr)

@@ -9,13 +9,19 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
+from devicecheck.qtsupport.workers import WorkerKeeper
+
 if TYPE_CHECKING:  # imported on the first run, after the tray icon is up
+    from PySide6.QtNetwork import QNetworkInformation
+
     from devicecheck.checks import Check, Context
     from devicecheck.policy import LoadedPolicy
+    from devicecheck.qtsupport.process_worker import ProcessCheckWorker
+    from devicecheck.qtsupport.workers import CheckWorker
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +52,9 @@ class CheckScheduler(QObject):
         # isolated: run ``devicecheck check --json`` in a child process (see process_worker).
         self.isolated, self.policy_file = isolated, policy_file
         self._loaded, self._ctx, self._checks = loaded, ctx, checks
-        self._pool = pool or QThreadPool.globalInstance()
+        self._keeper = WorkerKeeper(pool)
         self._wall = wall_clock
-        self._worker: Any = None
+        self._running = False
         self._pending: str | None = None
         self._trigger = ""
         self.runs = 0
@@ -58,7 +64,7 @@ class CheckScheduler(QObject):
         self.wake_timer.setInterval(WAKE_TICK_S * 1000)
         self.wake_timer.timeout.connect(self._on_wake_tick)
         self._last_tick = self._wall()
-        self._network = None
+        self._network: QNetworkInformation | None = None
         self._net_debounce = QTimer(self)
         self._net_debounce.setSingleShot(True)
         self._net_debounce.setInterval(NETWORK_DEBOUNCE_MS)
@@ -66,7 +72,7 @@ class CheckScheduler(QObject):
 
     @property
     def running(self) -> bool:
-        return self._worker is not None
+        return self._running
 
     def start(self, minutes: int) -> None:
         self.set_interval(minutes)
@@ -86,36 +92,35 @@ class CheckScheduler(QObject):
     def run(self, trigger: str = "demand") -> bool:
         """Start a run now; if one is going, queue this one (a single slot: the newest
         trigger wins). Returns True when a run started."""
-        if self._worker is not None:
+        if self._running:
             self._pending = trigger
             return False
-        worker: Any
+        worker: CheckWorker | ProcessCheckWorker
         if self.isolated and self._ctx is None and self._checks is None:
-            from devicecheck.ui.process_worker import ProcessCheckWorker
+            from devicecheck.qtsupport.process_worker import ProcessCheckWorker
 
             worker = ProcessCheckWorker(self._loaded(), self.policy_file)
         else:
-            from devicecheck.ui.workers import CheckWorker
+            from devicecheck.qtsupport.workers import CheckWorker
 
             worker = CheckWorker(self._loaded(), ctx=self._ctx, checks=self._checks)
-        worker.setAutoDelete(False)  # we drop our reference when it reports back
         worker.signals.finished.connect(self._on_finished)
         worker.signals.failed.connect(self._on_failed)
-        self._worker, self._trigger = worker, trigger
+        self._running, self._trigger = True, trigger
         self.runs += 1
         self.started.emit(trigger)
-        self._pool.start(worker)
+        self._keeper.start(worker, worker.signals.finished, worker.signals.failed)
         return True
 
     def _on_finished(self, report: object) -> None:
         trigger = self._trigger
-        self._worker = None
+        self._running = False
         self.finished.emit(report, trigger)
         self._after()
 
     def _on_failed(self, message: str) -> None:
         log.warning("check run failed: %s", message)
-        self._worker = None
+        self._running = False
         self.failed.emit(message)
         self._after()
 

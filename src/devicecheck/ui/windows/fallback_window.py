@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from devicecheck.ui.icons import app_icon, state_icon
-from devicecheck.ui.states import STATE_WORDS, TrayState
+from devicecheck.qtsupport.icons import app_icon, state_icon
+from devicecheck.ui.model.states import STATE_WORDS, TrayState
 
 WHY = ("Your desktop has no system tray (notification area), so DeviceCheck shows this "
        "small window instead. You can minimise it; it keeps checking this laptop.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 from devicecheck.checks import Check, CheckResult, Context, Status
 from devicecheck.checks.base import STATUS_WORDS
 from devicecheck.policy import LoadedPolicy, Severity
+from devicecheck.qtsupport.workers import CheckWorker, start_checks
 from devicecheck.report import Report
-from devicecheck.ui.workers import CheckWorker, start_checks
 
 #: Shapes that read differently from one another even in grey: tick, cross, warning, etc.
 SYMBOLS = {Status.PASS: "\u2714", Status.WARN: "\u26a0", Status.FAIL: "\u2716",
@@ -50,7 +50,8 @@ class _WrappingDelegate(QStyledItemDelegate):
         super().__init__(tree)
         self._tree = tree
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem,
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
         base = super().sizeHint(option, index)
         column = self._tree.header().sectionSize(index.column())
         if base.width() <= column:

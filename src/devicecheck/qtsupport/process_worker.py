@@ -1,5 +1,6 @@
 """Checks for the tray in a child process: ``devicecheck check --json``, waited for on
-the thread pool, its report rebuilt here. Same signals as ``workers.CheckWorker``.
+the thread pool, its report rebuilt here. Same signals as ``workers.CheckWorker``
+(``workers.CheckSignals``).
 
 Why a child process: the tray idles for hours, so the probes' modules, threads and heap
 stay out of its memory (about 5 MB), and a probe that misbehaves cannot take the tray
@@ -9,33 +10,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QRunnable, Signal
+from PySide6.QtCore import QRunnable
+
+from devicecheck.qtsupport.self_command import self_command
+from devicecheck.qtsupport.workers import CheckSignals
 
 if TYPE_CHECKING:
     from devicecheck.policy import LoadedPolicy
     from devicecheck.report import Report
-
-
-class CheckSignals(QObject):
-    """As ``workers.CheckSignals`` (not imported from there: that module loads the engine)."""
-
-    started = Signal()
-    resultReady = Signal(object)   # CheckResult
-    finished = Signal(object)      # Report
-    failed = Signal(str)
-
-
-def self_command() -> list[str]:
-    """This DeviceCheck as a command: the frozen executable, or ``python -m devicecheck``."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "devicecheck"]
 
 
 def report_from_dict(data: Mapping[str, Any], loaded: LoadedPolicy) -> Report:

@@ -27,17 +27,11 @@ from PySide6.QtWidgets import (
 
 from devicecheck.checks.base import STATUS_WORDS, CheckResult, Status
 from devicecheck.policy import LoadedPolicy
+from devicecheck.qtsupport.icons import state_icon, status_icon
+from devicecheck.qtsupport.style import FOCUS_STYLE, button
 from devicecheck.report import Report
-from devicecheck.ui.icons import state_icon, status_icon
-from devicecheck.ui.states import STATE_WORDS, TrayState, verdict_of
+from devicecheck.ui.model.states import STATE_WORDS, TrayState, verdict_of
 
-STYLE = """
-QPushButton, QToolButton { padding: 3px 10px; border: 2px solid palette(mid); border-radius: 4px;
-                           background: palette(button); }
-QPushButton:focus, QToolButton:focus { border: 2px solid palette(highlight);
-                                       background: palette(light); }
-QFrame#checkRow { border: 1px solid palette(mid); border-radius: 6px; }
-"""
 MAX_EVIDENCE_CHARS = 4000
 
 
@@ -143,7 +137,7 @@ class ReportWindow(QDialog):
         super().__init__(parent)
         self.setWindowTitle("DeviceCheck report")
         self.setAccessibleName("DeviceCheck report")
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(FOCUS_STYLE)
         self.setModal(False)
         self._open_url = open_url or QDesktopServices.openUrl
         self.loaded = loaded
@@ -164,20 +158,20 @@ class ReportWindow(QDialog):
         self.sub_label = QLabel(self)
         self.sub_label.setWordWrap(True)
         outer.addWidget(self.sub_label)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setAccessibleName("Checks")
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its buttons take focus instead
-        outer.addWidget(self.scroll, 1)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setAccessibleName("Checks")
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its buttons take focus instead
+        outer.addWidget(self.scroll_area, 1)
         self.contact_label = QLabel(self)
         self.contact_label.setWordWrap(True)
         outer.addWidget(self.contact_label)
         buttons = QHBoxLayout()
-        self.check_button = self._button("&Check again", "Run the device checks again",
+        self.check_button = button(self, "&Check again", "Run the device checks again",
                                          self.checkRequested.emit)
-        self.copy_button = self._button("C&opy report", "Copy the report as text",
+        self.copy_button = button(self, "C&opy report", "Copy the report as text",
                                         self.copy_report)
-        self.close_button = self._button("Close", "Close the report", self.close)
+        self.close_button = button(self, "Close", "Close the report", self.close)
         buttons.addWidget(self.check_button)
         buttons.addWidget(self.copy_button)
         buttons.addStretch(1)
@@ -186,14 +180,6 @@ class ReportWindow(QDialog):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         self.resize(self.fontMetrics().averageCharWidth() * 95, self.fontMetrics().height() * 34)
         self.set_report(None)
-
-    def _button(self, text: str, description: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setAccessibleName(text.replace("&", ""))
-        button.setAccessibleDescription(description)
-        button.setAutoDefault(False)
-        button.clicked.connect(slot)
-        return button
 
     def set_checking(self, checking: bool) -> None:
         self.check_button.setEnabled(not checking)
@@ -227,7 +213,7 @@ class ReportWindow(QDialog):
                 self.rows[result.id] = row
                 rows.addWidget(row)
         rows.addStretch(1)
-        self.scroll.setWidget(container)
+        self.scroll_area.setWidget(container)
         self.verdict_icon.setPixmap(state_icon(state).pixmap(40, 40))
         self.verdict_icon.setAccessibleName(STATE_WORDS[state])
         self.verdict_label.setText(STATE_WORDS[state])

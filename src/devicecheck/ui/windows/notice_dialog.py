@@ -11,6 +11,7 @@ else is ignored."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
@@ -27,20 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from devicecheck.notice import Notice, link_allowed
-
-# A thick highlight-coloured frame on whatever has focus: the platform's own focus hint
-# is a thin dotted line that many officers cannot see.
-FOCUS_STYLE = """
-QCheckBox { padding: 3px; border: 2px solid transparent; border-radius: 4px; }
-QCheckBox:focus { border: 2px solid palette(highlight); }
-QPushButton { padding: 4px 12px; border: 2px solid palette(mid); border-radius: 4px;
-              background: palette(button); min-height: 1.4em; }
-QPushButton:default { border-color: palette(dark); }
-QPushButton:focus { border: 2px solid palette(highlight); background: palette(light); }
-QPushButton:pressed { background: palette(midlight); }
-QPushButton:disabled { border-color: palette(midlight); }
-QTextBrowser:focus, QTreeWidget:focus { border: 2px solid palette(highlight); }
-"""
+from devicecheck.qtsupport.style import FOCUS_STYLE
 
 #: Zoom limits in QTextEdit steps (one step = one point); beyond them the layout breaks.
 MIN_ZOOM, MAX_ZOOM = -4, 12
@@ -51,12 +39,12 @@ class SafeBrowser(QTextBrowser):
     documents): QTextDocument asks ``loadResource`` for each (Qt docs, QTextBrowser::
     loadResource); answering None leaves it empty."""
 
-    def loadResource(self, _type: int, _name: QUrl) -> Any:
+    def loadResource(self, _type: int, _name: QUrl | str) -> Any:  # Qt: any QVariant
         return None
 
 
 def open_link(url: QUrl, browser: QTextBrowser,
-              opener: Any = QDesktopServices.openUrl) -> bool:
+              opener: Callable[[QUrl], object] = QDesktopServices.openUrl) -> bool:
     """Follow a clicked link if a notice may: True when it was followed."""
     text = url.toString()
     if text.startswith("#"):
@@ -80,7 +68,7 @@ class NoticeView(QWidget):
         self.browser.setOpenExternalLinks(False)
         self.browser.setOpenLinks(False)
         self.opened: list[str] = []      # links followed (for tests)
-        self.opener: Any = QDesktopServices.openUrl   # tests put a recorder here
+        self.opener: Callable[[QUrl], object] = QDesktopServices.openUrl  # tests: a recorder
         self.browser.anchorClicked.connect(self._on_anchor)
         self.browser.setAccessibleName("Privacy notice")
         self.browser.setAccessibleDescription(

@@ -5,7 +5,7 @@ seconds (one cheap process pass) and raises the same alert when one appears. Eve
 is audited.
 
 Attached at every tray start-up, so it stays light: the alert window
-(``devicecheck.ui.recording_alert``) is imported the first time it is shown (resident
+(``devicecheck.ui.windows.recording_alert``) is imported the first time it is shown (resident
 memory of an idle tray is a target; see benchmarks/tray_startup.py).
 """
 
@@ -15,9 +15,9 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 from devicecheck.audit import AuditLog
 from devicecheck.policy import Policy
@@ -32,11 +32,19 @@ from devicecheck.recording.alerts import (
 from devicecheck.recording.recorders import scan_recorders
 
 if TYPE_CHECKING:
-    from devicecheck.ui.recording_alert import RecordingAlert
+    from devicecheck.ui.tray.hooks import HookHost
+    from devicecheck.ui.windows.recording_alert import RecordingAlert
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 5000
+
+
+class EventSource(Protocol):
+    """Anything with the Teams link's ``teamsEvent(str, dict)`` signal."""
+
+    @property
+    def teamsEvent(self) -> SignalInstance: ...
 
 
 def _utcnow() -> datetime:
@@ -50,7 +58,7 @@ class RecordingGuard(QObject):
 
     alerted = Signal(str, dict)  # source, the audit record written
 
-    def __init__(self, source: QObject, audit: AuditLog, policy: Policy, *,
+    def __init__(self, source: EventSource, audit: AuditLog, policy: Policy, *,
                  scan: Callable[[], Sequence[str]] | None = None, poll_ms: int = POLL_MS,
                  clock: Callable[[], datetime] = _utcnow, show: bool = True,
                  policy_source: Callable[[], Policy] | None = None,
@@ -70,7 +78,7 @@ class RecordingGuard(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(poll_ms)
         self.timer.timeout.connect(self.poll)
-        source.teamsEvent.connect(self.on_teams_event)  # type: ignore[attr-defined]
+        source.teamsEvent.connect(self.on_teams_event)
         if getattr(source, "in_meeting", False) is True:
             # Started (or restarted) mid-meeting: watch from now on.
             self.on_teams_event("meeting-started", {})
@@ -155,7 +163,7 @@ class RecordingGuard(QObject):
             record = {"kind": "recording-alert", "source": source, "audit_failed": True}
         shown = None
         if self._show:
-            from devicecheck.ui.recording_alert import RecordingAlert
+            from devicecheck.ui.windows.recording_alert import RecordingAlert
 
             if self.dialog is not None and self.dialog.isVisible():
                 self.dialog.add_reason(source, programs, seen)
@@ -173,24 +181,20 @@ class RecordingGuard(QObject):
         self.in_meeting = False
 
 
-_kept: list[RecordingGuard] = []
-
-
-def _loaded_policy(app: Any) -> Policy:
+def _loaded_policy(app: HookHost) -> Policy:
     return app.loaded.policy
 
 
-def attach(app: Any) -> RecordingGuard | None:
-    """Called by the tray at start-up: raise the alert for this app's Teams link."""
-    monitor = getattr(app, "monitor", None)
+def attach(app: HookHost) -> RecordingGuard | None:
+    """Called by the tray at start-up: raise the alert for this app's Teams link. The
+    guard is the app's child when the app is a QObject; the caller (the tray's hooks
+    table) holds it either way."""
+    monitor = app.monitor
     if monitor is None:
         return None
     parent = app if isinstance(app, QObject) else None
-    guard = RecordingGuard(monitor, app.audit, app.loaded.policy, parent=parent,
-                           policy_source=partial(_loaded_policy, app))
-    if parent is None:
-        _kept.append(guard)  # nothing else holds it
-    return guard
+    return RecordingGuard(monitor, app.audit, app.loaded.policy, parent=parent,
+                          policy_source=partial(_loaded_policy, app))
 
 
 __all__ = ["RecordingGuard", "attach"]

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from devicecheck.ui.states import TrayState, Verdict, problem_list
+from devicecheck.ui.model.states import TrayState, Verdict, problem_list
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -22,7 +23,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -33,17 +33,18 @@ from devicecheck.audit import AuditLog
 from devicecheck.checks import Check, Context, all_checks
 from devicecheck.notice import BUILT_IN, Notice, NoticeError, build_notice, load_notice
 from devicecheck.policy import LoadedPolicy
-from devicecheck.ui.checklist import ChecklistPage
-from devicecheck.ui.main_thread_gc import install as gc_in_gui_thread
-from devicecheck.ui.notice_dialog import FOCUS_STYLE, NoticeView
-from devicecheck.ui.precall_checks import ChecksPage
+from devicecheck.qtsupport.main_thread_gc import install as gc_in_gui_thread
+from devicecheck.qtsupport.style import FOCUS_STYLE, button
+from devicecheck.ui.windows.checklist import ChecklistPage
+from devicecheck.ui.windows.notice_dialog import NoticeView
+from devicecheck.ui.windows.precall_checks import ChecksPage
 
 STEP_TITLES = ("Device checks", "Privacy notice", "Call-opening checklist")
 CHECKS, NOTICE, CHECKLIST, RESULT = range(4)
 READY_TEXT = "Ready for your call"
 
 
-def _scaled_font(widget: QWidget, factor: float, bold: bool = True) -> Any:
+def _scaled_font(widget: QWidget, factor: float, bold: bool = True) -> QFont:
     # Relative to the system font, so headings grow with the officer's font-size setting.
     font = widget.font()
     font.setPointSizeF(font.pointSizeF() * factor)
@@ -100,11 +101,11 @@ class PrecallWindow(QDialog):
         for page in (self.checks_page, self.notice_page, self.checklist_page, self.result_page):
             self.stack.addWidget(page)
 
-        self.back_button = self._button("Back", "Go back to the previous step", self._back)
-        self.next_button = self._button("Next", "", self._next)
-        self.cancel_button = self._button("Cancel", "Leave without getting ready for the call",
+        self.back_button = button(self, "Back", "Go back to the previous step", self._back)
+        self.next_button = button(self, "Next", "", self._next)
+        self.cancel_button = button(self, "Cancel", "Leave without getting ready for the call",
                                           self.reject)
-        self.close_button = self._button("Close", "Close this window", self.accept)
+        self.close_button = button(self, "Close", "Close this window", self.accept)
         # Tab follows the buttons as laid out, left to right.
         for first, second in ((self.back_button, self.cancel_button),
                               (self.cancel_button, self.next_button),
@@ -129,14 +130,6 @@ class PrecallWindow(QDialog):
         self.checks_page.start()
 
     # -- construction --------------------------------------------------------------------
-    def _button(self, text: str, description: str, slot: Any) -> QPushButton:
-        b = QPushButton(text, self)
-        b.setAccessibleName(text)
-        b.setAccessibleDescription(description)
-        b.setAutoDefault(False)
-        b.clicked.connect(slot)
-        return b
-
     def _build_notice_page(self) -> QWidget:
         page = QWidget(self)
         layout = QVBoxLayout(page)

@@ -10,24 +10,17 @@ from __future__ import annotations
 
 import plistlib
 import shlex
-import sys
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from devicecheck.osinfo import OsName, current_os
 from devicecheck.paths import MACOS_BUNDLE_ID
+from devicecheck.qtsupport.self_command import self_command
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = "DeviceCheck"
 DESKTOP_NAME = "devicecheck.desktop"
 
-
-def launch_command() -> list[str]:
-    """How to start this DeviceCheck again: the frozen executable, or this Python with
-    ``-m devicecheck`` (a venv or a system install alike)."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "devicecheck"]
 
 
 class Autostart(Protocol):
@@ -59,7 +52,7 @@ class XdgAutostart:
                  command: list[str] | None = None) -> None:
         self.path = config_home / "autostart" / DESKTOP_NAME
         self._template = template
-        self._command = command or launch_command()
+        self._command = command or self_command()
 
     def is_enabled(self) -> bool:
         if not self.path.is_file():
@@ -102,9 +95,17 @@ class RunKeyWriter(Protocol):
     def delete(self, key: str, name: str) -> None: ...
 
 
+def _winreg() -> Any:
+    # Typed as Any: typeshed only declares winreg's contents when checking for Windows
+    # (as in probes/registry.py).
+    import importlib
+
+    return importlib.import_module("winreg")
+
+
 class WinregRunKeyWriter:  # pragma: no cover - Windows only
     def get(self, key: str, name: str) -> str | None:
-        import winreg
+        winreg = _winreg()
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, key) as k:
@@ -114,13 +115,13 @@ class WinregRunKeyWriter:  # pragma: no cover - Windows only
         return str(value)
 
     def set(self, key: str, name: str, value: str) -> None:
-        import winreg
+        winreg = _winreg()
 
         with winreg.CreateKeyEx(winreg.HKEY_CURRENT_USER, key, 0, winreg.KEY_SET_VALUE) as k:
             winreg.SetValueEx(k, name, 0, winreg.REG_SZ, value)
 
     def delete(self, key: str, name: str) -> None:
-        import winreg
+        winreg = _winreg()
 
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, key, 0, winreg.KEY_SET_VALUE) as k:
@@ -138,7 +139,7 @@ class RunKeyAutostart:
 
     def __init__(self, writer: RunKeyWriter, command: list[str] | None = None) -> None:
         self._writer = writer
-        self._command = command or launch_command()
+        self._command = command or self_command()
 
     def is_enabled(self) -> bool:
         return bool(self._writer.get(RUN_KEY, RUN_VALUE))
@@ -157,7 +158,7 @@ class LaunchAgentAutostart:
 
     def __init__(self, home: Path, command: list[str] | None = None) -> None:
         self.path = home / "Library" / "LaunchAgents" / f"{MACOS_BUNDLE_ID}.plist"
-        self._command = command or launch_command()
+        self._command = command or self_command()
 
     def is_enabled(self) -> bool:
         try:

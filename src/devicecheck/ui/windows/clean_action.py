@@ -10,20 +10,23 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from devicecheck.audit import AuditLog
-from devicecheck.cleaner.plan import human_bytes
+from devicecheck.cleaner.plan import Plan, human_bytes
 from devicecheck.policy import Policy
-from devicecheck.ui.call_worker import CallWorker
+from devicecheck.qtsupport.workers import WorkerKeeper
+
+if TYPE_CHECKING:
+    from devicecheck.cleaner.run import CleanResult
 
 log = logging.getLogger(__name__)
 
 
-def plan_text(plan: Any, *, restart: bool = False) -> tuple[str, bool]:
+def plan_text(plan: Plan, *, restart: bool = False) -> tuple[str, bool]:
     """What a clean would do, in words (client labels, counts and sizes only), and whether
     there is anything to delete. ``restart``: a running client will be restarted, not left
     alone."""
@@ -48,7 +51,7 @@ def plan_text(plan: Any, *, restart: bool = False) -> tuple[str, bool]:
     return "DeviceCheck will delete:\n" + "\n".join(lines), True
 
 
-def result_text(result: Any) -> str:
+def result_text(result: CleanResult) -> str:
     parts = [f"Removed {result.removed_files} files ({human_bytes(result.removed_bytes)})."]
     if result.refused:
         parts.append("Left alone because it is running: " + ", ".join(result.refused) + ".")
@@ -72,14 +75,14 @@ class CleanFlow(QObject):
         #: says why), None not possible here (no link).
         self._restart = restart
         self._restarting = False
-        self._pool = pool or QThreadPool.globalInstance()
-        self._worker: CallWorker | None = None
+        self._keeper = WorkerKeeper(pool)
+        self._working = False   # a plan or a clean is running on the pool
         self.box: QMessageBox | None = None
-        self._plan: Any = None
+        self._plan: Plan | None = None
 
     @property
     def busy(self) -> bool:
-        return self._worker is not None or (self.box is not None and self.box.isVisible())
+        return self._working or (self.box is not None and self.box.isVisible())
 
     def start(self) -> None:
         if self.busy:
@@ -97,13 +100,9 @@ class CleanFlow(QObject):
         policy = self.policy
         self._run(lambda: cleaner.plan_clean(policy), self._on_plan)
 
-    def _run(self, fn: Any, slot: Any) -> None:
-        worker = CallWorker(fn)
-        worker.setAutoDelete(False)
-        worker.signals.done.connect(slot)
-        worker.signals.failed.connect(self._on_failed)
-        self._worker = worker
-        self._pool.start(worker)
+    def _run(self, fn: Callable[[], object], slot: Callable[[Any], object]) -> None:
+        self._working = True
+        self._keeper.call(fn, slot, self._on_failed)
 
     def _show(self, icon: QMessageBox.Icon, text: str, *, final: bool,
               ask: bool = False) -> QMessageBox:
@@ -127,8 +126,8 @@ class CleanFlow(QObject):
         box.show()
         return box
 
-    def _on_plan(self, plan: Any) -> None:
-        self._worker = None
+    def _on_plan(self, plan: Plan) -> None:
+        self._working = False
         self._plan = plan
         running = any(root.running and root.deletable for root in plan.clients)
         self._restarting = running and self._restart is not None
@@ -162,8 +161,8 @@ class CleanFlow(QObject):
         policy, audit = self.policy, self.audit
         self._run(lambda: cleaner.clean(policy, audit=audit), self._on_cleaned)
 
-    def _on_cleaned(self, result: Any) -> None:
-        self._worker = None
+    def _on_cleaned(self, result: CleanResult) -> None:
+        self._working = False
         failed = bool(result.refused or result.failures)
         # A failure is never dressed as information.
         self._show(QMessageBox.Icon.Warning if failed else QMessageBox.Icon.Information,
@@ -171,7 +170,7 @@ class CleanFlow(QObject):
         self.done.emit(result)
 
     def _on_failed(self, message: str) -> None:
-        self._worker = None
+        self._working = False
         log.warning("clean failed: %s", message)
         self._show(QMessageBox.Icon.Warning, f"Clearing meeting data failed: {message}",
                    final=True)

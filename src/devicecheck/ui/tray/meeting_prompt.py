@@ -8,9 +8,13 @@ opens it (resident memory of an idle tray is a target; see benchmarks/tray_start
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
+
+if TYPE_CHECKING:
+    from devicecheck.policy import Policy
+    from devicecheck.ui.tray.hooks import HookHost
 
 
 class MeetingPrompt(QObject):
@@ -21,14 +25,14 @@ class MeetingPrompt(QObject):
     or the call in progress when the officer completes the flow after being prompted.
     When that call ends, the acknowledgement is used up."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: HookHost) -> None:
         super().__init__(app if isinstance(app, QObject) else None)
         self._app = app
         # The acknowledgement a call already used, as (time, how many there were): times
         # have one-second resolution, so two records can share one.
         self._used_ack: tuple[str, int] | None = None
 
-    def _latest(self) -> tuple[Any, bool, tuple[str, int] | None]:
+    def _latest(self) -> tuple[Policy, bool, tuple[str, int] | None]:
         from devicecheck.acknowledgement import ack_count, ack_in_force, last_ack
         from devicecheck.notice import NoticeError, load_notice
 
@@ -63,9 +67,9 @@ class MeetingPrompt(QObject):
         self._app.open_precall()
 
 
-def attach(app: Any) -> MeetingPrompt | None:
+def attach(app: HookHost) -> MeetingPrompt | None:
     """Called by the tray at start-up: watch for meetings starting (Teams link)."""
-    monitor = getattr(app, "monitor", None)
+    monitor = app.monitor
     if monitor is None:
         return None
     prompt = MeetingPrompt(app)

@@ -7,7 +7,7 @@ from functools import cache
 from PySide6.QtGui import QIcon
 
 from devicecheck.resource_files import resource_path
-from devicecheck.ui.states import ICON_FILES, TrayState
+from devicecheck.ui.model.states import ICON_FILES, TrayState
 
 #: Per-check status -> icon file (same shapes as the tray, plus unknown and skipped).
 STATUS_ICON_FILES: dict[str, str] = {

@@ -2,7 +2,7 @@
 
 ``RecordingAlert`` stays until the officer dismisses it (a passing toast is too easy to
 miss mid-call): this call is being recorded, the council does not allow it, what to do
-now. ``devicecheck.ui.recording_guard`` decides when to raise it.
+now. ``devicecheck.ui.tray.recording_guard`` decides when to raise it.
 """
 
 from __future__ import annotations
@@ -21,19 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from devicecheck.qtsupport.style import FOCUS_STYLE
 from devicecheck.recording.alerts import SOURCE_TEAMS, SOURCE_WINDOW, alert_text
 
 DISMISS_TEXT = "I understand"
 
 Reason = tuple[str, tuple[str, ...], str | None]  # (source, programs, indicator seen)
-
-# A thick frame on the focused button: the platform's dotted focus hint is easy to miss.
-STYLE = """
-QPushButton { padding: 4px 14px; border: 2px solid palette(dark); border-radius: 4px;
-              background: palette(button); min-height: 1.4em; }
-QPushButton:focus { border: 2px solid palette(highlight); background: palette(light); }
-"""
-
 
 class RecordingAlert(QDialog):
     """Stays on top until dismissed with the button, Enter or Esc. More reasons can be
@@ -49,7 +42,7 @@ class RecordingAlert(QDialog):
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
         self.setModal(False)  # the officer must still reach Teams to stop the recording
         self.setAccessibleName("Recording warning")
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(FOCUS_STYLE)
 
         icon = QLabel(self)
         icon.setPixmap(self.style().standardIcon(

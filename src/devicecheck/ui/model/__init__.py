@@ -1,0 +1,1 @@
+"""Pure tray rules (no Qt): state, tooltip, notification gate and wording."""

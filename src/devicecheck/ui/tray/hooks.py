@@ -1,0 +1,67 @@
+"""The tray's Teams hooks: modules with ``attach(host)`` that the tray imports on the
+thread pool at start-up and attaches to itself (a leaf module: it names the hooks, never
+imports the controller).
+
+Attached at every start-up, so each hook is kept light: the windows it may open (pre-call,
+recording alert) and the notice code are imported only when needed."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from devicecheck.audit import AuditLog
+    from devicecheck.policy import LoadedPolicy
+    from devicecheck.ui.tray.teams_link import Monitor
+
+log = logging.getLogger(__name__)
+
+#: Attached at every start-up, in this order.
+HOOK_MODULES = ("devicecheck.ui.tray.meeting_prompt", "devicecheck.ui.tray.recording_guard")
+
+
+class HookHost(Protocol):
+    """What a hook may use of the tray (``TrayController`` is one)."""
+
+    @property
+    def monitor(self) -> Monitor | None: ...
+    @property
+    def loaded(self) -> LoadedPolicy: ...
+    @property
+    def audit(self) -> AuditLog: ...
+
+    def notify(self, title: str, message: str, level: str = "info", *,
+               key: str | None = None) -> bool: ...
+
+    def open_precall(self) -> object: ...
+
+
+def import_hook_modules() -> list[str]:
+    """Runs on the thread pool: defining Qt classes off the GUI thread is fine; the
+    widgets themselves are only made later, in the GUI thread."""
+    loaded = []
+    for name in HOOK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue  # attach_hooks logs it
+        loaded.append(name)
+    return loaded
+
+
+def attach_hooks(host: HookHost) -> dict[str, object]:
+    """Attach every hook that imports (already imported on the pool: cheap here)."""
+    hooks: dict[str, object] = {}
+    for name in HOOK_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            log.info("%s not available: %s", name, exc)
+            continue
+        try:
+            hooks[name] = module.attach(host)
+        except Exception:
+            log.exception("%s.attach failed", name)
+    return hooks

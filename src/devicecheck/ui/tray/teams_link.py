@@ -1,0 +1,195 @@
+"""The tray's side of the Teams link: create the monitor, attach the pre-call and
+recording hooks to it, and turn its events into tray state, a re-check after a clean, the
+one "clear now?" prompt per meeting (Teams restarts for a few seconds) or "quit Teams to
+clear" offer, and one notification after a restart-and-clean. Also the logon clean."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from PySide6.QtCore import QObject, SignalInstance
+
+from devicecheck.ui.model.notifications import (
+    CLEAN_OFFER_KEY,
+    clean_refused_message,
+    cleaned_message,
+)
+from devicecheck.ui.tray.debug import debug
+from devicecheck.ui.tray.hooks import attach_hooks, import_hook_modules
+
+if TYPE_CHECKING:
+    from devicecheck.logon import LogonResult
+    from devicecheck.ui.tray.controller import TrayController
+    from devicecheck.ui.windows.clear_prompt import ClearPrompt
+
+log = logging.getLogger(__name__)
+
+#: Events that settle the meeting / recording flags when the monitor cannot say itself.
+MEETING_AFTER = {"meeting-started": True, "meeting-ended": False, "teams-exited": False}
+RECORDING_AFTER = {"recording-started": True, "recording-stopped": False,
+                   "meeting-ended": False, "teams-exited": False}
+
+
+class Monitor(Protocol):
+    """What the tray uses of ``devicecheck.teams.monitor.TeamsMonitor`` (the tests' fake
+    offers the same: ``tests/ui/test_contracts.py``)."""
+
+    @property
+    def teamsEvent(self) -> SignalInstance: ...
+    @property
+    def in_meeting(self) -> bool: ...
+    @property
+    def recording(self) -> bool: ...
+    @property
+    def running_clients(self) -> frozenset[str]: ...
+    @property
+    def waiting_clients(self) -> frozenset[str]: ...
+
+    def detection(self) -> str: ...
+    def restart_and_clean(self, clients: Iterable[str] | None = None, *,
+                          automatic: bool = False) -> bool: ...
+    def start(self) -> None: ...
+    def stop(self, wait_s: float = 10.0) -> None: ...
+
+
+class TeamsLink(QObject):
+    """Owned by the controller (``host``); ``monitor`` is None without a Teams link."""
+
+    def __init__(self, host: TrayController,
+                 factory: Callable[[], Monitor | None] | None = None) -> None:
+        super().__init__(host)
+        self._host = host
+        self._factory = factory
+        self.monitor: Monitor | None = None
+        self.hooks: dict[str, object] = {}
+        self.in_meeting = self.recording = False
+        self.clear_prompt: ClearPrompt | None = None
+        self.logon_pending = False
+
+    # ----- start-up ---------------------------------------------------------------------
+    def start(self) -> None:
+        """Create the monitor, then import the hooks on the pool; the monitor starts
+        once every hook listens."""
+        self._create_monitor()
+        self._host.keeper.call(import_hook_modules, self._attach_hooks, self._attach_hooks)
+
+    def _create_monitor(self) -> None:
+        factory = self._factory
+        if factory is None:
+            try:
+                from devicecheck.teams.monitor import TeamsMonitor
+            except ImportError as exc:
+                log.info("Teams link not available: %s", exc)
+                return
+            policy = self._host.loaded.policy
+            # interactive: the tray can answer "clear now?" (headless watch cannot).
+            factory = lambda: TeamsMonitor(policy, interactive=True)  # noqa: E731
+        try:
+            monitor = factory()
+            if monitor is None:
+                return
+            monitor.teamsEvent.connect(self.on_teams_event)
+        except Exception:
+            log.exception("Teams link could not be created")
+            return
+        self.monitor = monitor
+
+    def _attach_hooks(self, _result: object = None) -> None:
+        self.hooks = attach_hooks(self._host)
+        if self.monitor is not None:  # started once everyone listening is attached
+            try:
+                self.monitor.start()
+            except Exception:
+                log.exception("Teams link did not start")
+
+    def clean_at_logon(self) -> None:
+        """``[cleaner] clean_at_logon``: once at start-up (the tray starts at logon), clear
+        before Teams starts and then start it — on the pool, since a clean takes seconds.
+        Never quits a running Teams (``logon.py``)."""
+        policy = self._host.loaded.policy
+        if not policy.cleaner.clean_at_logon:
+            return
+        from devicecheck.logon import clean_at_logon
+
+        self.logon_pending = True
+        self._host.keeper.call(lambda: clean_at_logon(policy), self._on_logon_clean,
+                               self._on_logon_failed)
+
+    def _on_logon_failed(self, message: str) -> None:
+        self.logon_pending = False
+        log.warning("clean at logon failed: %s", message)
+
+    def _on_logon_clean(self, outcome: LogonResult) -> None:
+        self.logon_pending = False
+        log.info("%s", outcome.message)
+        debug("logon-clean")
+        if outcome.cleaned:
+            self._host.scheduler.run("cleaned")
+        # Only a problem is worth a notification at every logon.
+        if outcome.not_started or (outcome.clean is not None and outcome.clean.exit_code != 0):
+            self._host.notify("Meeting data at logon", outcome.message, "warning")
+
+    def stop(self) -> None:
+        if self.monitor is not None:
+            try:
+                self.monitor.stop()
+            except Exception:
+                log.exception("Teams link did not stop cleanly")
+
+    # ----- events -----------------------------------------------------------------------
+    def on_teams_event(self, name: str, data: dict[str, Any]) -> None:
+        mon, host = self.monitor, self._host
+        self.in_meeting = bool(getattr(mon, "in_meeting",
+                                       MEETING_AFTER.get(name, self.in_meeting)))
+        self.recording = bool(getattr(mon, "recording",
+                                      RECORDING_AFTER.get(name, self.recording)))
+        debug(f"teams {name}")  # the event name only: end-to-end tests follow the link
+        if name == "cleaned":
+            host.scheduler.run("cleaned")  # meeting-data has just changed
+            message = cleaned_message(data)
+            if message is not None:
+                host.notify(*message)
+        elif name == "meeting-started":
+            host.gate.forget(CLEAN_OFFER_KEY)  # a new meeting earns its own offer
+            if self.clear_prompt is not None:
+                self.clear_prompt.dismiss()   # never quit Teams once a call is on
+        elif name == "clean-refused":
+            if data.get("ask") is True and data.get("reason") == "teams-running":
+                self.ask_to_clear()
+            offer = clean_refused_message(data)
+            if offer is not None:
+                host.notify(*offer, key=CLEAN_OFFER_KEY + offer[0])
+        host.apply_state()
+
+    def ask_to_clear(self) -> None:
+        """Teams is still open after a meeting: ask once whether to restart it and clear."""
+        from devicecheck.ui.windows.clear_prompt import ClearPrompt
+
+        if self.clear_prompt is None:
+            self.clear_prompt = ClearPrompt(self.clear_now, parent=self)
+        self.clear_prompt.show()
+        debug("clear-prompt-shown")
+
+    def clear_now(self) -> bool:
+        """Restart Teams and clear its meeting data (the monitor re-checks that no meeting is
+        on). False when there is no Teams link or it refused."""
+        return self.monitor is not None and bool(self.monitor.restart_and_clean())
+
+    def restart_for_menu(self) -> bool | None:
+        """The menu's clean found Teams open: restart it through the Teams link (None:
+        no link here, so the menu cannot restart Teams)."""
+        mon = self.monitor
+        if mon is None:
+            return None
+        return bool(mon.restart_and_clean(mon.running_clients))
+
+    @property
+    def data_waiting(self) -> bool:
+        return bool(getattr(self.monitor, "waiting_clients", ()))
+
+    @property
+    def detection_line(self) -> str:
+        """How meetings are being detected, for the menu ("" without a Teams link)."""
+        return self.monitor.detection() if self.monitor is not None else ""

@@ -1,0 +1,159 @@
+"""The tray's windows: each module is imported when its window first opens (an idle tray
+carries none of them), a window still on screen is raised instead of opened twice, the
+report window is reused, and a window that is replaced is deleted (``deleteLater``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from devicecheck import __version__
+from devicecheck.qtsupport.icons import app_icon
+from devicecheck.ui.model.states import STATE_WORDS
+from devicecheck.ui.tray.debug import debug
+
+if TYPE_CHECKING:  # the host only; the windows are imported when they open
+    from devicecheck.ui.tray.controller import TrayController
+    from devicecheck.ui.windows.clean_action import CleanFlow
+    from devicecheck.ui.windows.report_window import ReportWindow
+
+log = logging.getLogger(__name__)
+
+REPORT, PRECALL, NOTICE, CLEAN, ABOUT = "report", "precall", "notice", "clean", "about"
+
+
+class WindowManager(QObject):
+    """Opens, raises, reuses and deletes the tray's windows for ``host``."""
+
+    def __init__(self, host: TrayController) -> None:
+        super().__init__(host)
+        self._host = host
+        #: Open (or reusable) windows by role; the clean flow is a QObject, not a window.
+        self.windows: dict[str, QWidget | QObject] = {}
+        self.report_window: ReportWindow | None = None  # typed handle on windows["report"]
+
+    def _show(self, key: str, window: QWidget) -> QWidget:
+        old = self.windows.get(key)
+        if old is not None and old is not window:
+            old.deleteLater()  # replaced: nothing else holds it
+        self.windows[key] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        debug(f"{key}-shown")
+        return window
+
+    def _existing(self, key: str) -> QWidget | None:
+        window = self.windows.get(key)
+        if isinstance(window, QWidget) and window.isVisible():
+            window.raise_()
+            window.activateWindow()
+            return window
+        return None
+
+    def open_report(self) -> QWidget:
+        host = self._host
+        window = self.report_window
+        if window is None:
+            from devicecheck.ui.windows.report_window import ReportWindow
+
+            window = ReportWindow(host.loaded, open_url=host.open_url)
+            window.checkRequested.connect(host.check_now)
+            window.setWindowIcon(app_icon())
+            self.report_window = window
+        window.set_report(host.report, host.loaded)
+        window.set_checking(host.scheduler.running)
+        return self._show(REPORT, window)
+
+    def open_precall(self) -> QWidget:
+        if (window := self._existing(PRECALL)) is not None:
+            return window
+        host = self._host
+        try:
+            from devicecheck.ui.windows.precall import PrecallWindow
+        except ImportError as exc:
+            log.info("pre-call window not available (%s): showing the report", exc)
+            return self.open_report()
+        precall = PrecallWindow(host.loaded, audit=host.audit, ctx=host.check_context,
+                                checks=host.check_list)
+        precall.setModal(False)
+        return self._show(PRECALL, precall)
+
+    def open_notice(self) -> QWidget | None:
+        if (window := self._existing(NOTICE)) is not None:
+            return window
+        host = self._host
+        try:
+            from devicecheck.notice import NoticeError, load_notice
+            from devicecheck.ui.windows.notice_dialog import NoticeDialog
+        except ImportError as exc:
+            log.info("notice window not available (%s): showing the report", exc)
+            return self.open_report()
+        try:
+            notice = load_notice(host.loaded.policy)
+        except NoticeError as exc:
+            # Only when DeviceCheck's own notice is missing (a broken install): say so
+            # rather than fail silently from a menu click.
+            log.warning("privacy notice cannot be shown: %s", exc)
+            host.notify("The privacy notice cannot be shown",
+                        "DeviceCheck's privacy notice is missing from this laptop. Do not "
+                        f"start a call with a resident; contact "
+                        f"{host.loaded.policy.organisation.it_contact}.", "critical")
+            return None
+        dialog = NoticeDialog(notice)
+        dialog.setModal(False)
+        return self._show(NOTICE, dialog)
+
+    def open_clean(self) -> CleanFlow:
+        from devicecheck.ui.windows.clean_action import CleanFlow
+
+        host = self._host
+        flow = self.windows.get(CLEAN)
+        if not isinstance(flow, CleanFlow):
+            flow = CleanFlow(host.loaded.policy, host.audit, pool=host.pool, parent=self,
+                             restart=host.teams.restart_for_menu)
+            flow.done.connect(host.on_clean_done)
+            self.windows[CLEAN] = flow
+        flow.policy = host.loaded.policy
+        flow.start()
+        debug("clean-started")
+        return flow
+
+    def show_about(self) -> QWidget:
+        if (window := self._existing(ABOUT)) is not None:
+            return window
+        host = self._host
+        org = host.loaded.policy.organisation
+        text = (f"<b>DeviceCheck {__version__}</b><br>Checks that this laptop is fit for a "
+                f"private video call with a resident.<br><br>"
+                f"Status: {STATE_WORDS[host.state]}<br>"
+                f"Policy: {', '.join(host.loaded.sources)}<br>"
+                + (f"Organisation: {org.name}<br>" if org.name else "")
+                + f"Help: {org.it_contact}")
+        box = QMessageBox(QMessageBox.Icon.Information, "About DeviceCheck", text,
+                          QMessageBox.StandardButton.Close)
+        box.setIconPixmap(app_icon().pixmap(64, 64))
+        box.setModal(False)
+        box.setAccessibleName("About DeviceCheck")
+        box.button(QMessageBox.StandardButton.Close).setAccessibleName("Close")
+        return self._show(ABOUT, box)
+
+    def set_checking(self, checking: bool) -> None:
+        window = self.report_window
+        if window is not None:
+            window.set_checking(checking)
+
+    def show_report(self, report: object) -> None:
+        """A fresh report: refill the report window if it exists (open or not)."""
+        window = self.report_window
+        if window is not None:
+            window.set_checking(False)
+            window.set_report(self._host.report, self._host.loaded)
+
+    def close_all(self) -> None:
+        for window in list(self.windows.values()):
+            if isinstance(window, QWidget):
+                window.close()

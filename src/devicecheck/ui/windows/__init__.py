@@ -1,0 +1,1 @@
+"""Every DeviceCheck window; the tray imports each one only when it first opens."""
