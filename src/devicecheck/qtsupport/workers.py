@@ -20,8 +20,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-__all__ = ["CallSignals", "CallWorker", "CheckSignals", "CheckWorker", "WorkerKeeper",
-           "start_checks"]
+__all__ = ["CallSignals", "CallWorker", "CheckSignals", "CheckWorker", "WorkerKeeper"]
 
 
 class CallSignals(QObject):
@@ -119,8 +118,3 @@ class WorkerKeeper:
             worker.signals.failed.connect(on_failed)
         self.start(worker, worker.signals.done, worker.signals.failed)
         return worker
-
-
-def start_checks(worker: CheckWorker, pool: QThreadPool | None = None) -> CheckWorker:
-    (pool or QThreadPool.globalInstance()).start(worker)
-    return worker

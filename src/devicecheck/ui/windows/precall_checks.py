@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from devicecheck.checks import Check, CheckResult, Context, Status
 from devicecheck.checks.base import STATUS_WORDS
 from devicecheck.policy import LoadedPolicy, Severity
-from devicecheck.qtsupport.workers import CheckWorker, start_checks
+from devicecheck.qtsupport.workers import CheckWorker, WorkerKeeper
 from devicecheck.report import Report
 
 #: Shapes that read differently from one another even in grey: tick, cross, warning, etc.
@@ -80,7 +80,8 @@ class ChecksPage(QWidget):
         self.results: dict[str, CheckResult] = {}
         self.report: Report | None = None
         self.error = ""
-        self._worker: CheckWorker | None = None
+        self._worker: CheckWorker | None = None  # the current run (older runs are ignored)
+        self._keeper = WorkerKeeper()
 
         intro = QLabel("DeviceCheck is checking that this laptop is fit for a private call "
                        "with a resident. Rows fill in as each check finishes.", self)
@@ -151,7 +152,7 @@ class ChecksPage(QWidget):
         worker.signals.finished.connect(self._on_finished)
         worker.signals.failed.connect(self._on_failed)
         self._worker = worker
-        start_checks(worker)
+        self._keeper.start(worker, worker.signals.finished, worker.signals.failed)
         self.started.emit()
 
     def _current(self) -> bool:

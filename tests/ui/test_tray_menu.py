@@ -1,0 +1,44 @@
+"""The menu's one entry list: the menu, the no-tray window's buttons and the messages a
+second launch may send all come from ``menu.ENTRIES``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devicecheck.checks.base import Status
+from devicecheck.ui.tray.menu import ENTRIES, TrayMenu, entry_for_message
+from tests.ui.tray_helpers import make_harness, policy_with, scripted
+
+__all__ = ["make_harness"]  # the fixture, imported for pytest
+
+
+def test_menu_has_one_action_per_entry_in_order(qtbot: Any) -> None:
+    called: list[str] = []
+    handlers = {e.key: (lambda *_a, k=e.key: called.append(k)) for e in ENTRIES}
+    menu = TrayMenu(handlers)
+    texts = [a.text() for a in menu.command_actions()]
+    assert texts == [e.text for e in ENTRIES]
+    menu.entries["about"].trigger()
+    menu.entries["autostart"].setChecked(True)  # a toggle gets its new state
+    assert called == ["about", "autostart"]
+
+
+def test_second_launch_messages_come_from_the_entries() -> None:
+    assert entry_for_message("report").key == "report"
+    assert entry_for_message("precall").key == "precall"
+    assert entry_for_message("anything else").key == "precall"  # what a relaunch wants
+
+
+def test_no_tray_window_buttons_are_the_menu_entries(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.PASS), tray=False, tray_wait_s=0.25)
+    h.app.start()
+    qtbot.waitUntil(lambda: h.app.fallback is not None, timeout=10_000)
+    assert h.app.fallback is not None
+    assert list(h.app.fallback.buttons) == [e.text.replace("&", "") for e in ENTRIES]
+
+
+def test_a_second_launch_runs_the_entry_it_names(make_harness: Any, qtbot: Any) -> None:
+    h = make_harness(policy_with(), scripted(Status.PASS))
+    h.app.start()
+    h.app.on_message("report")
+    assert h.app.windows["report"].isVisible()  # type: ignore[attr-defined]
