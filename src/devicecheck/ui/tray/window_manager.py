@@ -1,6 +1,8 @@
 """The tray's windows: each module is imported when its window first opens (an idle tray
 carries none of them), a window still on screen is raised instead of opened twice, the
-report window is reused, and a window that is replaced is deleted (``deleteLater``)."""
+report window is reused (it is refilled after every run), and every other window is
+deleted (``deleteLater``) when it is closed or replaced, so a closed pre-call window and
+its check rows do not stay in the tray's memory all day."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from devicecheck import __version__
 from devicecheck.qtsupport.icons import app_icon
@@ -40,11 +42,19 @@ class WindowManager(QObject):
         if old is not None and old is not window:
             old.deleteLater()  # replaced: nothing else holds it
         self.windows[key] = window
+        if key != REPORT and isinstance(window, QDialog) and old is not window:
+            window.finished.connect(lambda _code, k=key, w=window: self._closed(k, w))
         window.show()
         window.raise_()
         window.activateWindow()
         debug(f"{key}-shown")
         return window
+
+    def _closed(self, key: str, window: QWidget) -> None:
+        """A dialog other than the report closed: nothing reuses it, so delete it."""
+        if self.windows.get(key) is window:
+            del self.windows[key]
+        window.deleteLater()
 
     def _existing(self, key: str) -> QWidget | None:
         window = self.windows.get(key)
