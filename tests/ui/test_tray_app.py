@@ -245,7 +245,7 @@ def test_menu_says_how_meetings_are_detected_and_that_data_waits(make_harness: A
     assert app.menu.teams_status.isVisible() and not app.menu.teams_status.isEnabled()
     assert app.menu.teams_status.text().startswith("Meetings detected from Teams' log")
     assert app.menu.clean.text().replace("&", "") == "Clear meeting data now… (data waiting)"
-    app._apply_state()
+    app.apply_state()
     assert "Meeting data is waiting to be cleared" in app.tooltip
     app.teams.monitor = None
     app.menu.aboutToShow.emit()

@@ -322,8 +322,6 @@ class TrayController(QObject):
             debug(f"state {state.value}")
             self.stateChanged.emit(state.value)
 
-    _apply_state = apply_state  # the name the tests have always used
-
     def _release_memory(self) -> None:
         # On the pool: ctypes drops the GIL for the call, so the GUI never waits for it.
         self.keeper.call(release_memory)

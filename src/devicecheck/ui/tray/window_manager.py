@@ -18,6 +18,7 @@ from devicecheck.ui.model.states import STATE_WORDS
 from devicecheck.ui.tray.debug import debug
 
 if TYPE_CHECKING:  # the host only; the windows are imported when they open
+    from devicecheck.report import Report
     from devicecheck.ui.tray.controller import TrayController
     from devicecheck.ui.windows.clean_action import CleanFlow
     from devicecheck.ui.windows.report_window import ReportWindow
@@ -156,12 +157,12 @@ class WindowManager(QObject):
         if window is not None:
             window.set_checking(checking)
 
-    def show_report(self, report: object) -> None:
+    def show_report(self, report: Report) -> None:
         """A fresh report: refill the report window if it exists (open or not)."""
         window = self.report_window
         if window is not None:
             window.set_checking(False)
-            window.set_report(self._host.report, self._host.loaded)
+            window.set_report(report, self._host.loaded)
 
     def close_all(self) -> None:
         for window in list(self.windows.values()):
