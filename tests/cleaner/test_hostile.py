@@ -16,7 +16,8 @@ import pytest
 
 from devicecheck.audit import AuditLog
 from devicecheck.cleaner import clean, plan_clean
-from devicecheck.cleaner.delete import Outcome, _open_dir, display
+from devicecheck.cleaner.delete import Outcome, _open_dir
+from devicecheck.cleaner.plan import display
 from devicecheck.policy import Policy
 from devicecheck.policy.model import CleanerPolicy
 from tests.cleaner.helpers import (

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devicecheck.cleaner.mounts import MountKey, mount_key
-from devicecheck.cleaner.plan import Ident, RootPlan, Target, ident_of
+from devicecheck.cleaner.plan import Ident, RootPlan, Target, display, ident_of
 
 DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | \
     getattr(os, "O_CLOEXEC", 0)
@@ -35,12 +35,6 @@ SHARING_VIOLATION = 32     # ERROR_SHARING_VIOLATION: the file is open in anothe
 MOUNT_POINT = "another file system is mounted here; not crossed"
 NO_MOUNT_ID = ("mount points cannot be told apart on this system (no statx mount id, "
                "/proc not readable); not cleaned")
-
-
-def display(name: str) -> str:
-    """A name safe to print: undecodable bytes and control characters (newlines!) escaped."""
-    text = name.encode("utf-8", "backslashreplace").decode("utf-8")
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass

@@ -40,6 +40,13 @@ def ident_of(st: os.stat_result) -> Ident:
 ProcessFinder = Callable[[frozenset[str], OsName], set[str]]
 
 DELETE, KEEP, REPORT = "delete", "keep", "report"
+
+
+def display(name: str) -> str:
+    """A name safe to print: undecodable bytes and control characters (newlines!) escaped.
+    Here, not in delete.py, so that the plan and the deleter do not import each other."""
+    text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 LINK_REASON = "is a link: not followed (the data it points to is not cleaned)"
 
 
@@ -110,7 +117,6 @@ class RootPlan:
                 "links": [self.link_path(rel) for rel in self.links]}
 
     def link_path(self, rel: tuple[str, ...]) -> str:
-        from devicecheck.cleaner.delete import display
 
         return display(os.fsdecode(Path(self.path, *rel)))
 

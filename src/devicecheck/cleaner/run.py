@@ -12,9 +12,9 @@ from typing import Any
 
 from devicecheck.audit import AuditLog
 from devicecheck.cleaner.catalogue import CLIENTS
-from devicecheck.cleaner.delete import delete_target, display, root_changed
+from devicecheck.cleaner.delete import delete_target, root_changed
 from devicecheck.cleaner.history import CLEAN_KIND
-from devicecheck.cleaner.plan import Plan, ProcessFinder, mark_running, plan_clean
+from devicecheck.cleaner.plan import Plan, ProcessFinder, display, mark_running, plan_clean
 from devicecheck.osinfo import OsName
 from devicecheck.policy import Policy
 

@@ -52,7 +52,7 @@ def _isatty() -> bool:
 
 
 def _show(text: str) -> str:
-    from devicecheck.cleaner.delete import display
+    from devicecheck.cleaner.plan import display
 
     return display(text)
 

@@ -19,14 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from devicecheck.oslog.events import OsLogEvent, to_event
+from devicecheck.oslog.events import OsLogEvent, OsLogUnavailable, to_event
 
 __all__ = ["OsLogEvent", "OsLogStatus", "OsLogUnavailable", "OsLogWriter", "MemoryWriter",
            "status", "system_writer", "to_event"]
-
-
-class OsLogUnavailable(OSError):
-    """The OS log could not take the event; ``str()`` says why."""
 
 
 class OsLogWriter(Protocol):

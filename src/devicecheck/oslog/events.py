@@ -20,6 +20,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+
+class OsLogUnavailable(OSError):
+    """The OS log could not take the event; ``str()`` says why. (Here, a leaf module, so
+    the per-OS writers and the package do not import each other; the package re-exports
+    it as ``oslog.OsLogUnavailable``.)"""
+
+
 SUBSYSTEM = "uk.gov.devicecheck"      # macOS unified-log subsystem (the bundle id)
 SOURCE = "DeviceCheck"                # Windows event source, registered by the MSI
 IDENTIFIER = "devicecheck"            # journald SYSLOG_IDENTIFIER / syslog tag

@@ -24,8 +24,7 @@ import stat
 import struct
 from collections.abc import Iterable
 
-from devicecheck.oslog import OsLogUnavailable
-from devicecheck.oslog.events import OsLogEvent
+from devicecheck.oslog.events import OsLogEvent, OsLogUnavailable
 from devicecheck.oslog.syslog import SyslogWriter
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"

@@ -22,8 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from devicecheck.oslog import OsLogUnavailable
-from devicecheck.oslog.events import SUBSYSTEM, OsLogEvent
+from devicecheck.oslog.events import SUBSYSTEM, OsLogEvent, OsLogUnavailable
 
 LOGGER = "/usr/bin/logger"
 MAX_MESSAGE = 1000   # os_log truncates at 1024 characters

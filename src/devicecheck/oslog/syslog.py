@@ -14,8 +14,7 @@ import os
 import socket
 import time
 
-from devicecheck.oslog import OsLogUnavailable
-from devicecheck.oslog.events import IDENTIFIER, OsLogEvent
+from devicecheck.oslog.events import IDENTIFIER, OsLogEvent, OsLogUnavailable
 
 DEV_LOG = "/dev/log"
 FACILITY_AUTHPRIV = 10

@@ -21,8 +21,7 @@ import ctypes
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from devicecheck.oslog import OsLogUnavailable
-from devicecheck.oslog.events import SOURCE, OsLogEvent
+from devicecheck.oslog.events import SOURCE, OsLogEvent, OsLogUnavailable
 from devicecheck.probes.registry import RegistryReader, default_registry
 
 SOURCE_KEY = rf"HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\{SOURCE}"
