@@ -25,12 +25,13 @@ Why these rules:
 
 from __future__ import annotations
 
+import importlib
 import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 # The common role vocabulary (back-ends map their native roles onto these words).
 STATUS = "status"        # status bar, ARIA status/alert/notification/info bar
@@ -70,6 +71,54 @@ class Node(Protocol):
 
 class TreeUnavailable(Exception):
     """The tree cannot be read; ``str(exc)`` says why, in words for the officer and IT."""
+
+
+class ApiBackend:
+    """A back-end over an OS accessibility API reached through one injectable object
+    (tests pass a fake; the real one is made on first use): the shape the Windows and
+    macOS back-ends share. Subclasses say which module proves the API is reachable, how
+    to make the API object, and how to find the windows with it."""
+
+    name = ""
+    module = ""        # imported by ``unavailable`` to tell whether the API is reachable
+    missing = ""       # why not, when that import fails
+    api_words = ""     # "UI Automation", for messages
+    no_window = ""     # what an empty result means on this OS
+
+    def __init__(self, api: Any = None) -> None:
+        self._api = api
+
+    def unavailable(self) -> str | None:
+        if self._api is not None:
+            return None
+        try:
+            importlib.import_module(self.module)
+        except ImportError:
+            return self.missing
+        return None
+
+    def make_api(self, timeout_s: float) -> Any:
+        raise NotImplementedError
+
+    def find(self, api: Any, pids: frozenset[int], timeout_s: float) -> Sequence[Node]:
+        raise NotImplementedError
+
+    def windows(self, pids: frozenset[int], timeout_s: float) -> Sequence[Node]:
+        try:
+            if self._api is None:
+                self._api = self.make_api(timeout_s)
+            found = self.find(self._api, pids, timeout_s)
+        except TreeUnavailable:
+            raise
+        except Exception as exc:  # any API failure is "cannot read", and says which
+            raise TreeUnavailable(f"{self.api_words} could not read Teams' windows "
+                                  f"({type(exc).__name__})") from exc
+        if not found:
+            raise TreeUnavailable(self.no_window)
+        return found
+
+    def close(self) -> None:
+        """Nothing is held between walks but the API object, which is reused."""
 
 
 class Backend(Protocol):

@@ -91,41 +91,19 @@ class PyobjcAx:
         return value if error == 0 else None
 
 
-class AxBackend:
+class AxBackend(base.ApiBackend):
     name = "ax"
+    module = "ApplicationServices"
+    missing = "pyobjc's ApplicationServices is not installed (no Accessibility API)"
+    api_words = "the Accessibility API"
+    no_window = "Teams has no window open (closed or minimised to the menu bar)"
 
-    def __init__(self, api: AxApi | None = None) -> None:
-        self._api = api
+    def make_api(self, timeout_s: float) -> AxApi:
+        return PyobjcAx()
 
-    def unavailable(self) -> str | None:
-        if self._api is not None:
-            return None
-        try:
-            import ApplicationServices  # type: ignore[import-not-found]  # noqa: F401
-        except ImportError:
-            return "pyobjc's ApplicationServices is not installed (no Accessibility API)"
-        return None
-
-    def windows(self, pids: frozenset[int], timeout_s: float) -> Sequence[AxNode]:
-        try:
-            if self._api is None:
-                self._api = PyobjcAx()
-            api = self._api
-            if not api.trusted():
-                raise TreeUnavailable("DeviceCheck is not allowed to use accessibility "
-                                      "(System Settings > Privacy & Security > "
-                                      "Accessibility)")
-            found = [AxNode(api, w) for pid in sorted(pids)
-                     for w in api.attribute(api.application(pid, timeout_s), "AXWindows") or ()]
-        except TreeUnavailable:
-            raise
-        except Exception as exc:
-            raise TreeUnavailable(f"the Accessibility API could not read Teams' windows "
-                                  f"({type(exc).__name__})") from exc
-        if not found:
-            raise TreeUnavailable("Teams has no window open (closed or minimised to the "
-                                  "menu bar)")
-        return found
-
-    def close(self) -> None:
-        """Nothing is held between walks."""
+    def find(self, api: AxApi, pids: frozenset[int], timeout_s: float) -> Sequence[AxNode]:
+        if not api.trusted():
+            raise TreeUnavailable("DeviceCheck is not allowed to use accessibility "
+                                  "(System Settings > Privacy & Security > Accessibility)")
+        return [AxNode(api, w) for pid in sorted(pids)
+                for w in api.attribute(api.application(pid, timeout_s), "AXWindows") or ()]

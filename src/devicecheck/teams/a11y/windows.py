@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from devicecheck.teams.a11y import base
-from devicecheck.teams.a11y.base import TreeUnavailable
 
 PROCESS_ID_PROPERTY = 30002
 TREE_SCOPE_CHILDREN = 2
@@ -115,36 +114,15 @@ class ComtypesUia:
         return str(element.CurrentAriaRole or "")
 
 
-class UiaBackend:
+class UiaBackend(base.ApiBackend):
     name = "ui-automation"
+    module = "comtypes"
+    missing = "the comtypes library is not installed (UI Automation is not reachable)"
+    api_words = "UI Automation"
+    no_window = "Teams has no window open (closed or minimised to the tray)"
 
-    def __init__(self, api: UiaApi | None = None) -> None:
-        self._api = api
+    def make_api(self, timeout_s: float) -> UiaApi:
+        return ComtypesUia(timeout_s)
 
-    def unavailable(self) -> str | None:
-        if self._api is not None:
-            return None
-        try:
-            import comtypes  # type: ignore[import-not-found]  # noqa: F401
-        except ImportError:
-            return "the comtypes library is not installed (UI Automation is not reachable)"
-        return None
-
-    def windows(self, pids: frozenset[int], timeout_s: float) -> Sequence[UiaNode]:
-        try:
-            if self._api is None:
-                self._api = ComtypesUia(timeout_s)
-            api = self._api
-            found = [UiaNode(api, w) for pid in sorted(pids) for w in api.top_windows(pid)]
-        except TreeUnavailable:
-            raise
-        except Exception as exc:
-            raise TreeUnavailable(f"UI Automation could not read Teams' windows "
-                                  f"({type(exc).__name__})") from exc
-        if not found:
-            raise TreeUnavailable("Teams has no window open (closed or minimised to the "
-                                  "tray)")
-        return found
-
-    def close(self) -> None:
-        """Nothing held between walks but the COM object, which is reused."""
+    def find(self, api: UiaApi, pids: frozenset[int], timeout_s: float) -> Sequence[UiaNode]:
+        return [UiaNode(api, w) for pid in sorted(pids) for w in api.top_windows(pid)]
