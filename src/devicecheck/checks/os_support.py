@@ -58,30 +58,28 @@ class OsSupport(PerOsCheck):
                              f"build {minimum}", evidence, ctx)
 
     def judge_macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        evidence = dict(facts)
         version = facts.get("version")
         if not version:
-            return Verdict(Status.UNKNOWN, "Could not read the macOS version.", evidence)
+            return Verdict(Status.UNKNOWN, "Could not read the macOS version.", dict(facts))
         minimum = ctx.policy.os.min_macos_version
-        evidence["minimum"] = minimum
+        return self._compare(str(version), minimum, f"macOS {version}", minimum, facts, ctx)
+
+    def judge_linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        kernel = str(facts.get("kernel") or "")
+        minimum = ctx.policy.os.min_linux_kernel
+        distro = facts.get("distribution") or "Linux"
+        return self._compare(kernel, minimum, f"{distro} (kernel {kernel})", f"kernel {minimum}",
+                             facts, ctx)
+
+    def _compare(self, version: str, minimum: str, shown: str, shown_minimum: str,
+                 facts: Mapping[str, Any], ctx: Context) -> Verdict:
+        """A dotted version against the policy's minimum (macOS and Linux alike)."""
+        evidence = {**facts, "minimum": minimum}
         try:
             ok = version_tuple(version) >= version_tuple(minimum)
         except ValueError as exc:
             return Verdict(Status.UNKNOWN, f"Could not read the OS version: {exc}", evidence)
-        return self._verdict(ok, f"macOS {version}", minimum, evidence, ctx)
-
-    def judge_linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        evidence = dict(facts)
-        kernel = str(facts.get("kernel") or "")
-        minimum = ctx.policy.os.min_linux_kernel
-        evidence["minimum"] = minimum
-        try:
-            ok = version_tuple(kernel) >= version_tuple(minimum)
-        except ValueError as exc:
-            return Verdict(Status.UNKNOWN, f"Could not read the OS version: {exc}", evidence)
-        distro = facts.get("distribution") or "Linux"
-        return self._verdict(ok, f"{distro} (kernel {kernel})", f"kernel {minimum}", evidence,
-                             ctx)
+        return self._verdict(ok, shown, shown_minimum, evidence, ctx)
 
     def _verdict(self, ok: bool, shown: str, minimum: str, evidence: dict[str, Any],
                  ctx: Context) -> Verdict:
