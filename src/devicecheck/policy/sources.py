@@ -94,18 +94,28 @@ def read_trusted(path: Path, *, limit: int) -> tuple[bytes, str | None]:
     return data, why
 
 
+def _read_layer(path: Path, name: str, what: str) -> tuple[bytes, str | None] | Layer | None:
+    """A policy source's bytes and why they may not be trusted; None when there is no
+    such file (not an error); a Layer carrying the error when it cannot be read."""
+    try:
+        return read_trusted(path, limit=MAX_POLICY_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return Layer(name, errors=[PolicyError(name, f"cannot read {what}: "
+                                                     f"{exc.strerror or exc}")])
+
+
 def file_layer(path: Path, *, machine: bool) -> Layer | None:
     """The TOML policy at ``path``; None when there is no such file (not an error).
 
     ``machine``: the file must be IT's (``unsafe_permissions``); one that is not is
     IGNORED, none of its values applied, and the error says why (policy-health fails)."""
     name = f"file:{path}"
-    try:
-        raw, why = read_trusted(path, limit=MAX_POLICY_BYTES)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return Layer(name, errors=[PolicyError(name, f"cannot read the file: {exc.strerror or exc}")])
+    read = _read_layer(path, name, "the file")
+    if not isinstance(read, tuple):
+        return read
+    raw, why = read
     if machine and why:
         return Layer(name, errors=[PolicyError(
             name, f"ignored, not applied: {why}; a user could weaken the policy, so only a "
@@ -176,13 +186,10 @@ def managed_prefs_layer(path: Path) -> Layer | None:
     machine file it must be root's (``/Library/Managed Preferences`` is written by the
     MDM agent as root); anything else is ignored."""
     name = f"managed-prefs:{path}"
-    try:
-        raw, why = read_trusted(path, limit=MAX_POLICY_BYTES)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return Layer(name, errors=[PolicyError(name, "cannot read the managed preferences: "
-                                                     f"{exc.strerror or exc}")])
+    read = _read_layer(path, name, "the managed preferences")
+    if not isinstance(read, tuple):
+        return read
+    raw, why = read
     if why:
         return Layer(name, errors=[PolicyError(name, f"ignored, not applied: {why}")])
     if len(raw) > MAX_POLICY_BYTES:
