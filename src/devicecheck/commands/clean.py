@@ -51,6 +51,16 @@ def _isatty() -> bool:
     return sys.stdin.isatty()
 
 
+def confirm(question: str, out: TextIO) -> bool:
+    """Ask ``question [y/N]`` at the terminal; anything but yes (or end of input) is no."""
+    print(f"{question} [y/N] ", end="", file=out, flush=True)
+    try:
+        answer = input()
+    except EOFError:
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
+
+
 def _show(text: str) -> str:
     from devicecheck.cleaner.plan import display
 
@@ -150,13 +160,7 @@ def run_clean(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         else:
-            print("Delete the files listed as 'delete'? [y/N] ", end="", file=text_out,
-                  flush=True)
-            try:
-                answer = input()
-            except EOFError:
-                answer = ""
-            if answer.strip().lower() not in ("y", "yes"):
+            if not confirm("Delete the files listed as 'delete'?", text_out):
                 print("Nothing deleted.", file=text_out)
                 return EXIT_DONE
     result = clean(policy, client_ids=ids, plan=plan)
@@ -217,12 +221,7 @@ def run_restart(policy: Any, ids: list[str] | None, *, yes: bool, as_json: bool)
             if meeting is None:
                 print("DeviceCheck cannot tell from here whether a meeting is on: make sure "
                       "you are not in a call.", file=text_out)
-            print("Close Teams and clear now? [y/N] ", end="", file=text_out, flush=True)
-            try:
-                answer = input()
-            except EOFError:
-                answer = ""
-            if answer.strip().lower() not in ("y", "yes"):
+            if not confirm("Close Teams and clear now?", text_out):
                 print("Nothing done.", file=text_out)
                 return EXIT_DONE
         result = restart_and_clean(policy, client_ids=ids,
