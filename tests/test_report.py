@@ -32,11 +32,15 @@ def test_text_names_blockers_and_contact() -> None:
     text = rep.to_text()
     assert "[x]  Problem" in text and "[ok] OK" in text
     rows = [line for line in text.splitlines() if line.startswith("[")]
-    # The titles line up whatever the symbol's length.
+    # The phrases line up whatever the symbol's length.
     assert len({line.index("Firewall") if "Firewall" in line else line.index("Os")
                 for line in rows}) == 1
     assert "What to do: Do this. [ms-settings:x]" in text
-    assert "NOT READY: Firewall." in text and "IT service desk" in text
+    # The verdict line comes first, then the problems by fault phrase.
+    first, second = text.splitlines()[:2]
+    assert first == "No \u2014 don't take calls on this laptop. Contact your council's IT service desk."
+    assert second == "  - Firewall off"
+    assert "Firewall on" not in text  # the pass phrase never names the fault
 
 
 def test_intune_names() -> None:

@@ -17,6 +17,7 @@ from devicecheck.checks.registry import intune_setting_name
 from devicecheck.osinfo import OsName
 from devicecheck.oslog import OsLogStatus
 from devicecheck.policy import LoadedPolicy
+from devicecheck.verdict_words import VerdictWords, phrase, verdict_words
 
 SCHEMA_VERSION = 1
 
@@ -64,6 +65,12 @@ class Report:
     def attention(self) -> list[CheckResult]:
         return [c for c in self.checks if c.needs_attention]
 
+    def words(self) -> VerdictWords:
+        """The officer's verdict line and problems (``verdict_words``): the same words in
+        the tray, the report window, the pre-call window and this report's text."""
+        return verdict_words(self.checks, self.loaded.policy,
+                             settings_errors=bool(self.loaded.errors), since=self.generated_at)
+
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
         for c in self.checks:
@@ -102,36 +109,36 @@ class Report:
         return flat
 
     def to_text(self) -> str:
+        """The verdict line first (the officer's answer), the problems by fault phrase,
+        then every check with its evidence summary and, last, IT's detail."""
         org = self.loaded.policy.organisation
-        lines = [
+        words = self.words()
+        lines = [words.headline]
+        lines.extend(f"  - {p}" for p in words.problems)
+        if words.it_notice:
+            lines.append(words.it_notice)
+        lines += [
+            "",
             f"DeviceCheck report for {self.device.hostname} ({self.device.os} {self.device.os_version})",
             f"Generated {self.generated_at.astimezone().strftime('%d %b %Y %H:%M')}"
             + (f" - policy of {org.name}" if org.name else ""),
             "",
         ]
-        # Symbols differ in length ("[x]", "[ok]"): pad both columns so the titles line up.
+        # Symbols differ in length ("[x]", "[ok]"): pad both columns so the phrases line up.
         sym_width = max((len(STATUS_SYMBOLS[c.status]) for c in self.checks), default=0)
         width = max((len(STATUS_WORDS[c.status]) for c in self.checks), default=0)
         for c in self.checks:
             label = f"{STATUS_SYMBOLS[c.status]:<{sym_width}} {STATUS_WORDS[c.status]:<{width}}"
-            tag = "" if c.severity.value == "required" else f" ({c.severity.value})"
-            lines.append(f"{label}  {c.title}{tag}: {c.summary}")
+            tag = "" if c.severity.value == "required" else " (can wait)"
+            lines.append(f"{label}  {phrase(c.id, c.status, c.title)}{tag}: {c.summary}")
             if c.status in (Status.FAIL, Status.WARN, Status.UNKNOWN) and c.remediation:
                 link = f" [{c.remediation.link}]" if c.remediation.link else ""
                 lines.append(f"{' ' * (len(label) + 2)}What to do: {c.remediation.text}{link}")
         lines.append("")
         if self.loaded.errors:
-            lines.append("Policy errors:")
+            lines.append("Policy errors (for IT):")
             lines.extend(f"  - {e}" for e in self.loaded.errors)
             lines.append("")
-        if self.overall is Overall.READY:
-            verdict = "READY: this laptop is fit for a private call."
-            if self.attention:
-                verdict += f" {len(self.attention)} item(s) need attention."
-        else:
-            names = ", ".join(c.title for c in self.blocking)
-            verdict = f"NOT READY: {names}. Contact {org.it_contact} if you cannot fix this."
-        lines.append(verdict)
         lines.append(f"Policy sources: {', '.join(self.loaded.sources)}")
         if self.os_log is not None:
             lines.append(self.os_log.sentence())

@@ -44,12 +44,13 @@ def test_rows_show_icon_word_summary_and_contact(qtbot: Any) -> None:
     assert list(w.rows) == ["os-support", "firewall", "meeting-data"]
     fw = w.rows["firewall"]
     assert fw.word.text() == "<b>Problem</b>"
-    assert fw.accessibleName() == "The firewall is on: Problem"
-    assert w.verdict_label.text() == "Not ready for private calls"
+    assert fw.accessibleName() == "Firewall off: Problem"
+    assert w.verdict_label.text() == ("No \u2014 don't take calls on this laptop. Contact your "
+                                      "council's IT service desk.")
     assert "1 OK, 1 needs attention, 1 problem, " in w.sub_label.text()
     assert "your council's IT service desk" in w.contact_label.text()
     labels = [lbl.text() for lbl in w.rows["meeting-data"].findChildren(QLabel)]
-    assert "Meeting data is cleared (advisory)" in labels
+    assert "Meeting data not cleared yet (can wait)" in labels
     assert any(t.startswith("What to do: Use Clear") for t in labels)
     assert w.rows["os-support"].remedy_button is None
 
@@ -63,7 +64,7 @@ def test_evidence_on_demand(qtbot: Any) -> None:
     row.details_button.click()
     assert row.details.isVisible()
     assert row.details.text() == 'profiles: {"public": false}'
-    assert row.details_button.accessibleName() == "Hide details for The firewall is on"
+    assert row.details_button.accessibleName() == "Hide details for Firewall off"
     row.details_button.click()
     assert not row.details.isVisible()
 
@@ -73,7 +74,7 @@ def test_remediation_link_button_opens_the_deep_link(qtbot: Any) -> None:
     w = window(qtbot, urls)
     w.set_report(report())
     button = w.rows["firewall"].remedy_button
-    assert button is not None and button.accessibleName() == "Open settings for The firewall is on"
+    assert button is not None and button.accessibleName() == "Open settings for Firewall off"
     button.click()
     assert [u.toString() for u in urls] == [LINK]
 
@@ -128,8 +129,10 @@ def test_policy_errors_are_listed(qtbot: Any) -> None:
     loaded = LoadedPolicy(errors=(PolicyError("file:/etc/x", "severity.firewall: bad"),))
     w = window(qtbot)
     w.set_report(report(loaded))
-    assert w.verdict_label.text().startswith("Policy error")
-    assert "severity.firewall: bad" in w.sub_label.text()
+    # The heading is the officer's verdict (no policy-health result here, so not blocked);
+    # the detail stays in the IT part below it.
+    assert not w.verdict_label.text().startswith("Policy")
+    assert "For IT" in w.sub_label.text() and "severity.firewall: bad" in w.sub_label.text()
 
 
 def test_evidence_text_is_bounded() -> None:

@@ -18,6 +18,7 @@ from devicecheck.qtsupport.icons import state_icon
 from devicecheck.ui.model.notifications import NotificationGate
 from devicecheck.ui.model.states import STATE_WORDS, TrayState
 from devicecheck.ui.windows.fallback_window import WHY
+from tests.checks.helpers import Scripted
 from tests.ui.tray_helpers import FakeMonitor, make_harness, policy_with, scripted
 
 __all__ = ["make_harness"]  # the fixture, imported for pytest
@@ -43,13 +44,14 @@ def test_starts_checking_then_shows_the_verdict_icon_and_words(make_harness: Any
     qtbot.waitUntil(lambda: h.app.report is not None, timeout=10_000)
     assert h.app.state is TrayState.READY
     assert icon_key(h.app) == state_icon(TrayState.READY).cacheKey()
-    assert h.app.tooltip.startswith("DeviceCheck: Ready for private calls")
+    assert h.app.tooltip.startswith("DeviceCheck: Yes \u2014 you can take calls")
     assert "Last checked" in h.app.tooltip
 
 
 @pytest.mark.parametrize(("statuses", "state", "words"), [
-    ((Status.PASS, Status.FAIL), TrayState.NOT_READY, "Not met: scripted"),
-    ((Status.PASS, Status.UNKNOWN), TrayState.NOT_READY, "Not ready"),
+    ((Status.PASS, Status.FAIL), TrayState.NOT_READY, "Problems: Firewall off"),
+    ((Status.PASS, Status.UNKNOWN), TrayState.NOT_READY,
+     "Problems: Firewall could not be checked"),
 ])
 def test_blocking_results_show_not_ready(make_harness: Any, qtbot: Any,
                                          statuses: tuple[Status, ...], state: TrayState,
@@ -66,18 +68,33 @@ def test_advisory_problem_shows_attention(make_harness: Any, qtbot: Any) -> None
     app = started(h, qtbot)
     assert app.state is TrayState.ATTENTION
     assert icon_key(app) == state_icon(TrayState.ATTENTION).cacheKey()
-    assert "Needs attention" in app.tooltip
+    assert "To fix: Firewall off" in app.tooltip and "Fix soon" in app.tooltip
+
+
+def test_unrelated_policy_error_keeps_the_verdict_and_adds_an_it_notice(
+        make_harness: Any, qtbot: Any) -> None:
+    from devicecheck.policy import LoadedPolicy, PolicyError
+
+    loaded = LoadedPolicy(errors=(PolicyError("file:x", "too big", "tray.check_interval_minutes"),))
+    h = make_harness(loaded, scripted(Status.PASS))
+    app = started(h, qtbot)
+    assert app.state is TrayState.READY
+    assert app.tooltip.startswith("DeviceCheck: Yes \u2014 you can take calls")
+    assert "IT needs to fix a settings problem; you can still take calls." in app.tooltip
+    assert "tray" not in app.tooltip and "file:x" not in app.tooltip
 
 
 def test_policy_error_state(make_harness: Any, qtbot: Any) -> None:
     from devicecheck.policy import LoadedPolicy, PolicyError
 
-    loaded = LoadedPolicy(errors=(PolicyError("file:x", "tray.check_interval_minutes: too big"),))
-    h = make_harness(loaded, scripted(Status.PASS))
+    loaded = LoadedPolicy(errors=(PolicyError("file:x", "too big", "screen_lock.max_idle_minutes"),))
+    h = make_harness(loaded, [Scripted("policy-health", Status.FAIL), *scripted(Status.PASS)])
     app = started(h, qtbot)
     assert app.state is TrayState.POLICY_ERROR
     assert icon_key(app) == state_icon(TrayState.POLICY_ERROR).cacheKey()
-    assert "Policy error" in app.tooltip
+    assert app.tooltip.startswith("DeviceCheck: No \u2014 don't take calls on this laptop")
+    assert "IT needs to fix a settings problem" in app.tooltip
+    assert "screen_lock" not in app.tooltip and "file:x" not in app.tooltip
 
 
 def test_teams_meeting_and_recording_states(make_harness: Any, qtbot: Any) -> None:
@@ -88,7 +105,7 @@ def test_teams_meeting_and_recording_states(make_harness: Any, qtbot: Any) -> No
     monitor.send("meeting-started", in_meeting=True)
     assert app.state is TrayState.IN_MEETING
     assert icon_key(app) == state_icon(TrayState.IN_MEETING).cacheKey()
-    assert "In a meeting" in app.tooltip and "Device: Ready" in app.tooltip
+    assert "In a meeting" in app.tooltip and "Device: Yes \u2014 you can take calls" in app.tooltip
     monitor.send("recording-started", recording=True)
     assert app.state is TrayState.RECORDING
     assert icon_key(app) == state_icon(TrayState.RECORDING).cacheKey()
@@ -181,7 +198,7 @@ def test_notifies_only_on_change_for_the_worse(make_harness: Any, qtbot: Any) ->
 
     checks[1].status = Status.FAIL
     run_again()
-    assert [n[0] for n in app.notifications] == ["Not ready for private calls"]
+    assert [n[0] for n in app.notifications] == ["No \u2014 don't take calls on this laptop"]
     run_again()  # still failing the same way: no news
     assert len(app.notifications) == 1
     checks[0].status = Status.FAIL
@@ -223,7 +240,8 @@ def test_menu_lists_every_action_and_refreshes_on_open(make_harness: Any, qtbot:
                          "Last report…", "Open log folder", "Start at log-in",
                          "About DeviceCheck", "Quit"]
     app.menu.aboutToShow.emit()
-    assert app.menu.status.text().startswith("Not ready for private calls – checked ")
+    assert app.menu.status.text().startswith(
+        "No \u2014 don't take calls on this laptop. Contact your council's IT service desk. – checked ")
     assert app.menu.quit.isVisible() and app.menu.autostart.isVisible()
     assert app.tray.contextMenu() is app.menu
 

@@ -69,15 +69,17 @@ def test_forget_lets_a_returning_problem_through() -> None:
     assert not gate.allow("other")
 
 
-def test_verdict_messages_name_at_most_three_checks() -> None:
-    titles = {c: f"Check {c}" for c in "abcde"}
-    title, message, level = verdict_message(Verdict(TrayState.NOT_READY, frozenset("abcde")),
-                                            titles)
-    assert (title, level) == ("Not ready for private calls", "critical")
-    assert message == "Not met: check a, check b, check c and 2 more. Click to see what to do."
-    assert verdict_message(Verdict(TrayState.ATTENTION, frozenset("a")), titles)[2] == "warning"
-    assert verdict_message(Verdict(TrayState.POLICY_ERROR, frozenset({"policy"})), titles)[0] \
-        == "DeviceCheck settings could not be read"
+def test_verdict_messages_name_at_most_three_checks_by_fault_phrase() -> None:
+    ids = frozenset({"firewall", "disk-encryption", "antivirus", "work-device", "os-support"})
+    title, message, level = verdict_message(Verdict(TrayState.NOT_READY, ids))
+    assert (title, level) == ("No \u2014 don't take calls on this laptop", "critical")
+    assert message == ("Operating system out of date, Not a council-managed laptop, Disk not "
+                       "encrypted and 2 more. Click to see what to do.")
+    attention = verdict_message(Verdict(TrayState.ATTENTION, frozenset({"meeting-data"})))
+    assert attention[2] == "warning" and "Meeting data not cleared yet" in attention[1]
+    policy = verdict_message(Verdict(TrayState.POLICY_ERROR, frozenset({"policy-health"})))
+    assert policy[1].startswith("IT needs to fix a settings problem")
+    assert "policy" not in policy[0].lower() and "settings could not be read" not in policy[0]
 
 
 def test_quit_teams_offer_only_when_teams_is_running_and_policy_offers_it() -> None:

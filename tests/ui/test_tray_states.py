@@ -21,7 +21,7 @@ from devicecheck.ui.model.states import (
 READY = Verdict(TrayState.READY)
 ATTENTION = Verdict(TrayState.ATTENTION, frozenset({"meeting-data"}))
 NOT_READY = Verdict(TrayState.NOT_READY, frozenset({"firewall"}))
-POLICY = Verdict(TrayState.POLICY_ERROR, frozenset({"policy"}))
+POLICY = Verdict(TrayState.POLICY_ERROR, frozenset({"policy-health"}))
 
 
 @pytest.mark.parametrize(("verdict", "meeting", "recording", "expected"), [
@@ -67,10 +67,11 @@ def test_tooltip_always_has_words_and_the_device_verdict() -> None:
                        titles={"firewall": "The firewall is on"})
     lines = tip.splitlines()
     assert lines[0] == "DeviceCheck: In a meeting"
-    assert lines[1] == "Device: Not ready for private calls"
-    assert lines[2] == "Not met: the firewall is on"
+    assert lines[1] == "Device: No \u2014 don't take calls on this laptop"
+    assert lines[2] == "Problems: Firewall off"
     assert lines[3].startswith("Last checked ")
-    many = Verdict(TrayState.NOT_READY, frozenset("abcde"))
+    many = Verdict(TrayState.NOT_READY, frozenset({"firewall", "disk-encryption", "antivirus",
+                                                   "work-device", "os-support"}))
     assert "and 2 more" in tooltip_text(TrayState.NOT_READY, many, checked_at=None)
     assert "Checking again" in tooltip_text(TrayState.READY, READY, checked_at=at, checking=True)
 
@@ -102,15 +103,11 @@ def test_icons_render_at_tray_sizes(qapp: object) -> None:
             assert opaque > size * size // 4, f"{state} is too faint at {size} px"
 
 
-def test_problem_titles_read_inside_a_sentence() -> None:
-    from devicecheck.ui.model.states import in_sentence, problem_list
+def test_problem_list_names_fault_phrases_in_the_order_given() -> None:
+    from devicecheck.verdict_words import problem_list
 
-    assert in_sentence("The disk is encrypted") == "the disk is encrypted"
-    assert in_sentence("Teams recording is switched off") == "Teams recording is switched off"
-    assert in_sentence("TPM present") == "TPM present"  # an acronym stays as it is
-    titles = {"a": "The firewall is on", "b": "Teams recording is switched off",
-              "c": "This is a council work device", "d": "The disk is encrypted"}
-    assert problem_list(["d", "a", "b", "c"], titles) == (
-        "the firewall is on, Teams recording is switched off, this is a council work device "
-        "and 1 more")
-    assert problem_list(["zz"], titles) == "zz"  # no title known: the id
+    phrases = ["Disk not encrypted", "Firewall off", "Anti-virus off or out of date",
+               "Meeting data not cleared yet"]
+    assert problem_list(phrases) == ("Disk not encrypted, Firewall off, Anti-virus off or out "
+                                     "of date and 1 more")
+    assert problem_list(phrases[:1]) == "Disk not encrypted"

@@ -4,14 +4,55 @@ Without a machine policy there is no tenant or domain allowlist, so the work-dev
 check cannot succeed; with errors, part of the policy may not be in force. A machine policy that
 a user could have changed is ignored by the loader (its error says so), and a policy given
 with ``--policy FILE`` that is not IT's (``LoadedPolicy.not_machine_policy``) fails here
-whatever it says: the loader keeps this check required for it."""
+whatever it says: the loader keeps this check required for it.
+
+Which policy errors block (issue 19). The loader already drops every bad value, so the value
+in force is the default (or a lower layer's). That is safe for most settings, so an error
+blocks the officer only when it can change how a *required* check is judged:
+
+* an error in ``[severity]`` (it decides which checks block at all);
+* an error in a setting that a required check reads (``CheckSpec.settings``): that check
+  is then judged against values IT did not write, and we do not guess whether the bad
+  value was meant to be stricter or looser;
+* an error with no setting named (the whole source could not be read or was ignored for
+  unsafe permissions): nothing IT wrote there is in force;
+* no machine policy at all.
+
+Any other error (a typo in the audit, tray or notice settings, an unknown section) passes
+this check: the report's policy errors and ``policy validate`` carry the detail for IT,
+and the officer sees only that IT needs to fix a settings problem."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
+from devicecheck.checks.registry import CHECKS
+from devicecheck.policy.model import Policy, Severity
+from devicecheck.policy.schema import PolicyError
+
+#: What an officer is told for any blocking settings problem (nothing technical).
+OFFICER_TEXT = "IT needs to fix a settings problem. Contact {contact}."
+
+
+def _covers(setting: str, key: str) -> bool:
+    """``screen_lock`` covers ``screen_lock.max_idle_minutes``; a dotted setting only itself."""
+    return key == setting or key.startswith(setting + ".") or (
+        "." in setting and key == setting.split(".", 1)[0])
+
+
+def blocking_errors(errors: Sequence[PolicyError], policy: Policy) -> list[PolicyError]:
+    """The errors that can change how a required check is judged (rule in the module doc)."""
+    required = [c for c in CHECKS if policy.severity_of(c.id) is Severity.REQUIRED]
+    out = []
+    for error in errors:
+        key = error.key
+        if key is None or key == "severity" or key.startswith("severity."):
+            out.append(error)
+        elif any(_covers(s, key) for c in required for s in c.settings):
+            out.append(error)
+    return out
 
 
 class PolicyHealth(Check):
@@ -21,6 +62,8 @@ class PolicyHealth(Check):
     def gather(self, ctx: Context) -> Mapping[str, Any]:
         loaded = ctx.loaded
         return {"sources": list(loaded.sources), "errors": [str(e) for e in loaded.errors],
+                "blocking_errors": [str(e) for e in blocking_errors(loaded.errors,
+                                                                    loaded.policy)],
                 "machine_policy": loaded.machine_policy_present,
                 "not_machine_policy": loaded.not_machine_policy}
 
@@ -34,18 +77,21 @@ class PolicyHealth(Check):
                            facts, Remediation("Run DeviceCheck without --policy; only the "
                                               "policy IT installed counts."))
         ignored = [e for e in errors if "ignored, not applied" in e]
+        officer = Remediation(OFFICER_TEXT.format(contact=contact))
         if ignored:
             return Verdict(Status.FAIL, "The council policy on this laptop is ignored: a user "
-                                        "could have changed it.", facts,
-                           Remediation(f"Tell {contact}: the DeviceCheck policy file's "
-                                       "permissions are unsafe (see the report details)."))
-        if errors:
-            return Verdict(Status.FAIL, f"The council policy has {len(errors)} error(s); "
-                                        "parts of it may not be in force.", facts,
-                           Remediation(f"Tell {contact}: the DeviceCheck policy on this laptop "
-                                       "has errors (see the report details)."))
+                                        "could have changed it (its permissions are unsafe; "
+                                        "see the policy errors).", facts, officer)
+        blocking = facts.get("blocking_errors", errors)
+        if blocking:
+            return Verdict(Status.FAIL, f"{len(blocking)} policy error(s) affect a required "
+                                        "check, so it may not be judged as IT intended (see "
+                                        "the policy errors).", facts, officer)
         if not facts["machine_policy"]:
-            return Verdict(Status.FAIL, "No council policy is installed; built-in defaults are used.",
-                           facts, Remediation(f"Ask {contact} to install the DeviceCheck policy "
-                                              "on this laptop."))
+            return Verdict(Status.FAIL, "No council policy is installed; built-in defaults are "
+                                        "used.", facts, officer)
+        if errors:
+            return Verdict(Status.PASS, f"The council policy is in force; {len(errors)} "
+                                        "setting(s) had errors and use their defaults (see the "
+                                        "policy errors).", facts)
         return Verdict(Status.PASS, "The council policy is installed and valid.", facts)

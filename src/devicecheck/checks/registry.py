@@ -43,6 +43,18 @@ class CheckSpec:
     fault: str
     #: What the officer should do, as Company Portal says it (no app open, no placeholders).
     portal: str
+    #: Short officer phrases (issue 19): what is wrong when the check fails ("Disk not
+    #: encrypted"), what is true when it passes ("Disk encrypted"), and the topic for "could
+    #: not be checked" ("Disk encryption"). Every officer list names a problem by its
+    #: fault phrase, never by the title (a title states the requirement, so it reads as the
+    #: opposite of the fault).
+    fault_phrase: str = ""
+    pass_phrase: str = ""
+    topic: str = ""
+    #: Policy settings this check reads ("section" or "section.name"). A policy error in
+    #: one of them, while the check is required, blocks the officer (policy-health): the
+    #: check would otherwise be judged against values IT did not write.
+    settings: tuple[str, ...] = ()
     #: Default ``[severity]``: the policy model's value for this check.
     severity: Literal["required", "advisory"] = "required"
     #: In-app remediation per OS family; the check may add the IT contact.
@@ -65,12 +77,17 @@ CHECKS: tuple[CheckSpec, ...] = (
         "policy-health", "policy_health", "PolicyHealth", "Council policy is in force",
         "DeviceCheck has no valid council policy",
         "Restart the laptop so it picks up the council's settings. If this stays, contact "
-        "the IT service desk."),
+        "the IT service desk.",
+        fault_phrase="IT needs to fix a settings problem", pass_phrase="Council settings in force",
+        topic="Council settings"),
     CheckSpec(
         "os-support", "os_support", "OsSupport", "Operating system is supported",
         "This laptop's operating system is out of date",
         "Install the waiting updates (Settings > Windows Update), restart, then open "
         "DeviceCheck again.",
+        fault_phrase="Operating system out of date", pass_phrase="Operating system up to date",
+        topic="Operating system",
+        settings=("os",),
         remedy=_m(windows="Install the latest Windows updates from Settings > Windows Update.",
                   macos="Install the latest macOS update from System Settings > General > "
                         "Software Update.",
@@ -82,6 +99,10 @@ CHECKS: tuple[CheckSpec, ...] = (
         "This is not recognised as a council laptop",
         "Use your council laptop for calls with residents. If this is your council laptop, "
         "contact the IT service desk.",
+        fault_phrase="Not a council-managed laptop", pass_phrase="Council-managed laptop",
+        topic="Council laptop",
+        settings=("organisation.tenant_ids", "organisation.domains",
+                  "organisation.mdm_servers", "organisation.linux_machine_marker"),
         remedy=_m(windows="Use a council-issued laptop for video calls. If this is one, IT "
                           "needs to join it to the council (Settings > Accounts > Access work "
                           "or school).",
@@ -89,8 +110,7 @@ CHECKS: tuple[CheckSpec, ...] = (
                         "to enrol it in the council's device management (System Settings > "
                         "Privacy & Security > Profiles).",
                   linux="Use a council-issued laptop for video calls. If this is one, IT "
-                        "needs to enrol it (domain join, Intune, or the council's machine "
-                        "marker)."),
+                        "needs to enrol it in the council's device management."),
         links=_m(windows="ms-settings:workplace",
                  macos="x-apple.systempreferences:com.apple.Profiles-Settings.extension")),
     CheckSpec(
@@ -98,12 +118,14 @@ CHECKS: tuple[CheckSpec, ...] = (
         "The laptop's disk is not encrypted",
         "Do not hold calls on this laptop until IT has turned on disk encryption "
         "(BitLocker). Contact the IT service desk.",
+        fault_phrase="Disk not encrypted", pass_phrase="Disk encrypted",
+        topic="Disk encryption",
         remedy=_m(windows="Turn on BitLocker device encryption (Settings > Privacy & security "
                           "> Device encryption) and keep the laptop plugged in until it "
                           "finishes.",
                   macos="Turn on FileVault in System Settings > Privacy & Security > "
                         "FileVault, and keep the Mac plugged in until it finishes.",
-                  linux="The disk must be encrypted with LUKS; this needs a reinstall by IT."),
+                  linux="The disk is not encrypted; IT needs to set the laptop up again with encryption. Contact the IT service desk."),
         links=_m(windows="ms-settings:deviceencryption",
                  macos="x-apple.systempreferences:com.apple.settings.PrivacySecurity."
                        "extension?FileVault")),
@@ -111,11 +133,13 @@ CHECKS: tuple[CheckSpec, ...] = (
         "firewall", "firewall", "Firewall", "The firewall is on", "The firewall is off",
         "Turn the firewall back on (Windows Security > Firewall & network protection) or "
         "contact the IT service desk.",
+        fault_phrase="Firewall off", pass_phrase="Firewall on",
+        topic="Firewall",
         remedy=_m(windows="Turn the firewall on for every network type in Windows Security > "
                           "Firewall & network protection.",
                   macos="Turn the firewall on in System Settings > Network > Firewall.",
-                  linux="Turn the firewall on (for example, install ufw and run: sudo ufw "
-                        "enable), or ask IT to."),
+                  linux="Turn the firewall on in your desktop's security or firewall "
+                        "settings, or ask IT to."),
         links=_m(windows="windowsdefender://network/",
                  macos="x-apple.systempreferences:com.apple.Network-Settings.extension?Firewall")),
     CheckSpec(
@@ -133,12 +157,18 @@ CHECKS: tuple[CheckSpec, ...] = (
                   linux="Set the screen to lock after {m} minutes or less in your desktop's "
                         "Privacy / Screen Lock settings, with automatic screen lock on."),
         links=_m(windows="ms-settings:lockscreen",
-                 macos="x-apple.systempreferences:com.apple.Lock-Screen-Settings.extension")),
+                 macos="x-apple.systempreferences:com.apple.Lock-Screen-Settings.extension"),
+        fault_phrase="Screen does not lock soon enough", pass_phrase="Screen locks when idle",
+        topic="Screen lock",
+        settings=("screen_lock",)),
     CheckSpec(
         "antivirus", "antivirus", "AntivirusCheck", "Anti-virus protection is on",
         "Anti-virus is off or out of date",
         "Open Windows Security and update virus protection, then restart. If it stays, "
         "contact the IT service desk.",
+        fault_phrase="Anti-virus off or out of date", pass_phrase="Anti-virus on",
+        topic="Anti-virus",
+        settings=("antivirus",),
         remedy=_m(windows="Open Windows Security > Virus & threat protection: turn real-time "
                           "protection on and select Check for updates.",
                   any="The council's security agent is not running; restart the laptop."),
@@ -148,17 +178,28 @@ CHECKS: tuple[CheckSpec, ...] = (
         "Teams recording is switched off",
         "The council has not confirmed that Teams recording is off",
         "Nothing for you to do: IT must confirm the Teams recording policy. Contact the IT "
-        "service desk before holding calls."),
+        "service desk before holding calls.",
+        fault_phrase="Teams recording not confirmed off", pass_phrase="Teams recording off",
+        topic="Teams recording setting",
+        settings=("recording.attestation_max_age_days",
+                  "recording.attestation_public_key")),
     CheckSpec(
         "recorders", "recorders", "Recorders", "No recording software is running",
         "Recording software is running on this laptop",
         "Close any screen or sound recording program before your call. Calls with residents "
-        "must not be recorded."),
+        "must not be recorded.",
+        fault_phrase="Recording software running", pass_phrase="No recording software running",
+        topic="Recording software",
+        settings=("recording.recorder_processes",
+                  "recording.extra_recorder_processes")),
     CheckSpec(
         "meeting-data", "meeting_data", "MeetingData", "Meeting data cleared after calls",
         "Teams meeting data has not been cleared",
         "Quit Teams after your call and open DeviceCheck: it clears the names and addresses "
         "Teams keeps on the laptop.",
+        fault_phrase="Meeting data not cleared yet", pass_phrase="Meeting data cleared",
+        topic="Meeting data",
+        settings=("cleaner.max_age_hours",),
         severity="advisory"),
 )
 

@@ -238,6 +238,14 @@ class RecordingPolicy:
 
 
 @dataclass(frozen=True)
+class ChecksPolicy:
+    advisory_grace_days: int = field(
+        default=0, metadata=meta("Days officers have to fix an advisory problem; the verdict "
+                                 "then says \"Fix soon\" with that date (0: no date).",
+                                 min=0, max=365))
+
+
+@dataclass(frozen=True)
 class TrayPolicy:
     check_interval_minutes: int = field(
         default=30, metadata=meta("Re-run the checks this often.", min=1, max=1440))
@@ -256,6 +264,7 @@ class Policy:
         metadata=meta("Per check: required, advisory or off.", title="Check severity",
                       keys=CHECK_IDS,
                       choices=tuple(s.value for s in Severity)))
+    checks: ChecksPolicy = field(default_factory=ChecksPolicy, metadata=meta(title="Checks"))
     os: OsPolicy = field(default_factory=OsPolicy, metadata=meta(title="Operating system"))
     screen_lock: ScreenLock = field(default_factory=ScreenLock, metadata=meta(title="Screen lock"))
     antivirus: Antivirus = field(default_factory=Antivirus, metadata=meta(title="Anti-virus"))

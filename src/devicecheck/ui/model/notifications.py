@@ -17,7 +17,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from devicecheck.ui.model.states import TrayState, Verdict, problem_list
+from devicecheck.ui.model.states import STATE_WORDS, TrayState, Verdict
+from devicecheck.verdict_words import SETTINGS_PROBLEM, problem_list
 
 
 @dataclass
@@ -59,18 +60,20 @@ class NotificationGate:
 VERDICT_KEY = "verdict:"
 
 
-def verdict_message(verdict: Verdict, titles: dict[str, str]) -> tuple[str, str, str]:
-    """(title, message, level) for a verdict that got worse: what is not met, by check
-    title (at most three named), and that a click shows what to do."""
-    names = problem_list((p for p in verdict.problems if p != "policy"), titles)
+def verdict_message(verdict: Verdict, titles: dict[str, str] | None = None
+                    ) -> tuple[str, str, str]:
+    """(title, message, level) for a verdict that got worse: the verdict line, the
+    problems by fault phrase (worst first, at most three named), and that a click shows
+    what to do. ``titles`` is no longer used (problems are named by fault phrase)."""
+    del titles
+    names = problem_list(verdict.problem_phrases())
+    # The short verdict words as the title (the headline's "Contact …" is in the window).
     if verdict.state is TrayState.POLICY_ERROR:
-        return ("DeviceCheck settings could not be read", "Contact IT: the policy has errors.",
-                "critical")
+        return (STATE_WORDS[TrayState.NOT_READY],
+                f"{SETTINGS_PROBLEM}. Click to see who to contact.", "critical")
     if verdict.state is TrayState.NOT_READY:
-        return ("Not ready for private calls", f"Not met: {names}. Click to see what to do.",
-                "critical")
-    return ("Something needs attention", f"Needs attention: {names}. Click to see what to do.",
-            "warning")
+        return (STATE_WORDS[verdict.state], f"{names}. Click to see what to do.", "critical")
+    return (verdict.line, f"To fix: {names}. Click to see what to do.", "warning")
 
 
 #: Gate key prefix of the "quit Teams to clear" offer; forgotten at each meeting start so
@@ -128,7 +131,7 @@ def cleaned_message(detail: dict[str, object]) -> tuple[str, str, str] | None:
     else:
         title = "Meeting data cleared"
     if isinstance(failures, int) and failures:
-        return (title, f"Some items could not be removed ({failures}). {again} If this keeps "
+        return (title, f"Some of it could not be removed. {again} If this keeps "
                 "happening, contact IT.", "warning")
     return (title, f"The last meeting's data has been deleted from this laptop. {again}",
             "info")

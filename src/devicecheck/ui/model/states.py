@@ -14,11 +14,20 @@ recording > policy error > not ready > in meeting > checking (no result yet) > a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from devicecheck.verdict_words import (
+    CHECKING,
+    FIX_SOON,
+    NO,
+    SETTINGS_PROBLEM,
+    YES,
+    phrase,
+    problem_list,
+)
 
 if TYPE_CHECKING:  # the report module is light, but keep start-up free of it until needed
     from devicecheck.report import Report
@@ -37,13 +46,16 @@ class TrayState(StrEnum):
 #: Icon file (resources/icons/<name>.svg) per state: each a different shape.
 ICON_FILES: dict[TrayState, str] = {s: f"{s.value}.svg" for s in TrayState}
 
-#: The words for each state: the tooltip's first line and the menu's status line.
+#: The words for each state: the tooltip's first line and the menu's status line when no
+#: report says more (``state_line`` prefers the verdict's own headline, which names the IT
+#: contact or the fix-by date). The device states use the verdict words of
+#: ``verdict_words``, so every officer view answers "can I take calls?" the same way.
 STATE_WORDS: dict[TrayState, str] = {
-    TrayState.READY: "Ready for private calls",
-    TrayState.ATTENTION: "Ready, but something needs attention",
-    TrayState.NOT_READY: "Not ready for private calls",
-    TrayState.CHECKING: "Checking this laptop…",
-    TrayState.POLICY_ERROR: "Policy error: settings from IT could not be read",
+    TrayState.READY: YES,
+    TrayState.ATTENTION: f"{FIX_SOON}, but get this fixed soon",
+    TrayState.NOT_READY: NO,
+    TrayState.CHECKING: CHECKING,
+    TrayState.POLICY_ERROR: f"{NO}: {SETTINGS_PROBLEM[:1].lower()}{SETTINGS_PROBLEM[1:]}",
     TrayState.IN_MEETING: "In a meeting",
     TrayState.RECORDING: "Recording: this call is being recorded",
 }
@@ -67,22 +79,58 @@ class Verdict:
     state: TrayState                  # READY, ATTENTION, NOT_READY or POLICY_ERROR
     problems: frozenset[str] = frozenset()   # ids of blocking (or attention) checks
     attention: frozenset[str] = frozenset()
+    #: The problems by fault phrase, worst first (``verdict_words``); officer text uses
+    #: these, never the ids above (which are for "a new problem" comparisons).
+    phrases: tuple[str, ...] = ()
+    #: The verdict line ("No — don't take calls on this laptop. Contact …"); "" = the
+    #: state's words.
+    headline: str = ""
+    #: A settings problem IT must fix that does not block ("" when there is none).
+    it_notice: str = ""
 
     @property
     def rank(self) -> int:
         return SEVERITY_RANK[self.state]
 
+    @property
+    def line(self) -> str:
+        return self.headline or STATE_WORDS[self.state]
+
+    def problem_phrases(self) -> tuple[str, ...]:
+        """``phrases``, or for a verdict built from ids alone their fault phrases in
+        registry order (an unknown id is never shown: it is internal)."""
+        if self.phrases:
+            return self.phrases
+        from devicecheck.checks.base import Status
+        from devicecheck.checks.registry import CHECKS
+
+        return tuple(phrase(c.id, Status.FAIL) for c in CHECKS if c.id in self.problems)
+
 
 def verdict_of(report: Report) -> Verdict:
+    """The tray's verdict: a policy error only when policy-health blocks (issue 19: a typo
+    in an unrelated setting leaves the verdict alone and adds ``it_notice``)."""
+    words = report.words()
     blocking = frozenset(c.id for c in report.blocking)
     attention = frozenset(c.id for c in report.attention)
-    if report.loaded.errors:
-        return Verdict(TrayState.POLICY_ERROR, blocking | {"policy"}, attention)
-    if blocking:
-        return Verdict(TrayState.NOT_READY, blocking, attention)
-    if attention:
-        return Verdict(TrayState.ATTENTION, attention, attention)
-    return Verdict(TrayState.READY)
+    phrases = words.problems
+    if "policy-health" in blocking:
+        state = TrayState.POLICY_ERROR
+    elif blocking:
+        state = TrayState.NOT_READY
+    elif attention:
+        return Verdict(TrayState.ATTENTION, attention, attention, phrases, words.headline,
+                       words.it_notice)
+    else:
+        state = TrayState.READY
+    return Verdict(state, blocking, attention, phrases, words.headline, words.it_notice)
+
+
+def state_line(state: TrayState, verdict: Verdict | None) -> str:
+    """The words for ``state``: the verdict's headline when the state is the verdict's."""
+    if verdict is not None and verdict.state is state:
+        return verdict.line
+    return STATE_WORDS[state]
 
 
 def derive_state(verdict: Verdict | None, *, in_meeting: bool = False,
@@ -110,38 +158,22 @@ def is_worse(old: Verdict | None, new: Verdict) -> bool:
     return new.rank == old.rank and new.rank > 0 and bool(new.problems - old.problems)
 
 
-#: First words of check titles that are names, kept capitalised inside a sentence.
-PROPER_NOUNS = frozenset({"Teams", "Microsoft", "Windows", "BitLocker", "FileVault", "Intune"})
-
-
-def in_sentence(title: str) -> str:
-    """A check title as it reads inside a sentence: "the firewall is on", but "Teams
-    recording is switched off"."""
-    first = title.split(" ", 1)[0]
-    return title if first in PROPER_NOUNS or first.isupper() else title[:1].lower() + title[1:]
-
-
-def problem_list(problems: Iterable[str], titles: Mapping[str, str] | None = None,
-                 most: int = 3) -> str:
-    """The checks not met, by title, at most ``most`` named: "the disk is encrypted, the
-    firewall is on and 2 more"."""
-    names = [in_sentence((titles or {}).get(p, p)) for p in sorted(problems)]
-    shown = ", ".join(names[:most])
-    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
-
-
 def tooltip_text(state: TrayState, verdict: Verdict | None, *, checked_at: datetime | None,
                  checking: bool = False, titles: dict[str, str] | None = None,
                  data_waiting: bool = False) -> str:
-    """Tooltip lines: state words, the device verdict when the icon shows something else,
-    what is wrong (by check title), meeting data still waiting to be cleared, and when the
-    laptop was last checked."""
-    lines = [f"DeviceCheck: {STATE_WORDS[state]}"]
+    """Tooltip lines: the verdict line (or the state's words), the device verdict when the
+    icon shows something else, the problems by fault phrase (worst first), a settings
+    notice for IT, meeting data still waiting to be cleared, and when the laptop was last
+    checked. ``titles`` is no longer used (problems are named by fault phrase)."""
+    del titles
+    lines = [f"DeviceCheck: {state_line(state, verdict)}"]
     if verdict is not None and verdict.state is not state:
-        lines.append(f"Device: {STATE_WORDS[verdict.state]}")
+        lines.append(f"Device: {verdict.line}")
     if verdict is not None and verdict.problems and verdict.state is not TrayState.READY:
-        shown = problem_list(verdict.problems, titles)
-        lines.append(f"Not met: {shown}" if verdict.rank >= 2 else f"Needs attention: {shown}")
+        shown = problem_list(verdict.problem_phrases())
+        lines.append(f"Problems: {shown}" if verdict.rank >= 2 else f"To fix: {shown}")
+    if verdict is not None and verdict.it_notice:
+        lines.append(verdict.it_notice)
     if data_waiting:
         lines.append("Meeting data is waiting to be cleared")
     if checking and verdict is not None:

@@ -35,6 +35,7 @@ from devicecheck.ui.model.states import (
     Verdict,
     derive_state,
     is_worse,
+    state_line,
     tooltip_text,
     verdict_of,
 )
@@ -131,6 +132,8 @@ class TrayController(QObject):
         self._embed: EmbedWait | None = None
         self._started = False
         self._pending_message: tuple[str, str, str] | None = None
+        #: The pending message is a verdict (the fallback window's status line says it).
+        self._pending_is_verdict = False
 
     # ----- what the parts share -----------------------------------------------------------
     @property
@@ -213,8 +216,7 @@ class TrayController(QObject):
         self.refresh_menu()
         self.fallback = FallbackWindow(self.menu.command_actions(), on_close=self._fallback_closed)
         self.apply_state()
-        if self._pending_message is not None and not self._pending_message[0].startswith(
-                ("Not ready", "Something", "DeviceCheck settings")):
+        if self._pending_message is not None and not self._pending_is_verdict:
             self.fallback.show_message(*self._pending_message[:2])
         self._pending_message = None
         self.fallback.show()
@@ -350,6 +352,7 @@ class TrayController(QObject):
         else:
             # Still waiting for a tray: say it as soon as there is somewhere to say it.
             self._pending_message = (title, message, level)
+            self._pending_is_verdict = key.startswith(VERDICT_KEY)
         debug(f"notified {level}")
         return True
 
@@ -375,7 +378,8 @@ class TrayController(QObject):
                 log.warning("autostart state unreadable: %s", exc)
         self.menu.refresh(self.state, self._detail(), allow_quit=tray.allow_quit,
                           autostart_visible=visible, autostart_enabled=enabled,
-                          teams_line=self.detection_line, data_waiting=self.data_waiting)
+                          teams_line=self.detection_line, data_waiting=self.data_waiting,
+                          line=state_line(self.state, self.verdict))
         if self.fallback is not None:
             self.fallback.sync_visibility(self.menu.command_actions())
         debug("menu-refreshed")

@@ -124,8 +124,10 @@ class TrayMenu(QMenu):
 
     def refresh(self, state: TrayState, detail: str, *, allow_quit: bool,
                 autostart_visible: bool, autostart_enabled: bool, teams_line: str = "",
-                data_waiting: bool = False) -> None:
-        self.status.setText(f"{STATE_WORDS[state]}{' – ' + detail if detail else ''}")
+                data_waiting: bool = False, line: str = "") -> None:
+        """``line``: the verdict line (``states.state_line``); the state's words without."""
+        words = line or STATE_WORDS[state]
+        self.status.setText(f"{words}{' – ' + detail if detail else ''}")
         self.teams_status.setText(teams_line)
         self.teams_status.setToolTip(teams_line)
         self.teams_status.setVisible(bool(teams_line))

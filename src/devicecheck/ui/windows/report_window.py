@@ -31,6 +31,7 @@ from devicecheck.qtsupport.icons import state_icon, status_icon
 from devicecheck.qtsupport.style import FOCUS_STYLE, button
 from devicecheck.report import Report
 from devicecheck.ui.model.states import STATE_WORDS, TrayState, verdict_of
+from devicecheck.verdict_words import phrase
 
 MAX_EVIDENCE_CHARS = 4000
 
@@ -66,7 +67,11 @@ class CheckRow(QFrame):
         self.setObjectName("checkRow")
         self.result = result
         word = STATUS_WORDS[result.status]
-        self.setAccessibleName(f"{result.title}: {word}")
+        # The row is named by what is true or wrong ("Firewall off"), never by the title,
+        # which states the requirement and so reads as the opposite of a fault (issue 19).
+        name = phrase(result.id, result.status, result.title)
+        self.name = name
+        self.setAccessibleName(f"{name}: {word}")
         layout = QVBoxLayout(self)
         head = QHBoxLayout()
         icon = QLabel(self)
@@ -74,16 +79,16 @@ class CheckRow(QFrame):
         icon.setAccessibleName(word)
         self.word = QLabel(f"<b>{word}</b>", self)
         self.word.setAccessibleName(f"Status: {word}")
-        tag = "" if result.severity.value == "required" else f" ({result.severity.value})"
-        title = QLabel(f"{result.title}{tag}", self)
-        title.setAccessibleName(f"Check: {result.title}")
+        tag = "" if result.severity.value == "required" else " (can wait)"
+        title = QLabel(f"{name}{tag}", self)
+        title.setAccessibleName(f"Check: {name}")
         head.addWidget(icon)
         head.addWidget(self.word)
         head.addWidget(title, 1)
         self.details_button = QToolButton(self)
         self.details_button.setText("Show details")
         self.details_button.setCheckable(True)
-        self.details_button.setAccessibleName(f"Show details for {result.title}")
+        self.details_button.setAccessibleName(f"Show details for {name}")
         self.details_button.setToolTip("Show what DeviceCheck found")
         self.details_button.toggled.connect(self._toggle_details)
         head.addWidget(self.details_button)
@@ -105,7 +110,7 @@ class CheckRow(QFrame):
                 self._link = result.remediation.link
                 self._open_url = open_url
                 self.remedy_button = QPushButton("Open settings", self)
-                self.remedy_button.setAccessibleName(f"Open settings for {result.title}")
+                self.remedy_button.setAccessibleName(f"Open settings for {name}")
                 self.remedy_button.setToolTip(self._link)
                 self.remedy_button.clicked.connect(self._open_link)
                 remedy.addWidget(self.remedy_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -114,7 +119,7 @@ class CheckRow(QFrame):
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.PlainText)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details.setAccessibleName(f"Details for {result.title}")
+        self.details.setAccessibleName(f"Details for {name}")
         self.details.setStyleSheet("font-family: monospace;")
         self.details.setVisible(False)
         layout.addWidget(self.details)
@@ -123,7 +128,7 @@ class CheckRow(QFrame):
         self.details.setVisible(shown)
         self.details_button.setText("Hide details" if shown else "Show details")
         self.details_button.setAccessibleName(
-            f"{'Hide' if shown else 'Show'} details for {self.result.title}")
+            f"{'Hide' if shown else 'Show'} details for {self.name}")
 
     def _open_link(self) -> None:
         self._open_url(QUrl(self._link))
@@ -200,13 +205,18 @@ class ReportWindow(QDialog):
         self.rows = {}
         if report is None:
             state, sub = TrayState.CHECKING, "No check has finished yet."
+            heading = STATE_WORDS[state]
         else:
-            state = verdict_of(report).state
+            verdict = verdict_of(report)
+            state, heading = verdict.state, verdict.line
             when = report.generated_at.astimezone().strftime("%d %b %Y %H:%M")
             counts = report.counts()
             sub = f"Checked {when}: {count_words(counts)}."
+            if verdict.it_notice:
+                sub += f"\n{verdict.it_notice}"
             if report.loaded.errors:
-                sub += "\nPolicy errors (tell IT):\n" + "\n".join(
+                # IT's detail (issue 19: the officer's line above names nothing technical).
+                sub += "\nFor IT \u2013 policy errors:\n" + "\n".join(
                     f"  • {e}" for e in report.loaded.errors)
             for result in report.checks:
                 row = CheckRow(result, self._open_url, container)
@@ -215,9 +225,9 @@ class ReportWindow(QDialog):
         rows.addStretch(1)
         self.scroll_area.setWidget(container)
         self.verdict_icon.setPixmap(state_icon(state).pixmap(40, 40))
-        self.verdict_icon.setAccessibleName(STATE_WORDS[state])
-        self.verdict_label.setText(STATE_WORDS[state])
-        self.verdict_label.setAccessibleName(f"Verdict: {STATE_WORDS[state]}")
+        self.verdict_icon.setAccessibleName(heading)
+        self.verdict_label.setText(heading)
+        self.verdict_label.setAccessibleName(f"Verdict: {heading}")
         self.sub_label.setText(sub)
         self.sub_label.setAccessibleName(sub)
 

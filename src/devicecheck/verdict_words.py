@@ -1,0 +1,120 @@
+"""The officer's words for a report: one verdict line and the problems, each named by its
+fault phrase (issue 19). Pure: no Qt, no I/O, the clock passed in.
+
+Every officer view (tray tooltip and menu status line, report heading, pre-call step 1
+heading, ``devicecheck check`` text) takes its first line from ``verdict_words``, so the
+answer to "can I take calls?" reads the same everywhere:
+
+* "Yes — you can take calls"
+* "No — don't take calls on this laptop. Contact <IT contact>."
+* "Fix soon — you can take calls, but get this fixed by 8 Dec 2026" (advisory problems;
+  the date only when ``[checks] advisory_grace_days`` is set).
+
+Problems are ordered by how much they block (required failures, then required checks that
+could not be read, then advisory problems), never alphabetically, and never by internal id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from devicecheck.checks.base import CheckResult, Status
+from devicecheck.checks.registry import spec
+from devicecheck.policy.model import Policy
+
+YES = "Yes \u2014 you can take calls"
+NO = "No \u2014 don't take calls on this laptop"
+FIX_SOON = "Fix soon \u2014 you can take calls"
+CHECKING = "Checking this laptop\u2026"
+#: The officer's words for any policy problem: nothing technical (the detail is IT's).
+SETTINGS_PROBLEM = "IT needs to fix a settings problem"
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    FIX_SOON = "fix-soon"
+
+
+def phrase(check_id: str, status: Status, fallback: str = "A device check") -> str:
+    """The officer's phrase for one result: the pass phrase for a pass, the fault phrase for
+    a failure or warning, "<topic> could not be checked" / "not checked" otherwise. A check
+    outside the registry (a plug-in, a test stand-in) is named by ``fallback`` (its title)
+    with its status, never by its id."""
+    try:
+        entry = spec(check_id)
+    except KeyError:
+        words = {Status.PASS: "OK", Status.UNKNOWN: "could not be checked",
+                 Status.SKIP: "not checked"}
+        return f"{fallback}: {words.get(status, 'problem')}"
+    if status is Status.PASS:
+        return entry.pass_phrase
+    if status is Status.UNKNOWN:
+        return f"{entry.topic} could not be checked"
+    if status is Status.SKIP:
+        return f"{entry.topic} not checked"
+    return entry.fault_phrase
+
+
+def problem_rank(result: CheckResult) -> int:
+    """0 = required failure, 1 = required but unreadable, 2 = advisory; 3 = no problem."""
+    if result.blocking:
+        return 0 if result.status is Status.FAIL else 1
+    return 2 if result.needs_attention else 3
+
+
+def ordered_problems(results: Iterable[CheckResult]) -> list[CheckResult]:
+    """Blocking and attention results, worst first; registry order within a rank (the
+    sort is stable)."""
+    return sorted((r for r in results if problem_rank(r) < 3), key=problem_rank)
+
+
+@dataclass(frozen=True)
+class VerdictWords:
+    answer: Answer
+    #: The one line every view leads with.
+    headline: str
+    #: The problems by fault phrase, worst first.
+    problems: tuple[str, ...] = ()
+    #: A line for a settings problem that does not block ("IT needs to fix…"), or "".
+    it_notice: str = ""
+
+
+def verdict_words(results: Sequence[CheckResult], policy: Policy, *,
+                  settings_errors: bool = False, since: datetime | None = None) -> VerdictWords:
+    """The verdict for ``results`` under ``policy``.
+
+    ``settings_errors``: the policy had errors (``LoadedPolicy.errors``); when policy-health
+    does not block, the officer may still take calls and sees only ``it_notice``.
+    ``since``: when the advisory problem was first seen (the grace date counts from it);
+    the report's own date is a fair stand-in when nothing remembers the first sighting."""
+    problems = ordered_problems(results)
+    phrases = tuple(phrase(r.id, r.status, r.title) for r in problems)
+    blocking = [r for r in problems if r.blocking]
+    advisory = [r for r in problems if not r.blocking]
+    contact = policy.organisation.it_contact
+    if blocking or (advisory and not policy.notice.allow_advisory_continue):
+        return VerdictWords(Answer.NO, f"{NO}. Contact {contact}.", phrases)
+    notice = f"{SETTINGS_PROBLEM}; you can still take calls." if settings_errors else ""
+    if advisory:
+        days = policy.checks.advisory_grace_days
+        if days and since is not None:
+            by = (since + timedelta(days=days)).astimezone().strftime("%-d %b %Y")
+            head = f"{FIX_SOON}, but get this fixed by {by}"
+        else:
+            head = f"{FIX_SOON}, but get this fixed soon"
+        return VerdictWords(Answer.FIX_SOON, head, phrases, notice)
+    return VerdictWords(Answer.YES, YES, (), notice)
+
+
+def problem_list(phrases: Sequence[str], most: int = 3) -> str:
+    """At most ``most`` phrases named: "Disk not encrypted, Firewall off and 2 more"."""
+    shown = ", ".join(phrases[:most])
+    return shown + (f" and {len(phrases) - most} more" if len(phrases) > most else "")
+
+
+__all__ = ["CHECKING", "FIX_SOON", "NO", "SETTINGS_PROBLEM", "YES", "Answer", "VerdictWords",
+           "ordered_problems", "phrase", "problem_list", "problem_rank", "verdict_words"]
