@@ -59,6 +59,14 @@ def phrase(check_id: str, status: Status, fallback: str = "A device check") -> s
     return entry.fault_phrase
 
 
+def topic(check_id: str, fallback: str) -> str:
+    """What a check looks at ("Disk encryption"), for a row still waiting for its result."""
+    try:
+        return spec(check_id).topic or fallback
+    except KeyError:
+        return fallback
+
+
 def problem_rank(result: CheckResult) -> int:
     """0 = required failure, 1 = required but unreadable, 2 = advisory; 3 = no problem."""
     if result.blocking:
@@ -117,4 +125,5 @@ def problem_list(phrases: Sequence[str], most: int = 3) -> str:
 
 
 __all__ = ["CHECKING", "FIX_SOON", "NO", "SETTINGS_PROBLEM", "YES", "Answer", "VerdictWords",
-           "ordered_problems", "phrase", "problem_list", "problem_rank", "verdict_words"]
+           "ordered_problems", "phrase", "problem_list", "problem_rank", "topic",
+           "verdict_words"]

@@ -117,7 +117,7 @@ def walk_notice_and_checklist(qtbot: Any, window: PrecallWindow) -> None:
 
 def test_ready_flow_by_keyboard(qtbot: Any, open_window: Any, log: AuditLog) -> None:
     window = open_window([Fixed("os-support", Status.PASS), Fixed("firewall", Status.PASS)])
-    assert window.checks_page.verdict_text.startswith("\u2714 All device checks passed")
+    assert window.checks_page.verdict_text.startswith("\u2714 Yes \u2014 you can take calls")
     assert [window.checks_page.rows[i].text(0) for i in ("os-support", "firewall")] == \
         ["\u2714 OK", "\u2714 OK"]
     assert window.next_button.hasFocus() and window.next_button.text() == "Next: privacy notice"
@@ -145,8 +145,12 @@ def test_not_ready_flow_by_keyboard(qtbot: Any, open_window: Any, log: AuditLog)
                           Fixed("firewall", Status.UNKNOWN, "Firewall")])
     page = window.checks_page
     assert page.blocked and window.step == CHECKS
+    # The verdict line, then the faults worst first: a failure before an unknown.
     assert window.outcome_text.startswith(
-        "\u2716 Not ready: not confirmed: Disk encryption; Firewall.")
+        "\u2716 No \u2014 don't take calls on this laptop. Contact ")
+    assert window.outcome_text.endswith(
+        "Problems: Disk not encrypted; Firewall could not be checked.")
+    assert page.rows["disk-encryption"].text(1) == "Disk not encrypted"
     assert IT_CONTACT in window.outcome_text
     assert page.rows["disk-encryption"].text(0) == "\u2716 Problem"
     assert page.rows["firewall"].text(0) == "? Unknown"
@@ -167,8 +171,9 @@ def test_required_warning_is_advisory_and_policy_can_forbid_going_on(
     window = open_window([Fixed("meeting-data", Status.WARN, "Meeting data")],
                          make_policy(allow_advisory_continue=False))
     assert window.checks_page.blocked
-    assert window.outcome_text.startswith("\u2716 Not ready: not confirmed: Meeting data. "
-                                          "Your council's policy does not allow going on")
+    assert window.outcome_text.startswith("\u2716 No \u2014 don't take calls on this laptop.")
+    assert window.outcome_text.endswith("Problems: Meeting data not cleared yet. Your council "
+                                        "does not allow calls until this is fixed.")
     press(qtbot, Qt.Key.Key_Return)           # Enter is Close here, never "go on"
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=2000)
     assert acks(log) == []
@@ -182,8 +187,9 @@ def test_advisory_continue_flow_by_keyboard(qtbot: Any, open_window: Any,
     page = window.checks_page
     assert not page.blocked and page.advisory_only
     assert page.rows["meeting-data"].text(0) == "\u2716 Problem"
-    assert page.rows["meeting-data"].text(1) == "Meeting data (advisory)"
-    assert page.verdict_text.startswith("\u26a0 Advisory, not confirmed: Meeting data.")
+    assert page.rows["meeting-data"].text(1) == "Meeting data not cleared yet (can wait)"
+    assert page.verdict_text == ("\u26a0 Fix soon \u2014 you can take calls, but get this fixed "
+                                 "soon. To fix: Meeting data not cleared yet.")
     assert "Clear the meeting data." in page.help.toPlainText()
     assert window.next_button.text() == "Continue despite problems"
     with qtbot.waitSignal(window.completed, timeout=3000) as done:
@@ -352,6 +358,8 @@ def test_checks_that_cannot_run_mean_not_ready(qtbot: Any, open_window: Any,
                                                log: AuditLog) -> None:
     window = open_window([Unrunnable("os-support", Status.PASS)])
     assert window.checks_page.blocked
-    assert window.outcome_text.startswith("\u2716 Not ready: the checks could not run")
-    assert "engine broke" in window.outcome_text and IT_CONTACT in window.outcome_text
+    assert window.outcome_text.startswith(
+        "\u2716 No \u2014 don't take calls on this laptop: the checks could not run")
+    assert IT_CONTACT in window.outcome_text and "engine broke" not in window.outcome_text
+    assert "For IT: " in window.checks_page.help.toPlainText()  # the detail, for IT
     assert not window.next_button.isEnabled()

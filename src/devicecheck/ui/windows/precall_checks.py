@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,6 +32,15 @@ from devicecheck.checks.base import STATUS_WORDS
 from devicecheck.policy import LoadedPolicy, Severity
 from devicecheck.qtsupport.workers import CheckWorker, WorkerKeeper
 from devicecheck.report import Report
+from devicecheck.verdict_words import (
+    NO,
+    Answer,
+    VerdictWords,
+    ordered_problems,
+    phrase,
+    topic,
+    verdict_words,
+)
 
 #: Shapes that read differently from one another even in grey: tick, cross, warning, etc.
 SYMBOLS = {Status.PASS: "\u2714", Status.WARN: "\u26a0", Status.FAIL: "\u2716",
@@ -104,7 +114,8 @@ class ChecksPage(QWidget):
         header.sectionResized.connect(self._relayout)
         self.rows: dict[str, QTreeWidgetItem] = {}
         for check in self.checks:
-            item = QTreeWidgetItem([PENDING, check.title, "Waiting for the result"])
+            item = QTreeWidgetItem([PENDING, topic(check.id, check.title),
+                                    "Waiting for the result"])
             self.tree.addTopLevelItem(item)
             self.rows[check.id] = item
         self.help = QTextBrowser(self)
@@ -187,13 +198,15 @@ class ChecksPage(QWidget):
         item = self.rows.get(result.id)
         if item is None:
             return
-        tag = "" if result.severity is Severity.REQUIRED else f" ({result.severity.value})"
+        # Named by what is true or wrong ("Firewall off"), never by the title (issue 19).
+        name = phrase(result.id, result.status, result.title)
+        tag = "" if result.severity is Severity.REQUIRED else " (can wait)"
         item.setText(0, status_label(result.status))
-        item.setText(1, f"{result.title}{tag}")
+        item.setText(1, f"{name}{tag}")
         item.setText(2, result.summary)
         for col in range(3):
             item.setTextAlignment(col, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            item.setToolTip(col, f"{STATUS_WORDS[result.status]}: {result.title}{tag}. "
+            item.setToolTip(col, f"{STATUS_WORDS[result.status]}: {name}{tag}. "
                                  f"{result.summary}")
         self._relayout()
 
@@ -245,27 +258,30 @@ class ChecksPage(QWidget):
     def _ordered(self) -> list[CheckResult]:
         return [self.results[c.id] for c in self.checks if c.id in self.results]
 
+    def words(self) -> VerdictWords:
+        """The verdict line and problems (``verdict_words``), as the tray and report say it."""
+        since = self.report.generated_at if self.report is not None else datetime.now(UTC)
+        return verdict_words(self._ordered(), self.policy,
+                             settings_errors=bool(self.loaded.errors), since=since)
+
     def _conclude(self) -> None:
         contact = self.policy.organisation.it_contact
+        words = self.words()
         if self.error:
-            text = (f"{SYMBOLS[Status.FAIL]} Not ready: the checks could not run "
-                    f"({self.error}). Contact {contact}.")
-        # Check titles state the requirement ("The disk is encrypted"), so they are listed
-        # as what could not be confirmed, never as if they were the problem itself.
-        elif self.blocking:
-            names = "; ".join(r.title for r in self.blocking)
-            text = (f"{SYMBOLS[Status.FAIL]} Not ready: not confirmed: {names}. If you "
-                    f"cannot fix this yourself, contact {contact}.")
-        elif self.attention and not self.policy.notice.allow_advisory_continue:
-            names = "; ".join(r.title for r in self.attention)
-            text = (f"{SYMBOLS[Status.FAIL]} Not ready: not confirmed: {names}. Your "
-                    f"council's policy does not allow going on without them. Contact {contact}.")
-        elif self.attention:
-            names = "; ".join(r.title for r in self.attention)
-            text = (f"{SYMBOLS[Status.WARN]} Advisory, not confirmed: {names}. You may "
-                    "continue, but please get this fixed soon.")
+            # The engine's message is IT's detail: it goes in the help box, not the verdict.
+            text = (f"{SYMBOLS[Status.FAIL]} {NO}: the checks could not run. "
+                    f"Contact {contact}.")
+        elif words.answer is Answer.NO:
+            text = f"{SYMBOLS[Status.FAIL]} {words.headline} Problems: {'; '.join(words.problems)}."
+            if not self.blocking:
+                text += " Your council does not allow calls until this is fixed."
+        elif words.answer is Answer.FIX_SOON:
+            text = (f"{SYMBOLS[Status.WARN]} {words.headline}. To fix: "
+                    f"{'; '.join(words.problems)}.")
         else:
-            text = f"{SYMBOLS[Status.PASS]} All device checks passed."
+            text = f"{SYMBOLS[Status.PASS]} {words.headline}."
+        if words.it_notice and not self.error:
+            text += f" {words.it_notice}"
         self._set_verdict(text)
         self._show_help(contact)
         self.again.setEnabled(True)
@@ -276,18 +292,21 @@ class ChecksPage(QWidget):
         self.verdict.setAccessibleName(text)
 
     def _show_help(self, contact: str) -> None:
-        problems = [r for r in self._ordered() if r.blocking or r.needs_attention]
-        if not problems:
+        problems = ordered_problems(self._ordered())
+        if not problems and not self.error:
             return
         parts = ["<h3>What to do</h3>"]
+        if self.error:
+            parts.append(f"<p>For IT: {html.escape(self.error)}</p>")
         for r in problems:
             what = r.remediation.text if r.remediation else r.summary
             link = ""
             if r.remediation and r.remediation.link:
                 href = html.escape(r.remediation.link)
                 link = f' <a href="{href}">Open the setting</a>'
-            # Requirement first, then its status, as in the rows above.
-            parts.append(f"<p><b>{html.escape(r.title)} \u2013 {SYMBOLS[r.status]} "
+            # The fault first, then its status, as in the rows above.
+            name = phrase(r.id, r.status, r.title)
+            parts.append(f"<p><b>{html.escape(name)} \u2013 {SYMBOLS[r.status]} "
                          f"{html.escape(STATUS_WORDS[r.status])}</b><br>"
                          f"{html.escape(what)}{link}</p>")
         # Most remedies already name the IT contact; say it once more only when none did.
