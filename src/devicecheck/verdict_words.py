@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from devicecheck.checks.base import CheckResult, Status
-from devicecheck.checks.registry import spec
+from devicecheck.checks.registry import CHECKS, spec
 from devicecheck.policy.model import Policy
 
 YES = "Yes \u2014 you can take calls"
@@ -74,10 +74,15 @@ def problem_rank(result: CheckResult) -> int:
     return 2 if result.needs_attention else 3
 
 
+def _registry_index(check_id: str) -> int:
+    return next((i for i, c in enumerate(CHECKS) if c.id == check_id), len(CHECKS))
+
+
 def ordered_problems(results: Iterable[CheckResult]) -> list[CheckResult]:
-    """Blocking and attention results, worst first; registry order within a rank (the
-    sort is stable)."""
-    return sorted((r for r in results if problem_rank(r) < 3), key=problem_rank)
+    """Blocking and attention results, worst first; registry order within a rank (checks
+    outside the registry last, in the order given: the sort is stable)."""
+    return sorted((r for r in results if problem_rank(r) < 3),
+                  key=lambda r: (problem_rank(r), _registry_index(r.id)))
 
 
 @dataclass(frozen=True)
