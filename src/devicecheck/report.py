@@ -86,6 +86,8 @@ class Report:
             "policy": {"sources": list(self.loaded.sources),
                        "errors": [str(e) for e in self.loaded.errors]},
             "overall": self.overall.value,
+            # Additive (issue 19): the officer's verdict line, as every view shows it.
+            "verdict": self.words().to_dict(),
             "checks": [c.to_dict() for c in self.checks],
             # Additive (schema 1 readers ignore it): where IT's copy of the audit goes.
             **({"audit": {"os_log": self.os_log.to_dict()}} if self.os_log else {}),

@@ -95,6 +95,10 @@ class VerdictWords:
     #: A line for a settings problem that does not block ("IT needs to fix…"), or "".
     it_notice: str = ""
 
+    def to_dict(self) -> dict[str, object]:
+        return {"answer": self.answer.value, "line": self.headline,
+                "problems": list(self.problems), "it_notice": self.it_notice}
+
 
 def verdict_words(results: Sequence[CheckResult], policy: Policy, *,
                   settings_errors: bool = False, since: datetime | None = None) -> VerdictWords:

@@ -41,7 +41,11 @@ def test_json_schema(tmp_path: Path) -> None:
     out = run("check", "--json")
     assert out.returncode in (0, 1), out.stderr
     doc: dict[str, Any] = json.loads(out.stdout)
-    assert set(doc) == {"schema", "generated_at", "device", "policy", "overall", "checks", "audit"}
+    assert set(doc) == {"schema", "generated_at", "device", "policy", "overall", "verdict",
+                        "checks", "audit"}
+    # Additive (issue 19): the officer's verdict line and problems by fault phrase.
+    assert set(doc["verdict"]) == {"answer", "line", "problems", "it_notice"}
+    assert doc["verdict"]["answer"] in ("yes", "no", "fix-soon")
     assert set(doc["audit"]["os_log"]) == {"state", "target", "reason"}  # additive (issue 22)
     assert doc["schema"] == 1
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["generated_at"])

@@ -43,7 +43,8 @@ def widget_strings(root: QWidget) -> list[str]:
         if isinstance(w, QTreeWidget):
             for i in range(w.topLevelItemCount()):
                 item = w.topLevelItem(i)
-                out.extend(item.text(col) for col in range(w.columnCount()))
+                if item is not None:
+                    out.extend(item.text(col) for col in range(w.columnCount()))
     return [s.split("For IT", 1)[0] for s in out if s]
 
 
