@@ -22,7 +22,8 @@ def test_error_in_a_required_checks_setting_fails_with_the_it_message() -> None:
     loaded = _loaded(PolicyError("file:/x", "above the maximum 60",
                                  "screen_lock.max_idle_minutes", 3))
     verdict = run_one(PolicyHealth(), context(loaded))
-    assert verdict.status is Status.FAIL and "1 policy error(s)" in verdict.summary
+    assert verdict.status is Status.FAIL and "affect a required check" in verdict.summary
+    assert len(verdict.evidence["blocking_errors"]) == 1
     assert verdict.evidence["errors"] == ["file:/x, line 3: screen_lock.max_idle_minutes: "
                                           "above the maximum 60"]
     assert verdict.remediation is not None
@@ -41,7 +42,7 @@ def test_error_in_an_unrelated_setting_passes_and_keeps_the_detail() -> None:
     loaded = _loaded(PolicyError("file:/x", "must be an integer", "audit.retention_days", 4),
                      PolicyError("file:/x", "unknown section", "colours"))
     verdict = run_one(PolicyHealth(), context(loaded))
-    assert verdict.status is Status.PASS and "2 setting(s) had errors" in verdict.summary
+    assert verdict.status is Status.PASS and "IT needs to fix" in verdict.summary
     assert len(verdict.evidence["errors"]) == 2 and verdict.evidence["blocking_errors"] == []
 
 
