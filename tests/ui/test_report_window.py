@@ -47,7 +47,7 @@ def test_rows_show_icon_word_summary_and_contact(qtbot: Any) -> None:
     assert fw.accessibleName() == "Firewall off: Problem"
     assert w.verdict_label.text() == ("No \u2014 don't take calls on this laptop. Contact your "
                                       "council's IT service desk.")
-    assert "1 OK, 1 needs attention, 1 problem, " in w.sub_label.text()
+    assert "1 OK, 1 blocks calls, 1 to fix soon." in w.sub_label.text()
     assert "your council's IT service desk" in w.contact_label.text()
     labels = [lbl.text() for lbl in w.rows["meeting-data"].findChildren(QLabel)]
     assert "Meeting data not cleared yet (can wait)" in labels
@@ -144,7 +144,11 @@ def test_evidence_text_is_bounded() -> None:
 def test_summary_counts_read_as_plain_english() -> None:
     from devicecheck.ui.windows.report_window import count_words
 
-    assert count_words({"pass": 4, "warn": 0, "fail": 2, "unknown": 2, "skip": 2}) == (
-        "4 OK, 0 need attention, 2 problems, 2 unknown, 2 not checked")
-    assert count_words({"pass": 1, "warn": 1, "fail": 1}) == (
-        "1 OK, 1 needs attention, 1 problem, 0 unknown, 0 not checked")
+    def r(status: Status, severity: Severity = Severity.REQUIRED) -> CheckResult:
+        return CheckResult("x", "X", status, severity, "")
+
+    checks = [r(Status.PASS)] * 4 + [r(Status.FAIL), r(Status.UNKNOWN),
+                                     r(Status.FAIL, Severity.ADVISORY), r(Status.SKIP)]
+    assert count_words(checks) == "4 OK, 2 block calls, 1 to fix soon, 1 not checked"
+    assert count_words([r(Status.PASS), r(Status.FAIL)]) == "1 OK, 1 blocks calls"
+    assert count_words([]) == "0 OK"

@@ -8,7 +8,7 @@ asks the tray for a fresh run and the rows refill when it ends.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -31,7 +31,7 @@ from devicecheck.qtsupport.icons import state_icon, status_icon
 from devicecheck.qtsupport.style import FOCUS_STYLE, button
 from devicecheck.report import Report
 from devicecheck.ui.model.states import STATE_WORDS, TrayState, verdict_of
-from devicecheck.verdict_words import phrase
+from devicecheck.verdict_words import phrase, problem_rank
 
 MAX_EVIDENCE_CHARS = 4000
 
@@ -49,15 +49,24 @@ def evidence_text(evidence: Mapping[str, Any]) -> str:
     return text if len(text) <= MAX_EVIDENCE_CHARS else text[:MAX_EVIDENCE_CHARS] + "\n…"
 
 
-def count_words(counts: Mapping[str, int]) -> str:
-    """"4 OK, 1 needs attention, 2 problems, 1 unknown, 2 not checked": the summary line
-    in plain words (read out by screen readers, so the grammar matters)."""
-    def n(key: str) -> int:
-        return int(counts.get(key, 0))
-
-    return (f"{n('pass')} OK, {n('warn')} {'needs' if n('warn') == 1 else 'need'} attention, "
-            f"{n('fail')} {'problem' if n('fail') == 1 else 'problems'}, "
-            f"{n('unknown')} unknown, {n('skip')} not checked")
+def count_words(checks: Sequence[CheckResult]) -> str:
+    """"4 OK, 2 block calls, 1 to fix soon, 3 not checked": the summary line in plain words,
+    counted by what each result means for the call (an advisory failure is "to fix soon",
+    never a "problem" like a blocking one); read out by screen readers, so the grammar
+    matters. Zero counts are left out, but OK is always said."""
+    ranks = [problem_rank(c) for c in checks]
+    ok = sum(1 for c in checks if c.status is Status.PASS)
+    block = sum(1 for r in ranks if r < 2)
+    soon = ranks.count(2)
+    unchecked = len(checks) - ok - block - soon
+    parts = [f"{ok} OK"]
+    if block:
+        parts.append(f"{block} {'blocks' if block == 1 else 'block'} calls")
+    if soon:
+        parts.append(f"{soon} to fix soon")
+    if unchecked:
+        parts.append(f"{unchecked} not checked")
+    return ", ".join(parts)
 
 
 class CheckRow(QFrame):
@@ -210,8 +219,7 @@ class ReportWindow(QDialog):
             verdict = verdict_of(report)
             state, heading = verdict.state, verdict.line
             when = report.generated_at.astimezone().strftime("%d %b %Y %H:%M")
-            counts = report.counts()
-            sub = f"Checked {when}: {count_words(counts)}."
+            sub = f"Checked {when}: {count_words(report.checks)}."
             if verdict.it_notice:
                 sub += f"\n{verdict.it_notice}"
             if report.loaded.errors:
