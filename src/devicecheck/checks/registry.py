@@ -125,7 +125,7 @@ CHECKS: tuple[CheckSpec, ...] = (
                           "finishes.",
                   macos="Turn on FileVault in System Settings > Privacy & Security > "
                         "FileVault, and keep the Mac plugged in until it finishes.",
-                  linux="The disk is not encrypted; IT needs to set the laptop up again with encryption. Contact the IT service desk."),
+                  linux="The disk is not encrypted; IT needs to set the laptop up again with encryption."),
         links=_m(windows="ms-settings:deviceencryption",
                  macos="x-apple.systempreferences:com.apple.settings.PrivacySecurity."
                        "extension?FileVault")),
