@@ -20,10 +20,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from devicecheck.checks.base import CheckResult, Status
 from devicecheck.checks.registry import CHECKS, spec
-from devicecheck.policy.model import Policy
+from devicecheck.checks.status import Status
+
+if TYPE_CHECKING:  # annotations only: the tray's start-up imports this module
+    from devicecheck.checks.base import CheckResult
+    from devicecheck.policy.model import Policy
 
 YES = "Yes \u2014 you can take calls"
 NO = "No \u2014 don't take calls on this laptop"

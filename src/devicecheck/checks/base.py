@@ -14,25 +14,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
 from devicecheck.checks import registry
+from devicecheck.checks.status import Status as Status  # re-exported: checks import it from here
 from devicecheck.osinfo import OsName, current_os
 from devicecheck.policy import LoadedPolicy, Policy, Severity
 from devicecheck.probes.registry import RegistryReader, default_registry
 from devicecheck.probes.runner import ProbeRunner
 from devicecheck.probes.session import ConsoleUser, console_user, running_as_service
-
-
-class Status(StrEnum):
-    PASS = "pass"
-    WARN = "warn"
-    FAIL = "fail"
-    UNKNOWN = "unknown"  # could not tell: never counted as pass
-    SKIP = "skip"        # not applicable on this OS, or switched off by policy
-
 
 #: Words and symbols for each status, so no view ever relies on colour alone.
 STATUS_WORDS: Mapping[Status, str] = {
