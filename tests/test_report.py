@@ -47,3 +47,14 @@ def test_intune_names() -> None:
     assert intune_setting_name("work-device") == "WorkDevice"
     flat = report(result("disk-encryption", Status.PASS)).to_intune()
     assert flat["DiskEncryption"] == "pass" and flat["Ready"] is True
+
+
+def test_text_says_which_recording_safeguards_are_in_force() -> None:
+    layers = [{"layer": "policy-attestation", "in_force": True, "why": "checked"},
+              {"layer": "recording-software", "in_force": True, "why": "looked for"},
+              {"layer": "live-watch", "in_force": False, "why": "no accessibility bus"}]
+    rec = CheckResult("recorders", "No recording software", Status.PASS, Severity.REQUIRED,
+                      "None running.", evidence={"layers": layers})
+    text = report(rec).to_text()
+    assert ("Recording safeguards in force: policy-attestation, recording-software; "
+            "not in force: live-watch (no accessibility bus).") in text

@@ -142,6 +142,14 @@ class Report:
             lines.extend(f"  - {e}" for e in self.loaded.errors)
             lines.append("")
         lines.append(f"Policy sources: {', '.join(self.loaded.sources)}")
+        layers = next((c.evidence.get("layers") for c in self.checks
+                       if c.id == "recorders"), None)
+        if layers:
+            # Which recording safeguards are in force here (issue 18: attestation,
+            # recording software, the live watch of Teams' meeting window).
+            from devicecheck.recording.layers import sentence
+
+            lines.append(sentence(list(layers)))
         if self.os_log is not None:
             lines.append(self.os_log.sentence())
         return "\n".join(lines) + "\n"
