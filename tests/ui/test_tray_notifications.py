@@ -8,7 +8,7 @@ from devicecheck.ui.model.notifications import (
     cleaned_message,
     verdict_message,
 )
-from devicecheck.ui.model.states import TrayState, Verdict
+from devicecheck.ui.model.states import TrayState, TrayVerdict
 
 
 class Clock:
@@ -71,13 +71,13 @@ def test_forget_lets_a_returning_problem_through() -> None:
 
 def test_verdict_messages_name_at_most_three_checks_by_fault_phrase() -> None:
     ids = frozenset({"firewall", "disk-encryption", "antivirus", "work-device", "os-support"})
-    title, message, level = verdict_message(Verdict(TrayState.NOT_READY, ids))
+    title, message, level = verdict_message(TrayVerdict(TrayState.NOT_READY, ids))
     assert (title, level) == ("No \u2014 don't take calls on this laptop", "critical")
     assert message == ("Operating system out of date, Not a council-managed laptop, Disk not "
                        "encrypted and 2 more. Click to see what to do.")
-    attention = verdict_message(Verdict(TrayState.ATTENTION, frozenset({"meeting-data"})))
+    attention = verdict_message(TrayVerdict(TrayState.ATTENTION, frozenset({"meeting-data"})))
     assert attention[2] == "warning" and "Meeting data not cleared yet" in attention[1]
-    policy = verdict_message(Verdict(TrayState.POLICY_ERROR, frozenset({"policy-health"})))
+    policy = verdict_message(TrayVerdict(TrayState.POLICY_ERROR, frozenset({"policy-health"})))
     assert policy[1].startswith("IT needs to fix a settings problem")
     assert "policy" not in policy[0].lower() and "settings could not be read" not in policy[0]
 

@@ -12,16 +12,16 @@ from devicecheck.ui.model.states import (
     ICON_FILES,
     STATE_WORDS,
     TrayState,
-    Verdict,
+    TrayVerdict,
     derive_state,
     is_worse,
     tooltip_text,
 )
 
-READY = Verdict(TrayState.READY)
-ATTENTION = Verdict(TrayState.ATTENTION, frozenset({"meeting-data"}))
-NOT_READY = Verdict(TrayState.NOT_READY, frozenset({"firewall"}))
-POLICY = Verdict(TrayState.POLICY_ERROR, frozenset({"policy-health"}))
+READY = TrayVerdict(TrayState.READY)
+ATTENTION = TrayVerdict(TrayState.ATTENTION, frozenset({"meeting-data"}))
+NOT_READY = TrayVerdict(TrayState.NOT_READY, frozenset({"firewall"}))
+POLICY = TrayVerdict(TrayState.POLICY_ERROR, frozenset({"policy-health"}))
 
 
 @pytest.mark.parametrize(("verdict", "meeting", "recording", "expected"), [
@@ -38,7 +38,7 @@ POLICY = Verdict(TrayState.POLICY_ERROR, frozenset({"policy-health"}))
     (NOT_READY, True, True, TrayState.RECORDING),    # recording beats everything
     (READY, False, True, TrayState.RECORDING),
 ])
-def test_derive_state_priority(verdict: Verdict | None, meeting: bool, recording: bool,
+def test_derive_state_priority(verdict: TrayVerdict | None, meeting: bool, recording: bool,
                                expected: TrayState) -> None:
     assert derive_state(verdict, in_meeting=meeting, recording=recording) is expected
 
@@ -52,12 +52,12 @@ def test_derive_state_priority(verdict: Verdict | None, meeting: bool, recording
     (READY, NOT_READY, True),
     (ATTENTION, NOT_READY, True),
     (NOT_READY, NOT_READY, False),
-    (NOT_READY, Verdict(TrayState.NOT_READY, frozenset({"firewall", "antivirus"})), True),
-    (Verdict(TrayState.NOT_READY, frozenset({"firewall", "antivirus"})), NOT_READY, False),
+    (NOT_READY, TrayVerdict(TrayState.NOT_READY, frozenset({"firewall", "antivirus"})), True),
+    (TrayVerdict(TrayState.NOT_READY, frozenset({"firewall", "antivirus"})), NOT_READY, False),
     (NOT_READY, READY, False),
     (NOT_READY, ATTENTION, False),
 ])
-def test_is_worse(old: Verdict | None, new: Verdict, worse: bool) -> None:
+def test_is_worse(old: TrayVerdict | None, new: TrayVerdict, worse: bool) -> None:
     assert is_worse(old, new) is worse
 
 
@@ -70,7 +70,7 @@ def test_tooltip_always_has_words_and_the_device_verdict() -> None:
     assert lines[1] == "Device: No \u2014 don't take calls on this laptop"
     assert lines[2] == "Problems: Firewall off"
     assert lines[3].startswith("Last checked ")
-    many = Verdict(TrayState.NOT_READY, frozenset({"firewall", "disk-encryption", "antivirus",
+    many = TrayVerdict(TrayState.NOT_READY, frozenset({"firewall", "disk-encryption", "antivirus",
                                                    "work-device", "os-support"}))
     assert "and 2 more" in tooltip_text(TrayState.NOT_READY, many, checked_at=None)
     assert "Checking again" in tooltip_text(TrayState.READY, READY, checked_at=at, checking=True)

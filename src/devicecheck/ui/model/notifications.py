@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from devicecheck.ui.model.states import STATE_WORDS, TrayState, Verdict
+from devicecheck.ui.model.states import STATE_WORDS, TrayState, TrayVerdict
 from devicecheck.verdict_words import SETTINGS_PROBLEM, problem_list
 
 
@@ -60,7 +60,7 @@ class NotificationGate:
 VERDICT_KEY = "verdict:"
 
 
-def verdict_message(verdict: Verdict, titles: dict[str, str] | None = None
+def verdict_message(verdict: TrayVerdict, titles: dict[str, str] | None = None
                     ) -> tuple[str, str, str]:
     """(title, message, level) for a verdict that got worse: the verdict line, the
     problems by fault phrase (worst first, at most three named), and that a click shows

@@ -73,7 +73,7 @@ SEVERITY_RANK: dict[TrayState, int] = {
 
 
 @dataclass(frozen=True)
-class Verdict:
+class TrayVerdict:
     """The device verdict from one report, reduced to what the tray shows."""
 
     state: TrayState                  # READY, ATTENTION, NOT_READY or POLICY_ERROR
@@ -107,7 +107,7 @@ class Verdict:
         return tuple(phrase(c.id, Status.FAIL) for c in CHECKS if c.id in self.problems)
 
 
-def verdict_of(report: Report) -> Verdict:
+def verdict_of(report: Report) -> TrayVerdict:
     """The tray's verdict: a policy error only when policy-health blocks (issue 19: a typo
     in an unrelated setting leaves the verdict alone and adds ``it_notice``)."""
     words = report.words()
@@ -119,21 +119,21 @@ def verdict_of(report: Report) -> Verdict:
     elif blocking:
         state = TrayState.NOT_READY
     elif attention:
-        return Verdict(TrayState.ATTENTION, attention, attention, phrases, words.headline,
+        return TrayVerdict(TrayState.ATTENTION, attention, attention, phrases, words.headline,
                        words.it_notice)
     else:
         state = TrayState.READY
-    return Verdict(state, blocking, attention, phrases, words.headline, words.it_notice)
+    return TrayVerdict(state, blocking, attention, phrases, words.headline, words.it_notice)
 
 
-def state_line(state: TrayState, verdict: Verdict | None) -> str:
+def state_line(state: TrayState, verdict: TrayVerdict | None) -> str:
     """The words for ``state``: the verdict's headline when the state is the verdict's."""
     if verdict is not None and verdict.state is state:
         return verdict.line
     return STATE_WORDS[state]
 
 
-def derive_state(verdict: Verdict | None, *, in_meeting: bool = False,
+def derive_state(verdict: TrayVerdict | None, *, in_meeting: bool = False,
                  recording: bool = False) -> TrayState:
     """The icon's state. ``verdict`` None means no check has finished yet."""
     if recording:
@@ -147,7 +147,7 @@ def derive_state(verdict: Verdict | None, *, in_meeting: bool = False,
     return verdict.state
 
 
-def is_worse(old: Verdict | None, new: Verdict) -> bool:
+def is_worse(old: TrayVerdict | None, new: TrayVerdict) -> bool:
     """A change for the worse: a higher rank, or the same bad rank with a new problem.
     With no earlier verdict (start-up) only a blocking verdict counts, so an officer is
     told at log-in when the laptop is not ready but is not nagged about advisories."""
@@ -158,7 +158,7 @@ def is_worse(old: Verdict | None, new: Verdict) -> bool:
     return new.rank == old.rank and new.rank > 0 and bool(new.problems - old.problems)
 
 
-def tooltip_text(state: TrayState, verdict: Verdict | None, *, checked_at: datetime | None,
+def tooltip_text(state: TrayState, verdict: TrayVerdict | None, *, checked_at: datetime | None,
                  checking: bool = False, titles: dict[str, str] | None = None,
                  data_waiting: bool = False) -> str:
     """Tooltip lines: the verdict line (or the state's words), the device verdict when the

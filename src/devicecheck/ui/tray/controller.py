@@ -32,7 +32,7 @@ from devicecheck.qtsupport.workers import WorkerKeeper
 from devicecheck.ui.model.notifications import VERDICT_KEY, NotificationGate, verdict_message
 from devicecheck.ui.model.states import (
     TrayState,
-    Verdict,
+    TrayVerdict,
     derive_state,
     is_worse,
     state_line,
@@ -102,7 +102,7 @@ class TrayController(QObject):
         self.open_url: Callable[[QUrl], object] = open_url or QDesktopServices.openUrl
         self.gate = gate or NotificationGate()
         self._quit = quit_app or QApplication.quit
-        self.verdict: Verdict | None = None
+        self.verdict: TrayVerdict | None = None
         self.report: Report | None = None
         self.checked_at: datetime | None = None
         self.state = TrayState.CHECKING
