@@ -74,7 +74,7 @@ def test_events_name_their_sources() -> None:
     [ended] = m.tick(100)
     assert ended.detail == {"duration_s": 69, "clients": ["teams-for-linux"],
                             "sources": ["audio", "camera"]}
-    assert m.meeting_started_at is None and not m.in_meeting
+    assert m.started_mono is None and not m.in_meeting
 
 
 def test_two_sources_at_once_are_joined() -> None:

@@ -63,7 +63,7 @@ class MeetingStateMachine:
         self.readings: dict[str, Reading] = {}
         self.in_meeting = False
         self.recording = False
-        self.meeting_started_at: float | None = None     # monotonic
+        self.started_mono: float | None = None     # monotonic
         self.meeting_clients: set[str] = set()           # clients seen during the meeting
         self.meeting_sources: set[str] = set()           # sources that said "meeting"
         self._recording_sources: frozenset[str] = frozenset()
@@ -131,7 +131,7 @@ class MeetingStateMachine:
             clients = {c for cs in meeting.values() for c in cs if c != ANY_CLIENT}
             if not self.in_meeting:
                 self.in_meeting = True
-                self.meeting_started_at = now
+                self.started_mono = now
                 self.meeting_clients = set(self.running)
                 self.meeting_sources = set()
                 events.append(Event(MEETING_STARTED, {"source": _join(meeting),
@@ -158,7 +158,7 @@ class MeetingStateMachine:
         return events
 
     def _end(self, now: float) -> list[Event]:
-        assert self.meeting_started_at is not None and self._clear_since is not None
+        assert self.started_mono is not None and self._clear_since is not None
         events: list[Event] = []
         if self.recording:
             self.recording = False
@@ -166,12 +166,12 @@ class MeetingStateMachine:
             events.append(Event(RECORDING_STOPPED, {"source": "meeting-ended",
                                                     "sources": []}))
         # The meeting lasted until its signals cleared, not until the grace ran out.
-        duration = max(0, round(self._clear_since - self.meeting_started_at))
+        duration = max(0, round(self._clear_since - self.started_mono))
         events.append(Event(MEETING_ENDED, {"duration_s": int(duration),
                                             "clients": sorted(self.meeting_clients),
                                             "sources": sorted(self.meeting_sources)}))
         self.in_meeting = False
-        self.meeting_started_at = None
+        self.started_mono = None
         self._clear_since = None
         self.meeting_clients = set()
         self.meeting_sources = set()

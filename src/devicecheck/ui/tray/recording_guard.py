@@ -90,7 +90,7 @@ class RecordingGuard(QObject):
     def _scan_processes(self) -> list[str]:
         return [s.name for s in scan_recorders(self.policy.recorders())]
 
-    def meeting_started_at(self) -> datetime | None:
+    def meeting_start(self) -> datetime | None:
         started = getattr(self.source, "meeting_started_at", None)
         return started if isinstance(started, datetime) else self._own_start
 
@@ -153,7 +153,7 @@ class RecordingGuard(QObject):
 
     def alert(self, source: str, programs: Sequence[str] = (), *, seen: str | None = None,
               seen_role: str | None = None) -> RecordingAlert | None:
-        seconds = meeting_seconds(self.meeting_started_at(), self._clock())
+        seconds = meeting_seconds(self.meeting_start(), self._clock())
         try:
             record = record_alert(self.audit, source, meeting_seconds=seconds, programs=programs,
                                   seen_role=seen_role)
