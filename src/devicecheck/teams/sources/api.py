@@ -1,6 +1,6 @@
 """The Teams third-party app API as one optional source (``api``), off by default.
 
-Microsoft retired the API in 2026 (MC1266901; "Manage API" gone from new Teams, nothing on
+Microsoft retired the API in 2026 (MC1266901; its switch gone from new Teams, nothing on
 port 8124 in 2026 builds: shared/reference/teams.md, "2026"). IT can switch it on with
 ``[teams] local_api = true`` where a tenant still has it. It sees meetings and recording
 without naming a client (``ANY_CLIENT``). When the connection drops while it said "in a
