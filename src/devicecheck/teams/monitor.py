@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -30,7 +29,16 @@ from devicecheck.policy import Policy
 from devicecheck.probes.registry import RegistryReader, default_registry
 from devicecheck.teams import sources as registry_of_sources
 from devicecheck.teams import state as st
-from devicecheck.teams.autoclean import ASK, CLEAN, OFFER, RESTART, Action, CleanScheduler
+from devicecheck.teams.autoclean import CleanScheduler
+from devicecheck.teams.cleanup import (
+    CLEAN_REFUSED,
+    CLEANED,
+    RESTARTING,
+    AfterMeeting,
+    CleanFn,
+    IdleFn,
+    RestartFn,
+)
 from devicecheck.teams.detection import detection_summary
 from devicecheck.teams.processes import AliveFn, FindFn, ProcessWatcher
 from devicecheck.teams.sources.base import CLEAR, Reading, SignalSource, SourceContext
@@ -40,10 +48,7 @@ log = logging.getLogger(__name__)
 
 TEAMS_CONNECTED = "teams-connected"
 TEAMS_DISCONNECTED = "teams-disconnected"
-CLEANED = "cleaned"
-CLEAN_REFUSED = "clean-refused"
 SIGNALS = "signals"                    # which sources are live (at start and on a change)
-RESTARTING = "teams-restarting"        # a restart-to-clean began (Teams closes briefly)
 #: Every event ``teamsEvent`` emits (pinned: the tray, pre-call, recording guard and
 #: ``devicecheck watch`` rely on these names; new ones are additive).
 EVENTS: tuple[str, ...] = (TEAMS_CONNECTED, TEAMS_DISCONNECTED, *st.STATE_EVENTS,
@@ -52,10 +57,7 @@ MEETING_ENDED_KIND = "meeting-ended"   # audit record: {"duration_s": int, "sour
 BROWSER_CLIENT = "teams-web"           # a browser running is not Teams running
 IDLE_CHECK_MS = 30_000                 # restart-when-idle: how often idle is read
 
-CleanFn = Callable[..., Any]
-RestartFn = Callable[..., Any]
 NamesFn = Callable[[str, OsName], frozenset[str]]
-IdleFn = Callable[[], float | None]
 SourceSpec = str | type[SignalSource]
 
 
@@ -79,8 +81,6 @@ def _default_idle() -> float | None:
 
 class TeamsMonitor(QObject):
     teamsEvent = Signal(str, dict)
-    _cleanFinished = Signal(object, object, bool)   # clients, result or exception, restart
-    _idleRead = Signal(object)                       # seconds idle, or None (unknown)
 
     def __init__(self, policy: Policy, *, auto_clean: bool = True,
                  parent: QObject | None = None, cleaner: CleanFn | None = None,
@@ -102,9 +102,6 @@ class TeamsMonitor(QObject):
         self.auto_clean = auto_clean and policy.cleaner.auto_clean
         #: Someone can answer an "ask" prompt (the tray); headless ``watch`` cannot.
         self.interactive = interactive
-        self._cleaner = cleaner or _default_clean
-        self._restarter = restarter or _default_restart
-        self._idle = idle or _default_idle
         self._audit = audit or AuditLog.for_policy(policy)
         self._clock = clock
         self.clients, names_fn = self._clients(client_ids, process_names)
@@ -120,9 +117,12 @@ class TeamsMonitor(QObject):
         if registry is None and self.os_name == "windows":
             registry = default_registry()
         self._started_at: datetime | None = None
-        self._clean_thread: threading.Thread | None = None
         self._logged: set[str] = set()
-        self.restarting = False
+        self.after_meeting = AfterMeeting(
+            policy, machine=self.machine, scheduler=self.scheduler, audit=self._audit,
+            emit=self.teamsEvent.emit, cleaner=cleaner or _default_clean,
+            restarter=restarter or _default_restart, idle=idle or _default_idle,
+            interactive=interactive, idle_check_ms=idle_check_ms, parent=self)
 
         options = {"token_store": token_store, "min_backoff_ms": min_backoff_ms,
                    "max_backoff_ms": max_backoff_ms, "capability_poll_ms": capability_poll_ms,
@@ -141,10 +141,6 @@ class TeamsMonitor(QObject):
         self._proc_timer = self._timer(self._poll_processes)
         self._grace_timer = self._timer(self._on_grace)
         self._grace_timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._idle_timer = self._timer(self._check_idle, idle_check_ms, single=False)
-        self._cleanFinished.connect(self._on_clean_finished)
-        self._idleRead.connect(self._on_idle)
-        self._reading_idle = False
 
     def _after_meeting_mode(self) -> str:
         cleaner = self.policy.cleaner
@@ -346,8 +342,7 @@ class TeamsMonitor(QObject):
     def stop(self, wait_s: float = 10.0) -> None:
         """Stop watching. A clean in progress is given ``wait_s`` to finish: deleting is
         safe to interrupt, but a finished clean also writes its audit record."""
-        for timer in (self._proc_timer, self._grace_timer, self._idle_timer,
-                      *self._poll_timers.values()):
+        for timer in (self._proc_timer, self._grace_timer, *self._poll_timers.values()):
             timer.stop()
         for name, source in self.sources.items():
             if name in self._active:
@@ -356,8 +351,7 @@ class TeamsMonitor(QObject):
                 except Exception:
                     log.debug("source %s stop failed", name, exc_info=True)
         self._active.clear()
-        if self._clean_thread is not None:
-            self._clean_thread.join(wait_s)
+        self.after_meeting.stop(wait_s)
 
     # -- signals in -----------------------------------------------------------------
     def _poll_processes(self) -> None:
@@ -389,8 +383,8 @@ class TeamsMonitor(QObject):
             self._set_active(bool(self.machine.running))   # issue 18: needs_meeting sources
         self._update_grace_timer()
         if self.auto_clean and events:
-            self._act(self.scheduler.on_events(events, running=self.machine.running,
-                                               in_meeting=self.machine.in_meeting))
+            self.after_meeting.act(self.scheduler.on_events(
+                events, running=self.machine.running, in_meeting=self.machine.in_meeting))
 
     def _update_grace_timer(self) -> None:
         deadline = self.machine.next_deadline()
@@ -411,151 +405,13 @@ class TeamsMonitor(QObject):
             self._logged.add(key)
             log.warning(message)
 
-    # -- clean-up -------------------------------------------------------------------
-    def _refused_detail(self, clients: Iterable[str], reason: str, **extra: Any) -> dict[str, Any]:
-        mode = self.scheduler.mode
-        return {"clients": sorted(clients), "reason": reason,
-                "offer_quit_teams": self.policy.cleaner.offer_quit_teams,
-                "after_meeting": mode, "offer_restart": mode != "wait-for-exit",
-                "clean_on_exit": True, **extra}
-
-    def _act(self, actions: Iterable[Action]) -> None:
-        for action in actions:
-            if action.kind == OFFER:
-                self.teamsEvent.emit(CLEAN_REFUSED, self._refused_detail(action.clients,
-                                                                         "teams-running"))
-            elif action.kind == ASK:
-                self.teamsEvent.emit(CLEAN_REFUSED, self._refused_detail(
-                    action.clients, "teams-running", ask=self.interactive))
-            elif action.kind == RESTART:
-                self._idle_timer.start()
-                QTimer.singleShot(0, self._check_idle)
-            elif action.kind == CLEAN:
-                self._start_clean(action.clients)
-
-    def _check_idle(self) -> None:
-        """restart-when-idle: restart and clean once the officer has been idle long enough
-        and no meeting is on; when idle cannot be read, ask instead. Idle is read on a
-        thread (GNOME's idle monitor is a D-Bus call with a timeout; never on the GUI
-        thread)."""
-        if not self.scheduler.waiting_for_idle():
-            self._idle_timer.stop()
-            return
-        if self.machine.in_meeting or self.restarting or self.scheduler.busy \
-                or self._reading_idle:
-            return
-        self._reading_idle = True
-        threading.Thread(target=self._read_idle, name="devicecheck-idle", daemon=True).start()
-
-    def _read_idle(self) -> None:
-        try:
-            idle = self._idle()
-        except Exception:  # noqa: BLE001 - unreadable idle means "ask"
-            idle = None
-        self._idleRead.emit(idle)
-
-    def _on_idle(self, idle: float | None) -> None:
-        self._reading_idle = False
-        waiting = self.scheduler.waiting_for_idle()
-        if not waiting or self.machine.in_meeting or self.restarting or self.scheduler.busy:
-            return   # things changed while idle was read: the next check decides
-        if idle is None:
-            self._idle_timer.stop()
-            self.scheduler.idle_unreadable()
-            self.teamsEvent.emit(CLEAN_REFUSED, self._refused_detail(
-                waiting, "teams-running", ask=self.interactive, idle_unknown=True))
-            return
-        if idle >= self.policy.cleaner.idle_minutes * 60:
-            self._idle_timer.stop()
-            self.restart_and_clean(waiting, automatic=True)
+    # -- clean-up (teams/cleanup.py) ------------------------------------------------------
+    @property
+    def restarting(self) -> bool:
+        return self.after_meeting.restarting
 
     def restart_and_clean(self, clients: Iterable[str] | None = None, *,
                           automatic: bool = False) -> bool:
-        """Quit the running client(s), clean, start them again (off the GUI thread).
-        Refused (False, with a ``clean-refused`` event) while a meeting is on or a clean
-        runs. ``clients``: default, every client whose data waits."""
-        wanted = tuple(sorted(set(clients) if clients is not None else self.scheduler.pending))
-        if not wanted:
-            wanted = tuple(sorted(self.scheduler.pending or self.machine.running))
-        if self.machine.in_meeting:
-            self.teamsEvent.emit(CLEAN_REFUSED, self._refused_detail(wanted, "meeting-on"))
-            return False
-        if self.restarting or self.scheduler.busy:
-            return False
-        self.restarting = True
-        self.scheduler.begin_restart(wanted)
-        self.teamsEvent.emit(RESTARTING, {"clients": list(wanted), "automatic": automatic})
-        self._clean_thread = threading.Thread(
-            target=self._run_restart, args=(wanted, automatic), name="devicecheck-restart",
-            daemon=True)
-        self._clean_thread.start()
-        return True
-
-    def _run_restart(self, clients: tuple[str, ...], automatic: bool) -> None:
-        try:
-            result: Any = self._restarter(
-                self.policy, client_ids=list(clients), audit=self._audit,
-                meeting_on=lambda: self.machine.in_meeting, automatic=automatic)
-        except Exception as exc:  # noqa: BLE001 - reported as an event, never a crash
-            result = exc
-        self._cleanFinished.emit(clients, result, True)
-
-    def _start_clean(self, clients: tuple[str, ...]) -> None:
-        # Off the GUI thread: deleting a large cache can take seconds.
-        self._clean_thread = threading.Thread(target=self._run_clean, args=(clients,),
-                                              name="devicecheck-autoclean", daemon=True)
-        self._clean_thread.start()
-
-    def _run_clean(self, clients: tuple[str, ...]) -> None:
-        try:
-            result: Any = self._cleaner(self.policy, client_ids=list(clients), audit=self._audit)
-        except Exception as exc:  # noqa: BLE001 - reported as an event, never a crash
-            result = exc
-        self._cleanFinished.emit(clients, result, False)
-
-    def _on_clean_finished(self, clients: tuple[str, ...], result: Any, restart: bool) -> None:
-        if restart:
-            self.restarting = False
-        if isinstance(result, BaseException):
-            log.warning("The clean-up failed (%s); it is tried again when Teams next exits.",
-                        type(result).__name__)
-            refused = list(clients)
-            self.teamsEvent.emit(CLEAN_REFUSED, {"clients": sorted(clients), "reason": "error",
-                                                 "error": type(result).__name__,
-                                                 "clean_on_exit": True})
-        elif restart:
-            refused = self._report_restart(clients, result)
-        else:
-            refused = [c for c in getattr(result, "refused", []) if c in clients]
-            done = [c for c in clients if c not in refused]
-            if done:
-                self.teamsEvent.emit(CLEANED, {
-                    "clients": done, "removed_files": int(result.removed_files),
-                    "removed_bytes": int(result.removed_bytes),
-                    "failures": len(result.failures)})
-            if refused:
-                self.teamsEvent.emit(CLEAN_REFUSED, self._refused_detail(refused,
-                                                                         "teams-running"))
-        self._act(self.scheduler.on_clean_done(refused, running=self.machine.running,
-                                               in_meeting=self.machine.in_meeting))
-
-    def _report_restart(self, clients: tuple[str, ...], result: Any) -> list[str]:
-        """A restart-and-clean finished: one ``cleaned`` (with restarted/forced per client)
-        or one ``clean-refused`` with the reason; returns the clients still waiting."""
-        reason = getattr(result, "refused_reason", None)
-        per_client = dict(getattr(result, "clients", {}) or {})
-        if reason:
-            self.teamsEvent.emit(CLEAN_REFUSED, self._refused_detail(clients, reason))
-            return list(clients)
-        cleaned = getattr(result, "clean", None)
-        refused = [c for c in getattr(cleaned, "refused", []) if c in clients]
-        done = [c for c in clients if c not in refused]
-        self.teamsEvent.emit(CLEANED, {
-            "clients": done, "removed_files": int(getattr(cleaned, "removed_files", 0)),
-            "removed_bytes": int(getattr(cleaned, "removed_bytes", 0)),
-            "failures": len(getattr(cleaned, "failures", []) or []),
-            "restarted": {c: bool(per_client.get(c, {}).get("restarted")) for c in clients},
-            "forced": {c: bool(per_client.get(c, {}).get("forced")) for c in clients},
-            "automatic": bool(getattr(result, "automatic", False)),
-            "seconds": round(float(getattr(result, "seconds", 0.0)), 2)})
-        return refused
+        """Quit the running client(s), clean, start them again (off the GUI thread);
+        refused while a meeting is on (``AfterMeeting.restart_and_clean``)."""
+        return self.after_meeting.restart_and_clean(clients, automatic=automatic)
