@@ -1,0 +1,73 @@
+"""qtsupport.screen_fit: windows are bounded by the available screen and the scroll body
+follows the focus. The real screens (1024×600, 200 % on 1366×768) are in
+tests/e2e/test_screen_fit_e2e.py; here the offscreen screen (800×600 in Qt 6) is enough."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from pytestqt.qtbot import QtBot
+
+from devicecheck.qtsupport.screen_fit import (
+    SHARE,
+    available_area,
+    bounded_size,
+    fit_to_screen,
+    inside,
+    scroll_body,
+)
+
+
+def test_bounded_size_keeps_small_and_shrinks_large() -> None:
+    area = QRect(0, 32, 1024, 568)
+    assert bounded_size(QSize(400, 300), area) == QSize(400, 300)
+    assert bounded_size(QSize(2000, 2000), area) == QSize(int(1024 * SHARE), int(568 * SHARE))
+
+
+def test_inside() -> None:
+    area = QRect(0, 0, 100, 100)
+    assert inside(QRect(10, 10, 50, 50), area)
+    assert not inside(QRect(60, 60, 50, 50), area)
+
+
+def test_fit_to_screen_bounds_a_window_bigger_than_the_screen(qtbot: QtBot) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    body = QWidget()
+    inner = QVBoxLayout(body)
+    buttons = [QPushButton(f"Button {n}", body) for n in range(80)]
+    for b in buttons:
+        inner.addWidget(b)
+    layout.addWidget(scroll_body(body, window, name="Body"))
+    layout.addWidget(QLabel("Always visible", window))
+    area = available_area(window)
+    assert area is not None
+    size = fit_to_screen(window, QSize(area.width() * 3, area.height() * 3))
+    window.show()
+    qtbot.waitExposed(window)
+    assert size.width() <= area.width() * SHARE and size.height() <= area.height() * SHARE
+    assert inside(window.geometry(), area)
+    assert window.height() <= area.height() * SHARE + 1
+
+
+def test_scroll_body_scrolls_the_focused_control_into_view(qtbot: QtBot) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    body = QWidget()
+    inner = QVBoxLayout(body)
+    buttons = [QPushButton(f"Button {n}", body) for n in range(60)]
+    for b in buttons:
+        inner.addWidget(b)
+    area = scroll_body(body, window, name="Body")
+    layout.addWidget(area)
+    window.resize(300, 200)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    assert area.verticalScrollBar().value() == 0
+    buttons[-1].setFocus()  # not by Tab: a mnemonic or code moves focus the same way
+    qtbot.waitUntil(lambda: area.verticalScrollBar().value() > 0, timeout=5000)
+    top_left = buttons[-1].mapTo(area.viewport(), buttons[-1].rect().topLeft())
+    assert 0 <= top_left.y() <= area.viewport().height() - buttons[-1].height()
