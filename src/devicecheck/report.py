@@ -17,7 +17,7 @@ from devicecheck.checks.registry import intune_setting_name
 from devicecheck.osinfo import OsName
 from devicecheck.oslog import OsLogStatus
 from devicecheck.policy import LoadedPolicy
-from devicecheck.verdict_words import VerdictWords, phrase, verdict_words
+from devicecheck.verdict_words import VerdictWords, phrase, severity_tag, verdict_words
 
 SCHEMA_VERSION = 1
 
@@ -131,7 +131,7 @@ class Report:
         width = max((len(STATUS_WORDS[c.status]) for c in self.checks), default=0)
         for c in self.checks:
             label = f"{STATUS_SYMBOLS[c.status]:<{sym_width}} {STATUS_WORDS[c.status]:<{width}}"
-            tag = "" if c.severity.value == "required" else " (can wait)"
+            tag = severity_tag(c.severity)
             lines.append(f"{label}  {phrase(c.id, c.status, c.title)}{tag}: {c.summary}")
             if c.status in (Status.FAIL, Status.WARN, Status.UNKNOWN) and c.remediation:
                 link = f" [{c.remediation.link}]" if c.remediation.link else ""

@@ -131,6 +131,13 @@ def verdict_words(results: Sequence[CheckResult], policy: Policy, *,
     return VerdictWords(Answer.YES, YES, (), notice)
 
 
+def severity_tag(severity: object) -> str:
+    """The tag after a row's phrase: " (can wait)" for an advisory check only. A required
+    check needs none, and a check IT turned off is not counted at all, so "can wait" would
+    be untrue for it (``severity`` is the ``Severity`` enum or its value)."""
+    return " (can wait)" if str(getattr(severity, "value", severity)) == "advisory" else ""
+
+
 def problem_list(phrases: Sequence[str], most: int = 3) -> str:
     """At most ``most`` phrases named: "Disk not encrypted, Firewall off and 2 more"."""
     shown = ", ".join(phrases[:most])
@@ -138,5 +145,6 @@ def problem_list(phrases: Sequence[str], most: int = 3) -> str:
 
 
 __all__ = ["CHECKING", "FIX_SOON", "NO", "SETTINGS_PROBLEM", "YES", "Answer", "VerdictWords",
+           "severity_tag",
            "ordered_problems", "phrase", "problem_list", "problem_rank", "topic",
            "verdict_words"]

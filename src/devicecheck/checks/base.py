@@ -38,13 +38,22 @@ STATUS_SYMBOLS: Mapping[Status, str] = {
 
 @dataclass(frozen=True)
 class Remediation:
-    """What the officer can do, with an OS deep link where one exists."""
+    """What the officer can do, with an OS deep link where one exists.
+
+    ``text`` is the officer's: plain words, no commands, file names or settings keys.
+    ``it_detail`` is IT's (the script to run, the file to sign, the setting to fix); it is
+    shown only behind the IT door (the report's IT section, "Copy report for IT", the
+    JSON report), never in officer text (issue 19)."""
 
     text: str
     link: str | None = None
+    it_detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "link": self.link}
+        out: dict[str, Any] = {"text": self.text, "link": self.link}
+        if self.it_detail:  # additive: absent when there is nothing for IT
+            out["it_detail"] = self.it_detail
+        return out
 
 
 @dataclass(frozen=True)
