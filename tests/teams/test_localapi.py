@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from devicecheck.probes.processes import ProcInfo
+from devicecheck.teams import flood
 from devicecheck.teams.localapi import TeamsApiClient
 from devicecheck.teams.token import TokenStore
 from tests.teams.fakeserver import PAIRING_REFUSED, FakeTeamsServer, meeting_update
@@ -494,24 +495,21 @@ def test_the_real_peer_check_refuses_a_listener_that_is_not_teams(
 def test_a_frame_flood_drops_the_connection_and_backs_off(
         qtbot: Any, fake_teams: FakeTeamsServer, client_for: Any,
         caplog: pytest.LogCaptureFixture) -> None:
-    from devicecheck.teams import localapi
-
     caplog.set_level(logging.INFO, logger="devicecheck.teams")
     client, rec = client_for(fake_teams.url)
     retries = NextRetry(client)
     client.start()
     qtbot.waitUntil(lambda: rec.count("connected") == 1, timeout=5000)
-    for _ in range(localapi.MAX_FRAMES_PER_SECOND * 3):
+    for _ in range(flood.MAX_FRAMES_PER_SECOND * 3):
         fake_teams.send_idle()
     qtbot.waitUntil(lambda: rec.count("disconnected") == 1, timeout=10000)
-    assert retries.seen[0] is not None and retries.seen[0] >= localapi.FLOOD_BACKOFF_MS
+    assert retries.seen[0] is not None and retries.seen[0] >= flood.FLOOD_BACKOFF_MS
     assert len([r for r in caplog.records if "frames in a second" in r.getMessage()]) == 1
 
 
 def test_a_ping_flood_is_dropped_before_pongs_pile_up(qtbot: Any, client_for: Any,
                                                      caplog: pytest.LogCaptureFixture) -> None:
     """Issue 17: a peer pinging without reading grew the watcher to 2.8 GB."""
-    from devicecheck.teams import localapi
     from tests.teams.fakeserver import PingFloodServer
 
     caplog.set_level(logging.INFO, logger="devicecheck.teams")
@@ -521,9 +519,18 @@ def test_a_ping_flood_is_dropped_before_pongs_pile_up(qtbot: Any, client_for: An
     try:
         client.start()
         qtbot.waitUntil(lambda: rec.count("disconnected") == 1, timeout=30000)
-        assert retries.seen[0] is not None and retries.seen[0] >= localapi.FLOOD_BACKOFF_MS
+        assert retries.seen[0] is not None and retries.seen[0] >= flood.FLOOD_BACKOFF_MS
         assert any("queued" in r.getMessage() for r in caplog.records)
         assert server.peer_closed.wait(20)
     finally:
         client.stop()
         server.close()
+
+
+def test_frame_rate_counts_in_one_second_windows() -> None:
+    now = [100.0]
+    rate = flood.FrameRate(lambda: now[0], limit=3)
+    rate.reset()
+    assert [rate.count() for _ in range(4)] == [True, True, True, False]
+    now[0] += 1.0  # a new window: counting starts again
+    assert rate.count()

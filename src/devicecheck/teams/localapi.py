@@ -29,13 +29,8 @@ never pairs on that session (a stand-in could otherwise collect the token, or ha
 state it sends is still read, as any local signal is, but the officer's pairing never
 leaves the app. Logged once per streak.
 
-Floods: a peer may send frames, or pings, faster than we handle them. Qt answers each
-ping itself with a pong and queues it for writing (no signal says a ping came: Qt forum
-"How to respond to pings sent by the server"); a peer that pings and never reads grew the
-watcher to 2.8 GB (the same failure curl fixed in PR 21911 by not queueing pongs when the
-send buffer is full). So a watchdog aborts the connection when more than
-``MAX_QUEUED_BYTES`` wait to be written, and more than ``MAX_FRAMES_PER_SECOND`` frames in
-a second abort it too; either way the next attempt waits at least ``FLOOD_BACKOFF_MS``.
+Floods: too many frames in a second, or too many unsent pongs, drop the connection and
+the next attempt waits longer (``flood.py`` says why and the limits).
 
 A connection that Teams closes within ``stable_after_ms`` of opening (it accepts and drops
 at once, e.g. while another app holds its single API connection) does not reset the
@@ -54,6 +49,7 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 
 from devicecheck import __version__
 from devicecheck.teams import protocol
+from devicecheck.teams.flood import FLOOD_BACKOFF_MS, FloodGuard
 from devicecheck.teams.probe import TcpProbe
 from devicecheck.teams.token import TokenStore, valid_token
 
@@ -64,10 +60,6 @@ log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 1_048_576   # a meetingUpdate is < 1 KB; refuse anything silly
 HANDOVER_CLOSE_MS = 2000      # a planned close that Teams does not answer is then aborted
-MAX_QUEUED_BYTES = 1_048_576  # unsent bytes (queued pongs) before the connection is dropped
-MAX_FRAMES_PER_SECOND = 200   # Teams sends a few frames per state change
-FLOOD_BACKOFF_MS = 30_000     # after a flood, wait at least this long
-WATCHDOG_MS = 250
 
 
 def _verify_peer(host: str, port: int) -> str | None:
@@ -127,10 +119,7 @@ class TeamsApiClient(QObject):
         self._handover = False           # closing to reopen with a new token
         self._verified = False           # this session's peer is the officer's Teams
         self._unverified_logged = False  # "not Teams" logged in this streak
-        self._flooded = False            # this connection was dropped for flooding
         self._flood_logged = False
-        self._frames_window = 0.0
-        self._frames_in_window = 0
         self._request_id = 0
         self.attempts = 0                # for tests and the benchmark
         self.connections = 0             # sessions opened (the planned reconnect included)
@@ -152,9 +141,8 @@ class TeamsApiClient(QObject):
         self._handover_close.setSingleShot(True)
         self._handover_close.setInterval(HANDOVER_CLOSE_MS)
         self._handover_close.timeout.connect(self._abort_handover_close)
-        self._watchdog = QTimer(self)
-        self._watchdog.setInterval(WATCHDOG_MS)
-        self._watchdog.timeout.connect(self._check_queue)
+        self._guard = FloodGuard(self, self._clock, queued=self._queued_bytes,
+                                 trip=self._drop_flood)
 
     # -- public ---------------------------------------------------------------------
     @property
@@ -184,7 +172,7 @@ class TeamsApiClient(QObject):
         self._retry.stop()
         self._timeout.stop()
         self._handover_close.stop()
-        self._watchdog.stop()
+        self._guard.stop()
         self._probe.abort()
         if self._ws is not None and not _unconnected(self._ws):
             self._ws.abort()
@@ -265,26 +253,12 @@ class TeamsApiClient(QObject):
         return ws
 
     # -- floods ---------------------------------------------------------------------
-    def _check_queue(self) -> None:
-        if self._ws is not None and self._connected and \
-                self._ws.bytesToWrite() > MAX_QUEUED_BYTES:
-            self._drop_flood("more than 1 MiB of replies queued (a ping flood?)")
-
-    def _count_frame(self) -> bool:
-        """Count one frame; False (and the connection dropped) past the rate cap."""
-        now = self._clock()
-        if now - self._frames_window >= 1.0:
-            self._frames_window, self._frames_in_window = now, 0
-        self._frames_in_window += 1
-        if self._frames_in_window > MAX_FRAMES_PER_SECOND:
-            self._drop_flood(f"more than {MAX_FRAMES_PER_SECOND} frames in a second")
-            return False
-        return True
+    def _queued_bytes(self) -> int:
+        return int(self._ws.bytesToWrite()) if self._ws is not None and self._connected else 0
 
     def _drop_flood(self, what: str) -> None:
-        if self._flooded or self._ws is None:
+        if self._ws is None:
             return
-        self._flooded = True
         self._backoff = max(self._backoff, FLOOD_BACKOFF_MS)
         if not self._flood_logged:
             self._flood_logged = True
@@ -301,9 +275,7 @@ class TeamsApiClient(QObject):
         self._logged.clear()
         self._session_unpaired = not self._session_token
         self._pair_armed = self._verified   # never pair with a peer that is not Teams
-        self._flooded = False
-        self._frames_window, self._frames_in_window = self._clock(), 0
-        self._watchdog.start()
+        self._guard.start()
         if self._handover:
             self._handover = False
             log.info("Reconnected to the Teams local API at %s with the new pairing token.",
@@ -321,7 +293,7 @@ class TeamsApiClient(QObject):
     def _on_disconnected(self) -> None:
         self._timeout.stop()
         self._handover_close.stop()
-        self._watchdog.stop()
+        self._guard.stop()
         if not self._connected:
             self._failed()
             return
@@ -336,7 +308,7 @@ class TeamsApiClient(QObject):
         self._handover = False
         lived_ms = (self._clock() - self._opened_at) * 1000
         reason = self._ws.closeReason() if self._ws is not None else ""
-        if self._flooded:
+        if self._guard.flooded:
             pass   # logged in _drop_flood; the backoff is already long
         elif lived_ms >= self.stable_after_ms:
             self._flood_logged = False
@@ -411,11 +383,11 @@ class TeamsApiClient(QObject):
             log.log(level, "%s (logged once per connection)", message)
 
     def _on_binary(self, _data: bytes) -> None:
-        if self._count_frame():
+        if self._guard.frame():
             self._once("binary", "Ignored a binary frame from the Teams local API.")
 
     def _on_text(self, text: str) -> None:
-        if not self._count_frame():
+        if not self._guard.frame():
             return
         msg = protocol.parse(text)
         if msg.kind == protocol.MEETING_UPDATE:
