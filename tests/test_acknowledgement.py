@@ -48,7 +48,7 @@ def test_record_ack_writes_one_record_with_version_date_and_account(log: AuditLo
     assert rec["kind"] == KIND == "notice-ack"
     assert rec["notice_version"] == notice.version
     assert rec["notice_document"] == notice.document_hash
-    assert rec["revision_date"] == "2026-11-28"
+    assert rec["revision_date"] == "2026-12-01"
     assert rec["notice_source"] == "built-in"
     assert rec["checklist_items"] == 4 and rec["advisory_continued"] == ["meeting-data"]
     assert rec["account"] and rec["time"]

@@ -69,8 +69,8 @@ def test_built_in_notice_carries_every_fact_in_html_and_text() -> None:
 
 def test_built_in_notice_is_versioned_by_date_and_content() -> None:
     notice = load_notice(Policy())
-    assert notice.revision_date == "2026-11-28"
-    assert re.fullmatch(r"2026-11-28\+[0-9a-f]{16}", notice.version)
+    assert notice.revision_date == "2026-12-01"
+    assert re.fullmatch(r"2026-12-01\+[0-9a-f]{16}", notice.version)
     assert load_notice(Policy()).version == notice.version  # stable between loads
     assert notice.markdown is not None and "revision-date" not in notice.markdown
 
@@ -168,8 +168,9 @@ def test_document_hash_is_of_the_shown_document() -> None:
 
 
 def test_built_in_version_is_unchanged_by_the_new_renderer() -> None:
-    # The version hashes the file's words, not the renderer's output (notice.py docstring).
-    assert load_notice(Policy()).version == "2026-11-28+be9c5f1565421372"
+    # The version hashes the file's words, not the renderer's output (notice.py docstring);
+    # it changed on 2026-12-01 with one word ("customer" -> "resident", issue 19).
+    assert load_notice(Policy()).version == "2026-12-01+b130b444653a0438"
 
 
 @pytest.mark.parametrize(("content", "reason"), [
