@@ -137,3 +137,65 @@ def test_notice_dialog_closes_on_escape(qtbot: Any) -> None:
     assert dialog.view.browser.hasFocus() or dialog.view.browser.isVisible()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
+
+
+def test_tab_moves_between_links_with_a_2px_frame(qtbot: Any) -> None:
+    """Issue 19: the platform marks a tabbed-to link with a 1 px dotted line; ours is a
+    2 px solid frame in the highlight colour round the link, and Tab moves link to link."""
+    from PySide6.QtGui import QPalette
+
+    from devicecheck.qtsupport.style import FOCUS_WIDTH
+
+    view = show(qtbot, NoticeView(load_notice(Policy())))
+    browser = view.browser
+    browser.setFocus()
+    qtbot.waitUntil(browser.hasFocus, timeout=5000)
+    assert browser.link_frames() == []  # focus on the text, no link yet
+    seen: list[str] = []
+    for _ in range(2):  # the built-in notice has two links: telephone and e-mail
+        qtbot.keyClick(browser, Qt.Key.Key_Tab)
+        qtbot.waitUntil(lambda: bool(browser.focused_anchor()), timeout=5000)
+        seen.append(browser.focused_anchor())
+    assert seen == ["tel:+441362656870", "mailto:legal@breckland.gov.uk"]
+    frames = browser.link_frames()
+    assert frames
+    frame = frames[0]
+    image = browser.viewport().grab().toImage()
+    scale = image.devicePixelRatio()
+    colour = browser.palette().color(QPalette.ColorRole.Highlight).rgb()
+    y = int((frame.top() + frame.height() // 2) * scale)
+
+    def px(x: int) -> int:
+        return int(image.pixelColor(int(x * scale), y).rgb())
+
+    # The left edge: FOCUS_WIDTH pixels of the highlight colour, plain page outside it.
+    assert [px(frame.left() + i) for i in range(FOCUS_WIDTH)] == [colour] * FOCUS_WIDTH
+    assert px(frame.left() - 1) != colour
+    # Tab past the last link leaves the browser for the zoom buttons; the frame goes.
+    qtbot.keyClick(browser, Qt.Key.Key_Tab)
+    qtbot.waitUntil(view.smaller.hasFocus, timeout=5000)
+    assert browser.link_frames() == []
+
+
+def test_notice_version_hash_is_behind_the_it_door(qtbot: Any) -> None:
+    from tests.helpers.officer_text import assert_officer_clean, widget_strings
+
+    notice = load_notice(Policy())
+    dialog = show(qtbot, NoticeDialog(notice))
+    texts = widget_strings(dialog)
+    assert not any(notice.version in t for t in texts)
+    assert_officer_clean([t for t in texts if t != dialog.view.plain_text()], strict=True)
+    assert dialog.view.it_version.objectName().startswith("itDetails")
+    assert notice.version in dialog.view.it_version.text()
+
+
+def test_notice_dialog_fits_a_small_screen(qtbot: Any) -> None:
+    from devicecheck.qtsupport.screen_fit import SHARE, available_area, inside
+
+    dialog = show(qtbot, NoticeDialog(load_notice(Policy())))
+    area = available_area(dialog)
+    assert area is not None
+    assert dialog.width() <= area.width() * SHARE and dialog.height() <= area.height() * SHARE
+    top_left = dialog.close_button.mapToGlobal(dialog.close_button.rect().topLeft())
+    assert inside(dialog.close_button.rect().translated(top_left), area)
+    assert dialog.close_button.icon().isNull()

@@ -30,5 +30,10 @@ def status_icon(status: str) -> QIcon:
     return icon_file(STATUS_ICON_FILES.get(status, "unknown.svg"))
 
 
+def recording_alert_icon() -> QIcon:
+    """The recording alert's own mark: red, never the amber "attention" triangle."""
+    return icon_file("recording-alert.svg")
+
+
 def app_icon() -> QIcon:
     return icon_file("devicecheck.svg")

@@ -7,18 +7,29 @@ own Markdown reader, whose raw-HTML support hid text after ``<br>``: issue 17). 
 browser loads nothing (``loadResource`` answers every request with nothing: no
 ``file:///dev/zero`` image, no stylesheet) and follows no link itself: an ``https:``,
 ``mailto:`` or ``tel:`` link goes to the OS, an in-page ``#`` anchor scrolls, anything
-else is ignored."""
+else is ignored.
+
+A link reached with Tab wears the same 2 px focus frame as every other control
+(``NoticeBrowser``): the platform marks it with a 1 px dotted line only (issue 19)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtCore import QRect, QSize, Qt, QUrl
+from PySide6.QtGui import (
+    QDesktopServices,
+    QFocusEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QShortcut,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -28,7 +39,8 @@ from PySide6.QtWidgets import (
 )
 
 from devicecheck.notice import Notice, link_allowed
-from devicecheck.qtsupport.style import FOCUS_STYLE
+from devicecheck.qtsupport.screen_fit import fit_to_screen
+from devicecheck.qtsupport.style import FOCUS_STYLE, FOCUS_WIDTH, MARGIN, SPACING, button
 
 #: Zoom limits in QTextEdit steps (one step = one point); beyond them the layout breaks.
 MIN_ZOOM, MAX_ZOOM = -4, 12
@@ -41,6 +53,77 @@ class SafeBrowser(QTextBrowser):
 
     def loadResource(self, _type: int, _name: QUrl | str) -> Any:  # Qt: any QVariant
         return None
+
+
+class NoticeBrowser(SafeBrowser):
+    """A ``SafeBrowser`` that frames the link Tab has reached with a ``FOCUS_WIDTH`` solid
+    frame in the highlight colour, a little outside the link's text (so the frame is not
+    lost in the selection's own highlight). Tab and Shift+Tab move from link to link
+    (QTextBrowser's keyboard link navigation selects the anchor); the frame follows the
+    selection and goes when the browser loses the focus."""
+
+    #: Gap between the link's text box and its frame, in pixels.
+    GAP = 2
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cursorPositionChanged.connect(self._refresh)
+        self.selectionChanged.connect(self._refresh)
+        self.highlighted.connect(self._refresh)
+
+    def _refresh(self, *_args: object) -> None:
+        self.viewport().update()
+
+    def focused_anchor(self) -> str:
+        """The href of the link that has the keyboard focus ("" when none has)."""
+        cursor = self.textCursor()
+        if not self.hasFocus() or not cursor.hasSelection():
+            return ""
+        probe = QTextCursor(self.document())
+        probe.setPosition(cursor.selectionStart() + 1)
+        fmt = probe.charFormat()
+        return fmt.anchorHref() if fmt.isAnchor() else ""
+
+    def link_frames(self) -> list[QRect]:
+        """The outer rectangles of the focus frame (one per line the link spans), in
+        viewport coordinates; empty when no link has the focus."""
+        if not self.focused_anchor():
+            return []
+        cursor = self.textCursor()
+        lines: dict[int, QRect] = {}
+        probe = QTextCursor(self.document())
+        for pos in range(cursor.selectionStart(), cursor.selectionEnd() + 1):
+            probe.setPosition(pos)
+            r = self.cursorRect(probe)
+            line = lines.get(r.top())
+            lines[r.top()] = r if line is None else line.united(r)
+        pad = self.GAP + FOCUS_WIDTH
+        return [r.adjusted(-pad, -pad // 2, pad, pad // 2) for r in lines.values()
+                if r.width() > 1]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        frames = self.link_frames()
+        if not frames:
+            return
+        colour = self.palette().color(QPalette.ColorRole.Highlight)
+        painter = QPainter(self.viewport())
+        w = FOCUS_WIDTH
+        for r in frames:
+            # Four filled strips: exactly w pixels wide whatever the pen's rounding.
+            painter.fillRect(QRect(r.left(), r.top(), r.width(), w), colour)
+            painter.fillRect(QRect(r.left(), r.bottom() - w + 1, r.width(), w), colour)
+            painter.fillRect(QRect(r.left(), r.top(), w, r.height()), colour)
+            painter.fillRect(QRect(r.right() - w + 1, r.top(), w, r.height()), colour)
+        painter.end()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self._refresh()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self._refresh()
 
 
 def open_link(url: QUrl, browser: QTextBrowser,
@@ -63,7 +146,7 @@ class NoticeView(QWidget):
         super().__init__(parent)
         self.notice = notice
         self.zoom = 0
-        self.browser = SafeBrowser(self)
+        self.browser = NoticeBrowser(self)
         # Neither Qt nor the OS follows a link on its own: anchorClicked decides.
         self.browser.setOpenExternalLinks(False)
         self.browser.setOpenLinks(False)
@@ -89,12 +172,18 @@ class NoticeView(QWidget):
         self.smaller.clicked.connect(self.zoom_out)
         self.larger.clicked.connect(self.zoom_in)
 
-        version = QLabel(self._version_text(), self)
-        version.setWordWrap(True)
-        version.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The officer sees whose notice it is and its date; the version (a hash) is IT's
+        # and sits behind the IT door (issue 19).
+        self.version_label = QLabel(self._version_text(), self)
+        self.version_label.setWordWrap(True)
+        self.version_label.setAccessibleName(self._version_text())
+        self.it_version = QLabel(f"For IT: notice version {notice.version}", self)
+        self.it_version.setObjectName("itDetailsNoticeVersion")
+        self.it_version.setVisible(False)
 
         tools = QHBoxLayout()
-        tools.addWidget(version, 1)
+        tools.setSpacing(SPACING)
+        tools.addWidget(self.version_label, 1)
         tools.addWidget(self.smaller)
         tools.addWidget(self.larger)
         layout = QVBoxLayout(self)
@@ -123,7 +212,7 @@ class NoticeView(QWidget):
     def _version_text(self) -> str:
         origin = "Built-in notice" if self.notice.is_built_in else "Council notice"
         dated = f", revised {self.notice.revision_date}" if self.notice.revision_date else ""
-        return f"{origin}{dated} (version {self.notice.version})"
+        return f"{origin}{dated}"
 
     def plain_text(self) -> str:
         """What the officer sees, as text (for tests and screen-reader checks)."""
@@ -154,15 +243,18 @@ class NoticeDialog(QDialog):
         self.setWindowTitle("DeviceCheck - privacy notice")
         self.setAccessibleName("Privacy notice")
         self.setStyleSheet(FOCUS_STYLE)
+        # The notice scrolls inside its own browser (the body), so the zoom and Close
+        # buttons stay on screen; fit_to_screen bounds the window (issue 19).
         self.view = NoticeView(notice, self)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        close = buttons.button(QDialogButtonBox.StandardButton.Close)
-        close.setAccessibleName("Close")
-        close.setAccessibleDescription("Close the privacy notice")
-        buttons.rejected.connect(self.reject)
+        self.close_button = button(self, "Close", "Close the privacy notice", self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        layout.setSpacing(SPACING)
         layout.addWidget(self.view, 1)
-        layout.addWidget(buttons)
-        self.resize(self.fontMetrics().averageCharWidth() * 90,
-                    self.fontMetrics().height() * 36)
+        layout.addLayout(buttons)
+        metrics = self.fontMetrics()
+        fit_to_screen(self, QSize(metrics.averageCharWidth() * 90, metrics.height() * 36))
         self.view.browser.setFocus()
