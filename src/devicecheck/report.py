@@ -52,6 +52,9 @@ class Report:
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     #: Whether audit records also reach the OS log (None: not asked, nothing shown).
     os_log: OsLogStatus | None = None
+    #: When the current advisory problems were first seen (``advisory_dates``): the
+    #: "fix by" date counts from it. None: from this report's time.
+    advisory_since: datetime | None = None
 
     @property
     def overall(self) -> Overall:
@@ -69,7 +72,8 @@ class Report:
         """The officer's verdict line and problems (``verdict_words``): the same words in
         the tray, the report window, the pre-call window and this report's text."""
         return verdict_words(self.checks, self.loaded.policy,
-                             settings_errors=bool(self.loaded.errors), since=self.generated_at)
+                             settings_errors=bool(self.loaded.errors),
+                             since=self.advisory_since or self.generated_at)
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
