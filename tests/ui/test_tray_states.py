@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 import pytest
 
+from devicecheck.checks.base import CheckResult
+from devicecheck.checks.status import Status
+from devicecheck.policy import LoadedPolicy, Severity
+from devicecheck.policy.model import Policy
+from devicecheck.report import Device, Report
 from devicecheck.resource_files import resource_path
 from devicecheck.ui.model.states import (
     ICON_FILES,
@@ -15,8 +21,11 @@ from devicecheck.ui.model.states import (
     TrayVerdict,
     derive_state,
     is_worse,
+    state_line,
     tooltip_text,
+    verdict_of,
 )
+from devicecheck.verdict_words import Answer
 
 READY = TrayVerdict(TrayState.READY)
 ATTENTION = TrayVerdict(TrayState.ATTENTION, frozenset({"meeting-data"}))
@@ -111,3 +120,49 @@ def test_problem_list_names_fault_phrases_in_the_order_given() -> None:
     assert problem_list(phrases) == ("Disk not encrypted, Firewall off, Anti-virus off or out "
                                      "of date and 1 more")
     assert problem_list(phrases[:1]) == "Disk not encrypted"
+
+
+def _report(allow_continue: bool, *results: tuple[str, Status, str]) -> Report:
+    base = Policy()
+    policy = dataclasses.replace(base, notice=dataclasses.replace(
+        base.notice, allow_advisory_continue=allow_continue))
+    checks = [CheckResult(i, i, s, Severity(sev), "Found this.") for i, s, sev in results]
+    return Report(Device("pc-1", "linux", "6.1"), LoadedPolicy(policy, ("defaults",)), checks)
+
+
+def test_state_and_icon_follow_a_no_caused_by_advisory_problems() -> None:
+    """``allow_advisory_continue = false``: the verdict says "No", so the tray is red
+    (not ready), never the amber "attention" beside a "No"."""
+    report = _report(False, ("meeting-data", Status.FAIL, "advisory"),
+                     ("firewall", Status.PASS, "required"))
+    verdict = verdict_of(report)
+    assert report.words().answer is Answer.NO
+    assert verdict.state is TrayState.NOT_READY
+    assert derive_state(verdict) is TrayState.NOT_READY
+    assert verdict.problems == frozenset({"meeting-data"})
+    assert verdict.line.startswith("No \u2014")
+    tip = tooltip_text(derive_state(verdict), verdict, checked_at=None)
+    assert "Problems: Meeting data not cleared yet" in tip
+    assert "(can wait)" not in tip  # it blocks under this policy: it cannot wait
+    # The same problems with the policy's default: amber, "Fix soon".
+    allowed = verdict_of(_report(True, ("meeting-data", Status.FAIL, "advisory")))
+    assert allowed.state is TrayState.ATTENTION and allowed.line.startswith("Fix soon")
+
+
+def test_a_no_tags_the_advisory_problems_that_can_wait() -> None:
+    report = _report(True, ("meeting-data", Status.FAIL, "advisory"),
+                     ("firewall", Status.FAIL, "required"))
+    verdict = verdict_of(report)
+    assert verdict.state is TrayState.NOT_READY
+    assert verdict.problem_phrases() == ("Firewall off", "Meeting data not cleared yet (can wait)")
+    tip = tooltip_text(TrayState.NOT_READY, verdict, checked_at=None)
+    assert "Problems: Firewall off, Meeting data not cleared yet (can wait)" in tip
+
+
+def test_state_line_is_the_verdict_headline_for_the_verdicts_state() -> None:
+    report = _report(True, ("firewall", Status.FAIL, "required"))
+    verdict = verdict_of(report)
+    assert state_line(TrayState.NOT_READY, verdict) == report.words().headline
+    assert "Contact" in state_line(TrayState.NOT_READY, verdict)
+    assert state_line(TrayState.IN_MEETING, verdict) == STATE_WORDS[TrayState.IN_MEETING]
+    assert state_line(TrayState.CHECKING, None) == STATE_WORDS[TrayState.CHECKING]

@@ -25,8 +25,11 @@ from devicecheck.verdict_words import (
     NO,
     SETTINGS_PROBLEM,
     YES,
+    Answer,
+    ordered_problems,
     phrase,
     problem_list,
+    severity_tag,
 )
 
 if TYPE_CHECKING:  # the report module is light, but keep start-up free of it until needed
@@ -108,22 +111,36 @@ class TrayVerdict:
 
 
 def verdict_of(report: Report) -> TrayVerdict:
-    """The tray's verdict: a policy error only when policy-health blocks (issue 19: a typo
-    in an unrelated setting leaves the verdict alone and adds ``it_notice``)."""
+    """The tray's verdict. The state follows the verdict's answer: "No" is not ready
+    (red) even when only advisory problems caused it (``[notice] allow_advisory_continue
+    = false``), never the amber "attention" beside a "No". A policy error only when
+    policy-health blocks (issue 19: a typo in an unrelated setting leaves the verdict
+    alone and adds ``it_notice``)."""
     words = report.words()
     blocking = frozenset(c.id for c in report.blocking)
     attention = frozenset(c.id for c in report.attention)
-    phrases = words.problems
     if "policy-health" in blocking:
         state = TrayState.POLICY_ERROR
-    elif blocking:
+    elif words.answer is Answer.NO:
         state = TrayState.NOT_READY
     elif attention:
-        return TrayVerdict(TrayState.ATTENTION, attention, attention, phrases, words.headline,
-                       words.it_notice)
+        return TrayVerdict(TrayState.ATTENTION, attention, attention, words.problems,
+                           words.headline, words.it_notice)
     else:
         state = TrayState.READY
-    return TrayVerdict(state, blocking, attention, phrases, words.headline, words.it_notice)
+    # Problems that stop the call: the blocking ones, or (advisory problems stopping it by
+    # policy) the advisory ones, so "a new problem" still compares like with like.
+    return TrayVerdict(state, blocking or attention, attention, _tagged(report, words.problems),
+                       words.headline, words.it_notice)
+
+
+def _tagged(report: Report, phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """The phrases of a "No" with " (can wait)" after each advisory problem, when the
+    policy lets officers go on despite those (otherwise they block too: no tag)."""
+    if not report.blocking or not report.loaded.policy.notice.allow_advisory_continue:
+        return phrases
+    return tuple(phrase(r.id, r.status, r.title) + severity_tag(r.severity)
+                 for r in ordered_problems(report.checks))
 
 
 def state_line(state: TrayState, verdict: TrayVerdict | None) -> str:
