@@ -57,7 +57,10 @@ def test_data_never_cleaned_warns_with_how_much_and_how_old(tmp_path: Path) -> N
     v = MeetingData().judge(_facts(10), _ctx(tmp_path))
     assert v.status is Status.WARN
     assert "10 files" in v.summary and "3 days" in v.summary and "No clean" in v.summary
-    assert v.remediation and "devicecheck clean" in v.remediation.text
+    # The officer is sent to the menu; the command is IT's (issue 19).
+    assert v.remediation and "Clear meeting data now" in v.remediation.text
+    assert "devicecheck clean" not in v.remediation.text
+    assert "devicecheck clean" in v.remediation.it_detail
 
 
 def test_not_cleaned_since_last_meeting_warns(tmp_path: Path) -> None:

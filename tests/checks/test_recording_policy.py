@@ -48,8 +48,11 @@ def test_missing_attestation_is_unknown_never_pass() -> None:
     result = run()
     assert result.status is Status.UNKNOWN and result.blocking
     assert "No recording-policy attestation" in result.summary
+    # The script's name is IT's contract: behind the IT door, never in officer text.
     assert result.remediation is not None and "export-teams-recording-policy.ps1" in \
-        result.remediation.text
+        result.remediation.it_detail
+    assert ".ps1" not in result.remediation.text and ".json" not in result.remediation.text
+    assert "export-teams-recording-policy.ps1" in result.to_dict()["remediation"]["it_detail"]
 
 
 def test_stale_attestation_is_unknown_and_says_so() -> None:

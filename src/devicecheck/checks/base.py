@@ -250,4 +250,7 @@ class Unavailable(Check):
         return {"error": self._reason}
 
     def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        return Verdict(Status.UNKNOWN, f"This check could not be loaded: {self._reason}", facts)
+        return Verdict(Status.UNKNOWN, f"This check could not be loaded: {self._reason}", facts,
+                       Remediation("DeviceCheck is not installed correctly. Contact "
+                                   f"{ctx.policy.organisation.it_contact}.",
+                                   it_detail=f"Reinstall DeviceCheck: {self._reason}"))

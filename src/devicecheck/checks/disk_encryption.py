@@ -21,6 +21,17 @@ WAIT = {
              "plugged in until it finishes.",
     "linux": "Encryption is under way: keep the laptop on until it finishes.",
 }
+#: IT's side of the wait (manage-bde -status, fdesetup status: see the registry's sources).
+WAIT_IT = {"windows": "'manage-bde -status C:' shows the encryption progress.",
+           "macos": "'fdesetup status' shows the encryption progress."}
+#: A suspended volume: resume its key protectors (manage-bde -protectors -enable, or the
+#: BitLocker module's Resume-BitLocker; learn.microsoft.com windows-commands/manage-bde).
+RESUME = {"windows": "Turn BitLocker protection back on: Control Panel > BitLocker Drive "
+                     "Encryption > Resume protection."}
+RESUME_IT = "'manage-bde -protectors -enable C:' or 'Resume-BitLocker -MountPoint C:'."
+#: The system disk could not be found: nothing says it is unencrypted, so IT looks.
+UNREAD_LINUX = {"linux": "DeviceCheck could not tell whether the disk is encrypted; IT "
+                         "needs to check this laptop."}
 
 
 def bde_state(bde: Mapping[str, Any], protected: bool | None, percent: Any) -> str | None:
@@ -64,7 +75,7 @@ class DiskEncryption(PerOsCheck):
         return linux.root_device(ctx.runner)
 
     def judge_windows(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix, wait = remedy(self, ctx), remedy(self, ctx, WAIT, contact=False)
+        fix, wait = remedy(self, ctx), remedy(self, ctx, WAIT, contact=False, it=WAIT_IT)
         evidence: dict[str, Any] = {k: v for k, v in facts.items() if k != "manage_bde"}
         source = facts.get("source")
         vol = facts.get("volume", "C:")
@@ -108,15 +119,13 @@ class DiskEncryption(PerOsCheck):
         if state == "suspended":
             return Verdict(Status.FAIL, f"BitLocker protection on {vol} is suspended: the disk "
                            "is encrypted but not protected.", evidence,
-                           remedy(self, ctx, {"windows": "Resume BitLocker protection (Control "
-                                              "Panel > BitLocker Drive Encryption > Resume "
-                                              "protection)."}))
+                           remedy(self, ctx, RESUME, it=RESUME_IT))
         if state == "decrypting":
             return Verdict(Status.FAIL, f"BitLocker is being turned off on {vol}.", evidence, fix)
         return Verdict(Status.FAIL, f"The system drive {vol} is not encrypted.", evidence, fix)
 
     def judge_macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
-        fix, wait = remedy(self, ctx), remedy(self, ctx, WAIT, contact=False)
+        fix, wait = remedy(self, ctx), remedy(self, ctx, WAIT, contact=False, it=WAIT_IT)
         fv = facts.get("filevault")
         if not fv:
             return Verdict(Status.UNKNOWN, "Could not read FileVault's state: "
@@ -140,7 +149,8 @@ class DiskEncryption(PerOsCheck):
         info = facts.get("lsblk")
         if not info:
             return Verdict(Status.UNKNOWN, "Could not tell which disk holds the system: "
-                           f"{facts.get('error', 'no answer')}.", dict(facts), fix)
+                           f"{facts.get('error', 'no answer')}.", dict(facts),
+                           remedy(self, ctx, UNREAD_LINUX, it=fix.it_detail))
         evidence = {"chain": info["chain"], "types": info["types"], "luks": info["luks"]}
         chain = " < ".join(info["chain"])
         if info["root_encrypted"]:

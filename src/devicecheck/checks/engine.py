@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from devicecheck.checks.base import Check, CheckResult, Context, Status, Verdict
+from devicecheck.checks.remedies import try_again
 from devicecheck.policy import Severity
 
 ResultCallback = Callable[[CheckResult], None]
@@ -67,7 +68,8 @@ def run_checks(checks: Sequence[Check], ctx: Context, *,
             verdict = run_one(check, ctx)
         except Exception as exc:  # noqa: BLE001 - any failure is "unknown", never a crash
             verdict = Verdict(Status.UNKNOWN, f"The check could not run: {type(exc).__name__}: {exc}",
-                              {"error": f"{type(exc).__name__}: {exc}"})
+                              {"error": f"{type(exc).__name__}: {exc}"},
+                              try_again(ctx, f"{type(exc).__name__}: {exc}"))
         publish(i, _result(check, ctx, verdict, time.monotonic() - start))
 
     started = time.monotonic()
@@ -78,6 +80,7 @@ def run_checks(checks: Sequence[Check], ctx: Context, *,
         if not done[i].wait(max(remaining, 0.0)):
             verdict = Verdict(Status.UNKNOWN,
                               f"The check did not finish within {check.timeout_s:g} seconds.",
-                              {"error": "timeout", "timeout_s": check.timeout_s})
+                              {"error": "timeout", "timeout_s": check.timeout_s},
+                              try_again(ctx, f"timed out after {check.timeout_s:g} s"))
             publish(i, _result(check, ctx, verdict, time.monotonic() - started))
     return [r for r in slots if r is not None]

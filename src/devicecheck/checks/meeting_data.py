@@ -21,6 +21,13 @@ from devicecheck.checks.per_user import judging_console_user, user_env, user_hom
 MAX_ENTRIES = 5_000
 SECONDS = 1.0
 
+#: The officer's way to clear (the tray menu item); the command is IT's (issue 19).
+CLEAR = "Choose \"Clear meeting data now\" from the DeviceCheck icon's menu."
+QUIT_THEN_CLEAR = "Quit Teams, then choose \"Clear meeting data now\" from the DeviceCheck " \
+                  "icon's menu."
+CLEAR_IT = "Or run 'devicecheck clean' as the signed-in user ('devicecheck clean --dry-run' " \
+           "lists what would go)."
+
 
 def _iso(t: datetime | float | None) -> str | None:
     if t is None:
@@ -147,10 +154,7 @@ class MeetingData(Check):
         meeting_end = _parse(facts.get("last_meeting_end"))
         max_age = timedelta(hours=ctx.policy.cleaner.max_age_hours)
         running = sorted({c["id"] for c in clients if c.get("running")})
-        todo = ("Quit Teams, then run 'devicecheck clean' (or 'Clear meeting data' in the "
-                "tray menu)." if running else
-                "Run 'devicecheck clean' (or 'Clear meeting data' in the tray menu).")
-        remedy = Remediation(todo)
+        remedy = Remediation(QUIT_THEN_CLEAR if running else CLEAR, it_detail=CLEAR_IT)
         if meeting_end is not None and (last_clean is None or last_clean < meeting_end):
             return Verdict(Status.WARN, self._waiting(facts, meeting_end, now) + " " + held
                            + browser_note, evidence, remedy)
@@ -175,8 +179,11 @@ class MeetingData(Check):
             for r in refused[:3]))
         return Verdict(Status.WARN, f"A Teams data folder ({names}) is a link or lies outside "
                        f"your profile, so it is not cleaned automatically: {why}.", evidence,
-                       Remediation(self.with_contact("Ask IT to check the Teams data folder.",
-                                                     ctx)))
+                       Remediation(self.with_contact("Ask IT to check where Teams keeps its "
+                                                     "data on this laptop.", ctx),
+                                   it_detail=f"Not cleaned automatically ({names}): "
+                                   f"{why}. DeviceCheck never follows a link or leaves the "
+                                   "user's profile when it deletes."))
 
     @staticmethod
     def _by_age(held: str, age: timedelta, ctx: Context, evidence: dict[str, Any]) -> Verdict:
@@ -185,9 +192,8 @@ class MeetingData(Check):
         hours = ctx.policy.cleaner.max_age_hours
         if age > timedelta(hours=hours):
             return Verdict(Status.WARN, f"{held} That is more than the council's {hours} "
-                           "hours: it has not been cleared.", evidence, Remediation(
-                               "Run 'devicecheck clean' (or 'Clear meeting data' in the tray "
-                               "menu)."))
+                           "hours: it has not been cleared.", evidence,
+                           Remediation(CLEAR, it_detail=CLEAR_IT))
         return Verdict(Status.PASS, f"{held} None of it is older than the council's {hours} "
                        "hours.", evidence)
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from devicecheck.checks.base import Context, PerOsCheck, Status, Verdict
-from devicecheck.checks.remedies import remedy
+from devicecheck.checks.remedies import remedy, try_again
 from devicecheck.probes import macos, windows
 from devicecheck.probes.linux import read_os_release
 
@@ -49,7 +49,10 @@ class OsSupport(PerOsCheck):
         evidence = dict(facts)
         build = facts.get("build")
         if not isinstance(build, int):
-            return Verdict(Status.UNKNOWN, "Could not read the Windows build number.", evidence)
+            return Verdict(Status.UNKNOWN, "Could not read the Windows build number.", evidence,
+                           try_again(ctx, "Neither HKLM\\SOFTWARE\\Microsoft\\Windows "
+                                          "NT\\CurrentVersion nor sys.getwindowsversion() "
+                                          "gave a build."))
         minimum = ctx.policy.os.min_windows_build
         evidence["minimum"] = minimum
         name = f"Windows {facts['display_version']} " if facts.get("display_version") else "Windows "
@@ -60,7 +63,8 @@ class OsSupport(PerOsCheck):
     def judge_macos(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
         version = facts.get("version")
         if not version:
-            return Verdict(Status.UNKNOWN, "Could not read the macOS version.", dict(facts))
+            return Verdict(Status.UNKNOWN, "Could not read the macOS version.", dict(facts),
+                           try_again(ctx, "sw_vers -productVersion gave no version."))
         minimum = ctx.policy.os.min_macos_version
         return self._compare(str(version), minimum, f"macOS {version}", minimum, facts, ctx)
 
@@ -78,7 +82,8 @@ class OsSupport(PerOsCheck):
         try:
             ok = version_tuple(version) >= version_tuple(minimum)
         except ValueError as exc:
-            return Verdict(Status.UNKNOWN, f"Could not read the OS version: {exc}", evidence)
+            return Verdict(Status.UNKNOWN, f"Could not read the OS version: {exc}", evidence,
+                           try_again(ctx, str(exc)))
         return self._verdict(ok, shown, shown_minimum, evidence, ctx)
 
     def _verdict(self, ok: bool, shown: str, minimum: str, evidence: dict[str, Any],

@@ -34,6 +34,9 @@ from devicecheck.policy.schema import PolicyError
 
 #: What an officer is told for any blocking settings problem (nothing technical).
 OFFICER_TEXT = "IT needs to fix a settings problem. Contact {contact}."
+#: IT's side: where the detail is (the report's policy errors, ``policy validate``).
+IT_DETAIL = ("See the policy errors in this report, or run 'devicecheck policy validate "
+             "FILE' on the policy file; fix the values (or the file's permissions).")
 
 
 def _covers(setting: str, key: str) -> bool:
@@ -74,10 +77,13 @@ class PolicyHealth(Check):
             return Verdict(Status.FAIL, "The machine policy is not in force: this report uses "
                                         "a policy file given on the command line that a user "
                                         f"could have written ({facts['not_machine_policy']}).",
-                           facts, Remediation("Run DeviceCheck without --policy; only the "
-                                              "policy IT installed counts."))
+                           facts, Remediation(
+                               "This check used settings that IT did not install. Open "
+                               "DeviceCheck again the usual way to see your laptop's answer.",
+                               it_detail="Run devicecheck without --policy: only the machine "
+                                         "policy IT installed counts."))
         ignored = [e for e in errors if "ignored, not applied" in e]
-        officer = Remediation(OFFICER_TEXT.format(contact=contact))
+        officer = Remediation(OFFICER_TEXT.format(contact=contact), it_detail=IT_DETAIL)
         if ignored:
             return Verdict(Status.FAIL, "The council policy on this laptop is ignored: a user "
                                         "could have changed it (its permissions are unsafe; "

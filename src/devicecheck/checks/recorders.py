@@ -15,6 +15,29 @@ from devicecheck.recording.recorders import game_bar_capture, read_game_bar, sca
 GAME_BAR_LINK = "ms-settings:gaming-gamedvr"
 
 
+def program_names(names: list[str]) -> list[str]:
+    """Process names as an officer knows the program: "obs64.exe" -> "obs64", once each
+    whatever the case ("OBS" and "obs" are one program to the officer)."""
+    shown: dict[str, str] = {}
+    for name in names:
+        plain = name[:-4] if name.lower().endswith((".exe", ".app")) else name
+        shown.setdefault(plain.lower(), plain)
+    return list(shown.values())
+
+
+def _it_detail(names: list[str], evidence: dict[str, Any]) -> str:
+    """IT's side: the exact process names and the Game Bar values behind the verdict."""
+    parts = []
+    if names:
+        parts.append(f"Processes: {', '.join(names)} (policy: recording.recorder_processes, "
+                     "extra_recorder_processes).")
+    game_bar = evidence.get("game_bar")
+    if isinstance(game_bar, dict) and game_bar.get("capture"):
+        parts.append(f"Game Bar capture is allowed ({game_bar.get('why')}); turn it off by "
+                     "machine policy (AllowGameDVR = 0).")
+    return " ".join(parts)
+
+
 class Recorders(Check):
     id = "recorders"
     timeout_s = 5.0
@@ -57,16 +80,19 @@ class Recorders(Check):
         if problems:
             steps = []
             if names:
-                steps.append(f"Close {', '.join(names)} before your call.")
+                steps.append(f"Close {', '.join(program_names(names))} before your call.")
             if any(p.startswith("Windows Game Bar") for p in problems):
                 steps.append("Turn off Game Bar capture in Settings > Gaming > Captures.")
             link = GAME_BAR_LINK if not names and ctx.os_name == "windows" else None
             summary = "; ".join(problems)
             return Verdict(Status.FAIL, summary[0].upper() + summary[1:] + ".", evidence,
-                           Remediation(self.with_contact(" ".join(steps), ctx), link))
+                           Remediation(self.with_contact(" ".join(steps), ctx), link,
+                                       it_detail=_it_detail(names, evidence)))
         if unknown:
             return Verdict(Status.UNKNOWN, f"No recording software is running, but {unknown}.",
                            evidence, Remediation(self.with_contact(
-                               "Run DeviceCheck again; if this persists, report it.", ctx)))
+                               "Check again; if this keeps happening, tell IT.", ctx),
+                               it_detail="The Game Bar values under HKCU could not be read "
+                                         "(checks.recorders reads the user's hive)."))
         extra = " and Game Bar capture is off" if ctx.os_name == "windows" else ""
         return Verdict(Status.PASS, f"No recording software is running{extra}.", evidence)

@@ -74,8 +74,13 @@ class RecordingPolicyCheck(Check):
             evidence["age_days"] = result.age_days
         evidence["max_age_days"] = ctx.policy.recording.attestation_max_age_days
         contact = ctx.policy.organisation.it_contact
-        ask_it = Remediation(f"Ask {contact} to run {SCRIPT} and deploy its "
-                             "teams-recording-policy.json to this laptop.")
+        where = facts.get("path") or paths.ATTESTATION_FILE_NAME
+        # The officer learns only that IT must confirm; the script and the file are IT's
+        # contract (docs/recording.md), shown behind the IT door (issue 19).
+        ask_it = Remediation(f"Nothing for you to do: IT must confirm that Teams recording is "
+                             f"switched off for you. Contact {contact} before holding calls.",
+                             it_detail=f"Run {SCRIPT} and deploy the "
+                                       f"{paths.ATTESTATION_FILE_NAME} it writes to {where}.")
         if state is AttestationState.OK:
             return Verdict(Status.PASS, "IT confirms Teams recording and transcription are off "
                                         f"(attested {result.age_days:g} days ago).", evidence)
@@ -84,20 +89,27 @@ class RecordingPolicyCheck(Check):
             what = ", ".join(result.permissions)
             return Verdict(Status.FAIL, f"The Teams policy for this officer allows recording or "
                                         f"transcription ({what}).", evidence,
-                           Remediation(f"Tell {contact}: the Teams policy must switch off "
-                                       f"recording and transcription ({what})."))
+                           Remediation(f"Teams lets your account record or transcribe "
+                                       f"calls. Tell {contact}: IT must switch that off.",
+                                       it_detail="The Teams meeting policy must switch off "
+                                                 f"recording and transcription ({what}); then "
+                                                 f"run {SCRIPT} again and redeploy."))
         if state is AttestationState.BAD_SIGNATURE:
             evidence["problem"] = result.detail
             return Verdict(Status.FAIL, "The recording-policy attestation cannot be trusted: "
                                         f"{result.detail}.", evidence,
-                           Remediation(f"Tell {contact}: sign teams-recording-policy.json "
-                                       "with the council's key and deploy its .sig file "
-                                       "(docs/recording.md)."))
+                           Remediation("IT's confirmation that Teams recording is off "
+                                       f"cannot be trusted. Tell {contact}.",
+                                       it_detail=f"Sign {paths.ATTESTATION_FILE_NAME} with "
+                                                 "the council's key and deploy "
+                                                 f"{paths.ATTESTATION_SIGNATURE_NAME} next to "
+                                                 "it (docs/recording.md)."))
         if result.detail:
             evidence["problem"] = result.detail
         if state is AttestationState.NO_TENANT_POLICY:
-            ask_it = Remediation(f"Ask {contact} to add the council's tenant id to the "
-                                 "DeviceCheck policy (organisation.tenant_ids).")
+            ask_it = Remediation(f"IT needs to fix a settings problem. Contact {contact}.",
+                                 it_detail="Add the council's tenant id to the DeviceCheck "
+                                           "policy (organisation.tenant_ids).")
         return Verdict(Status.UNKNOWN, _unknown_summary(result, ctx), evidence, ask_it)
 
 

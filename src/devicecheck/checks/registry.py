@@ -61,6 +61,9 @@ class CheckSpec:
     remedy: Mapping[str, str] = field(default_factory=dict)
     #: Settings deep link per OS family, where the OS has one (Linux has no portable URI).
     links: Mapping[str, str] = field(default_factory=dict)
+    #: IT's side of ``remedy`` per OS family (commands, setting keys, policy names): shown
+    #: only behind the IT door as ``Remediation.it_detail`` (issue 19), never to officers.
+    it_remedy: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def intune_setting(self) -> str:
@@ -112,7 +115,16 @@ CHECKS: tuple[CheckSpec, ...] = (
                   linux="Use a council-issued laptop for video calls. If this is one, IT "
                         "needs to enrol it in the council's device management."),
         links=_m(windows="ms-settings:workplace",
-                 macos="x-apple.systempreferences:com.apple.Profiles-Settings.extension")),
+                 macos="x-apple.systempreferences:com.apple.Profiles-Settings.extension"),
+        # dsregcmd /status, profiles status -type enrollment and realm list are what the
+        # check itself reads (probes.windows, probes.macos, probes.linux cite them).
+        it_remedy=_m(windows="Join the laptop to the council's Entra ID tenant or domain and "
+                             "enrol it in Intune; 'dsregcmd /status' shows the join state. "
+                             "Policy: organisation.tenant_ids, organisation.domains.",
+                     macos="Enrol the Mac in the council's MDM; 'profiles status -type "
+                           "enrollment' shows the state. Policy: organisation.mdm_servers.",
+                     linux="Join the laptop to the council's domain ('realm join'), or deploy "
+                           "the council's machine marker (organisation.linux_machine_marker).")),
     CheckSpec(
         "disk-encryption", "disk_encryption", "DiskEncryption", "The disk is encrypted",
         "The laptop's disk is not encrypted",
@@ -125,10 +137,19 @@ CHECKS: tuple[CheckSpec, ...] = (
                           "finishes.",
                   macos="Turn on FileVault in System Settings > Privacy & Security > "
                         "FileVault, and keep the Mac plugged in until it finishes.",
-                  linux="The disk is not encrypted; IT needs to set the laptop up again with encryption."),
+                  linux="IT needs to set the laptop up again with disk encryption."),
         links=_m(windows="ms-settings:deviceencryption",
                  macos="x-apple.systempreferences:com.apple.settings.PrivacySecurity."
-                       "extension?FileVault")),
+                       "extension?FileVault"),
+        # manage-bde -status/-on (learn.microsoft.com windows-commands/manage-bde),
+        # fdesetup status/enable (fdesetup(8)); lsblk is what probes.linux reads.
+        it_remedy=_m(windows="Turn on BitLocker for the system drive (Intune disk encryption "
+                             "policy, or 'manage-bde -on C:'); 'manage-bde -status C:' shows "
+                             "the state.",
+                     macos="Turn on FileVault (an MDM FileVault payload, or 'sudo fdesetup "
+                           "enable'); 'fdesetup status' shows the state.",
+                     linux="Reinstall with the root file system on LUKS (dm-crypt); "
+                           "'lsblk -o NAME,TYPE,FSTYPE' shows the chain DeviceCheck read.")),
     CheckSpec(
         "firewall", "firewall", "Firewall", "The firewall is on", "The firewall is off",
         "Turn the firewall back on (Windows Security > Firewall & network protection) or "
@@ -141,7 +162,17 @@ CHECKS: tuple[CheckSpec, ...] = (
                   linux="Turn the firewall on in your desktop's security or firewall "
                         "settings, or ask IT to."),
         links=_m(windows="windowsdefender://network/",
-                 macos="x-apple.systempreferences:com.apple.Network-Settings.extension?Firewall")),
+                 macos="x-apple.systempreferences:com.apple.Network-Settings.extension?Firewall"),
+        # Set-NetFirewallProfile (NetSecurity module); socketfilterfw --setglobalstate and
+        # the com.apple.security.firewall payload's EnableFirewall; ufw enable / firewalld.
+        it_remedy=_m(windows="Enable the Domain, Private and Public profiles by Group Policy or "
+                             "Intune, or 'Set-NetFirewallProfile -Profile Domain,Private,Public "
+                             "-Enabled True'.",
+                     macos="Deploy a firewall payload with EnableFirewall, or run "
+                           "'/usr/libexec/ApplicationFirewall/socketfilterfw --setglobalstate "
+                           "on'.",
+                     linux="Enable ufw ('sudo ufw enable') or firewalld ('sudo systemctl "
+                           "enable --now firewalld'), or load an nftables input filter.")),
     CheckSpec(
         "screen-lock", "screen_lock", "ScreenLockCheck", "The screen locks when idle",
         "The screen does not lock soon enough when idle",
@@ -158,6 +189,17 @@ CHECKS: tuple[CheckSpec, ...] = (
                         "Privacy / Screen Lock settings, with automatic screen lock on."),
         links=_m(windows="ms-settings:lockscreen",
                  macos="x-apple.systempreferences:com.apple.Lock-Screen-Settings.extension"),
+        # What checks.screen_lock reads (probes.windows, probes.macos, probes.linux).
+        it_remedy=_m(windows="Enforce a lock within {m} minutes: Group Policy 'Interactive "
+                             "logon: Machine inactivity limit', or Intune DeviceLock "
+                             "MaxInactivityTimeDeviceLock. Policy: "
+                             "screen_lock.max_idle_minutes.",
+                     macos="Enforce a lock within {m} minutes with a configuration profile "
+                           "(askForPassword, askForPasswordDelay, idle time). Policy: "
+                           "screen_lock.max_idle_minutes.",
+                     linux="GNOME: org.gnome.desktop.screensaver lock-enabled and "
+                           "org.gnome.desktop.session idle-delay; KDE: kscreenlockerrc "
+                           "Autolock and Timeout. Policy: screen_lock.max_idle_minutes."),
         fault_phrase="Screen does not lock soon enough", pass_phrase="Screen locks when idle",
         topic="Screen lock",
         settings=("screen_lock",)),
@@ -172,7 +214,14 @@ CHECKS: tuple[CheckSpec, ...] = (
         remedy=_m(windows="Open Windows Security > Virus & threat protection: turn real-time "
                           "protection on and select Check for updates.",
                   any="The council's security agent is not running; restart the laptop."),
-        links=_m(windows="windowsdefender://threat/")),
+        links=_m(windows="windowsdefender://threat/"),
+        # Get-MpComputerStatus is what probes.windows reads; Update-MpSignature updates.
+        it_remedy=_m(windows="'Get-MpComputerStatus' shows AntivirusEnabled, "
+                             "RealTimeProtectionEnabled and AntivirusSignatureAge; "
+                             "'Update-MpSignature' updates signatures. Policy: "
+                             "antivirus.max_signature_age_days.",
+                     any="Start or reinstall the council's endpoint agent. Policy: "
+                         "antivirus.endpoint_agent_processes lists its process names.")),
     CheckSpec(
         "recording-policy", "recording_policy", "RecordingPolicyCheck",
         "Teams recording is switched off",

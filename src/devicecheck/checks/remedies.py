@@ -1,5 +1,6 @@
-"""Officer-facing remediation: the text for this OS and the deep link that opens the right
-settings page, both from the check's entry in ``checks.registry``."""
+"""Remediation: the officer's text for this OS and the deep link that opens the right
+settings page, plus IT's side of the same fix (``it_detail``), all from the check's entry in
+``checks.registry`` unless the check has words for its situation."""
 
 from __future__ import annotations
 
@@ -9,20 +10,38 @@ from devicecheck.checks import registry
 from devicecheck.checks.base import Check, Context, Remediation
 
 
+def _for_os(texts: Mapping[str, str], os_name: str) -> str:
+    return texts.get(os_name) or texts.get("any") or ""
+
+
 def remedy(check: Check, ctx: Context, texts: Mapping[str, str] | None = None, *,
-           contact: bool = True, **fill: object) -> Remediation:
+           contact: bool = True, it: Mapping[str, str] | str | None = None,
+           **fill: object) -> Remediation:
     """The remediation for ``ctx.os_name``: ``texts`` (situation-specific words) or else
     the registry's, with ``fill`` put into its ``{placeholders}``; ``contact`` adds the IT
-    contact for problems the officer cannot fix alone."""
+    contact for problems the officer cannot fix alone. ``it`` is IT's detail (per OS, or
+    one string); without it, the registry's ``it_remedy`` when the officer's words are the
+    registry's too (a situation's own words get no IT text that was written for another)."""
     try:
         entry: registry.CheckSpec | None = registry.spec(check.id)
     except KeyError:
         entry = None
+    if it is None and texts is None and entry is not None:
+        it = entry.it_remedy
     if texts is None:
         texts = entry.remedy if entry else {}
-    text = texts.get(ctx.os_name) or texts.get("any") or "Ask IT to check this laptop."
+    text = _for_os(texts, ctx.os_name) or "Ask IT to check this laptop."
+    detail = it if isinstance(it, str) else _for_os(it or {}, ctx.os_name)
     if fill:
         text = text.format(**fill)
+        detail = detail.format(**fill)
     if contact:
         text = check.with_contact(text, ctx)
-    return Remediation(text, entry.links.get(ctx.os_name) if entry else None)
+    return Remediation(text, entry.links.get(ctx.os_name) if entry else None, detail)
+
+
+def try_again(ctx: Context, detail: str) -> Remediation:
+    """A check that could not run or read its facts: nothing the officer can fix but a new
+    try; what went wrong is IT's detail (an exception, a timeout, a command's error)."""
+    return Remediation("Check again in a few minutes. If this keeps happening, contact "
+                       f"{ctx.policy.organisation.it_contact}.", it_detail=detail)

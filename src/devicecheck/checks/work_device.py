@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from devicecheck.checks.base import Context, PerOsCheck, Status, Verdict
+from devicecheck.checks.base import Context, PerOsCheck, Remediation, Status, Verdict
 from devicecheck.checks.remedies import remedy
 from devicecheck.probes import linux, macos, windows
 
@@ -37,6 +37,14 @@ class WorkDevice(PerOsCheck):
                 "sssd": linux.sssd_domains(ctx.root),
                 "intune": linux.intune_evidence(ctx.root, ctx.home),
                 "marker": linux.machine_marker(ctx.root, ctx.policy.organisation.linux_machine_marker)}
+
+    @staticmethod
+    def _settings(ctx: Context, key: str) -> Remediation:
+        """The policy lacks what the laptop is compared with: IT's settings to fix, not the
+        officer's laptop (the key is IT's detail)."""
+        return Remediation("IT needs to fix a settings problem. Contact "
+                           f"{ctx.policy.organisation.it_contact}.",
+                           it_detail=f"Set {key} in the DeviceCheck policy.")
 
     # ------------------------------------------------------------ Windows
 
@@ -83,7 +91,8 @@ class WorkDevice(PerOsCheck):
         if aad:
             if not tenants:
                 return Verdict(Status.UNKNOWN, f"This laptop is {kind}, but the council policy "
-                               "names no tenant to compare it with.", evidence, fix)
+                               "names no tenant to compare it with.", evidence,
+                               self._settings(ctx, "organisation.tenant_ids"))
             if tenant not in tenants:
                 return Verdict(Status.FAIL, f"This laptop is {kind} to another organisation's "
                                "tenant, not the council's.", evidence, fix)
@@ -96,7 +105,9 @@ class WorkDevice(PerOsCheck):
             if not (domain and domain in names) and not (mdm_tenants & tenants):
                 if not domains and not tenants:
                     return Verdict(Status.UNKNOWN, "This laptop is domain joined, but the council "
-                                   "policy names no domain to compare it with.", evidence, fix)
+                                   "policy names no domain to compare it with.", evidence,
+                                   self._settings(ctx, "organisation.domains or "
+                                                  "organisation.tenant_ids"))
                 return Verdict(Status.FAIL, "This laptop is joined to a domain the council "
                                "policy does not list.", evidence, fix)
         if mdm_tenants - tenants and tenants:
@@ -133,7 +144,8 @@ class WorkDevice(PerOsCheck):
                            "management.", evidence, fix)
         if not allowed:
             return Verdict(Status.UNKNOWN, "This Mac is enrolled in device management, but the "
-                           "council policy names no MDM server to compare it with.", evidence, fix)
+                           "council policy names no MDM server to compare it with.", evidence,
+                           self._settings(ctx, "organisation.mdm_servers"))
         if host not in allowed:
             return Verdict(Status.FAIL, "This Mac is managed by another organisation's MDM "
                            "server, not the council's.", evidence, fix)
@@ -189,7 +201,8 @@ class WorkDevice(PerOsCheck):
                            evidence)
         if joined and not domains:
             return Verdict(Status.UNKNOWN, "This laptop is joined to a domain, but the council "
-                           "policy names no domain to compare it with.", evidence, fix)
+                           "policy names no domain to compare it with.", evidence,
+                           self._settings(ctx, "organisation.domains"))
         if joined:
             return Verdict(Status.FAIL, "This laptop is joined to a domain the council policy "
                            "does not list.", evidence, fix)
