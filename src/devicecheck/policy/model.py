@@ -56,7 +56,7 @@ class ChecklistItem:
 
 DEFAULT_CHECKLIST: tuple[ChecklistItem, ...] = (
     ChecklistItem(
-        "I have asked the customer not to record the call",
+        "I have asked the resident not to record the call",
         "Before we start, please don't record this call. We don't record it either.",
     ),
     ChecklistItem(
@@ -68,7 +68,7 @@ DEFAULT_CHECKLIST: tuple[ChecklistItem, ...] = (
         "Can I check it is just you on the call with me, as invited?",
     ),
     ChecklistItem(
-        "The meeting invitation was unique to this customer",
+        "The meeting invitation was unique to this resident",
         "This meeting link was made for you alone; please don't pass it on.",
     ),
 )

@@ -7,14 +7,16 @@ its check rows do not stay in the tray's memory all day."""
 from __future__ import annotations
 
 import logging
+from html import escape
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from devicecheck import __version__
 from devicecheck.qtsupport.icons import app_icon
-from devicecheck.ui.model.states import STATE_WORDS
+from devicecheck.qtsupport.screen_fit import fit_to_screen
+from devicecheck.ui.model.states import state_line
 from devicecheck.ui.tray.debug import debug
 
 if TYPE_CHECKING:  # the host only; the windows are imported when they open
@@ -26,6 +28,7 @@ if TYPE_CHECKING:  # the host only; the windows are imported when they open
 log = logging.getLogger(__name__)
 
 REPORT, PRECALL, NOTICE, CLEAN, ABOUT = "report", "precall", "notice", "clean", "about"
+SCRIPT = "script"  # the opening script card the pre-call window hands over to
 
 
 class WindowManager(QObject):
@@ -91,6 +94,8 @@ class WindowManager(QObject):
         precall = PrecallWindow(host.loaded, audit=host.audit, ctx=host.check_context,
                                 checks=host.check_list)
         precall.setModal(False)
+        # Kept (and deleted when closed) like the other windows once the call may start.
+        precall.scriptShown.connect(lambda card: self._show(SCRIPT, card))
         return self._show(PRECALL, precall)
 
     def open_notice(self) -> QWidget | None:
@@ -138,19 +143,35 @@ class WindowManager(QObject):
             return window
         host = self._host
         org = host.loaded.policy.organisation
+        # The status in the tray's words (``state_line``: the verdict's own line, with
+        # the IT contact or the fix-by date); where the settings came from is IT's.
         text = (f"<b>DeviceCheck {__version__}</b><br>Checks that this laptop is fit for a "
                 f"private video call with a resident.<br><br>"
-                f"Status: {STATE_WORDS[host.state]}<br>"
-                f"Policy: {', '.join(host.loaded.sources)}<br>"
-                + (f"Organisation: {org.name}<br>" if org.name else "")
-                + f"Help: {org.it_contact}")
-        box = QMessageBox(QMessageBox.Icon.Information, "About DeviceCheck", text,
-                          QMessageBox.StandardButton.Close)
-        box.setIconPixmap(app_icon().pixmap(64, 64))
+                f"Now: {escape(state_line(host.state, host.verdict))}<br>"
+                + (f"Organisation: {escape(org.name)}<br>" if org.name else "")
+                + f"Help: {escape(org.it_contact)}<br><br>"
+                f"<small>For IT: settings from {escape(', '.join(host.loaded.sources))}"
+                "</small>")
+        box = QMessageBox()  # top-level: a tray icon is no widget to parent it to
+        box.setWindowTitle("About DeviceCheck")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(text)
+        box.setIconPixmap(app_icon().pixmap(64, 64))  # our icon, not a stock one
+        # A plain "Close" (no stock icon on the button): QMessageBox's StandardButton
+        # Close carries the style's icon on some desktops.
+        close = box.addButton("&Close", QMessageBox.ButtonRole.RejectRole)
+        close.setAccessibleName("Close")
+        box.setDefaultButton(close)
+        box.setEscapeButton(close)
         box.setModal(False)
         box.setAccessibleName("About DeviceCheck")
-        box.button(QMessageBox.StandardButton.Close).setAccessibleName("Close")
+        fit_to_screen(box)
         return self._show(ABOUT, box)
+
+    def show_dialog(self, key: str, dialog: QDialog) -> QWidget:
+        """Show a small dialog built elsewhere (the log folder's "could not be opened"),
+        one per ``key``: a second one replaces the first; deleted once closed."""
+        return self._show(key, dialog)
 
     def set_checking(self, checking: bool) -> None:
         window = self.report_window

@@ -1,20 +1,29 @@
 """The pre-call window: what an officer does before every call with a resident.
 
-Three steps — live device checks, the privacy notice, the call-opening checklist — ending
-on "Ready for your call" or "Not ready: ...". The acknowledgement is written to the audit
-log once, when the officer finishes the flow. Everything works by keyboard: Tab moves,
-Space ticks, Enter goes on (the default button), Esc leaves.
+Two steps — live device checks, then the privacy notice — and then the call may start:
+the acknowledgement is written to the audit log once, when the officer acknowledges the
+notice, ``completed(True)`` is emitted and the window gives way to the opening script card
+(``opening_script``), which the officer keeps beside the call while opening it.
+
+Fewer steps per call (issue 19): when every check passes, step 1 folds into one line at
+the top of the notice and the flow goes straight on; when policy's ``[notice] acknowledge``
+("daily", "new-version") says an earlier acknowledgement still covers this call, the
+notice is skipped too. "Continue despite problems" (advisory problems) is never the
+default button and never has the focus, so a reflex Enter cannot skip a problem.
+
+Everything works by keyboard: Tab moves, Space ticks, Enter goes on (the default button),
+Esc leaves. Officer text is plain words; the detail IT needs is behind one door
+(``it_door``: check evidence, the notice version, an error's text).
 """
 
 from __future__ import annotations
 
-import html
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,20 +37,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from devicecheck.acknowledgement import last_ack, record_ack
+from devicecheck.acknowledgement import ack_in_force, last_ack, record_ack
 from devicecheck.audit import AuditLog
 from devicecheck.checks import Check, Context, all_checks
 from devicecheck.notice import BUILT_IN, Notice, NoticeError, build_notice, load_notice
 from devicecheck.policy import LoadedPolicy
 from devicecheck.qtsupport.main_thread_gc import install as gc_in_gui_thread
+from devicecheck.qtsupport.screen_fit import fit_to_screen, scroll_body
 from devicecheck.qtsupport.style import FOCUS_STYLE, button
-from devicecheck.ui.windows.checklist import ChecklistPage
+from devicecheck.ui.tray.debug import debug
+from devicecheck.ui.windows.it_door import ITDoor
 from devicecheck.ui.windows.notice_dialog import NoticeView
+from devicecheck.ui.windows.opening_script import CALL_MAY_START, OpeningScriptCard
 from devicecheck.ui.windows.precall_checks import ChecksPage
 
-STEP_TITLES = ("Device checks", "Privacy notice", "Call-opening checklist")
-CHECKS, NOTICE, CHECKLIST, RESULT = range(4)
-READY_TEXT = "Ready for your call"
+STEP_TITLES = ("Device checks", "Privacy notice")
+CHECKS, NOTICE = range(2)
+TITLE = "DeviceCheck - before your call"
+CONTINUE_DESPITE = "Continue despite problems"
+TO_THE_CALL = "Continue to the call"
 
 
 def _scaled_font(widget: QWidget, factor: float, bold: bool = True) -> QFont:
@@ -53,10 +67,13 @@ def _scaled_font(widget: QWidget, factor: float, bold: bool = True) -> QFont:
 
 
 class PrecallWindow(QDialog):
-    """``completed(True)`` when the officer finishes ready for the call; ``completed(False)``
-    when the window is left (Esc, Cancel, close) before that. Emitted once."""
+    """``completed(True)`` when the call may start (the notice acknowledged, or an earlier
+    acknowledgement still in force); ``completed(False)`` when the window is left (Esc,
+    Cancel, Close) before that. Emitted once. ``scriptShown(card)`` hands the opening
+    script card to whoever keeps the windows (the tray's window manager)."""
 
     completed = Signal(bool)
+    scriptShown = Signal(QWidget)
 
     def __init__(self, loaded: LoadedPolicy, *, audit: AuditLog | None = None,
                  ctx: Context | None = None, checks: Sequence[Check] | None = None,
@@ -65,23 +82,28 @@ class PrecallWindow(QDialog):
         self.loaded = loaded
         self.policy = loaded.policy
         self.audit = audit if audit is not None else AuditLog.for_policy(self.policy)
+        contact = self.policy.organisation.it_contact
         try:
             self.notice: Notice = load_notice(self.policy)
             self.notice_missing = ""
         except NoticeError as exc:
-            # A broken install: say so, and never let the flow end "ready" without a notice.
+            # A broken install: say so, and never let the call start without a notice.
             self.notice_missing = str(exc)
             self.notice = build_notice(
-                "# The privacy notice could not be found\n\nDeviceCheck cannot show the "
-                "privacy notice, so you cannot confirm it. Contact "
-                f"{loaded.policy.organisation.it_contact}.\n", source=BUILT_IN,
-                declared_date="", is_markdown=True)
+                "# The privacy notice could not be shown\n\nDeviceCheck cannot show the "
+                "privacy notice, so you cannot confirm it. Do not start a call with a "
+                f"resident. Contact {contact}.\n", source=BUILT_IN, declared_date="",
+                is_markdown=True)
+        self.notice_covered = self._earlier_ack_covers()
         self.ack_record: dict[str, Any] | None = None
+        self.ack_error = ""
+        self.card: OpeningScriptCard | None = None
         self._done = False
-        self.setWindowTitle("DeviceCheck - before your call")
+        self._auto_advance = True  # until the officer goes back to look at the rows
+        self.setWindowTitle(TITLE)
         self.setAccessibleName("Before your call")
-        self.setAccessibleDescription("Three steps before a call with a resident: device "
-                                      "checks, the privacy notice and the call-opening checklist.")
+        self.setAccessibleDescription("Device checks, then the privacy notice; then the call "
+                                      "may start.")
         self.setStyleSheet(FOCUS_STYLE)
 
         self.heading = QLabel("Before your call", self)
@@ -90,21 +112,25 @@ class PrecallWindow(QDialog):
         self.step_label.setFont(_scaled_font(self, 1.15))
         self.step_label.setWordWrap(True)
 
+        body = QWidget(self)
         check_list = list(checks) if checks is not None else all_checks()
-        self.checks_page = ChecksPage(loaded, check_list, ctx=ctx, parent=self)
+        self.checks_page = ChecksPage(loaded, check_list, ctx=ctx, parent=body)
         self.checks_page.finished.connect(self._on_checks_finished)
-        self.notice_page = self._build_notice_page()
-        self.checklist_page = ChecklistPage(self.policy.notice.checklist, self)
-        self.checklist_page.changed.connect(self._update_buttons)
-        self.result_page = self._build_result_page()
-        self.stack = QStackedWidget(self)
-        for page in (self.checks_page, self.notice_page, self.checklist_page, self.result_page):
+        self.notice_page = self._build_notice_page(body)
+        self.stack = QStackedWidget(body)
+        for page in (self.checks_page, self.notice_page):
             self.stack.addWidget(page)
+        self.it_door = ITDoor(body, name="itDetailsPrecall")
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addWidget(self.stack, 1)
+        body_layout.addWidget(self.it_door)
 
-        self.back_button = button(self, "Back", "Go back to the previous step", self._back)
+        self.back_button = button(self, "Show the checks",
+                                  "Go back to the device check results", self._back)
+        self.cancel_button = button(self, "Cancel", "Leave without starting the call",
+                                    self.reject)
         self.next_button = button(self, "Next", "", self._next)
-        self.cancel_button = button(self, "Cancel", "Leave without getting ready for the call",
-                                          self.reject)
         self.close_button = button(self, "Close", "Close this window", self.accept)
         # Tab follows the buttons as laid out, left to right.
         for first, second in ((self.back_button, self.cancel_button),
@@ -120,19 +146,36 @@ class PrecallWindow(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.step_label)
-        layout.addWidget(self.stack, 1)
+        # The body scrolls; the heading and the buttons always stay in view (screen_fit).
+        layout.addWidget(scroll_body(body, self, name="Before your call"), 1)
         layout.addLayout(buttons)
-        # Sized in text units so a larger system font gets a larger window.
+        # Wanted in text units (a larger system font, a larger window); the screen bounds it.
         metrics = self.fontMetrics()
-        self.resize(metrics.horizontalAdvance("x") * 120, metrics.height() * 40)
+        fit_to_screen(self, QSize(metrics.horizontalAdvance("x") * 110, metrics.height() * 36))
+        self._update_it_door()
         self.checks_page.started.connect(self._on_checks_started)
         self._go(CHECKS)
         self.checks_page.start()
 
+    def _earlier_ack_covers(self) -> bool:
+        """Whether the notice step can be skipped: only under "daily" or "new-version" and
+        an acknowledgement of this very notice still in force. Under "every-call" each
+        call is acknowledged afresh."""
+        if self.notice_missing or self.policy.notice.acknowledge == "every-call":
+            return False
+        try:
+            return ack_in_force(self.policy, self.notice, self.audit)
+        except OSError:
+            return False  # the audit log cannot be read: ask again rather than assume
+
     # -- construction --------------------------------------------------------------------
-    def _build_notice_page(self) -> QWidget:
-        page = QWidget(self)
+    def _build_notice_page(self, parent: QWidget) -> QWidget:
+        page = QWidget(parent)
         layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        # Step 1 folded into one line; "Show the checks" opens the rows again.
+        self.checks_line = QLabel(page)
+        self.checks_line.setWordWrap(True)
         self.notice_banner = QLabel(self._notice_banner_text(), page)
         self.notice_banner.setWordWrap(True)
         self.notice_banner.setFrameShape(QFrame.Shape.StyledPanel)
@@ -144,109 +187,117 @@ class PrecallWindow(QDialog):
                                   "during this call", page)
         self.read_box.setAccessibleName("I have read the privacy notice")
         self.read_box.setAccessibleDescription(
-            "Tick to acknowledge the privacy notice; this is recorded with the notice "
-            "version when you finish.")
+            "Tick to acknowledge the privacy notice; it is recorded when you continue to "
+            "the call.")
         self.read_box.toggled.connect(self._update_buttons)
         self.read_box.setEnabled(not self.notice_missing)
+        layout.addWidget(self.checks_line)
         layout.addWidget(self.notice_banner)
         layout.addWidget(self.notice_view, 1)
         layout.addWidget(self.read_box)
         return page
 
     def _notice_banner_text(self) -> str:
+        contact = self.policy.organisation.it_contact
         parts = []
         if self.notice_missing:
-            parts.append(f"\u2716 Not ready: the privacy notice is missing "
-                         f"({self.notice_missing}). Contact "
-                         f"{self.policy.organisation.it_contact}.")
+            parts.append(f"\u2716 The privacy notice could not be shown. Contact {contact}.")
         if self.notice.problem:
-            parts.append("\u26a0 Your council's notice file could not be used, so this is "
-                         f"the built-in notice. Tell {self.policy.organisation.it_contact}: "
-                         f"{self.notice.problem}.")
-        previous = last_ack(self.audit)
+            parts.append("\u26a0 Your council's own notice could not be shown, so this is "
+                         f"DeviceCheck's standard notice. Please tell {contact}.")
+        try:
+            previous = last_ack(self.audit)
+        except OSError:
+            previous = None
         if previous is not None and previous.get("notice_version") != self.notice.version:
             when = str(previous.get("time", ""))[:10]
             parts.append(f"\u2139 This notice has changed since you last acknowledged it "
                          f"({when}). Please read it again.")
         return "\n".join(parts)
 
-    def _build_result_page(self) -> QWidget:
-        page = QWidget(self)
-        layout = QVBoxLayout(page)
-        self.result_label = QLabel(page)
-        self.result_label.setFont(_scaled_font(self, 1.6))
-        self.result_label.setWordWrap(True)
-        self.result_detail = QLabel(page)
-        self.result_detail.setWordWrap(True)
-        self.result_detail.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(self.result_label)
-        layout.addWidget(self.result_detail)
-        layout.addStretch(1)
-        return page
+    def _update_it_door(self) -> None:
+        n = self.notice
+        lines = [self.checks_page.it_details(),
+                 f"notice: version {n.version}, document {n.document_hash}, "
+                 f"source {n.source}, revised {n.revision_date or '-'}"]
+        if self.notice_missing:
+            lines.append(f"notice missing: {self.notice_missing}")
+        if n.problem:
+            lines.append(f"council notice not used: {n.problem}")
+        self.it_door.set_text("\n".join(line for line in lines if line))
 
     # -- navigation ----------------------------------------------------------------------
     @property
     def step(self) -> int:
         return self.stack.currentIndex()
 
+    @property
+    def all_passed(self) -> bool:
+        page = self.checks_page
+        return page.done and not page.blocked and not page.attention
+
     def _go(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
         self._show_step()
         self._update_buttons()
-        focus = {CHECKS: self.checks_page.first_focus(), NOTICE: self.notice_view.browser,
-                 CHECKLIST: self.checklist_page.first_focus(),
-                 RESULT: self.close_button}.get(index)
-        if self.next_button.isEnabled() and index == CHECKS:
+        page = self.checks_page
+        if index == NOTICE:
+            focus: QWidget = self.notice_view.browser
+        elif page.blocked:
+            focus = self.close_button
+        elif self.all_passed and self.next_button.isEnabled():
             focus = self.next_button
-        (focus or self.next_button).setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            # Advisory problems, or still checking: the rows, never "Continue despite".
+            focus = page.first_focus()
+        focus.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_step(self) -> None:
         """Say where the officer is, in the step line and the window title (which window
         lists and screen readers announce)."""
         step, page = self.step, self.checks_page
-        if step == RESULT:
-            text = "All three steps done"
-        else:
-            text = f"Step {step + 1} of 3: {STEP_TITLES[step]}"
-            if step == CHECKS:
-                text += (" \u2013 checking" if not page.done else
-                         " \u2013 not ready" if page.blocked else
-                         " \u2013 advisory problems" if page.advisory_only else
-                         " \u2013 all passed")
+        total = 1 if self.notice_covered else 2
+        text = STEP_TITLES[step] if total == 1 else \
+            f"Step {step + 1} of {total}: {STEP_TITLES[step]}"
+        if step == CHECKS:
+            text += (" \u2013 checking" if not page.done else
+                     " \u2013 not ready" if page.blocked else
+                     " \u2013 fix soon" if page.attention else
+                     " \u2013 all passed")
         self.step_label.setText(text)
         self.step_label.setAccessibleName(text)
-        self.setWindowTitle("DeviceCheck - before your call - "
-                            + (READY_TEXT if step == RESULT else text))
+        self.setWindowTitle(f"{TITLE} - {text}")
 
     def _update_buttons(self, *_: object) -> None:
-        step = self.step
-        on_result = step == RESULT
-        self.back_button.setVisible(step in (NOTICE, CHECKLIST))
-        self.cancel_button.setVisible(not on_result)
-        self.next_button.setVisible(not on_result and not (step == CHECKS
-                                                           and self.checks_page.blocked))
-        self.close_button.setVisible(on_result or self.checks_page.blocked)
+        step, page = self.step, self.checks_page
+        blocked = step == CHECKS and page.blocked
+        self.back_button.setVisible(step == NOTICE)
+        self.cancel_button.setVisible(not blocked)
+        self.close_button.setVisible(blocked)
+        self.next_button.setVisible(not blocked)
         if step == CHECKS:
-            page = self.checks_page
             enabled = page.can_continue
-            text = ("Continue despite problems" if page.advisory_only and enabled
-                    else "Next: privacy notice")
-            self.cancel_button.setVisible(not page.blocked)
-        elif step == NOTICE:
-            enabled, text = self.read_box.isChecked(), "Next: checklist"
-        elif step == CHECKLIST:
-            enabled, text = self.checklist_page.all_confirmed, "Finish"
+            if page.attention:
+                text = CONTINUE_DESPITE
+            elif self.notice_covered:
+                text = TO_THE_CALL
+            else:
+                text = "Next: privacy notice"
+            description = ("Go on to the call although problems were found"
+                           if page.attention else "Go on to the next step")
+            default = enabled and not page.attention
         else:
-            enabled, text = False, "Next"
+            enabled, text = self.read_box.isChecked(), TO_THE_CALL
+            description = "Record that you have read the notice; then the call may start"
+            default = True
         self.next_button.setText(text)
         self.next_button.setAccessibleName(text)
-        self.next_button.setAccessibleDescription(
-            "Go on to the next step" if step < CHECKLIST else
-            "Record the acknowledgement and finish: ready for your call")
+        self.next_button.setAccessibleDescription(description)
         self.next_button.setEnabled(enabled)
-        # Enter presses the default button: the way forward, or Close at the end.
-        (self.close_button if (on_result or self.checks_page.blocked)
-         else self.next_button).setDefault(True)
+        # Enter presses the default button: the way forward, or Close when blocked; with
+        # advisory problems there is none, so a reflex Enter goes nowhere.
+        self.close_button.setDefault(blocked)
+        self.next_button.setDefault(default and not blocked)
 
     def _on_checks_started(self) -> None:
         if self.step == CHECKS:
@@ -254,57 +305,87 @@ class PrecallWindow(QDialog):
             self._update_buttons()
 
     def _on_checks_finished(self) -> None:
-        self._update_buttons()
+        self._update_it_door()
+        page = self.checks_page
+        self.checks_line.setText(page.verdict_text)
+        self.checks_line.setAccessibleName(page.verdict_text)
         if self.step != CHECKS:
             return
-        self._show_step()
-        if self.checks_page.blocked:
-            self.close_button.setFocus()
-        elif self.next_button.isEnabled():
-            self.next_button.setFocus()
+        if self.all_passed and self._auto_advance and not self._done:
+            # Nothing to read on step 1: its verdict is the one line above the notice.
+            if self.notice_covered:
+                self._start_call()
+            else:
+                self._go(NOTICE)
+            return
+        self._go(CHECKS)
 
     def _next(self) -> None:
-        if not self.next_button.isEnabled():
+        if not self.next_button.isEnabled() or self._done:
             return
-        if self.step == CHECKLIST:
-            self._finish()
-        elif self.step < CHECKLIST:
-            self._go(self.step + 1)
+        if self.step == CHECKS and not self.notice_covered:
+            self._go(NOTICE)
+        else:
+            self._start_call()
 
     def _back(self) -> None:
-        if self.step in (NOTICE, CHECKLIST):
-            self._go(self.step - 1)
+        if self.step == NOTICE:
+            self._auto_advance = False  # "Check again" must not take the rows away
+            self._go(CHECKS)
 
-    def _finish(self) -> None:
+    def _start_call(self) -> None:
+        """The call may start: record the acknowledgement (once), say so, hand over to the
+        opening script card and close."""
         if self._done:
             return
         self._done = True
-        try:
-            self.ack_record = record_ack(
-                self.audit, self.notice, checklist_items=len(self.checklist_page.boxes),
-                advisory_continued=self.checks_page.attention_ids)
-            saved = "Your acknowledgement has been recorded"
-        except OSError as exc:
-            # Still ready: the officer did everything; IT learns from the message.
-            saved = f"Your acknowledgement could not be recorded ({exc.strerror or exc})"
-        self.result_label.setText(f"\u2714 {READY_TEXT}")
-        self.result_label.setAccessibleName(READY_TEXT)
-        esc = html.escape
-        parts = [f"<p>{esc(saved)} (notice version {esc(self.notice.version)}).</p>"]
-        if self.checklist_page.boxes:
-            parts.append("<p>You confirmed:</p><ul>" + "".join(
-                f"<li>{esc(b.text())}</li>" for b in self.checklist_page.boxes) + "</ul>")
-        continued = self.checks_page.attention_titles
-        if continued:
-            parts.append("<p>\u26a0 You went on although these advisory checks were not "
-                         f"confirmed: {esc('; '.join(continued))}. Please get this fixed "
-                         "soon.</p>")
-        if self.policy.cleaner.auto_clean:
-            parts.append("<p>After the call, DeviceCheck clears the meeting data Teams "
-                         "keeps on this laptop.</p>")
-        self.result_detail.setText("".join(parts))
-        self._go(RESULT)
+        page = self.checks_page
+        if not self.notice_covered:
+            try:
+                self.ack_record = record_ack(self.audit, self.notice,
+                                             advisory_continued=page.attention_ids)
+            except OSError as exc:
+                # The call may still start: the officer did everything; IT learns of it.
+                self.ack_error = str(exc.strerror or exc)
+        debug("call-may-start")
         self.completed.emit(True)
+        self.card = OpeningScriptCard(self.policy.notice.checklist, notes=self._card_notes(),
+                                      it_text=self._card_it_text())
+        self.card.show()
+        self.card.raise_()
+        self.card.activateWindow()
+        self.scriptShown.emit(self.card)
+        super().accept()
+
+    def _card_notes(self) -> list[str]:
+        contact = self.policy.organisation.it_contact
+        notes = []
+        if self.ack_error:
+            notes.append("\u26a0 Your acknowledgement of the privacy notice could not be "
+                         f"saved. Please tell {contact}.")
+        elif self.notice_covered:
+            when = ("earlier today" if self.policy.notice.acknowledge == "daily"
+                    else "before")
+            notes.append(f"You acknowledged this privacy notice {when}; it still covers "
+                         "this call.")
+        else:
+            notes.append("Your acknowledgement of the privacy notice has been recorded.")
+        problems = self.checks_page.words().problems if self.checks_page.attention else ()
+        if problems:
+            notes.append(f"\u26a0 Get this fixed soon: {'; '.join(problems)}.")
+        if self.policy.cleaner.auto_clean:
+            notes.append("After the call, DeviceCheck clears the meeting data Teams keeps "
+                         "on this laptop.")
+        return notes
+
+    def _card_it_text(self) -> str:
+        lines = []
+        if self.ack_error:
+            lines.append(f"audit write failed: {self.ack_error}")
+        if self.ack_record is not None:
+            lines.append(f"notice-ack: version {self.ack_record.get('notice_version')}, "
+                         f"time {self.ack_record.get('time')}")
+        return "\n".join(lines)
 
     # -- leaving -------------------------------------------------------------------------
     def reject(self) -> None:
@@ -321,14 +402,16 @@ class PrecallWindow(QDialog):
     # -- for tests and the tray ----------------------------------------------------------
     @property
     def outcome_text(self) -> str:
-        """The closing words: "Ready for your call", "Not ready: ..." or "" while going."""
-        if self.step == RESULT:
-            return READY_TEXT
+        """The closing words: "The call may start", the "No — ..." verdict when blocked,
+        or "" while going."""
+        if self.card is not None:
+            return CALL_MAY_START
         return self.checks_page.verdict_text if self.checks_page.blocked else ""
 
 
 def run_precall(policy_file: str | Path | None = None) -> bool:
-    """``devicecheck precall``: show the window on its own; True when it ended ready."""
+    """``devicecheck precall``: show the window on its own; True when the call may start
+    (the app runs on until the opening script card is closed too)."""
     from devicecheck.policy import load_policy
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -3,6 +3,9 @@ completes, what to do about each problem, and the verdict for the call.
 
 Statuses are shown as a symbol and a word (never colour alone). Required problems block
 the call; advisory ones block it too unless policy lets the officer go on despite them.
+A row is the officer's: the fault or pass phrase, "(can wait)" for an advisory check and
+"What to do"; what the check found (``CheckResult.summary``, e.g. "(vda)") and IT's part
+of the fix (``Remediation.it_detail``) are IT's, given by ``it_details`` (issue 19).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from devicecheck.checks import Check, CheckResult, Context, Status
 from devicecheck.checks.base import STATUS_WORDS
-from devicecheck.policy import LoadedPolicy, Severity
+from devicecheck.policy import LoadedPolicy
 from devicecheck.qtsupport.workers import CheckWorker, WorkerKeeper
 from devicecheck.report import Report
 from devicecheck.verdict_words import (
@@ -38,6 +41,7 @@ from devicecheck.verdict_words import (
     VerdictWords,
     ordered_problems,
     phrase,
+    severity_tag,
     topic,
     verdict_words,
 )
@@ -50,6 +54,23 @@ PENDING = "\u2026 Checking"
 
 def status_label(status: Status) -> str:
     return f"{SYMBOLS[status]} {STATUS_WORDS[status]}"
+
+
+def what_to_do(result: CheckResult) -> str:
+    """The officer's "What to do: ..." for a problem ("" for a pass or a check that was
+    not run, and when the check gave no remedy)."""
+    if result.status in (Status.PASS, Status.SKIP) or result.remediation is None:
+        return ""
+    text = result.remediation.text.strip()
+    return f"What to do: {text}" if text else ""
+
+
+def it_line(result: CheckResult) -> str:
+    """One result as IT reads it: id, status, severity, what was found and IT's fix."""
+    line = f"{result.id}: {result.status.value} ({result.severity.value}) - {result.summary}"
+    if result.remediation is not None and result.remediation.it_detail:
+        line += f" | fix: {result.remediation.it_detail}"
+    return line
 
 
 class _WrappingDelegate(QStyledItemDelegate):
@@ -98,14 +119,15 @@ class ChecksPage(QWidget):
         intro.setWordWrap(True)
         self.tree = QTreeWidget(self)
         self.tree.setColumnCount(3)
-        self.tree.setHeaderLabels(["Status", "Check", "Result"])
+        self.tree.setHeaderLabels(["Status", "Check", "What to do"])
         self.tree.setRootIsDecorated(False)
         self.tree.setWordWrap(True)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)  # wrap, never cut words off
         self.tree.setUniformRowHeights(False)
         self.tree.setAccessibleName("Device check results")
-        self.tree.setAccessibleDescription("One row a check: its status in words, its name "
-                                           "and what it found. Use the arrow keys to read.")
+        self.tree.setAccessibleDescription("One row a check: its status in words, what is "
+                                           "right or wrong, and what to do. Use the arrow "
+                                           "keys to read.")
         self.tree.setItemDelegate(_WrappingDelegate(self.tree))
         header = self.tree.header()
         header.setStretchLastSection(True)
@@ -114,8 +136,7 @@ class ChecksPage(QWidget):
         header.sectionResized.connect(self._relayout)
         self.rows: dict[str, QTreeWidgetItem] = {}
         for check in self.checks:
-            item = QTreeWidgetItem([PENDING, topic(check.id, check.title),
-                                    "Waiting for the result"])
+            item = QTreeWidgetItem([PENDING, topic(check.id, check.title), ""])
             self.tree.addTopLevelItem(item)
             self.rows[check.id] = item
         self.help = QTextBrowser(self)
@@ -153,7 +174,7 @@ class ChecksPage(QWidget):
         self.report, self.error = None, ""
         for item in self.rows.values():
             item.setText(0, PENDING)
-            item.setText(2, "Waiting for the result")
+            item.setText(2, "")
         self.help.clear()
         self.help.setVisible(False)
         self.again.setEnabled(False)
@@ -200,14 +221,15 @@ class ChecksPage(QWidget):
             return
         # Named by what is true or wrong ("Firewall off"), never by the title (issue 19).
         name = phrase(result.id, result.status, result.title)
-        tag = "" if result.severity is Severity.REQUIRED else " (can wait)"
+        tag = severity_tag(result.severity)
+        what = what_to_do(result)
         item.setText(0, status_label(result.status))
         item.setText(1, f"{name}{tag}")
-        item.setText(2, result.summary)
+        item.setText(2, what)
         for col in range(3):
             item.setTextAlignment(col, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            item.setToolTip(col, f"{STATUS_WORDS[result.status]}: {name}{tag}. "
-                                 f"{result.summary}")
+            item.setToolTip(col, f"{STATUS_WORDS[result.status]}: {name}{tag}."
+                                 + (f" {what}" if what else ""))
         self._relayout()
 
     def _relayout(self, *_: object) -> None:
@@ -297,9 +319,10 @@ class ChecksPage(QWidget):
             return
         parts = ["<h3>What to do</h3>"]
         if self.error:
-            parts.append(f"<p>For IT: {html.escape(self.error)}</p>")
+            parts.append("<p>DeviceCheck could not run its checks. Try <b>Check again</b>; "
+                         f"if it happens again, contact <b>{html.escape(contact)}</b>.</p>")
         for r in problems:
-            what = r.remediation.text if r.remediation else r.summary
+            what = r.remediation.text if r.remediation else ""
             link = ""
             if r.remediation and r.remediation.link:
                 href = html.escape(r.remediation.link)
@@ -308,14 +331,24 @@ class ChecksPage(QWidget):
             name = phrase(r.id, r.status, r.title)
             parts.append(f"<p><b>{html.escape(name)} \u2013 {SYMBOLS[r.status]} "
                          f"{html.escape(STATUS_WORDS[r.status])}</b><br>"
-                         f"{html.escape(what)}{link}</p>")
+                         f"{html.escape(what or f'Contact {contact}.')}{link}</p>")
         # Most remedies already name the IT contact; say it once more only when none did.
-        if self.blocked and not any(contact in (r.remediation.text if r.remediation else "")
-                                    for r in problems):
+        if self.blocked and not self.error and not any(
+                contact in (r.remediation.text if r.remediation else "") for r in problems):
             parts.append(f"<p>If you cannot fix this yourself, contact "
                          f"<b>{html.escape(contact)}</b>.</p>")
         self.help.setHtml("".join(parts))
         self.help.setVisible(True)
+
+    def it_details(self) -> str:
+        """What IT needs and the officer does not: each result's evidence and IT's fix, the
+        engine's error, the policy's errors (one line each)."""
+        lines = []
+        if self.error:
+            lines.append(f"The check run failed: {self.error}")
+        lines += [it_line(r) for r in self._ordered()]
+        lines += [f"policy: {e}" for e in self.loaded.errors]
+        return "\n".join(lines)
 
     def first_focus(self) -> QWidget:
         return self.tree
