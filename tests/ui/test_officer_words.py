@@ -74,7 +74,7 @@ def test_report_window_rows_and_heading(qtbot: Any, status: Status) -> None:
     assert_officer_clean(texts, passes, strict=False)
     assert window.verdict_label.text() == report.words().headline
     # The IT door keeps the detail.
-    assert "audit.max_bytes" in window.sub_label.text()
+    assert "audit.max_bytes" in window.it_text.text()
 
 
 @pytest.mark.parametrize(("statuses", "head"), [

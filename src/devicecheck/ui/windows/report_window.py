@@ -1,5 +1,13 @@
-"""The last report, for people: each check with its status icon and word, the summary,
-evidence on demand, what to do (with a button for the OS settings page) and the IT contact.
+"""The last report, for people: the verdict on top, then each check named by what is
+true or wrong, what to do, and the IT contact; IT's detail behind one door.
+
+Issue 19's layout: a verdict banner (the same words as the tray and the pre-call window),
+a body that scrolls inside the window (``scroll_body``: the control Tab reaches is
+scrolled into view) and the button row outside it, so "Check again", "Copy report for IT"
+and "Close" are on screen whatever the screen's size. Officer text names no file, command
+or raw evidence: each check's summary (evidence such as a disk's device name), IT's
+remediation detail and the policy errors sit in the expandable "Details for IT" section
+(object name ``itDetails``) and in "Copy report for IT" (the text report).
 
 Non-modal and reused: the tray opens it, a notification click opens it, "Check again"
 asks the tray for a fresh run and the rows refill when it ends.
@@ -11,7 +19,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -19,21 +27,39 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from devicecheck.checks.base import STATUS_WORDS, CheckResult, Status
-from devicecheck.policy import LoadedPolicy
-from devicecheck.qtsupport.icons import state_icon, status_icon
-from devicecheck.qtsupport.style import FOCUS_STYLE, button
+from devicecheck.policy import LoadedPolicy, Severity
+from devicecheck.qtsupport.icons import status_icon
+from devicecheck.qtsupport.screen_fit import fit_to_screen, scroll_body
+from devicecheck.qtsupport.style import (
+    FOCUS_STYLE,
+    MARGIN,
+    SPACING,
+    VerdictBanner,
+    button,
+)
 from devicecheck.report import Report
 from devicecheck.ui.model.states import STATE_WORDS, TrayState, verdict_of
-from devicecheck.verdict_words import phrase, problem_rank
+from devicecheck.verdict_words import Answer, phrase, severity_tag
 
 MAX_EVIDENCE_CHARS = 4000
+
+#: What a row's result means for the call, in the order the summary line counts them.
+OK, BLOCK, SOON, UNCHECKED, OFF = "ok", "block", "soon", "unchecked", "off"
+
+#: Per meaning: the row's word and icon (never colour alone: icon shape + word).
+ROW_LOOK: dict[str, tuple[str, str]] = {
+    OK: (STATUS_WORDS[Status.PASS], "pass"),
+    BLOCK: (STATUS_WORDS[Status.FAIL], "fail"),
+    SOON: ("Fix soon", "warn"),
+    UNCHECKED: (STATUS_WORDS[Status.SKIP], "skip"),
+    OFF: ("Not counted", "skip"),
+}
 
 
 def evidence_text(evidence: Mapping[str, Any]) -> str:
@@ -49,95 +75,115 @@ def evidence_text(evidence: Mapping[str, Any]) -> str:
     return text if len(text) <= MAX_EVIDENCE_CHARS else text[:MAX_EVIDENCE_CHARS] + "\n…"
 
 
-def count_words(checks: Sequence[CheckResult]) -> str:
+def meaning(result: CheckResult, advisory_blocks: bool = False) -> str:
+    """What ``result`` means for the call. ``advisory_blocks``: the policy does not let the
+    officer continue past advisory problems, so they block like required ones (the
+    verdict says "No", and the rows and counts must not say "fix soon")."""
+    if result.status is Status.PASS:
+        return OK
+    if result.severity is Severity.OFF:
+        return OFF
+    if result.blocking:
+        # A required check that could not be read blocks as well (unknown is never pass);
+        # its unknown icon and "could not be checked" phrase say why.
+        return BLOCK
+    if result.needs_attention:
+        return BLOCK if advisory_blocks else SOON
+    return UNCHECKED
+
+
+def count_words(checks: Sequence[CheckResult], advisory_blocks: bool = False) -> str:
     """"4 OK, 2 block calls, 1 to fix soon, 3 not checked": the summary line in plain words,
-    counted by what each result means for the call (an advisory failure is "to fix soon",
-    never a "problem" like a blocking one); read out by screen readers, so the grammar
-    matters. Zero counts are left out, but OK is always said."""
-    ranks = [problem_rank(c) for c in checks]
-    ok = sum(1 for c in checks if c.status is Status.PASS)
-    block = sum(1 for r in ranks if r < 2)
-    soon = ranks.count(2)
-    unchecked = len(checks) - ok - block - soon
-    parts = [f"{ok} OK"]
+    counted by what each result means for the call (the same ``meaning`` as the rows, so
+    it never contradicts the verdict: "Yes" has no blocking or fix-soon count, "Fix soon"
+    no blocking one). Read out by screen readers, so the grammar matters. Zero counts are
+    left out, but OK is always said."""
+    seen = [meaning(c, advisory_blocks) for c in checks]
+    block = seen.count(BLOCK)
+    parts = [f"{seen.count(OK)} OK"]
     if block:
         parts.append(f"{block} {'blocks' if block == 1 else 'block'} calls")
-    if soon:
-        parts.append(f"{soon} to fix soon")
-    if unchecked:
-        parts.append(f"{unchecked} not checked")
+    if seen.count(SOON):
+        parts.append(f"{seen.count(SOON)} to fix soon")
+    if seen.count(UNCHECKED):
+        parts.append(f"{seen.count(UNCHECKED)} not checked")
+    if seen.count(OFF):
+        parts.append(f"{seen.count(OFF)} not counted")
     return ", ".join(parts)
+
+
+def it_text(report: Report) -> str:
+    """IT's detail: the policy errors, then every check by id with its evidence summary,
+    IT's remediation detail and the recorded evidence."""
+    lines: list[str] = []
+    if report.loaded.errors:
+        lines.append("Policy errors:")
+        lines.extend(f"  - {e}" for e in report.loaded.errors)
+        lines.append("")
+    lines.append(f"Policy sources: {', '.join(report.loaded.sources) or 'defaults'}")
+    for c in report.checks:
+        lines.append("")
+        lines.append(f"{c.id} ({c.status.value}, {c.severity.value}): {c.summary}")
+        if c.remediation is not None and c.remediation.it_detail:
+            lines.append(f"  To fix: {c.remediation.it_detail}")
+        if c.remediation is not None and c.remediation.link:
+            lines.append(f"  Settings page: {c.remediation.link}")
+        if c.evidence:
+            lines.extend(f"  {line}" for line in evidence_text(c.evidence).splitlines())
+    return "\n".join(lines)
 
 
 class CheckRow(QFrame):
     def __init__(self, result: CheckResult, open_url: Callable[[QUrl], object],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, advisory_blocks: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("checkRow")
         self.result = result
-        word = STATUS_WORDS[result.status]
+        self.meaning = meaning(result, advisory_blocks)
+        word, icon_status = ROW_LOOK[self.meaning]
+        if result.status is Status.UNKNOWN and self.meaning != OFF:
+            icon_status = "unknown"  # "could not be checked" wears the question mark
         # The row is named by what is true or wrong ("Firewall off"), never by the title,
         # which states the requirement and so reads as the opposite of a fault (issue 19).
         name = phrase(result.id, result.status, result.title)
         self.name = name
         self.setAccessibleName(f"{name}: {word}")
         layout = QVBoxLayout(self)
+        layout.setSpacing(SPACING // 2)
         head = QHBoxLayout()
+        head.setSpacing(SPACING)
         icon = QLabel(self)
-        icon.setPixmap(status_icon(result.status.value).pixmap(20, 20))
+        icon.setPixmap(status_icon(icon_status).pixmap(20, 20))
         icon.setAccessibleName(word)
         self.word = QLabel(f"<b>{word}</b>", self)
         self.word.setAccessibleName(f"Status: {word}")
-        tag = "" if result.severity.value == "required" else " (can wait)"
-        title = QLabel(f"{name}{tag}", self)
-        title.setAccessibleName(f"Check: {name}")
+        self.title = QLabel(f"{name}{severity_tag(result.severity)}", self)
+        self.title.setWordWrap(True)
+        self.title.setAccessibleName(f"Check: {name}")
         head.addWidget(icon)
         head.addWidget(self.word)
-        head.addWidget(title, 1)
-        self.details_button = QToolButton(self)
-        self.details_button.setText("Show details")
-        self.details_button.setCheckable(True)
-        self.details_button.setAccessibleName(f"Show details for {name}")
-        self.details_button.setToolTip("Show what DeviceCheck found")
-        self.details_button.toggled.connect(self._toggle_details)
-        head.addWidget(self.details_button)
+        head.addWidget(self.title, 1)
         layout.addLayout(head)
-        summary = QLabel(result.summary, self)
-        summary.setWordWrap(True)
-        summary.setAccessibleName(f"Summary: {result.summary}")
-        summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(summary)
         self.remedy_button: QPushButton | None = None
-        bad = result.status in (Status.FAIL, Status.WARN, Status.UNKNOWN)
-        if bad and result.remediation is not None:
+        self.what: QLabel | None = None
+        if self.meaning in (BLOCK, SOON) and result.remediation is not None:
             remedy = QHBoxLayout()
-            what = QLabel(f"What to do: {result.remediation.text}", self)
-            what.setWordWrap(True)
-            what.setAccessibleName(f"What to do: {result.remediation.text}")
-            remedy.addWidget(what, 1)
+            text = f"What to do: {result.remediation.text}"
+            self.what = QLabel(text, self)
+            self.what.setWordWrap(True)
+            self.what.setTextFormat(Qt.TextFormat.PlainText)
+            self.what.setAccessibleName(text)
+            remedy.addWidget(self.what, 1)
             if result.remediation.link:
                 self._link = result.remediation.link
                 self._open_url = open_url
                 self.remedy_button = QPushButton("Open settings", self)
+                self.remedy_button.setAutoDefault(False)
                 self.remedy_button.setAccessibleName(f"Open settings for {name}")
-                self.remedy_button.setToolTip(self._link)
+                self.remedy_button.setToolTip("Open the settings page where this is fixed")
                 self.remedy_button.clicked.connect(self._open_link)
                 remedy.addWidget(self.remedy_button, 0, Qt.AlignmentFlag.AlignTop)
             layout.addLayout(remedy)
-        self.details = QLabel(evidence_text(result.evidence), self)
-        self.details.setWordWrap(True)
-        self.details.setTextFormat(Qt.TextFormat.PlainText)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details.setAccessibleName(f"Details for {name}")
-        self.details.setStyleSheet("font-family: monospace;")
-        self.details.setVisible(False)
-        layout.addWidget(self.details)
-
-    def _toggle_details(self, shown: bool) -> None:
-        self.details.setVisible(shown)
-        self.details_button.setText("Hide details" if shown else "Show details")
-        self.details_button.setAccessibleName(
-            f"{'Hide' if shown else 'Show'} details for {self.name}")
 
     def _open_link(self) -> None:
         self._open_url(QUrl(self._link))
@@ -157,43 +203,72 @@ class ReportWindow(QDialog):
         self.loaded = loaded
         self.report: Report | None = None
         self.rows: dict[str, CheckRow] = {}
-        outer = QVBoxLayout(self)
-        head = QHBoxLayout()
-        self.verdict_icon = QLabel(self)
-        self.verdict_label = QLabel(self)
-        self.verdict_label.setWordWrap(True)
-        font = self.verdict_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        self.verdict_label.setFont(font)
-        head.addWidget(self.verdict_icon)
-        head.addWidget(self.verdict_label, 1)
-        outer.addLayout(head)
-        self.sub_label = QLabel(self)
+
+        self.banner = VerdictBanner(self)
+        self.verdict_icon = self.banner.icon
+        self.verdict_label = self.banner.label
+
+        body = QWidget(self)
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, SPACING, 0)
+        body_layout.setSpacing(SPACING)
+        self.sub_label = QLabel(body)
         self.sub_label.setWordWrap(True)
-        outer.addWidget(self.sub_label)
-        self.scroll_area = QScrollArea(self)
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setAccessibleName("Checks")
-        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its buttons take focus instead
-        outer.addWidget(self.scroll_area, 1)
-        self.contact_label = QLabel(self)
+        body_layout.addWidget(self.sub_label)
+        self.rows_box = QVBoxLayout()
+        self.rows_box.setSpacing(SPACING)
+        body_layout.addLayout(self.rows_box)
+        self.contact_label = QLabel(body)
         self.contact_label.setWordWrap(True)
-        outer.addWidget(self.contact_label)
+        body_layout.addWidget(self.contact_label)
+        # IT's one door: closed until asked for.
+        self.it_toggle = QToolButton(body)
+        self.it_toggle.setObjectName("itToggle")
+        self.it_toggle.setCheckable(True)
+        self.it_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.it_toggle.toggled.connect(self._toggle_it)
+        body_layout.addWidget(self.it_toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        self.it_details = QFrame(body)
+        self.it_details.setObjectName("itDetails")
+        it_layout = QVBoxLayout(self.it_details)
+        it_layout.setContentsMargins(0, 0, 0, 0)
+        self.it_text = QLabel(self.it_details)
+        self.it_text.setObjectName("itDetailsText")
+        self.it_text.setWordWrap(True)
+        self.it_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.it_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.it_text.setStyleSheet("font-family: monospace;")
+        self.it_text.setAccessibleName("Details for IT")
+        it_layout.addWidget(self.it_text)
+        self.it_details.setVisible(False)
+        body_layout.addWidget(self.it_details)
+        body_layout.addStretch(1)
+        self.scroll_area = scroll_body(body, self, name="Checks")
+        self._toggle_it(False)
+
         buttons = QHBoxLayout()
+        buttons.setSpacing(SPACING)
         self.check_button = button(self, "&Check again", "Run the device checks again",
-                                         self.checkRequested.emit)
-        self.copy_button = button(self, "C&opy report", "Copy the report as text",
-                                        self.copy_report)
+                                   self.checkRequested.emit)
+        self.copy_button = button(self, "C&opy report for IT",
+                                  "Copy the full report, with IT's details, as text",
+                                  self.copy_report)
         self.close_button = button(self, "Close", "Close the report", self.close)
         buttons.addWidget(self.check_button)
         buttons.addWidget(self.copy_button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        outer.setSpacing(SPACING)
+        outer.addWidget(self.banner)
+        outer.addWidget(self.scroll_area, 1)
         outer.addLayout(buttons)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
-        self.resize(self.fontMetrics().averageCharWidth() * 95, self.fontMetrics().height() * 34)
         self.set_report(None)
+        metrics = self.fontMetrics()
+        fit_to_screen(self, QSize(metrics.averageCharWidth() * 95, metrics.height() * 34))
 
     def set_checking(self, checking: bool) -> None:
         self.check_button.setEnabled(not checking)
@@ -209,35 +284,65 @@ class ReportWindow(QDialog):
         contact = self.loaded.policy.organisation.it_contact
         self.contact_label.setText(f"Need help? Contact {contact}.")
         self.contact_label.setAccessibleName(f"IT contact: {contact}")
-        container = QWidget()
-        rows = QVBoxLayout(container)
+        for row in self.rows.values():
+            row.setParent(None)
+            row.deleteLater()
         self.rows = {}
         if report is None:
             state, sub = TrayState.CHECKING, "No check has finished yet."
             heading = STATE_WORDS[state]
+            self.it_text.setText("")
         else:
+            words = report.words()
             verdict = verdict_of(report)
             state, heading = verdict.state, verdict.line
+            # Advisory problems block when the policy lets nobody continue past them: the
+            # rows and counts then say so too (the verdict is "No").
+            advisory_blocks = words.answer is Answer.NO and not any(
+                c.blocking for c in report.checks)
             when = report.generated_at.astimezone().strftime("%d %b %Y %H:%M")
-            sub = f"Checked {when}: {count_words(report.checks)}."
+            sub = f"Checked {when}: {count_words(report.checks, advisory_blocks)}."
             if verdict.it_notice:
                 sub += f"\n{verdict.it_notice}"
-            if report.loaded.errors:
-                # IT's detail (issue 19: the officer's line above names nothing technical).
-                sub += "\nFor IT \u2013 policy errors:\n" + "\n".join(
-                    f"  • {e}" for e in report.loaded.errors)
             for result in report.checks:
-                row = CheckRow(result, self._open_url, container)
+                row = CheckRow(result, self._open_url, self.scroll_area.widget(),
+                               advisory_blocks=advisory_blocks)
                 self.rows[result.id] = row
-                rows.addWidget(row)
-        rows.addStretch(1)
-        self.scroll_area.setWidget(container)
-        self.verdict_icon.setPixmap(state_icon(state).pixmap(40, 40))
-        self.verdict_icon.setAccessibleName(heading)
-        self.verdict_label.setText(heading)
-        self.verdict_label.setAccessibleName(f"Verdict: {heading}")
+                self.rows_box.addWidget(row)
+                # A layout shows a child added to a visible parent only later (queued):
+                # show it now, so it is there for the next paint and for screen readers.
+                row.show()
+            self.it_text.setText(it_text(report))
+        self.it_toggle.setEnabled(report is not None)
+        self.banner.set_verdict(state, heading)
         self.sub_label.setText(sub)
         self.sub_label.setAccessibleName(sub)
+        self._chain_tabs()
+
+    def _chain_tabs(self) -> None:
+        """Tab follows the screen: the rows' buttons, IT's door, then the button row (rows
+        are rebuilt after the rest, so the creation order alone would put them last)."""
+        chain: list[QWidget] = [r.remedy_button for r in self.rows.values()
+                                if r.remedy_button is not None]
+        chain += [self.it_toggle, self.check_button, self.copy_button, self.close_button]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+
+    def _toggle_it(self, shown: bool) -> None:
+        self.it_details.setVisible(shown)
+        words = "Hide details for IT" if shown else "Show details for IT"
+        self.it_toggle.setText(words)
+        self.it_toggle.setAccessibleName(words)
+        if shown:
+            # Opened below the fold, the section would look as if nothing happened: scroll
+            # it into view once the layout has made room for it (issue 19).
+            QTimer.singleShot(0, self._show_it_details)
+
+    def _show_it_details(self) -> None:
+        if self.it_details.isVisible():
+            margin = self.fontMetrics().height()
+            self.scroll_area.ensureWidgetVisible(self.it_details, margin, margin)
+            self.scroll_area.ensureWidgetVisible(self.it_toggle, margin, margin)
 
     def copy_report(self) -> None:
         if self.report is not None:
