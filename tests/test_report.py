@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import json
 from types import MappingProxyType
 
 from devicecheck.checks.base import CheckResult, Remediation, Status
-from devicecheck.policy import LoadedPolicy, Policy, Severity
+from devicecheck.policy import LoadedPolicy, Policy, PolicyError, Severity
 from devicecheck.report import Device, Overall, Report, intune_setting_name
 
 
 def result(cid: str, status: Status, severity: Severity = Severity.REQUIRED) -> CheckResult:
     return CheckResult(cid, cid.title(), status, severity, f"{cid} summary", {},
-                       Remediation("Do this.", "ms-settings:x"))
+                       Remediation("Do this.", "ms-settings:x", it_detail="Run fix-it.ps1."))
 
 
 def report(*results: CheckResult) -> Report:
@@ -35,7 +36,7 @@ def test_text_names_blockers_and_contact() -> None:
     # The phrases line up whatever the symbol's length.
     assert len({line.index("Firewall") if "Firewall" in line else line.index("Os")
                 for line in rows}) == 1
-    assert "What to do: Do this. [ms-settings:x]" in text
+    assert "What to do: Do this." in text
     # The verdict line comes first, then the problems by fault phrase.
     first, second = text.splitlines()[:2]
     assert first == "No \u2014 don't take calls on this laptop. Contact your council's IT service desk."
@@ -58,3 +59,35 @@ def test_text_says_which_recording_safeguards_are_in_force() -> None:
     text = report(rec).to_text()
     assert ("Recording safeguards in force: policy-attestation, recording-software; "
             "not in force: live-watch (no accessibility bus).") in text
+
+
+def test_text_keeps_it_detail_behind_the_for_it_heading() -> None:
+    loaded = LoadedPolicy(errors=(PolicyError("file:/etc/x.toml", "too big",
+                                              "tray.check_interval_minutes"),))
+    rep = Report(Device("host", "linux", "6.1"), loaded,
+                 [result("firewall", Status.FAIL),
+                  result("meeting-data", Status.WARN, Severity.ADVISORY),
+                  result("disk-encryption", Status.PASS)])
+    officer, it = rep.to_text().split("For IT:", 1)
+    # The officer's part: phrases, the severity tag and plain "What to do" only.
+    assert "Firewall off" in officer and "Meeting data not cleared yet (can wait)" in officer
+    assert "What to do: Do this." in officer
+    for technical in ("summary", "fix-it.ps1", "ms-settings:", "tray.check_interval_minutes",
+                      "firewall (", "Policy sources"):
+        assert technical not in officer, technical
+    # IT's part: every check's evidence summary, IT's detail and link, the policy errors.
+    assert "firewall (fail, required): firewall summary" in it
+    assert "disk-encryption (pass, required): disk-encryption summary" in it
+    assert "IT detail: Run fix-it.ps1." in it and "Settings link: ms-settings:x" in it
+    assert "tray.check_interval_minutes" in it and "Policy sources:" in it
+    # A pass needs no fix: its IT detail is not repeated.
+    assert it.count("IT detail:") == 2
+
+
+def test_json_remediation_it_detail_is_additive() -> None:
+    bare = CheckResult("firewall", "Firewall", Status.FAIL, Severity.REQUIRED, "off", {},
+                       Remediation("Turn it on.", None))
+    doc = json.loads(report(result("disk-encryption", Status.FAIL), bare).to_json())
+    first, second = (c["remediation"] for c in doc["checks"])
+    assert first == {"text": "Do this.", "link": "ms-settings:x", "it_detail": "Run fix-it.ps1."}
+    assert second == {"text": "Turn it on.", "link": None}  # absent when IT has nothing

@@ -115,8 +115,11 @@ class Report:
         return flat
 
     def to_text(self) -> str:
-        """The verdict line first (the officer's answer), the problems by fault phrase,
-        then every check with its evidence summary and, last, IT's detail."""
+        """The officer's part first: the verdict line, the problems by fault phrase, every
+        check by its phrase with "What to do" in plain words. Then IT's part, after a
+        "For IT:" heading (the one door for technical words, issue 19): each check's
+        evidence summary, IT's remediation detail and settings link, the policy errors and
+        sources, the recording safeguards and where the audit goes."""
         org = self.loaded.policy.organisation
         words = self.words()
         lines = [words.headline]
@@ -127,7 +130,7 @@ class Report:
             "",
             f"DeviceCheck report for {self.device.hostname} ({self.device.os} {self.device.os_version})",
             f"Generated {self.generated_at.astimezone().strftime('%d %b %Y %H:%M')}"
-            + (f" - policy of {org.name}" if org.name else ""),
+            + (f" for {org.name}" if org.name else ""),
             "",
         ]
         # Symbols differ in length ("[x]", "[ok]"): pad both columns so the phrases line up.
@@ -135,17 +138,26 @@ class Report:
         width = max((len(STATUS_WORDS[c.status]) for c in self.checks), default=0)
         for c in self.checks:
             label = f"{STATUS_SYMBOLS[c.status]:<{sym_width}} {STATUS_WORDS[c.status]:<{width}}"
-            tag = severity_tag(c.severity)
-            lines.append(f"{label}  {phrase(c.id, c.status, c.title)}{tag}: {c.summary}")
-            if c.status in (Status.FAIL, Status.WARN, Status.UNKNOWN) and c.remediation:
-                link = f" [{c.remediation.link}]" if c.remediation.link else ""
-                lines.append(f"{' ' * (len(label) + 2)}What to do: {c.remediation.text}{link}")
-        lines.append("")
+            lines.append(f"{label}  {phrase(c.id, c.status, c.title)}{severity_tag(c.severity)}")
+            if _needs_fix(c) and c.remediation:
+                lines.append(f"{' ' * (len(label) + 2)}What to do: {c.remediation.text}")
+        lines += ["", *self._it_lines()]
+        return "\n".join(lines) + "\n"
+
+    def _it_lines(self) -> list[str]:
+        """IT's part of the text report: technical words are welcome here."""
+        lines = ["For IT:"]
+        for c in self.checks:
+            lines.append(f"  {c.id} ({c.status.value}, {c.severity.value}): {c.summary}")
+            if _needs_fix(c) and c.remediation:
+                if c.remediation.it_detail:
+                    lines.append(f"      IT detail: {c.remediation.it_detail}")
+                if c.remediation.link:
+                    lines.append(f"      Settings link: {c.remediation.link}")
         if self.loaded.errors:
-            lines.append("Policy errors (for IT):")
-            lines.extend(f"  - {e}" for e in self.loaded.errors)
-            lines.append("")
-        lines.append(f"Policy sources: {', '.join(self.loaded.sources)}")
+            lines.append("  Policy errors:")
+            lines.extend(f"    - {e}" for e in self.loaded.errors)
+        lines.append(f"  Policy sources: {', '.join(self.loaded.sources)}")
         layers = next((c.evidence.get("layers") for c in self.checks
                        if c.id == "recorders"), None)
         if layers:
@@ -153,7 +165,11 @@ class Report:
             # recording software, the live watch of Teams' meeting window).
             from devicecheck.recording.layers import sentence
 
-            lines.append(sentence(list(layers)))
+            lines.append(f"  {sentence(list(layers))}")
         if self.os_log is not None:
-            lines.append(self.os_log.sentence())
-        return "\n".join(lines) + "\n"
+            lines.append(f"  {self.os_log.sentence()}")
+        return lines
+
+
+def _needs_fix(result: CheckResult) -> bool:
+    return result.status in (Status.FAIL, Status.WARN, Status.UNKNOWN)

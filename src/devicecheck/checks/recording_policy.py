@@ -74,13 +74,13 @@ class RecordingPolicyCheck(Check):
             evidence["age_days"] = result.age_days
         evidence["max_age_days"] = ctx.policy.recording.attestation_max_age_days
         contact = ctx.policy.organisation.it_contact
-        where = facts.get("path") or paths.ATTESTATION_FILE_NAME
+        where = facts.get("path") or str(paths.attestation_file(ctx.os_name))
         # The officer learns only that IT must confirm; the script and the file are IT's
         # contract (docs/recording.md), shown behind the IT door (issue 19).
         ask_it = Remediation(f"Nothing for you to do: IT must confirm that Teams recording is "
                              f"switched off for you. Contact {contact} before holding calls.",
                              it_detail=f"Run {SCRIPT} and deploy the "
-                                       f"{paths.ATTESTATION_FILE_NAME} it writes to {where}.")
+                                       f"{paths.ATTESTATION_FILE_NAME} it writes as {where}.")
         if state is AttestationState.OK:
             return Verdict(Status.PASS, "IT confirms Teams recording and transcription are off "
                                         f"(attested {result.age_days:g} days ago).", evidence)

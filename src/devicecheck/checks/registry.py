@@ -171,7 +171,7 @@ CHECKS: tuple[CheckSpec, ...] = (
                      macos="Deploy a firewall payload with EnableFirewall, or run "
                            "'/usr/libexec/ApplicationFirewall/socketfilterfw --setglobalstate "
                            "on'.",
-                     linux="Enable ufw ('sudo ufw enable') or firewalld ('sudo systemctl "
+                     linux="Install and enable ufw ('sudo ufw enable') or firewalld ('sudo systemctl "
                            "enable --now firewalld'), or load an nftables input filter.")),
     CheckSpec(
         "screen-lock", "screen_lock", "ScreenLockCheck", "The screen locks when idle",
