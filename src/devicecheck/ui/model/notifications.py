@@ -135,3 +135,59 @@ def cleaned_message(detail: dict[str, object]) -> tuple[str, str, str] | None:
                 "happening, contact IT.", "warning")
     return (title, f"The last meeting's data has been deleted from this laptop. {again}",
             "info")
+
+
+#: What a dialog that waits for a restart-and-clean is told: the event's name and detail.
+#: It returns whether it showed the outcome (False: the officer closed it meanwhile).
+OutcomeFn = Callable[[str, dict[str, object]], bool]
+
+#: ``clean-refused`` reasons that end a restart-and-clean (``teams/cleanup.py``); a
+#: "teams-running" refusal is the next offer, not an outcome.
+RESTART_OUTCOME_REASONS = frozenset({"meeting-on", "quit-failed", "forced-caches-only",
+                                     "error"})
+
+
+def ends_restart(name: str, detail: dict[str, object]) -> bool:
+    """Whether a Teams-link event is the outcome of a restart-and-clean the officer asked
+    for (never of an automatic one: idle restarts keep their one notification)."""
+    if detail.get("automatic") is True:
+        return False
+    if name == "cleaned":
+        return isinstance(detail.get("restarted"), dict)
+    return name == "clean-refused" and detail.get("reason") in RESTART_OUTCOME_REASONS
+
+
+class OutcomeWatch:
+    """No balloon after an action the officer just took (issue 19): when they clicked
+    Clear in a dialog that shows the result, the Teams link hands the event that ends the
+    restart-and-clean to that dialog (``claim``) instead of notifying. If the officer
+    closed the dialog before the end, it declines the event: the balloon is the only word
+    left, so it goes out as before."""
+
+    def __init__(self) -> None:
+        self._show: OutcomeFn | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self._show is not None
+
+    def run(self, start: Callable[[], object], show: OutcomeFn | None = None) -> bool:
+        """Start a restart-and-clean with ``start`` (True when it began) and route its
+        outcome to ``show``. A refusal the link reports at once (a call is on) reaches
+        ``show`` during ``start``; one it does not report leaves nothing waiting."""
+        self._show = show
+        started = False
+        try:
+            started = bool(start())
+        finally:
+            if not started and self._show is show:
+                self._show = None
+        return started
+
+    def claim(self, name: str, detail: dict[str, object]) -> bool:
+        """Give the event to the waiting dialog; True when it showed it (no balloon)."""
+        show = self._show
+        if show is None or not ends_restart(name, detail):
+            return False
+        self._show = None
+        return bool(show(name, detail))

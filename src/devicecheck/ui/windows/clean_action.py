@@ -1,9 +1,13 @@
-""""Clear meeting data now…": plan (read-only, off the GUI thread), show what would go,
-ask, then clean in a worker and say what happened. When Teams is open and the tray has a
-Teams link, the same question offers the restart flow (Teams closes for a few seconds,
-the data goes, Teams opens again) instead of leaving Teams' data alone; the link then
-reports the outcome as one notification. The cleaner package may be missing from a
-build: the officer is told, nothing breaks."""
+""""Clear meeting data now…": plan (read-only, off the GUI thread), say in plain words
+what would go and what stays, ask, clean, and show the result in the same window.
+
+With Teams open and a Teams link in the tray, the question is the restart flow (Teams
+closes for a moment, the data goes, Teams opens again); the link hands the outcome to
+this window, so no balloon repeats it (``OutcomeWatch``). Without a link, "Clear now" is
+disabled until Teams is quit, and "Try again" plans again. The cleaner package may be
+missing from a build: the officer is told, nothing breaks. The words are
+``ui/model/clean_words.py``; the window is ``clean_dialog.py``.
+"""
 
 from __future__ import annotations
 
@@ -13,76 +17,51 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
-from PySide6.QtWidgets import QMessageBox
 
 from devicecheck.audit import AuditLog
-from devicecheck.cleaner.plan import Plan, human_bytes
 from devicecheck.policy import Policy
 from devicecheck.qtsupport.workers import WorkerKeeper
+from devicecheck.ui.model import clean_words as words
+from devicecheck.ui.model.notifications import OutcomeFn
+from devicecheck.ui.windows.clean_dialog import CleanDialog
 
 if TYPE_CHECKING:
+    from devicecheck.cleaner.plan import Plan
     from devicecheck.cleaner.run import CleanResult
 
 log = logging.getLogger(__name__)
 
-
-def plan_text(plan: Plan, *, restart: bool = False) -> tuple[str, bool]:
-    """What a clean would do, in words (client labels, counts and sizes only), and whether
-    there is anything to delete. ``restart``: a running client will be restarted, not left
-    alone."""
-    lines, anything = [], False
-    for root in plan.clients:
-        targets = root.deletable
-        if root.refused:
-            lines.append(f"• {root.label}: left alone ({root.refused})")
-            continue
-        if not targets:
-            continue
-        files = sum(t.files for t in targets)
-        size = sum(t.bytes for t in targets)
-        running = ""
-        if root.running:
-            running = (" – open now: it closes for a few seconds and opens again" if restart
-                       else " – running now: close it first, or it will be left alone")
-        lines.append(f"• {root.label}: {files} files, {human_bytes(size)}{running}")
-        anything = True
-    if not anything:
-        return "There is no meeting data to clear.", False
-    return "DeviceCheck will delete:\n" + "\n".join(lines), True
-
-
-def result_text(result: CleanResult) -> str:
-    parts = [f"Removed {result.removed_files} files ({human_bytes(result.removed_bytes)})."]
-    if result.refused:
-        parts.append("Left alone because it is running: " + ", ".join(result.refused) + ".")
-    if result.failures:
-        parts.append(f"{len(result.failures)} item(s) could not be removed.")
-    return " ".join(parts)
+#: Restart-and-clean through the Teams link, reporting the outcome to the callable given:
+#: True started, False refused, None not possible here (no link).
+RestartFn = Callable[[OutcomeFn], "bool | None"]
 
 
 class CleanFlow(QObject):
-    """One flow at a time; ``done`` carries the CleanResult (None when cancelled or
-    unavailable). Dialogs are non-modal so the tray keeps running."""
+    """One flow at a time; ``done`` carries the CleanResult of a direct clean (None when
+    cancelled, unavailable, or cleaned through the Teams link, which re-checks itself)."""
 
     done = Signal(object)
 
     def __init__(self, policy: Policy, audit: AuditLog, *, pool: QThreadPool | None = None,
-                 parent: QObject | None = None,
-                 restart: Callable[[], bool | None] | None = None) -> None:
+                 parent: QObject | None = None, restart: RestartFn | None = None) -> None:
         super().__init__(parent)
         self.policy, self.audit = policy, audit
-        #: Restart-and-clean through the Teams link: True started, False refused (the link
-        #: says why), None not possible here (no link).
         self._restart = restart
-        self._restarting = False
         self._keeper = WorkerKeeper(pool)
         self._working = False   # a plan or a clean is running on the pool
-        self.box: QMessageBox | None = None
+        self.box: CleanDialog | None = None
+        self._facts = words.PlanFacts()
         self._plan: Plan | None = None
+        self._waiting_link = False
+        self._emitted = False
 
     @property
     def busy(self) -> bool:
         return self._working or (self.box is not None and self.box.isVisible())
+
+    @property
+    def screen(self) -> words.Screen | None:
+        return self.box.screen_now if self.box is not None else None
 
     def start(self) -> None:
         if self.busy:
@@ -90,12 +69,15 @@ class CleanFlow(QObject):
                 self.box.raise_()
                 self.box.activateWindow()
             return
+        self._emitted = False
+        self._plan_again()
+
+    def _plan_again(self) -> None:
         try:
             cleaner = importlib.import_module("devicecheck.cleaner")
         except ImportError as exc:
             log.warning("cleaner not available: %s", exc)
-            self._show(QMessageBox.Icon.Information, "The meeting-data cleaner is not "
-                       "available in this build of DeviceCheck.", final=True)
+            self._show(words.unavailable_screen(self.policy.organisation.it_contact))
             return
         policy = self.policy
         self._run(lambda: cleaner.plan_clean(policy), self._on_plan)
@@ -104,74 +86,95 @@ class CleanFlow(QObject):
         self._working = True
         self._keeper.call(fn, slot, self._on_failed)
 
-    def _show(self, icon: QMessageBox.Icon, text: str, *, final: bool,
-              ask: bool = False) -> QMessageBox:
-        box = QMessageBox(icon, "Clear meeting data", text, QMessageBox.StandardButton.NoButton,
-                          None)
-        box.setModal(False)
-        box.setAccessibleName("Clear meeting data")
-        if ask:
-            clear = box.addButton("Clear now", QMessageBox.ButtonRole.AcceptRole)
-            clear.setAccessibleName("Clear now")
-            cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-            cancel.setAccessibleName("Cancel")
-            box.setDefaultButton(cancel)  # deleting is never the default
-            box.setEscapeButton(cancel)
+    def _show(self, screen: words.Screen) -> CleanDialog:
+        if self.box is None:
+            self.box = CleanDialog(screen)
+            self.box.chosen.connect(self._on_chosen)
+            self.box.show()
         else:
-            ok = box.addButton(QMessageBox.StandardButton.Ok)
-            ok.setAccessibleName("OK")
-        box.finished.connect(self._on_box_finished)
-        self._final = final
-        self.box = box
-        box.show()
-        return box
+            self.box.show_screen(screen)
+        return self.box
 
     def _on_plan(self, plan: Plan) -> None:
         self._working = False
         self._plan = plan
-        running = any(root.running and root.deletable for root in plan.clients)
-        self._restarting = running and self._restart is not None
-        text, anything = plan_text(plan, restart=self._restarting)
-        if not anything:
-            self._show(QMessageBox.Icon.Information, text, final=True)
-            return
-        self._show(QMessageBox.Icon.Question, text + "\n\nTeams may ask you to sign in again.",
-                   final=False, ask=True)
+        self._facts = words.plan_facts(plan)
+        restart = self._restart is not None
+        self._show(words.menu_screen(self._facts, self.policy, restart=restart))
 
-    def _on_box_finished(self, _code: int) -> None:
+    # ----- the officer's choice -----------------------------------------------------------
+    def _on_chosen(self, key: str) -> None:
+        if key == words.RETRY:
+            self._plan_again()
+        elif key == words.CLEAR:
+            self._clean_directly()
+        elif key == words.RESTART:
+            self._restart_through_link()
+        else:   # Cancel, Close, Escape
+            self._close()
+
+    def _close(self) -> None:
         box, self.box = self.box, None
-        if box is None:
-            return
-        clicked = box.clickedButton()
-        accepted = (not self._final and clicked is not None
-                    and box.buttonRole(clicked) == QMessageBox.ButtonRole.AcceptRole)
-        box.deleteLater()
-        if self._final:
-            return
-        if not accepted:
-            self.done.emit(None)
-            return
-        if self._restarting and self._restart is not None:
-            started = self._restart()
-            if started is not None:
-                # The Teams link reports the outcome (one notification): no second box.
-                self.done.emit(None)
-                return
+        # Closed before the link's outcome: on_link_outcome declines it, so the link's
+        # balloon tells the officer instead.
+        self._waiting_link = False
+        if box is not None:
+            box.finish()
+        self._emit(None)
+
+    def _emit(self, result: CleanResult | None) -> None:
+        if not self._emitted:
+            self._emitted = True
+            self.done.emit(result)
+
+    def _clean_directly(self) -> None:
         cleaner = importlib.import_module("devicecheck.cleaner")
         policy, audit = self.policy, self.audit
+        self._emitted = False
+        self._show(words.working_screen(words.MENU_TITLE, self._facts.closed, restart=False))
         self._run(lambda: cleaner.clean(policy, audit=audit), self._on_cleaned)
+
+    def _restart_through_link(self) -> None:
+        if self._restart is None:   # pragma: no cover - the screen offers it only with one
+            return
+        clients = self._facts.clients
+        self._waiting_link = True
+        self._show(words.working_screen(words.MENU_TITLE, clients, restart=True))
+        started = self._restart(self.on_link_outcome)
+        if started is None:          # the link went away: clean what is closed
+            self._waiting_link = False
+            self._clean_directly()
+        elif not started and self._waiting_link:
+            # Refused and nothing told this window why (on_link_outcome would have).
+            self._waiting_link = False
+            self._show(words.refused_to_start_screen(words.MENU_TITLE))
+
+    def on_link_outcome(self, name: str, detail: dict[str, object]) -> bool:
+        """The Teams link's event that ends the restart-and-clean (``OutcomeWatch``): shown
+        here (True), or declined when the officer already closed this window (False: the
+        link notifies instead)."""
+        if not self._waiting_link or self.box is None:
+            return False
+        self._waiting_link = False
+        outcome = words.outcome_of_event(name, detail)
+        self._show(words.result_screen(words.MENU_TITLE, outcome, retry=not outcome.cleaned
+                                       or bool(outcome.failures)))
+        # The link's own ``cleaned`` handling re-checks meeting-data: nothing to emit.
+        return True
 
     def _on_cleaned(self, result: CleanResult) -> None:
         self._working = False
-        failed = bool(result.refused or result.failures)
-        # A failure is never dressed as information.
-        self._show(QMessageBox.Icon.Warning if failed else QMessageBox.Icon.Information,
-                   result_text(result), final=True)
-        self.done.emit(result)
+        if getattr(result, "nothing_to_do", False):
+            self._show(words.nothing_screen())
+        else:
+            outcome = words.outcome_of_result(result)
+            retry = bool(outcome.still_open or outcome.failures or not outcome.cleaned)
+            self._show(words.result_screen(words.MENU_TITLE, outcome, retry=retry))
+        self._emit(result)
 
     def _on_failed(self, message: str) -> None:
         self._working = False
+        # The exception text goes to the log, never to the officer.
         log.warning("clean failed: %s", message)
-        self._show(QMessageBox.Icon.Warning, f"Clearing meeting data failed: {message}",
-                   final=True)
-        self.done.emit(None)
+        self._show(words.failed_screen(words.MENU_TITLE, retry=True))
+        self._emit(None)
