@@ -325,3 +325,60 @@ def test_window_and_api_together_give_one_window_with_both(qtbot: Any, audit: Au
     assert guard.dialog is not None and len(guard.dialog.reasons) == 2
     guard.stop()
     guard.dialog.close()
+
+
+def test_alert_has_its_own_red_look_and_icon(qtbot: Any) -> None:
+    """Issue 19: the alert wore the amber "attention" triangle of the device checks."""
+    from PySide6.QtGui import QColor
+
+    from devicecheck.qtsupport.icons import recording_alert_icon, status_icon
+    from devicecheck.qtsupport.style import TONES
+
+    alert = RecordingAlert()
+    qtbot.addWidget(alert)
+    alert.show()
+    qtbot.waitExposed(alert)
+    assert alert.banner.tone() == "recording"
+    shown = alert.banner.icon.pixmap().toImage()
+    own = recording_alert_icon().pixmap(48, 48).toImage()
+    attention = status_icon("warn").pixmap(48, 48).toImage()
+    assert shown == own.scaled(shown.size()) and shown != attention.scaled(shown.size())
+    # The banner is painted red, with the heading in white on it.
+    grab = alert.banner.grab().toImage()
+    centre = grab.pixelColor(grab.width() - 6, grab.height() // 2)
+    assert centre == QColor(TONES["recording"][0])
+    assert alert.heading.palette().color(alert.heading.foregroundRole()) == QColor("#ffffff")
+    assert alert.heading.accessibleName() == "Warning: this call is being recorded"
+
+
+def test_alert_is_announced_as_an_alert(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtGui import QAccessible
+
+    events: list[QAccessible.Event] = []
+    monkeypatch.setattr(QAccessible, "updateAccessibility",
+                        lambda event: events.append(event.type()))
+    alert = RecordingAlert()
+    qtbot.addWidget(alert)
+    alert.show()
+    assert QAccessible.Event.Alert in events
+
+
+def test_alert_fits_a_small_screen_with_the_button_on_it(qtbot: Any) -> None:
+    from PySide6.QtCore import QPoint
+
+    from devicecheck.qtsupport.screen_fit import SHARE, available_area, inside
+    from devicecheck.recording.alerts import SOURCE_TEAMS
+
+    alert = RecordingAlert(SOURCE_TEAMS)
+    alert.add_reason("process", ["obs", "simplescreenrecorder", "kazam"])
+    qtbot.addWidget(alert)
+    alert.show()
+    qtbot.waitExposed(alert)
+    area = available_area(alert)
+    assert area is not None
+    assert alert.width() <= area.width() * SHARE and alert.height() <= area.height() * SHARE
+    b = alert.dismiss_button
+    assert inside(b.rect().translated(b.mapToGlobal(QPoint(0, 0))), area)
+    body = alert.body.widget()
+    assert body is not None and not body.isAncestorOf(b)  # the button never scrolls away
+

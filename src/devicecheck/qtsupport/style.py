@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from devicecheck.qtsupport.icons import state_icon
@@ -69,6 +69,7 @@ QComboBox:focus, QSpinBox:focus {{ border: {_FOCUS}; }}
 QLabel {{ border: {FOCUS_WIDTH}px solid transparent; }}
 QLabel:focus {{ border: {_FOCUS}; border-radius: 3px; }}
 QFrame#checkRow {{ border: 1px solid palette(mid); border-radius: 6px; }}
+QDialog#recordingAlert {{ border: 4px solid {TONES["recording"][0]}; }}
 """ + "".join(
     f"QFrame#verdictBanner[tone=\"{tone}\"] {{ background: {bg}; border: 2px solid {fg};"
     f" border-radius: 6px; }}\n"
@@ -107,10 +108,11 @@ class VerdictBanner(QFrame):
     state's tone. Screen readers hear "Verdict: <words>"."""
 
     def __init__(self, parent: QWidget | None = None, *, icon_px: int = 40,
-                 factor: float = HEADING_FACTOR) -> None:
+                 factor: float = HEADING_FACTOR, name_prefix: str = "Verdict: ") -> None:
         super().__init__(parent)
         self.setObjectName("verdictBanner")
         self._icon_px = icon_px
+        self._prefix = name_prefix
         self.icon = QLabel(self)
         self.label = QLabel(self)
         self.label.setWordWrap(True)
@@ -123,7 +125,7 @@ class VerdictBanner(QFrame):
         layout.addWidget(self.label, 1)
         self.state: TrayState | None = None
 
-    def set_verdict(self, state: TrayState, words: str) -> None:
+    def set_verdict(self, state: TrayState, words: str, icon: QIcon | None = None) -> None:
         self.state = state
         self.setProperty("tone", STATE_TONES.get(state, "neutral"))
         # A dynamic property selector is matched when the sheet is polished: re-polish.
@@ -132,10 +134,11 @@ class VerdictBanner(QFrame):
         for child in (self.icon, self.label):
             child.style().unpolish(child)
             child.style().polish(child)
-        self.icon.setPixmap(state_icon(state).pixmap(self._icon_px, self._icon_px))
+        shown = icon if icon is not None else state_icon(state)
+        self.icon.setPixmap(shown.pixmap(self._icon_px, self._icon_px))
         self.icon.setAccessibleName(words)
         self.label.setText(words)
-        self.label.setAccessibleName(f"Verdict: {words}")
+        self.label.setAccessibleName(f"{self._prefix}{words}")
 
     def tone(self) -> str:
         return str(self.property("tone") or "")

@@ -3,6 +3,11 @@
 ``RecordingAlert`` stays until the officer dismisses it (a passing toast is too easy to
 miss mid-call): this call is being recorded, the council does not allow it, what to do
 now. ``devicecheck.ui.tray.recording_guard`` decides when to raise it.
+
+Its look is its own (issue 19): a red banner with the recording mark, never the amber
+"attention" triangle the device checks use, so it cannot be taken for a routine warning.
+Screen readers are told it is an alert when it shows (the Alert event QMessageBox sends
+too), and its body scrolls inside a window that fits the screen, the button below it.
 """
 
 from __future__ import annotations
@@ -10,19 +15,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
-from devicecheck.qtsupport.style import FOCUS_STYLE
+from devicecheck.qtsupport.icons import recording_alert_icon
+from devicecheck.qtsupport.screen_fit import fit_to_screen, scroll_body
+from devicecheck.qtsupport.style import (
+    FOCUS_STYLE,
+    MARGIN,
+    SPACING,
+    TITLE_FACTOR,
+    VerdictBanner,
+    heading_font,
+)
 from devicecheck.recording.alerts import SOURCE_TEAMS, SOURCE_WINDOW, alert_text
+from devicecheck.ui.model.states import TrayState
 
 DISMISS_TEXT = "I understand"
 
@@ -42,29 +57,22 @@ class RecordingAlert(QDialog):
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
         self.setModal(False)  # the officer must still reach Teams to stop the recording
         self.setAccessibleName("Recording warning")
+        self.setObjectName("recordingAlert")
         self.setStyleSheet(FOCUS_STYLE)
 
-        icon = QLabel(self)
-        icon.setPixmap(self.style().standardIcon(
-            QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(48, 48))
-        icon.setAccessibleName("Warning symbol")
-        self.heading = QLabel(self)
-        font = self.heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        self.heading.setFont(font)
-        self.heading.setWordWrap(True)
-        self.what = QLabel(self)
-        self.rule = QLabel(self)
-        steps_title = QLabel("What to do now:", self)
+        self.banner = VerdictBanner(self, icon_px=48, factor=TITLE_FACTOR, name_prefix="")
+        self.banner.icon.setAccessibleName("Recording symbol")
+        self.heading = self.banner.label
+        body = QWidget(self)
+        self.what = QLabel(body)
+        self.rule = QLabel(body)
+        steps_title = QLabel("What to do now:", body)
         steps_title.setAccessibleName("What to do now")
-        bold = steps_title.font()
-        bold.setBold(True)
-        steps_title.setFont(bold)
-        self.steps = QLabel(self)
+        steps_title.setFont(heading_font(steps_title, 1.0))
+        self.steps = QLabel(body)
         # Hidden until Teams reports the recording stopped, so the officer knows the
         # steps worked; the window still waits to be dismissed.
-        self.status = QLabel(self)
+        self.status = QLabel(body)
         self.status.setAccessibleName("Recording status")
         self.status.setVisible(False)
         for label in (self.what, self.rule, self.steps, self.status):
@@ -72,7 +80,6 @@ class RecordingAlert(QDialog):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
                                           | Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setTextFormat(Qt.TextFormat.PlainText)
-        self.heading.setTextFormat(Qt.TextFormat.PlainText)
 
         self.dismiss_button = QPushButton(DISMISS_TEXT, self)
         self.dismiss_button.setAccessibleName("I understand: close this recording warning")
@@ -80,21 +87,32 @@ class RecordingAlert(QDialog):
         self.dismiss_button.setAutoDefault(True)
         self.dismiss_button.clicked.connect(self.accept)
 
-        top = QHBoxLayout()
-        top.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
-        top.addWidget(self.heading, 1)
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, SPACING, 0)
+        body_layout.setSpacing(SPACING)
+        for w in (self.what, self.rule, steps_title, self.steps, self.status):
+            body_layout.addWidget(w)
+        body_layout.addStretch(1)
+        self.body = scroll_body(body, self, name="Recording warning details")
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.dismiss_button)
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        for w in (self.what, self.rule, steps_title, self.steps, self.status):
-            layout.addWidget(w)
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        layout.setSpacing(SPACING)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.body, 1)
         layout.addLayout(buttons)
-        self.setMinimumWidth(460)
         self.finished.connect(self._on_finished)
         self.add_reason(source, programs, seen)
+        metrics = self.fontMetrics()
+        fit_to_screen(self, QSize(metrics.averageCharWidth() * 72, metrics.height() * 22))
         self.dismiss_button.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # What QMessageBox does on show: screen readers announce the window as an alert.
+        QAccessible.updateAccessibility(QAccessibleEvent(self, QAccessible.Event.Alert))
 
     def add_reason(self, source: str, programs: Sequence[str] = (),
                    seen: str | None = None) -> None:
@@ -108,8 +126,7 @@ class RecordingAlert(QDialog):
         # Teams itself recording is the gravest news: its heading leads when present.
         lead = next((t for (src, _, _), t in zip(self.reasons, texts, strict=True)
                      if src in (SOURCE_TEAMS, SOURCE_WINDOW)), texts[0])
-        self.heading.setText(lead.heading)
-        self.heading.setAccessibleName(lead.heading)
+        self.banner.set_verdict(TrayState.RECORDING, lead.heading, recording_alert_icon())
         what = " ".join(t.what for t in texts)
         self.what.setText(what)
         self.what.setAccessibleName(what)
