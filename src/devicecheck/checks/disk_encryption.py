@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from devicecheck.checks.base import Context, PerOsCheck, Status, Verdict
+from devicecheck.checks.base import Context, PerOsCheck, Remediation, Status, Verdict
 from devicecheck.checks.remedies import remedy
 from devicecheck.checks.shared import windows_facts
 from devicecheck.probes import linux, macos, windows
@@ -29,9 +29,6 @@ WAIT_IT = {"windows": "'manage-bde -status C:' shows the encryption progress.",
 RESUME = {"windows": "Turn BitLocker protection back on: Control Panel > BitLocker Drive "
                      "Encryption > Resume protection."}
 RESUME_IT = "'manage-bde -protectors -enable C:' or 'Resume-BitLocker -MountPoint C:'."
-#: The system disk could not be found: nothing says it is unencrypted, so IT looks.
-UNREAD_LINUX = {"linux": "DeviceCheck could not tell whether the disk is encrypted; IT "
-                         "needs to check this laptop."}
 
 
 def bde_state(bde: Mapping[str, Any], protected: bool | None, percent: Any) -> str | None:
@@ -150,7 +147,12 @@ class DiskEncryption(PerOsCheck):
         if not info:
             return Verdict(Status.UNKNOWN, "Could not tell which disk holds the system: "
                            f"{facts.get('error', 'no answer')}.", dict(facts),
-                           remedy(self, ctx, UNREAD_LINUX, it=fix.it_detail))
+                           # Nothing says the disk is unencrypted: IT looks, the officer
+                           # is not told to set anything up again.
+                           Remediation("DeviceCheck could not tell whether the disk is "
+                                       "encrypted. Contact "
+                                       f"{ctx.policy.organisation.it_contact}.",
+                                       it_detail=fix.it_detail))
         evidence = {"chain": info["chain"], "types": info["types"], "luks": info["luks"]}
         chain = " < ".join(info["chain"])
         if info["root_encrypted"]:

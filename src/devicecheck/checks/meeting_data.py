@@ -179,8 +179,9 @@ class MeetingData(Check):
             for r in refused[:3]))
         return Verdict(Status.WARN, f"A Teams data folder ({names}) is a link or lies outside "
                        f"your profile, so it is not cleaned automatically: {why}.", evidence,
-                       Remediation(self.with_contact("Ask IT to check where Teams keeps its "
-                                                     "data on this laptop.", ctx),
+                       Remediation("Teams keeps some of its data where DeviceCheck does not "
+                                   "clear it by itself. Contact "
+                                   f"{ctx.policy.organisation.it_contact} to look at it.",
                                    it_detail=f"Not cleaned automatically ({names}): "
                                    f"{why}. DeviceCheck never follows a link or leaves the "
                                    "user's profile when it deletes."))

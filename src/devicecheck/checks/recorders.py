@@ -8,6 +8,7 @@ from typing import Any
 
 from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
 from devicecheck.checks.per_user import only_console_user, user_registry
+from devicecheck.checks.remedies import try_again
 from devicecheck.probes.processes import ProcInfo, find_processes
 from devicecheck.recording import layers
 from devicecheck.recording.recorders import game_bar_capture, read_game_bar, scan_recorders
@@ -23,6 +24,11 @@ def program_names(names: list[str]) -> list[str]:
         plain = name[:-4] if name.lower().endswith((".exe", ".app")) else name
         shown.setdefault(plain.lower(), plain)
     return list(shown.values())
+
+
+def _and(words: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _it_detail(names: list[str], evidence: dict[str, Any]) -> str:
@@ -80,7 +86,7 @@ class Recorders(Check):
         if problems:
             steps = []
             if names:
-                steps.append(f"Close {', '.join(program_names(names))} before your call.")
+                steps.append(f"Close {_and(program_names(names))} before your call.")
             if any(p.startswith("Windows Game Bar") for p in problems):
                 steps.append("Turn off Game Bar capture in Settings > Gaming > Captures.")
             link = GAME_BAR_LINK if not names and ctx.os_name == "windows" else None
@@ -90,9 +96,7 @@ class Recorders(Check):
                                        it_detail=_it_detail(names, evidence)))
         if unknown:
             return Verdict(Status.UNKNOWN, f"No recording software is running, but {unknown}.",
-                           evidence, Remediation(self.with_contact(
-                               "Check again; if this keeps happening, tell IT.", ctx),
-                               it_detail="The Game Bar values under HKCU could not be read "
-                                         "(checks.recorders reads the user's hive)."))
+                           evidence, try_again(ctx, "The Game Bar values in the user's "
+                                                    "HKCU could not be read."))
         extra = " and Game Bar capture is off" if ctx.os_name == "windows" else ""
         return Verdict(Status.PASS, f"No recording software is running{extra}.", evidence)
