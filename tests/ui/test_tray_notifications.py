@@ -120,3 +120,38 @@ def test_one_message_after_a_restart_and_clean() -> None:
     # A plain clean after Teams exited needs no words: it is what the officer expects.
     assert cleaned_message({"clients": ["teams-new"], "removed_files": 3,
                             "removed_bytes": 30, "failures": 0}) is None
+
+
+def test_outcome_watch_gives_the_officers_restart_to_their_dialog_not_a_balloon() -> None:
+    from devicecheck.ui.model.notifications import OutcomeWatch, ends_restart
+
+    seen: list[str] = []
+    watch = OutcomeWatch()
+    done = {"restarted": {"teams-new": True}, "automatic": False, "failures": 0}
+    assert watch.run(lambda: True, lambda name, detail: seen.append(name) or True)
+    assert watch.waiting
+    # The next offer is not the outcome; a plain clean after Teams exited is not either.
+    assert not watch.claim("clean-refused", {"reason": "teams-running"})
+    assert not watch.claim("cleaned", {"removed_files": 3, "failures": 0})
+    assert watch.claim("cleaned", done) and seen == ["cleaned"] and not watch.waiting
+    assert not watch.claim("cleaned", done)   # one outcome per click: the next one notifies
+    # Automatic cleans (idle restart) keep their one balloon.
+    assert not ends_restart("cleaned", {**done, "automatic": True})
+    assert ends_restart("clean-refused", {"reason": "meeting-on"})
+
+
+def test_outcome_watch_lets_the_balloon_through_when_the_dialog_is_gone() -> None:
+    from devicecheck.ui.model.notifications import OutcomeWatch
+
+    watch = OutcomeWatch()
+    watch.run(lambda: True, lambda name, detail: False)   # the officer closed it
+    assert not watch.claim("cleaned", {"restarted": {}, "automatic": False})
+
+
+def test_outcome_watch_forgets_a_restart_that_did_not_start() -> None:
+    from devicecheck.ui.model.notifications import OutcomeWatch
+
+    watch = OutcomeWatch()
+    assert watch.run(lambda: False, lambda name, detail: True) is False
+    assert not watch.waiting
+    assert watch.run(lambda: True) is True and not watch.waiting   # no dialog: balloons

@@ -13,6 +13,8 @@ from PySide6.QtCore import QObject, SignalInstance
 
 from devicecheck.ui.model.notifications import (
     CLEAN_OFFER_KEY,
+    OutcomeFn,
+    OutcomeWatch,
     clean_refused_message,
     cleaned_message,
 )
@@ -66,6 +68,8 @@ class TeamsLink(QObject):
         self.hooks: dict[str, object] = {}
         self.in_meeting = self.recording = False
         self.clear_prompt: ClearPrompt | None = None
+        #: The dialog the officer clicked Clear in shows the outcome: no balloon then.
+        self.outcome = OutcomeWatch()
         self.logon_pending = False
 
     # ----- start-up ---------------------------------------------------------------------
@@ -149,7 +153,7 @@ class TeamsLink(QObject):
         if name == "cleaned":
             host.scheduler.run("cleaned")  # meeting-data has just changed
             message = cleaned_message(data)
-            if message is not None:
+            if not self.outcome.claim(name, data) and message is not None:
                 host.notify(*message)
         elif name == "meeting-started":
             host.gate.forget(CLEAN_OFFER_KEY)  # a new meeting earns its own offer
@@ -157,33 +161,35 @@ class TeamsLink(QObject):
                 self.clear_prompt.dismiss()   # never quit Teams once a call is on
         elif name == "clean-refused":
             if data.get("ask") is True and data.get("reason") == "teams-running":
-                self.ask_to_clear()
+                self.ask_to_clear(data.get("clients") or ())
             offer = clean_refused_message(data)
-            if offer is not None:
+            if not self.outcome.claim(name, data) and offer is not None:
                 host.notify(*offer, key=CLEAN_OFFER_KEY + offer[0])
         host.apply_state()
 
-    def ask_to_clear(self) -> None:
+    def ask_to_clear(self, clients: Iterable[str] = ()) -> None:
         """Teams is still open after a meeting: ask once whether to restart it and clear."""
         from devicecheck.ui.windows.clear_prompt import ClearPrompt
 
         if self.clear_prompt is None:
             self.clear_prompt = ClearPrompt(self.clear_now, parent=self)
-        self.clear_prompt.show()
+        self.clear_prompt.show(clients=tuple(clients), policy=self._host.loaded.policy)
         debug("clear-prompt-shown")
 
-    def clear_now(self) -> bool:
+    def clear_now(self, show: OutcomeFn | None = None) -> bool:
         """Restart Teams and clear its meeting data (the monitor re-checks that no meeting is
-        on). False when there is no Teams link or it refused."""
-        return self.monitor is not None and bool(self.monitor.restart_and_clean())
+        on); ``show`` gets the outcome instead of a balloon. False when there is no Teams
+        link or it refused."""
+        mon = self.monitor
+        return mon is not None and self.outcome.run(mon.restart_and_clean, show)
 
-    def restart_for_menu(self) -> bool | None:
-        """The menu's clean found Teams open: restart it through the Teams link (None:
-        no link here, so the menu cannot restart Teams)."""
+    def restart_for_menu(self, show: OutcomeFn | None = None) -> bool | None:
+        """The menu's clean found Teams open: restart it through the Teams link, ``show``
+        getting the outcome (None: no link here, so the menu cannot restart Teams)."""
         mon = self.monitor
         if mon is None:
             return None
-        return bool(mon.restart_and_clean(mon.running_clients))
+        return self.outcome.run(lambda: mon.restart_and_clean(mon.running_clients), show)
 
     @property
     def data_waiting(self) -> bool:
