@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -83,9 +83,12 @@ QDialog#recordingAlert {{ border: 4px solid {TONES["recording"][0]}; }}
 APP_STYLE = FOCUS_STYLE + "QDialogButtonBox { dialogbuttonbox-buttons-have-icons: 0; }\n"
 
 
-def apply_app_style(app: QApplication) -> None:
+def apply_app_style(app: QCoreApplication | None) -> None:
     """Give every window of ``app`` the shared look (idempotent; an existing application
-    sheet is kept and ours follows it)."""
+    sheet is kept and ours follows it). Call it once at start-up, before any window is
+    built; without widgets (a QCoreApplication) there is nothing to style."""
+    if not isinstance(app, QApplication):
+        return
     current = app.styleSheet()
     if APP_STYLE not in current:
         app.setStyleSheet(f"{current}\n{APP_STYLE}" if current else APP_STYLE)

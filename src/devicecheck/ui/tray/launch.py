@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from devicecheck.qtsupport.icons import state_icon
 from devicecheck.qtsupport.main_thread_gc import install as gc_in_gui_thread
 from devicecheck.qtsupport.quit_signals import install_quit_on_signals
+from devicecheck.qtsupport.style import apply_app_style
 from devicecheck.ui.model.states import STATE_WORDS, TrayState
 from devicecheck.ui.tray.debug import debug_enabled
 from devicecheck.ui.tray.embed import EmbedWait
@@ -78,6 +79,7 @@ def run_app(policy_file: str | Path | None = None) -> int:
     qt_app = existing if isinstance(existing, QApplication) else QApplication(["devicecheck"])
     qt_app.setApplicationName("DeviceCheck")
     qt_app.setDesktopFileName("devicecheck")
+    apply_app_style(qt_app)  # the shared look, message boxes included (issue 19)
     qt_app.setQuitOnLastWindowClosed(False)  # the tray lives on when windows close
     gc_in_gui_thread(qt_app)  # never free Qt objects from a pool thread (see the module)
     instance = SingleInstance()
