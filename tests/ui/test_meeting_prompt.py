@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 from devicecheck.acknowledgement import record_ack
 from devicecheck.audit import AuditLog
@@ -123,15 +124,14 @@ def test_the_real_tray_app_prompts_and_the_flow_satisfies_it(make_harness: Any, 
     window = h.app.windows.get("precall")
     assert isinstance(window, PrecallWindow) and window.isVisible()
     assert any(n[0] == "Privacy notice not acknowledged" for n in h.app.notifications)
-    qtbot.waitUntil(lambda: window.checks_page.done, timeout=5000)
-    window.next_button.click()
+    # All checks pass: the flow is on the notice; acknowledging it lets the call start.
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.notice_page, timeout=5000)
     window.read_box.setChecked(True)
-    window.next_button.click()
-    for box in window.checklist_page.boxes:
-        box.setChecked(True)
     with qtbot.waitSignal(window.completed, timeout=3000):
         window.next_button.click()
-    window.close()
+    card = h.app.windows["script"]  # the opening script card the window handed over to
+    assert isinstance(card, QWidget) and card.isVisible() and not window.isVisible()
+    card.close()
     opened: list[int] = []
     h.app.open_precall = lambda: opened.append(1)  # type: ignore[method-assign]
     monitor.send("meeting-ended", in_meeting=False)
