@@ -28,6 +28,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,7 @@ from devicecheck.checks.status import Status
 
 if TYPE_CHECKING:
     from devicecheck.checks.base import CheckResult
+    from devicecheck.report import Report
 
 log = logging.getLogger(__name__)
 
@@ -198,5 +200,10 @@ def advisory_since(results: Iterable[CheckResult], store: FirstSeenStore | None 
     return datetime.combine(first, time(12)).astimezone() if first is not None else None
 
 
+def with_first_seen(report: Report, store: FirstSeenStore | None = None) -> Report:
+    """``report`` with ``advisory_since`` from the store (updated by this report)."""
+    return replace(report, advisory_since=advisory_since(report.checks, store))
+
+
 __all__ = ["FILE_NAME", "MAX_BYTES", "FirstSeenStore", "advisory_since", "default_path",
-           "merge", "parse", "render"]
+           "merge", "parse", "render", "with_first_seen"]

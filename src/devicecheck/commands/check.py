@@ -27,9 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_check(*, policy_file: Path | str | None, fmt: str) -> int:
-    from dataclasses import replace
-
-    from devicecheck.advisory_dates import advisory_since
+    from devicecheck.advisory_dates import with_first_seen
     from devicecheck.assess import assess, audit_summary
     from devicecheck.audit import AuditLog
     from devicecheck.policy import load_policy
@@ -38,8 +36,7 @@ def run_check(*, policy_file: Path | str | None, fmt: str) -> int:
     loaded = load_policy(Path(policy_file) if policy_file else None)
     # The "fix by" date counts from each advisory problem's first sighting (it is kept
     # in the officer's DeviceCheck folder), not from this run: it stays put day to day.
-    report = assess(loaded)
-    report = replace(report, advisory_since=advisory_since(report.checks))
+    report = with_first_seen(assess(loaded))
     if fmt == "json":
         print(report.to_json())
     elif fmt == "intune":

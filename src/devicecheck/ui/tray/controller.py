@@ -43,6 +43,7 @@ from devicecheck.ui.tray.debug import debug
 from devicecheck.ui.tray.embed import EmbedWait
 from devicecheck.ui.tray.memory import release_memory
 from devicecheck.ui.tray.menu import TrayMenu, entry_for_message
+from devicecheck.ui.tray.report_audit import ReportAudit
 from devicecheck.ui.tray.scheduler import CheckScheduler
 from devicecheck.ui.tray.teams_link import Monitor, TeamsLink
 from devicecheck.ui.tray.window_manager import WindowManager
@@ -107,7 +108,6 @@ class TrayController(QObject):
         self.checked_at: datetime | None = None
         self.state = TrayState.CHECKING
         self.notifications: deque[tuple[str, str, str]] = deque(maxlen=NOTIFICATIONS_KEPT)
-        self._last_audit: dict[str, object] | None = None
         self.tray: QSystemTrayIcon | None = None
         self._early_tray = tray  # already on screen (run_app shows it before loading much)
         self.fallback: FallbackWindow | None = None
@@ -117,6 +117,7 @@ class TrayController(QObject):
         self.scheduler.started.connect(self._on_checks_started)
         self.scheduler.finished.connect(self._on_report)
         self.scheduler.failed.connect(self._on_checks_failed)
+        self.report_audit = ReportAudit(lambda: self.audit, lambda: self.scheduler.isolated)
         self.window_manager = WindowManager(self)
         self.teams = TeamsLink(self, monitor_factory)
         wm = self.window_manager
@@ -268,6 +269,9 @@ class TrayController(QObject):
         self.window_manager.set_checking(False)
 
     def _on_report(self, report: Report, trigger: str) -> None:
+        from devicecheck.advisory_dates import with_first_seen
+
+        report = with_first_seen(report)  # the fix-by date counts from the first sighting
         old, new = self.verdict, verdict_of(report)
         self.report, self.verdict, self.checked_at = report, new, datetime.now().astimezone()
         if is_worse(old, new):
@@ -276,7 +280,7 @@ class TrayController(QObject):
             self.notify(title, message, level, key=f"{VERDICT_KEY}{title}\n{message}")
         elif old is not None and new.rank < old.rank:
             self.gate.forget(VERDICT_KEY)
-        self._audit_report(report, trigger)
+        self.report_audit.record(report, trigger)
         self.apply_state()
         self.window_manager.show_report(report)
         self.reportReady.emit(report)
@@ -286,20 +290,6 @@ class TrayController(QObject):
             # so there the interval and wake checks cover network changes.
             QTimer.singleShot(0, self.scheduler.watch_network)
         QTimer.singleShot(1000, self._release_memory)
-
-    def _audit_report(self, report: Report, trigger: str) -> None:
-        from devicecheck.assess import audit_summary
-
-        if self.scheduler.isolated:
-            return  # ``devicecheck check`` in the child process has recorded it
-        summary = audit_summary(report)
-        if summary == self._last_audit:
-            return  # the same verdict every half hour is not worth a record
-        self._last_audit = summary
-        try:
-            self.audit.record("report", trigger=trigger, **summary)
-        except OSError as exc:
-            log.warning("could not write the audit log: %s", exc)
 
     def _detail(self) -> str:
         if self.checked_at is None:
@@ -319,7 +309,8 @@ class TrayController(QObject):
             self.tray.setIcon(state_icon(state))
             self.tray.setToolTip(tip)
         if self.fallback is not None:
-            self.fallback.set_status(state, tip.split("\n", 1)[1] if "\n" in tip else "")
+            self.fallback.set_status(state, tip.split("\n", 1)[1] if "\n" in tip else "",
+                                     line=state_line(state, self.verdict))
         if changed:
             debug(f"state {state.value}")
             self.stateChanged.emit(state.value)
@@ -426,16 +417,9 @@ class TrayController(QObject):
         return self.teams.clear_now()
 
     def open_logs(self) -> Path:
-        from devicecheck import paths
+        from devicecheck.ui.tray.log_folder import open_log_folder
 
-        folder = paths.user_data_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            log.warning("log folder not creatable: %s", exc)
-        self.open_url(QUrl.fromLocalFile(str(folder)))
-        debug("logs-opened")
-        return folder
+        return open_log_folder(self)
 
     def quit(self) -> None:
         if not self.loaded.policy.tray.allow_quit:
