@@ -404,7 +404,9 @@ def test_no_tray_shows_a_window_that_says_why(make_harness: Any, qtbot: Any) -> 
     assert app.tray is None
     assert window.why.accessibleName() == WHY and WHY in window.why.text()
     qtbot.waitUntil(lambda: app.report is not None, timeout=10_000)
-    assert window.status.text() == STATE_WORDS[TrayState.NOT_READY]
+    # The tray's words (the verdict's headline, with who to contact), not a shorter one.
+    assert window.status.text() == app.report.words().headline
+    assert window.status.text().startswith(STATE_WORDS[TrayState.NOT_READY])
     assert app.notifications  # the window's status says it; no duplicate message
     assert not window.message.isVisible()
     assert app.notify("Privacy notice not acknowledged", "Please run the pre-call check.")

@@ -3,7 +3,14 @@ no-tray window its buttons (``command_actions``) and a second launch its message
 (``entry_for_message``): a new menu item is one line here and one handler.
 
 ``refresh`` runs on ``aboutToShow`` so the status line, the autostart tick and whether
-Quit is allowed are read when the officer opens the menu, not when it was built."""
+Quit is allowed are read when the officer opens the menu, not when it was built.
+
+The first line is the verdict ("No — don't take calls on this laptop. Contact …"). It
+used to be a disabled action, which every style draws as grey text: the one line an
+officer must read was the hardest to read (issue 19). It is an ENABLED action now, in
+bold, with the state's icon (its shape differs per state, so the status is not told by
+colour alone), reachable with the arrow keys and read out by screen readers as a normal
+item; choosing it opens the report, which says what to do."""
 
 from __future__ import annotations
 
@@ -13,7 +20,11 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
+from devicecheck.qtsupport.icons import state_icon
 from devicecheck.ui.model.states import STATE_WORDS, TrayState
+
+#: What choosing the status line does, for its tool tip (screen readers read it too).
+STATUS_HINT = "Open the report: what was checked and what to do"
 
 
 @dataclass(frozen=True)
@@ -57,8 +68,14 @@ class TrayMenu(QMenu):
         super().__init__(parent)
         self.setTitle("DeviceCheck")
         self.setAccessibleName("DeviceCheck menu")
-        self.status = self._action("Checking this laptop…")
-        self.status.setEnabled(False)
+        self.status = self._action(STATE_WORDS[TrayState.CHECKING])
+        font = self.status.font()
+        font.setBold(True)
+        self.status.setFont(font)
+        self.status.setIcon(state_icon(TrayState.CHECKING))
+        self.status.setToolTip(STATUS_HINT)
+        report = handlers["report"]
+        self.status.triggered.connect(lambda _checked=False: report())
         # How meetings are seen (Teams' log, microphone use...), or that they cannot be.
         self.teams_status = self._action("")
         self.teams_status.setEnabled(False)
@@ -126,8 +143,11 @@ class TrayMenu(QMenu):
                 autostart_visible: bool, autostart_enabled: bool, teams_line: str = "",
                 data_waiting: bool = False, line: str = "") -> None:
         """``line``: the verdict line (``states.state_line``); the state's words without."""
-        words = line or STATE_WORDS[state]
-        self.status.setText(f"{words}{' – ' + detail if detail else ''}")
+        words = f"{line or STATE_WORDS[state]}{' – ' + detail if detail else ''}"
+        # "&&": an ampersand in the IT contact ("IT & Digital") is text, not a mnemonic.
+        self.status.setText(words.replace("&", "&&"))
+        self.status.setIcon(state_icon(state))
+        self.status.setToolTip(f"{words}. {STATUS_HINT}")
         self.teams_status.setText(teams_line)
         self.teams_status.setToolTip(teams_line)
         self.teams_status.setVisible(bool(teams_line))

@@ -1,11 +1,17 @@
 """Shown instead of the tray icon when the desktop has no system tray (some Linux
 desktops, e.g. GNOME without the AppIndicator extension): the status in words and icon,
-the menu's commands as buttons, and why this window is here."""
+the menu's commands as buttons, and why this window is here.
+
+The status line is the tray's own (``states.state_line``: the verdict's headline, with the
+IT contact or the fix-by date), so this window and the tray never disagree. Like every
+officer window it fits the screen (issue 19): the status heading on top, the rest in a
+scroll body, and the buttons outside it, always on screen."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from devicecheck.qtsupport.icons import app_icon, state_icon
+from devicecheck.qtsupport.screen_fit import fit_to_screen, scroll_body
 from devicecheck.ui.model.states import STATE_WORDS, TrayState
 
 WHY = ("Your desktop has no system tray (notification area), so DeviceCheck shows this "
@@ -37,23 +44,32 @@ class FallbackWindow(QWidget):
         self.icon = QLabel(self)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         font = self.status.font()
         font.setBold(True)
         self.status.setFont(font)
-        head.addWidget(self.icon)
+        head.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.status, 1)
         layout.addLayout(head)
-        self.detail = QLabel(self)
+        body = QWidget(self)
+        inner = QVBoxLayout(body)
+        inner.setContentsMargins(0, 0, 0, 0)
+        self.detail = QLabel(body)
         self.detail.setWordWrap(True)
-        layout.addWidget(self.detail)
-        self.why = QLabel(f"<i>{WHY}</i>", self)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        inner.addWidget(self.detail)
+        self.why = QLabel(f"<i>{WHY}</i>", body)
         self.why.setWordWrap(True)
         self.why.setAccessibleName(WHY)
-        layout.addWidget(self.why)
-        self.message = QLabel(self)
+        inner.addWidget(self.why)
+        self.message = QLabel(body)
         self.message.setWordWrap(True)
         self.message.setVisible(False)
-        layout.addWidget(self.message)
+        inner.addWidget(self.message)
+        inner.addStretch(1)
+        self.body = scroll_body(body, self, name="DeviceCheck status details")
+        layout.addWidget(self.body, 1)
+        # The buttons stay outside the scroll body: always on screen.
         grid = QGridLayout()
         self.buttons: dict[str, QWidget] = {}
         for i, action in enumerate(actions):
@@ -75,12 +91,17 @@ class FallbackWindow(QWidget):
             grid.addWidget(widget, i // 2, i % 2)
         layout.addLayout(grid)
         self.set_status(TrayState.CHECKING, "")
+        metrics = self.fontMetrics()
+        fit_to_screen(self, QSize(metrics.averageCharWidth() * 64, metrics.height() * 20))
 
-    def set_status(self, state: TrayState, detail: str) -> None:
+    def set_status(self, state: TrayState, detail: str, *, line: str = "") -> None:
+        """``line``: the tray's words for ``state`` (``states.state_line``); the state's
+        own words without."""
+        words = line or STATE_WORDS[state]
         self.icon.setPixmap(state_icon(state).pixmap(32, 32))
-        self.icon.setAccessibleName(STATE_WORDS[state])
-        self.status.setText(STATE_WORDS[state])
-        self.status.setAccessibleName(f"Status: {STATE_WORDS[state]}")
+        self.icon.setAccessibleName(words)
+        self.status.setText(words)
+        self.status.setAccessibleName(f"Status: {words}")
         self.detail.setText(detail)
         self.detail.setAccessibleName(detail)
         self.setWindowIcon(state_icon(state))
