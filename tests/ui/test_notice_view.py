@@ -199,3 +199,11 @@ def test_notice_dialog_fits_a_small_screen(qtbot: Any) -> None:
     top_left = dialog.close_button.mapToGlobal(dialog.close_button.rect().topLeft())
     assert inside(dialog.close_button.rect().translated(top_left), area)
     assert dialog.close_button.icon().isNull()
+
+
+def test_revision_date_reads_as_a_date(qtbot: Any, tmp_path: Path) -> None:
+    file = tmp_path / "n.md"
+    file.write_text("# Council\n\nText.\n", encoding="utf-8")
+    view = show(qtbot, NoticeView(load_notice(policy_with(file=str(file),
+                                                          revision_date="2026-12-01"))))
+    assert view.version_label.text() == "Council notice, revised 1 Dec 2026"

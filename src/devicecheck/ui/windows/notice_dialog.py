@@ -15,6 +15,7 @@ A link reached with Tab wears the same 2 px focus frame as every other control
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QRect, QSize, Qt, QUrl
@@ -77,7 +78,10 @@ class NoticeBrowser(SafeBrowser):
     def focused_anchor(self) -> str:
         """The href of the link that has the keyboard focus ("" when none has)."""
         cursor = self.textCursor()
-        if not self.hasFocus() or not cursor.hasSelection():
+        # The window's focus widget, not hasFocus(): a window not (yet) activated by the
+        # window manager still shows where its focus is, as Qt's own dotted hint does.
+        focused = self.hasFocus() or self.window().focusWidget() is self
+        if not focused or not cursor.hasSelection():
             return ""
         probe = QTextCursor(self.document())
         probe.setPosition(cursor.selectionStart() + 1)
@@ -124,6 +128,15 @@ class NoticeBrowser(SafeBrowser):
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
         self._refresh()
+
+
+def _readable_date(iso: str) -> str:
+    """"2026-12-01" as "1 Dec 2026" (an ISO date reads as a code to an officer)."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.day} {day:%b %Y}"  # not "%-d": Windows' strftime has no "-" flag
 
 
 def open_link(url: QUrl, browser: QTextBrowser,
@@ -211,7 +224,8 @@ class NoticeView(QWidget):
 
     def _version_text(self) -> str:
         origin = "Built-in notice" if self.notice.is_built_in else "Council notice"
-        dated = f", revised {self.notice.revision_date}" if self.notice.revision_date else ""
+        dated = f", revised {_readable_date(self.notice.revision_date)}" \
+            if self.notice.revision_date else ""
         return f"{origin}{dated}"
 
     def plain_text(self) -> str:
