@@ -413,9 +413,11 @@ def run_precall(policy_file: str | Path | None = None) -> bool:
     """``devicecheck precall``: show the window on its own; True when the call may start
     (the app runs on until the opening script card is closed too)."""
     from devicecheck.policy import load_policy
+    from devicecheck.qtsupport.style import apply_app_style
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("DeviceCheck")
+    apply_app_style(app)  # the shared look, message boxes included (issue 19)
     gc_in_gui_thread(app)  # the checks run on pool threads (see the module)
     loaded = load_policy(Path(policy_file) if policy_file else None)
     window = PrecallWindow(loaded)
