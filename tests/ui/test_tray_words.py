@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QAccessible, QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from devicecheck import advisory_dates
@@ -113,6 +113,12 @@ def test_the_verdict_line_is_reached_with_the_keyboard(make_harness: Any, qtbot:
     menu.aboutToShow.emit()
     menu.popup(QPoint(10, 10))
     qtbot.waitUntil(menu.isVisible, timeout=10_000)
+    # Screen readers get the verdict line as the item's name, and an item that is not
+    # disabled (a disabled one is announced as "unavailable", as well as drawn grey).
+    item = QAccessible.queryAccessibleInterface(menu).child(0)
+    assert item.text(QAccessible.Text.Name) == menu.status.text().replace("&&", "&")
+    assert item.text(QAccessible.Text.Name).startswith(state_line(h.app.state, h.app.verdict))
+    assert not item.state().disabled
     qtbot.keyClick(menu, Qt.Key.Key_Down)
     assert menu.activeAction() is menu.status  # the first item the arrow keys reach
     qtbot.keyClick(menu, Qt.Key.Key_Return)
