@@ -33,7 +33,15 @@ FILE_OR_KEY = re.compile(r"\.(ps1|json|toml|sig|plist|exe|msi|sh|log|jsonl)\b"
 JARGON = re.compile(
     r"\b(sudo|systemctl|ufw|nft|nftables|firewalld|dsregcmd|powershell|pactl|fdesetup"
     r"|manage-bde|luks|native|advisory|vda|sda|nvme0n1)\b"
-    r"|item\(s\)|machine marker|signals:|\b[0-9a-f]{10,}\b|`", re.IGNORECASE)
+    r"|item\(s\)|machine marker|signals:|\b[0-9a-f]{10,}\b|`"
+    # Our own commands and options, settings URIs, registry hives, cmdlets and the other
+    # tools a remedy once named (issue 19: they are IT's detail, Remediation.it_detail).
+    r"|\bdevicecheck (?:clean|check|policy|watch|log|notice|precall)\b|(?<![\w-])--[a-z]"
+    r"|\bms-settings:|\bx-apple\.|\bHK(?:CU|LM)\b|\b(?:lsblk|socketfilterfw|gsettings"
+    r"|kscreenlockerrc|realm join|dm-crypt)\b|\borganisation\.\w+", re.IGNORECASE)
+#: PowerShell cmdlets (Verb-Noun, capitalised: "Get-MpComputerStatus"); case matters here,
+#: so "sign-in" or "real-time" are not taken for one.
+CMDLET = re.compile(r"\b(?:Get|Set|Update|Resume|Enable|Disable|Start|Stop)-[A-Z][A-Za-z]+\b")
 
 
 def _cut(text: str) -> str:
@@ -79,6 +87,7 @@ def jargon(text: str) -> list[str]:
     found = [i for i in HYPHEN_IDS if i in text]
     found += [m.group(0) for m in FILE_OR_KEY.finditer(text)]
     found += [m.group(0) for m in JARGON.finditer(text)]
+    found += [m.group(0) for m in CMDLET.finditer(text)]
     return found
 
 
