@@ -38,7 +38,8 @@ def report_from_dict(data: Mapping[str, Any], loaded: LoadedPolicy) -> Report:
             id=c["id"], title=c["title"], status=Status(c["status"]),
             severity=Severity(c["severity"]), summary=c["summary"],
             evidence=dict(c.get("evidence") or {}),
-            remediation=Remediation(rem["text"], rem.get("link")) if rem else None,
+            remediation=Remediation(rem["text"], rem.get("link"),
+                                    str(rem.get("it_detail") or "")) if rem else None,
             duration_ms=int(c.get("duration_ms", 0))))
     dev = data["device"]
     when = datetime.fromisoformat(str(data["generated_at"]).replace("Z", "+00:00"))
