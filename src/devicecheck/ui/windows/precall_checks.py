@@ -163,10 +163,12 @@ class ChecksPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # The verdict and "Check again" first: on a small screen the rows scroll, the
+        # answer to "can I take calls?" stays in view (issue 19).
+        layout.addLayout(bottom)
         layout.addWidget(intro)
         layout.addWidget(self.tree, 3)
         layout.addWidget(self.help, 2)
-        layout.addLayout(bottom)
 
     # -- running ---------------------------------------------------------------------------
     def start(self) -> None:
