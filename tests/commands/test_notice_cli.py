@@ -27,13 +27,13 @@ def test_notice_text_prints_the_notice_with_its_version() -> None:
         for phrase in phrases:
             assert phrase in flat
     assert "<" not in proc.stdout
-    assert proc.stdout.rstrip().splitlines()[-1].startswith("Notice version 2026-11-28+")
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("Notice version 2026-12-01+")
 
 
 def test_notice_prints_an_html_document_by_default() -> None:
     proc = run("notice")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("<!DOCTYPE html>\n<!-- DeviceCheck notice version 2026-11-28+")
+    assert proc.stdout.startswith("<!DOCTYPE html>\n<!-- DeviceCheck notice version 2026-12-01+")
     assert '<a href="mailto:legal@breckland.gov.uk">' in proc.stdout
     assert proc.stdout.rstrip().endswith("</html>")
 
