@@ -2,6 +2,9 @@
 
 * ``xvfb_display``: a private Xvfb (display number chosen by Xvfb itself via -displayfd,
   so parallel runs never collide); yields ``":N"``.
+* ``xvfb_sized``: the same, with the screen size from indirect parametrisation
+  (``@pytest.mark.parametrize("xvfb_sized", [(1024, 600)], indirect=True)``; default
+  ``SCREEN``), for the screen-fit tests; ``start_xvfb(size)`` is the context manager.
 * ``tray_host``: ``trayer`` (an XEmbed system tray) running on that display; yields it.
 * ``x_env``: an environment for a subprocess of the app on the tray display: DISPLAY set,
   the offscreen platform removed, this checkout's ``src`` first on PYTHONPATH,
@@ -22,6 +25,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,6 +69,37 @@ def xvfb_display() -> Iterator[str]:
             xvfb.wait(timeout=10)
         except subprocess.TimeoutExpired:
             xvfb.kill()
+
+
+@contextmanager
+def start_xvfb(size: tuple[int, int]) -> Iterator[str]:
+    """A private Xvfb with one screen of ``size`` (24-bit); yields ``":N"``."""
+    need("Xvfb")
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0",
+                             f"{size[0]}x{size[1]}x24", "-nolisten", "tcp"],
+                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd) as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            pytest.skip("Xvfb did not start (no display number reported)")
+        yield f":{number}"
+    finally:
+        xvfb.terminate()
+        try:
+            xvfb.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            xvfb.kill()
+
+
+@pytest.fixture
+def xvfb_sized(request: pytest.FixtureRequest) -> Iterator[str]:
+    size = getattr(request, "param", SCREEN)
+    with start_xvfb((int(size[0]), int(size[1]))) as display:
+        yield display
 
 
 @pytest.fixture
