@@ -123,7 +123,8 @@ def verdict_words(results: Sequence[CheckResult], policy: Policy, *,
     if advisory:
         days = policy.checks.advisory_grace_days
         if days and since is not None:
-            by = (since + timedelta(days=days)).astimezone().strftime("%-d %b %Y")
+            due = (since + timedelta(days=days)).astimezone()
+            by = f"{due.day} {due:%b %Y}"  # not "%-d": Windows' strftime has no "-" flag
             head = f"{FIX_SOON}, but get this fixed by {by}"
         else:
             head = f"{FIX_SOON}, but get this fixed soon"

@@ -206,7 +206,7 @@ def test_not_ready_flow_by_keyboard(qtbot: Any, open_window: Any, log: AuditLog)
     assert page.rows["disk-encryption"].text(2) == "What to do: Turn on BitLocker."
     assert IT_CONTACT in window.outcome_text
     assert page.rows["disk-encryption"].text(0) == "\u2716 Problem"
-    assert page.rows["firewall"].text(0) == "? Unknown"
+    assert page.rows["firewall"].text(0) == "? Problem"
     help_text = page.help.toPlainText()
     assert "Turn on BitLocker." in help_text and IT_CONTACT in help_text
     assert page.help.isVisible()
@@ -258,7 +258,7 @@ def test_advisory_problems_a_reflex_enter_goes_nowhere(qtbot: Any, open_window: 
                                 fix="Clear the meeting data.")])
     page = window.checks_page
     assert not page.blocked and page.advisory_only and window.step == CHECKS
-    assert page.rows["meeting-data"].text(0) == "\u2716 Problem"
+    assert page.rows["meeting-data"].text(0) == "\u26a0 Fix soon"
     assert page.rows["meeting-data"].text(1) == "Meeting data not cleared yet (can wait)"
     assert page.verdict_text == ("\u26a0 Fix soon \u2014 you can take calls, but get this fixed "
                                  "soon. To fix: Meeting data not cleared yet.")
@@ -292,7 +292,7 @@ def test_a_check_it_turned_off_is_not_can_wait(qtbot: Any, open_window: Any) -> 
     window = open_window([Fixed("os-support", Status.PASS),
                           Fixed("meeting-data", Status.FAIL, "Meeting data")], policy)
     row = window.checks_page.rows["meeting-data"]
-    assert "(can wait)" not in row.text(1) and row.text(0) == "\u2013 Not checked"
+    assert "(can wait)" not in row.text(1) and row.text(0) == "\u2013 Not counted"
 
 
 @pytest.mark.parametrize(("mode", "when"), [("daily", "earlier today"),
@@ -440,7 +440,9 @@ def test_statuses_are_words_and_symbols(qtbot: Any, open_window: Any) -> None:
     statuses = [Status.PASS, Status.WARN, Status.FAIL, Status.UNKNOWN, Status.SKIP]
     window = open_window([Fixed(f"c{i}", s) for i, s in enumerate(statuses)])
     texts = [window.checks_page.rows[f"c{i}"].text(0) for i in range(len(statuses))]
-    assert texts == ["\u2714 OK", "\u26a0 Attention", "\u2716 Problem", "? Unknown",
+    # Words by what each means for the call (ui.model.rows, as in the report window): a
+    # warning can wait, a required check that could not be read blocks like a failure.
+    assert texts == ["\u2714 OK", "\u26a0 Fix soon", "\u2716 Problem", "? Problem",
                      "\u2013 Not checked"]
     assert len({t.split()[0] for t in texts}) == len(texts)  # five distinct shapes
 
@@ -591,3 +593,22 @@ def test_unknown_required_check_blocks_in_plain_words(qtbot: Any, open_window: A
     assert window.checks_page.blocked
     assert window.checks_page.rows["firewall"].text(1) == "Firewall could not be checked"
     officer_clean(window)
+
+
+def test_fix_by_date_counts_from_the_first_sighting(qtbot: Any, open_window: Any) -> None:
+    """Issue 19: the "fix by" date does not move with every run; the pre-call window reads
+    the same first-sighting store as the tray and ``check`` (under the test's own HOME)."""
+    from datetime import date, timedelta
+
+    from devicecheck.advisory_dates import FirstSeenStore
+    from devicecheck.checks.base import CheckResult
+    from devicecheck.policy.model import ChecksPolicy
+
+    first = date.today() - timedelta(days=3)
+    seen = CheckResult("meeting-data", "Meeting data", Status.WARN, Severity.ADVISORY, "x")
+    FirstSeenStore().update([seen], today=first)
+    policy = replace(make_policy(), checks=replace(ChecksPolicy(), advisory_grace_days=7))
+    window = open_window([Fixed("os-support", Status.PASS),
+                          Fixed("meeting-data", Status.WARN, "Meeting data")], policy)
+    by = first + timedelta(days=7)
+    assert f"fixed by {by.day} {by:%b %Y}" in window.checks_page.verdict_text

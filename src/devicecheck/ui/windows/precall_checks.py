@@ -30,11 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from devicecheck.advisory_dates import with_first_seen
 from devicecheck.checks import Check, CheckResult, Context, Status
 from devicecheck.checks.base import STATUS_WORDS
 from devicecheck.policy import LoadedPolicy
 from devicecheck.qtsupport.workers import CheckWorker, WorkerKeeper
 from devicecheck.report import Report
+from devicecheck.ui.model.rows import OFF, ROW_LOOK, advisory_blocks, meaning
 from devicecheck.verdict_words import (
     NO,
     Answer,
@@ -52,8 +54,15 @@ SYMBOLS = {Status.PASS: "\u2714", Status.WARN: "\u26a0", Status.FAIL: "\u2716",
 PENDING = "\u2026 Checking"
 
 
-def status_label(status: Status) -> str:
-    return f"{SYMBOLS[status]} {STATUS_WORDS[status]}"
+def status_label(result: CheckResult, advisory_blocks: bool = False) -> str:
+    """The row's first column by what the result means for the call (``ui.model.rows``, the
+    same words as the report window): an advisory problem is "Fix soon", not "Problem";
+    a check IT turned off is "Not counted"."""
+    row_meaning = meaning(result, advisory_blocks)
+    word, look = ROW_LOOK[row_meaning]
+    shape = Status.UNKNOWN if result.status is Status.UNKNOWN and row_meaning != OFF \
+        else Status(look)
+    return f"{SYMBOLS[shape]} {word}"
 
 
 def what_to_do(result: CheckResult) -> str:
@@ -205,7 +214,9 @@ class ChecksPage(QWidget):
     def _on_finished(self, report: Report) -> None:
         if not self._current():
             return
-        self.report = report
+        # The "fix by" date counts from each advisory problem's first sighting (stored per
+        # check id and date only, shared with the tray and ``check``), not from this run.
+        self.report = with_first_seen(report)
         for result in report.checks:
             self.results[result.id] = result
             self._show_row(result)
@@ -225,7 +236,8 @@ class ChecksPage(QWidget):
         name = phrase(result.id, result.status, result.title)
         tag = severity_tag(result.severity)
         what = what_to_do(result)
-        item.setText(0, status_label(result.status))
+        blocks = advisory_blocks(self.policy.notice.allow_advisory_continue, [result])
+        item.setText(0, status_label(result, blocks))
         item.setText(1, f"{name}{tag}")
         item.setText(2, what)
         for col in range(3):
@@ -284,7 +296,9 @@ class ChecksPage(QWidget):
 
     def words(self) -> VerdictWords:
         """The verdict line and problems (``verdict_words``), as the tray and report say it."""
-        since = self.report.generated_at if self.report is not None else datetime.now(UTC)
+        since = datetime.now(UTC)
+        if self.report is not None:
+            since = self.report.advisory_since or self.report.generated_at
         return verdict_words(self._ordered(), self.policy,
                              settings_errors=bool(self.loaded.errors), since=since)
 
