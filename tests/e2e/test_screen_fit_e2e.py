@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, ROOT, app_env, need
-from tests.helpers.screen_fit_driver import BUILDERS
+from tests.helpers.screen_fit_windows import BUILDERS
 
 pytestmark = pytest.mark.e2e
 
