@@ -34,9 +34,11 @@ from devicecheck.advisory_dates import with_first_seen
 from devicecheck.checks import Check, CheckResult, Context, Status
 from devicecheck.checks.base import STATUS_WORDS
 from devicecheck.policy import LoadedPolicy
+from devicecheck.qtsupport.style import VerdictBanner
 from devicecheck.qtsupport.workers import CheckWorker, WorkerKeeper
 from devicecheck.report import Report
 from devicecheck.ui.model.rows import OFF, ROW_LOOK, advisory_blocks, meaning
+from devicecheck.ui.model.states import TrayState
 from devicecheck.verdict_words import (
     NO,
     Answer,
@@ -154,12 +156,17 @@ class ChecksPage(QWidget):
         self.help.setAccessibleDescription("How to fix each problem found, with links to "
                                            "the settings where there is one.")
         self.help.setVisible(False)
-        self.verdict = QLabel(self)
-        self.verdict.setWordWrap(True)
-        font = self.verdict.font()
-        font.setBold(True)
-        self.verdict.setFont(font)
-        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The answer in the shared banner (the same look as the report window's), the
+        # problems under it in plain text; ``verdict_text`` is both, for screen readers.
+        self.banner = VerdictBanner(self, icon_px=32, factor=1.15)
+        self.verdict_detail = QLabel(self)
+        self.verdict_detail.setWordWrap(True)
+        self.verdict_detail.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._verdict_text = ""
+        verdict_box = QVBoxLayout()
+        verdict_box.addWidget(self.banner)
+        verdict_box.addWidget(self.verdict_detail)
         self.again = QPushButton("Check again", self)
         self.again.setAccessibleName("Check again")
         self.again.setAccessibleDescription("Run all the device checks again, for example "
@@ -167,7 +174,7 @@ class ChecksPage(QWidget):
         self.again.setAutoDefault(False)
         self.again.clicked.connect(self.start)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.verdict, 1)
+        bottom.addLayout(verdict_box, 1)
         bottom.addWidget(self.again, 0, Qt.AlignmentFlag.AlignTop)
 
         layout = QVBoxLayout(self)
@@ -289,7 +296,7 @@ class ChecksPage(QWidget):
 
     @property
     def verdict_text(self) -> str:
-        return self.verdict.text()
+        return self._verdict_text
 
     def _ordered(self) -> list[CheckResult]:
         return [self.results[c.id] for c in self.checks if c.id in self.results]
@@ -305,29 +312,37 @@ class ChecksPage(QWidget):
     def _conclude(self) -> None:
         contact = self.policy.organisation.it_contact
         words = self.words()
+        detail = ""
         if self.error:
             # The engine's message is IT's detail: it goes in the help box, not the verdict.
-            text = (f"{SYMBOLS[Status.FAIL]} {NO}: the checks could not run. "
-                    f"Contact {contact}.")
+            state, symbol = TrayState.NOT_READY, SYMBOLS[Status.FAIL]
+            head = f"{NO}: the checks could not run. Contact {contact}."
         elif words.answer is Answer.NO:
-            text = f"{SYMBOLS[Status.FAIL]} {words.headline} Problems: {'; '.join(words.problems)}."
+            state, symbol, head = TrayState.NOT_READY, SYMBOLS[Status.FAIL], words.headline
+            detail = f"Problems: {'; '.join(words.problems)}."
             if not self.blocking:
-                text += " Your council does not allow calls until this is fixed."
+                detail += " Your council does not allow calls until this is fixed."
         elif words.answer is Answer.FIX_SOON:
-            text = (f"{SYMBOLS[Status.WARN]} {words.headline}. To fix: "
-                    f"{'; '.join(words.problems)}.")
+            state, symbol = TrayState.ATTENTION, SYMBOLS[Status.WARN]
+            head = f"{words.headline}."
+            detail = f"To fix: {'; '.join(words.problems)}."
         else:
-            text = f"{SYMBOLS[Status.PASS]} {words.headline}."
+            state, symbol, head = TrayState.READY, SYMBOLS[Status.PASS], f"{words.headline}."
         if words.it_notice and not self.error:
-            text += f" {words.it_notice}"
-        self._set_verdict(text)
+            detail = f"{detail} {words.it_notice}".strip()
+        self._set_verdict(head, state=state, symbol=symbol, detail=detail)
         self._show_help(contact)
         self.again.setEnabled(True)
         self.finished.emit()
 
-    def _set_verdict(self, text: str) -> None:
-        self.verdict.setText(text)
-        self.verdict.setAccessibleName(text)
+    def _set_verdict(self, head: str, *, state: TrayState = TrayState.CHECKING,
+                     symbol: str = "", detail: str = "") -> None:
+        """The banner says ``head`` (its icon is the symbol's shape); ``detail`` below."""
+        self.banner.set_verdict(state, head)
+        self.verdict_detail.setText(detail)
+        self.verdict_detail.setAccessibleName(detail)
+        self.verdict_detail.setVisible(bool(detail))
+        self._verdict_text = " ".join(p for p in (symbol, head, detail) if p)
 
     def _show_help(self, contact: str) -> None:
         problems = ordered_problems(self._ordered())
