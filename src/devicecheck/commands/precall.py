@@ -1,6 +1,6 @@
-"""``devicecheck precall``: open the pre-call window (device checks, privacy notice,
-call-opening checklist). Exit 0 when it ended "Ready for your call", 1 when not, 2 when
-there is no display to show it on."""
+"""``devicecheck precall``: open the pre-call window (device checks, privacy notice, then
+the opening script card). Exit 0 when the call may start (the notice acknowledged, or an
+acknowledgement still in force), 1 when not, 2 when there is no display to show it on."""
 
 from __future__ import annotations
 

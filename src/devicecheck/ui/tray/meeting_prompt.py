@@ -62,7 +62,7 @@ class MeetingPrompt(QObject):
             return
         self._app.notify("Privacy notice not acknowledged",
                          "A call has started without the pre-call check. Please go through "
-                         "it now: device checks, privacy notice and the opening checklist.",
+                         "it now: device checks, privacy notice and the opening script.",
                          "warning")
         self._app.open_precall()
 
