@@ -173,7 +173,7 @@ class NoticePolicy:
                                     "(never despite required ones)."))
     checklist: tuple[ChecklistItem, ...] = field(
         default=DEFAULT_CHECKLIST,
-        metadata=meta("Call-opening checklist: a list of tables with 'title' and 'say'."))
+        metadata=meta("Opening script: the lines the officer says and ticks as they open a call (a list of tables with 'title' and 'say')."))
 
 
 @dataclass(frozen=True)
