@@ -71,3 +71,28 @@ def test_scroll_body_scrolls_the_focused_control_into_view(qtbot: QtBot) -> None
     qtbot.waitUntil(lambda: area.verticalScrollBar().value() > 0, timeout=5000)
     top_left = buttons[-1].mapTo(area.viewport(), buttons[-1].rect().topLeft())
     assert 0 <= top_left.y() <= area.viewport().height() - buttons[-1].height()
+
+
+def test_grow_to_content_shows_added_text_without_scrolling(qtbot: QtBot) -> None:
+    from devicecheck.qtsupport.screen_fit import grow_to_content
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    body = QWidget()
+    inner = QVBoxLayout(body)
+    label = QLabel("One line.", body)
+    label.setWordWrap(True)
+    inner.addWidget(label)
+    area = scroll_body(body, window, name="Body")
+    layout.addWidget(area)
+    fit_to_screen(window, QSize(300, 120))
+    window.show()
+    qtbot.waitExposed(window)
+    label.setText("A longer message. " * 40)  # a message added after the window opened
+    before = window.height()
+    grow_to_content(window, area)
+    qtbot.waitUntil(lambda: area.verticalScrollBar().maximum() == 0, timeout=5000)
+    assert window.height() > before
+    area_rect = available_area(window)
+    assert area_rect is not None and window.height() <= area_rect.height() * SHARE + 1

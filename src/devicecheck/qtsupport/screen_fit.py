@@ -61,6 +61,27 @@ def fit_to_screen(window: QWidget, wanted: QSize | None = None) -> QSize:
     return size
 
 
+def grow_to_content(window: QWidget, body: QScrollArea) -> QSize:
+    """Make ``window`` tall enough that ``body`` shows all its content without scrolling,
+    within ``SHARE`` of the screen (the body scrolls beyond that). For windows whose
+    content grows after they are built (a message added, a status line longer); it only
+    ever grows, so the window does not jump about while the officer reads it."""
+    layout = window.layout()
+    if layout is not None:
+        layout.activate()  # lay out now, even before the first show
+    content = body.widget()
+    if content is None:
+        return window.size()
+    width = body.viewport().width()
+    inner = content.layout()
+    need = (inner.totalHeightForWidth(width) if inner is not None and inner.hasHeightForWidth()
+            else content.sizeHint().height())
+    extra = need - body.viewport().height()
+    if extra <= 0:
+        return window.size()
+    return fit_to_screen(window, QSize(window.width(), window.height() + extra))
+
+
 class _FocusFollower(QObject):
     """Scrolls the area to whichever of its descendants takes the focus. One per area;
     it is the area's child, so it goes when the area goes."""
@@ -105,5 +126,5 @@ def inside(rect: QRect, area: QRect) -> bool:
     return area.contains(rect.topLeft()) and area.contains(rect.bottomRight())
 
 
-__all__ = ["SHARE", "available_area", "bounded_size", "fit_to_screen", "inside",
-           "scroll_body"]
+__all__ = ["SHARE", "available_area", "bounded_size", "fit_to_screen", "grow_to_content",
+           "inside", "scroll_body"]

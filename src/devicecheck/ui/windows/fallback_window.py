@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from devicecheck.qtsupport.icons import app_icon, state_icon
-from devicecheck.qtsupport.screen_fit import fit_to_screen, scroll_body
+from devicecheck.qtsupport.screen_fit import fit_to_screen, grow_to_content, scroll_body
 from devicecheck.ui.model.states import STATE_WORDS, TrayState
 
 WHY = ("Your desktop has no system tray (notification area), so DeviceCheck shows this "
@@ -93,6 +93,7 @@ class FallbackWindow(QWidget):
         self.set_status(TrayState.CHECKING, "")
         metrics = self.fontMetrics()
         fit_to_screen(self, QSize(metrics.averageCharWidth() * 64, metrics.height() * 20))
+        grow_to_content(self, self.body)
 
     def set_status(self, state: TrayState, detail: str, *, line: str = "") -> None:
         """``line``: the tray's words for ``state`` (``states.state_line``); the state's
@@ -105,11 +106,13 @@ class FallbackWindow(QWidget):
         self.detail.setText(detail)
         self.detail.setAccessibleName(detail)
         self.setWindowIcon(state_icon(state))
+        grow_to_content(self, self.body)
 
     def show_message(self, title: str, text: str) -> None:
         self.message.setText(f"<b>{title}</b><br>{text}")
         self.message.setAccessibleName(f"{title}: {text}")
         self.message.setVisible(True)
+        grow_to_content(self, self.body)
 
     def alert(self) -> None:
         """Bring the window forward: the status changed for the worse."""

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from devicecheck.qtsupport.icons import recording_alert_icon
-from devicecheck.qtsupport.screen_fit import fit_to_screen, scroll_body
+from devicecheck.qtsupport.screen_fit import fit_to_screen, grow_to_content, scroll_body
 from devicecheck.qtsupport.style import (
     FOCUS_STYLE,
     MARGIN,
@@ -106,7 +106,9 @@ class RecordingAlert(QDialog):
         self.finished.connect(self._on_finished)
         self.add_reason(source, programs, seen)
         metrics = self.fontMetrics()
-        fit_to_screen(self, QSize(metrics.averageCharWidth() * 72, metrics.height() * 22))
+        fit_to_screen(self, QSize(metrics.averageCharWidth() * 80, metrics.height() * 22))
+        # Tall enough for "What to do now" to be in view at first sight (screen allowing).
+        grow_to_content(self, self.body)
         self.dismiss_button.setFocus()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -120,6 +122,8 @@ class RecordingAlert(QDialog):
         if reason not in self.reasons:
             self.reasons.append(reason)
         self._render()
+        if self.isVisible():  # a reason added to an open alert: keep it all in view
+            grow_to_content(self, self.body)
 
     def _render(self) -> None:
         texts = [alert_text(src, progs, seen) for src, progs, seen in self.reasons]
