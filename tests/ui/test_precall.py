@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -358,6 +359,8 @@ def test_changed_notice_is_flagged_and_acknowledged_afresh(
     qtbot.waitUntil(lambda: window.step == NOTICE, timeout=3000)
     assert window.notice_banner.isVisible()
     assert "changed since you last acknowledged" in window.notice_banner.text()
+    today = datetime.now().astimezone()
+    assert f"on {today.day} {today:%b %Y}" in window.notice_banner.text()  # not ISO 8601
     assert "Second wording." in window.notice_view.plain_text()
     with qtbot.waitSignal(window.completed, timeout=3000):
         acknowledge_by_keyboard(qtbot, window)

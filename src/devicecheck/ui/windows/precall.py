@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,16 @@ def _scaled_font(widget: QWidget, factor: float, bold: bool = True) -> QFont:
     font.setPointSizeF(font.pointSizeF() * factor)
     font.setBold(bold)
     return font
+
+
+def _on_day(stamp: object) -> str:
+    """" on 28 Nov 2026" for an audit time stamp (UTC ISO 8601), in local time; "" when it
+    cannot be read (an odd record never breaks the window)."""
+    try:
+        when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return ""
+    return f" on {when.day} {when:%b %Y}"  # not "%-d": Windows' strftime has no "-" flag
 
 
 class PrecallWindow(QDialog):
@@ -210,9 +221,8 @@ class PrecallWindow(QDialog):
         except OSError:
             previous = None
         if previous is not None and previous.get("notice_version") != self.notice.version:
-            when = str(previous.get("time", ""))[:10]
-            parts.append(f"\u2139 This notice has changed since you last acknowledged it "
-                         f"({when}). Please read it again.")
+            parts.append(f"\u2139 This notice has changed since you last acknowledged it"
+                         f"{_on_day(previous.get('time'))}. Please read it again.")
         return "\n".join(parts)
 
     def _update_it_door(self) -> None:
