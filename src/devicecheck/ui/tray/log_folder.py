@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from devicecheck.qtsupport.screen_fit import fit_to_screen
 from devicecheck.ui.tray.debug import debug
 
 if TYPE_CHECKING:
@@ -61,6 +60,8 @@ def failure_box(folder: Path, it_contact: str, parent: QWidget | None = None) ->
     box.setEscapeButton(close)
     box.setAccessibleName(TITLE)
     box.setModal(False)
+    from devicecheck.qtsupport.screen_fit import fit_to_screen  # not at tray start
+
     fit_to_screen(box)
     return box
 

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from devicecheck import __version__
 from devicecheck.qtsupport.icons import app_icon
-from devicecheck.qtsupport.screen_fit import fit_to_screen
 from devicecheck.ui.model.states import state_line
 from devicecheck.ui.tray.debug import debug
 
@@ -165,6 +164,8 @@ class WindowManager(QObject):
         box.setEscapeButton(close)
         box.setModal(False)
         box.setAccessibleName("About DeviceCheck")
+        from devicecheck.qtsupport.screen_fit import fit_to_screen  # not at tray start
+
         fit_to_screen(box)
         return self._show(ABOUT, box)
 
