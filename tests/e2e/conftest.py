@@ -48,29 +48,6 @@ def xwininfo_tree(display: str) -> str:
     return proc.stdout
 
 
-@pytest.fixture
-def xvfb_display() -> Iterator[str]:
-    need("Xvfb")
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0",
-                             f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as pipe:
-            number = pipe.readline().strip()
-        if not number:
-            pytest.skip("Xvfb did not start (no display number reported)")
-        yield f":{number}"
-    finally:
-        xvfb.terminate()
-        try:
-            xvfb.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            xvfb.kill()
-
-
 @contextmanager
 def start_xvfb(size: tuple[int, int]) -> Iterator[str]:
     """A private Xvfb with one screen of ``size`` (24-bit); yields ``":N"``."""
@@ -93,6 +70,12 @@ def start_xvfb(size: tuple[int, int]) -> Iterator[str]:
             xvfb.wait(timeout=10)
         except subprocess.TimeoutExpired:
             xvfb.kill()
+
+
+@pytest.fixture
+def xvfb_display() -> Iterator[str]:
+    with start_xvfb(SCREEN) as display:
+        yield display
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ tests/e2e/test_screen_fit_e2e.py; here the offscreen screen (800×600 in Qt 6) i
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from devicecheck.qtsupport.screen_fit import (
@@ -30,17 +30,25 @@ def test_inside() -> None:
     assert not inside(QRect(60, 60, 50, 50), area)
 
 
-def test_fit_to_screen_bounds_a_window_bigger_than_the_screen(qtbot: QtBot) -> None:
+def window_with_buttons(qtbot: QtBot, count: int) -> tuple[QWidget, QScrollArea,
+                                                            list[QPushButton]]:
+    """A window whose scroll body holds ``count`` buttons, one label outside it."""
     window = QWidget()
     qtbot.addWidget(window)
     layout = QVBoxLayout(window)
     body = QWidget()
     inner = QVBoxLayout(body)
-    buttons = [QPushButton(f"Button {n}", body) for n in range(80)]
+    buttons = [QPushButton(f"Button {n}", body) for n in range(count)]
     for b in buttons:
         inner.addWidget(b)
-    layout.addWidget(scroll_body(body, window, name="Body"))
+    area = scroll_body(body, window, name="Body")
+    layout.addWidget(area)
     layout.addWidget(QLabel("Always visible", window))
+    return window, area, buttons
+
+
+def test_fit_to_screen_bounds_a_window_bigger_than_the_screen(qtbot: QtBot) -> None:
+    window, _area, _buttons = window_with_buttons(qtbot, 80)
     area = available_area(window)
     assert area is not None
     size = fit_to_screen(window, QSize(area.width() * 3, area.height() * 3))
@@ -52,16 +60,7 @@ def test_fit_to_screen_bounds_a_window_bigger_than_the_screen(qtbot: QtBot) -> N
 
 
 def test_scroll_body_scrolls_the_focused_control_into_view(qtbot: QtBot) -> None:
-    window = QWidget()
-    qtbot.addWidget(window)
-    layout = QVBoxLayout(window)
-    body = QWidget()
-    inner = QVBoxLayout(body)
-    buttons = [QPushButton(f"Button {n}", body) for n in range(60)]
-    for b in buttons:
-        inner.addWidget(b)
-    area = scroll_body(body, window, name="Body")
-    layout.addWidget(area)
+    window, area, buttons = window_with_buttons(qtbot, 60)
     window.resize(300, 200)
     window.show()
     qtbot.waitExposed(window)
