@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -85,7 +86,9 @@ def x_geometry(window: QWidget) -> list[int] | None:
 
 
 def measure(window: QWidget) -> dict[str, Any]:
-    screen = window.screen()
+    # Not window.screen() (see qtsupport.screen_fit.available_area).
+    screen = (QGuiApplication.screenAt(window.geometry().center())
+              or QGuiApplication.primaryScreen())
     # A tree's header is a scroll area too, but never a body that scrolls.
     areas = [a for a in window.findChildren(QAbstractScrollArea)
              if a.isVisible() and not isinstance(a, QHeaderView)]

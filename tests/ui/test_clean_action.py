@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QPushButton
 
 from devicecheck.audit import AuditLog
 from devicecheck.policy.model import Policy
-from devicecheck.qtsupport.screen_fit import inside
+from devicecheck.qtsupport.screen_fit import available_area, inside
 from devicecheck.ui.model import clean_words as words
 from devicecheck.ui.windows.clean_action import CleanFlow
 from devicecheck.ui.windows.clean_dialog import CleanDialog
@@ -116,7 +116,8 @@ def check_officer_dialog(box: CleanDialog) -> None:
         assert not b.autoDefault()
     default = box.buttons[box.screen_now.default]
     assert default.isEnabled() and default.isDefault()
-    area = box.screen().availableGeometry()
+    area = available_area(box)  # never box.screen(): see qtsupport.screen_fit
+    assert area is not None
     assert box.width() <= area.width() * 0.9 + 1 and box.height() <= area.height() * 0.9 + 1
 
 

@@ -4,6 +4,9 @@ tests/e2e/test_screen_fit_e2e.py; here the offscreen screen (800×600 in Qt 6) i
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
@@ -95,3 +98,22 @@ def test_grow_to_content_shows_added_text_without_scrolling(qtbot: QtBot) -> Non
     assert window.height() > before
     area_rect = available_area(window)
     assert area_rect is not None and window.height() <= area_rect.height() * SHARE + 1
+
+
+
+def test_the_screen_survives_windows_freed_by_the_collector(tmp_path: Path) -> None:
+    """The suite once died in QScreen::virtualSiblings when a window was built, after the
+    cyclic collector had deleted the application's QScreen along with a fitted window
+    (``available_area`` then asked ``window.screen()``; see its comment). Those two test
+    modules in one process crashed in 3 runs out of 3; they must now pass, twice over."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    for _ in range(2):
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+             "tests/ui/test_meeting_prompt.py", "tests/ui/test_recording_alert.py"],
+            cwd=root, capture_output=True, text=True, timeout=300, check=False,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -24,7 +24,14 @@ SHARE = 0.9
 
 def available_area(window: QWidget) -> QRect | None:
     """The available geometry of the screen the window is (or will be) on."""
-    screen: QScreen | None = window.screen() or QGuiApplication.primaryScreen()
+    # Never ``window.screen()``: PySide6's return-value heuristic makes the returned QScreen
+    # wrapper a "child" of the window's wrapper; when the window's wrapper goes first, the
+    # QScreen wrapper is handed to Python, and the next garbage collection deletes the
+    # application's QScreen (seen in the test suite as a segfault in
+    # QScreen::virtualSiblings when the next window was built). The static look-ups below
+    # have no ``self`` to attach the screen to.
+    screen: QScreen | None = (QGuiApplication.screenAt(window.geometry().center())
+                              or QGuiApplication.primaryScreen())
     return screen.availableGeometry() if screen is not None else None
 
 
