@@ -94,14 +94,21 @@ def test_ask_event_opens_the_prompt_and_the_result_shows_there_without_a_balloon
     assert not prompt.showing
 
 
-def test_a_failed_restart_shows_in_the_prompt_with_a_warning(make_harness: Any,
-                                                             qtbot: Any) -> None:
-    monitor = FakeMonitor()
+def clearing(make_harness: Any, qtbot: Any, monitor: FakeMonitor | None = None
+             ) -> tuple[Any, FakeMonitor, Any]:
+    """The tray after a meeting: the prompt asked, the officer chose Clear now."""
+    monitor = monitor or FakeMonitor()
     h = make_harness(policy_with(), scripted(Status.PASS), monitor=monitor)
     app = started(h, qtbot)
     monitor.send("clean-refused", detail=ASK)
     prompt = app.teams.clear_prompt
     click(prompt.box, "Clear now")
+    return app, monitor, prompt
+
+
+def test_a_failed_restart_shows_in_the_prompt_with_a_warning(make_harness: Any,
+                                                             qtbot: Any) -> None:
+    app, monitor, prompt = clearing(make_harness, qtbot)
     monitor.send("clean-refused", detail={"clients": ["teams-for-linux"],
                                           "reason": "quit-failed"})
     assert prompt.screen.icon == words.WARNING
@@ -113,12 +120,7 @@ def test_a_failed_restart_shows_in_the_prompt_with_a_warning(make_harness: Any,
 
 
 def test_a_call_on_refusal_is_shown_in_the_prompt(make_harness: Any, qtbot: Any) -> None:
-    monitor = RefusingMonitor()
-    h = make_harness(policy_with(), scripted(Status.PASS), monitor=monitor)
-    app = started(h, qtbot)
-    monitor.send("clean-refused", detail=ASK)
-    prompt = app.teams.clear_prompt
-    click(prompt.box, "Clear now")
+    app, _monitor, prompt = clearing(make_harness, qtbot, RefusingMonitor())
     assert prompt.screen.heading == "Meeting data not cleared"
     assert "A call is on" in prompt.screen.text()
     assert not balloons(app, "not cleared")
@@ -127,12 +129,7 @@ def test_a_call_on_refusal_is_shown_in_the_prompt(make_harness: Any, qtbot: Any)
 
 def test_closing_the_prompt_while_clearing_leaves_the_balloon_to_tell(
         make_harness: Any, qtbot: Any) -> None:
-    monitor = FakeMonitor()
-    h = make_harness(policy_with(), scripted(Status.PASS), monitor=monitor)
-    app = started(h, qtbot)
-    monitor.send("clean-refused", detail=ASK)
-    prompt = app.teams.clear_prompt
-    click(prompt.box, "Clear now")
+    app, monitor, prompt = clearing(make_harness, qtbot)
     click(prompt.box, "Close")
     assert not prompt.showing
     monitor.send("cleaned", detail=CLEANED)
