@@ -41,6 +41,8 @@ def test_windows_unreadable_is_unknown() -> None:
     runner = FakeRunner({"Get-MpComputerStatus": '{"defender": null, "defender_error": "0x800106ba", "products": []}'})
     v = run_one(AntivirusCheck(), make_ctx("windows", runner=runner))
     assert v.status is Status.UNKNOWN and "0x800106ba" in v.summary
+    assert v.remediation is not None and "could not read" in v.remediation.text
+    assert v.remediation.it_detail.startswith("If it is off: ")
 
 
 @pytest.mark.parametrize("os_name", ["macos", "linux"])

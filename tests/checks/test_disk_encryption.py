@@ -88,6 +88,9 @@ def test_windows_nothing_readable_is_unknown() -> None:
                                          "required resource was denied.")})
     assert v.status is Status.UNKNOWN and "administrator" in v.summary
     assert v.remediation and v.remediation.link == "ms-settings:deviceencryption"
+    # Unread is not off: no "turn on BitLocker" for the officer; that is IT's detail.
+    assert "could not read" in v.remediation.text and "BitLocker" not in v.remediation.text
+    assert "BitLocker" in v.remediation.it_detail
 
 
 @pytest.mark.parametrize(("name", "status", "words"), [

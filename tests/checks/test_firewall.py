@@ -51,6 +51,12 @@ def test_windows_unreadable_active_store_is_unknown_even_if_local_is_on() -> Non
            '{"Name":"Public","Enabled":1}]}}')
     v = run_one(Firewall(), make_ctx("windows", runner=FakeRunner({FACTS_MARKER: doc})))
     assert v.status is Status.UNKNOWN and "active store" in v.summary
+    # Nothing says the firewall is off: the officer is not told to turn it on (issue 19);
+    # that fix is IT's detail, for when it really is off.
+    assert v.remediation is not None
+    assert v.remediation.text.startswith("DeviceCheck could not read this setting.")
+    assert "Turn" not in v.remediation.text
+    assert v.remediation.it_detail.startswith("If it is off: ")
 
 
 def test_windows_not_configured_or_unreadable_is_unknown() -> None:

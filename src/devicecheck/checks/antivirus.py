@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from devicecheck.checks.base import Context, PerOsCheck, Status, Verdict
-from devicecheck.checks.remedies import remedy
+from devicecheck.checks.remedies import could_not_read, remedy
 from devicecheck.checks.shared import windows_facts
 from devicecheck.probes import windows
 from devicecheck.probes.processes import find_processes
@@ -59,13 +59,13 @@ class AntivirusCheck(PerOsCheck):
         evidence: dict[str, Any] = {**facts, "max_signature_age_days": max_days}
         if facts.get("error"):
             return Verdict(Status.UNKNOWN, f"Could not read the anti-virus state: {facts['error']}.",
-                           evidence, fix)
+                           evidence, could_not_read(ctx, fix))
         d = facts.get("defender") or {}
         if d.get("antivirus_enabled") and d.get("real_time"):
             age = d.get("signature_age_days")
             if age is None:
                 return Verdict(Status.UNKNOWN, "Microsoft Defender is on, but its signature age "
-                               "could not be read.", evidence, fix)
+                               "could not be read.", evidence, could_not_read(ctx, fix))
             if age == NEVER_UPDATED or age >= max_days:
                 shown = "have never been updated" if age == NEVER_UPDATED else f"are {age} days old"
                 return Verdict(Status.FAIL, f"Microsoft Defender's signatures {shown}; the "
@@ -88,4 +88,4 @@ class AntivirusCheck(PerOsCheck):
                            evidence, fix)
         why = f": {facts['defender_error']}" if facts.get("defender_error") else ""
         return Verdict(Status.UNKNOWN, "Could not read Microsoft Defender or Windows Security "
-                       f"Center{why}.", evidence, fix)
+                       f"Center{why}.", evidence, could_not_read(ctx, fix))

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from devicecheck.checks.base import Context, PerOsCheck, Remediation, Status, Verdict
-from devicecheck.checks.remedies import remedy
+from devicecheck.checks.remedies import could_not_read, remedy
 from devicecheck.checks.shared import windows_facts
 from devicecheck.probes import linux, macos, windows
 
@@ -93,11 +93,11 @@ class DiskEncryption(PerOsCheck):
                               facts.get("percent"))
             if found is None:
                 return Verdict(Status.UNKNOWN, "Could not read BitLocker's state (manage-bde "
-                               "printed labels we do not know).", evidence, fix)
+                               "printed labels we do not know).", evidence, could_not_read(ctx, fix))
             state = found
         else:
             return Verdict(Status.UNKNOWN, "Could not read BitLocker's state: "
-                           f"{facts.get('error', 'no answer')}.", evidence, fix)
+                           f"{facts.get('error', 'no answer')}.", evidence, could_not_read(ctx, fix))
         evidence["state"] = state
         if state == "unprotected":
             pct = facts.get("percent")
@@ -106,7 +106,7 @@ class DiskEncryption(PerOsCheck):
                            f"{shown}.", evidence, fix)
         if state not in ("on", "off", "encrypting", "decrypting", "suspended"):
             return Verdict(Status.UNKNOWN, "BitLocker reported a state we do not know.",
-                           evidence, fix)
+                           evidence, could_not_read(ctx, fix))
         if state == "on":
             return Verdict(Status.PASS, f"BitLocker protects the system drive {vol}.", evidence)
         if state == "encrypting":
@@ -126,7 +126,7 @@ class DiskEncryption(PerOsCheck):
         fv = facts.get("filevault")
         if not fv:
             return Verdict(Status.UNKNOWN, "Could not read FileVault's state: "
-                           f"{facts.get('error', 'no answer')}.", dict(facts), fix)
+                           f"{facts.get('error', 'no answer')}.", dict(facts), could_not_read(ctx, fix))
         evidence = dict(fv)
         if fv["in_progress"] == "decrypting":
             return Verdict(Status.FAIL, "FileVault is being turned off.", evidence, fix)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from devicecheck.checks.base import Context, PerOsCheck, Status, Verdict
-from devicecheck.checks.remedies import remedy
+from devicecheck.checks.remedies import could_not_read, remedy
 from devicecheck.checks.shared import windows_facts
 from devicecheck.probes import linux, macos, windows
 
@@ -46,7 +46,7 @@ class Firewall(PerOsCheck):
                        "laptop's own setting differs)") if overridden else ""
         if not profiles:
             return Verdict(Status.UNKNOWN, "Could not read the firewall profiles: "
-                           f"{facts.get('error', 'no answer')}.", dict(facts), fix)
+                           f"{facts.get('error', 'no answer')}.", dict(facts), could_not_read(ctx, fix))
         off = [p for p in PROFILES if profiles.get(p) is False]
         unread = [p for p in PROFILES if profiles.get(p) is None]
         if off:
@@ -54,7 +54,7 @@ class Firewall(PerOsCheck):
                            f"{policy_note}.", evidence, fix)
         if unread:
             return Verdict(Status.UNKNOWN, "Could not read the firewall state for "
-                           f"{', '.join(unread)} networks.", evidence, fix)
+                           f"{', '.join(unread)} networks.", evidence, could_not_read(ctx, fix))
         return Verdict(Status.PASS, f"The firewall is on for all networks{policy_note}.",
                        evidence)
 
@@ -72,7 +72,7 @@ class Firewall(PerOsCheck):
         if sf:
             return Verdict(Status.FAIL, "The firewall is off.", evidence, fix)
         return Verdict(Status.UNKNOWN, "Could not read the firewall state: "
-                       f"{facts.get('socketfilterfw_error', 'no answer')}.", evidence, fix)
+                       f"{facts.get('socketfilterfw_error', 'no answer')}.", evidence, could_not_read(ctx, fix))
 
     def judge_linux(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
         fix = remedy(self, ctx)
@@ -85,7 +85,7 @@ class Firewall(PerOsCheck):
                    if s in ("needs-root", "error")]
         if unclear:
             return Verdict(Status.UNKNOWN, "Could not tell whether the firewall is on: "
-                           + "; ".join(unclear) + ".", evidence, fix)
+                           + "; ".join(unclear) + ".", evidence, could_not_read(ctx, fix))
         if all(s == "absent" for s in states.values()):
             return Verdict(Status.FAIL, "No firewall is installed (nftables, ufw or firewalld).",
                            evidence, fix)

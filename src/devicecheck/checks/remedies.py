@@ -40,6 +40,17 @@ def remedy(check: Check, ctx: Context, texts: Mapping[str, str] | None = None, *
     return Remediation(text, entry.links.get(ctx.os_name) if entry else None, detail)
 
 
+def could_not_read(ctx: Context, fix: Remediation) -> Remediation:
+    """A setting the check could not read: nothing says it is off, so the officer is not
+    told to turn it on (that advice would be a guess); they check again or ask IT. The
+    fix for when it really is off is IT's detail, and the settings link stays so the
+    officer can look."""
+    detail = " ".join(p for p in (f"If it is off: {fix.text}", fix.it_detail) if p)
+    return Remediation("DeviceCheck could not read this setting. Check again in a few "
+                       "minutes. If this keeps happening, contact "
+                       f"{ctx.policy.organisation.it_contact}.", fix.link, detail)
+
+
 def try_again(ctx: Context, detail: str) -> Remediation:
     """A check that could not run or read its facts: nothing the officer can fix but a new
     try; what went wrong is IT's detail (an exception, a timeout, a command's error)."""
