@@ -16,7 +16,16 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFont, QIcon
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from devicecheck.qtsupport.icons import state_icon
 from devicecheck.ui.model.states import TrayState
@@ -145,6 +154,21 @@ class VerdictBanner(QFrame):
 
     def tone(self) -> str:
         return str(self.property("tone") or "")
+
+
+def window_frame(window: QWidget, body: QWidget, buttons: QLayout,
+                 top: QWidget | None = None) -> QVBoxLayout:
+    """The shape officer windows share (issue 19): ``top`` (a verdict banner) above the
+    ``body`` (the part that scrolls: it takes all spare height), the button row at the
+    bottom, outside the body so it is always on screen; the shared margins and spacing."""
+    layout = QVBoxLayout(window)
+    layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+    layout.setSpacing(SPACING)
+    if top is not None:
+        layout.addWidget(top)
+    layout.addWidget(body, 1)
+    layout.addLayout(buttons)
+    return layout
 
 
 def button(parent: QWidget, text: str, description: str,

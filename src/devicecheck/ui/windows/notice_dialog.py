@@ -41,7 +41,13 @@ from PySide6.QtWidgets import (
 
 from devicecheck.notice import Notice, link_allowed
 from devicecheck.qtsupport.screen_fit import fit_to_screen
-from devicecheck.qtsupport.style import FOCUS_STYLE, FOCUS_WIDTH, MARGIN, SPACING, button
+from devicecheck.qtsupport.style import (
+    FOCUS_STYLE,
+    FOCUS_WIDTH,
+    SPACING,
+    button,
+    window_frame,
+)
 
 #: Zoom limits in QTextEdit steps (one step = one point); beyond them the layout breaks.
 MIN_ZOOM, MAX_ZOOM = -4, 12
@@ -264,11 +270,7 @@ class NoticeDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
-        layout.setSpacing(SPACING)
-        layout.addWidget(self.view, 1)
-        layout.addLayout(buttons)
+        window_frame(self, self.view, buttons)
         metrics = self.fontMetrics()
         fit_to_screen(self, QSize(metrics.averageCharWidth() * 90, metrics.height() * 36))
         self.view.browser.setFocus()

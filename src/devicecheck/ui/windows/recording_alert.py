@@ -30,11 +30,11 @@ from devicecheck.qtsupport.icons import recording_alert_icon
 from devicecheck.qtsupport.screen_fit import fit_to_screen, grow_to_content, scroll_body
 from devicecheck.qtsupport.style import (
     FOCUS_STYLE,
-    MARGIN,
     SPACING,
     TITLE_FACTOR,
     VerdictBanner,
     heading_font,
+    window_frame,
 )
 from devicecheck.recording.alerts import SOURCE_TEAMS, SOURCE_WINDOW, alert_text
 from devicecheck.ui.model.states import TrayState
@@ -97,12 +97,7 @@ class RecordingAlert(QDialog):
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.dismiss_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
-        layout.setSpacing(SPACING)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.body, 1)
-        layout.addLayout(buttons)
+        window_frame(self, self.body, buttons, top=self.banner)
         self.finished.connect(self._on_finished)
         self.add_reason(source, programs, seen)
         metrics = self.fontMetrics()

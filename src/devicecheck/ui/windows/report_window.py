@@ -38,10 +38,10 @@ from devicecheck.qtsupport.icons import status_icon
 from devicecheck.qtsupport.screen_fit import fit_to_screen, scroll_body
 from devicecheck.qtsupport.style import (
     FOCUS_STYLE,
-    MARGIN,
     SPACING,
     VerdictBanner,
     button,
+    window_frame,
 )
 from devicecheck.report import Report
 from devicecheck.ui.model.rows import BLOCK, OFF, ROW_LOOK, SOON, count_words, meaning
@@ -210,12 +210,7 @@ class ReportWindow(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
-        outer.setSpacing(SPACING)
-        outer.addWidget(self.banner)
-        outer.addWidget(self.scroll_area, 1)
-        outer.addLayout(buttons)
+        window_frame(self, self.scroll_area, buttons, top=self.banner)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         self.set_report(None)
         metrics = self.fontMetrics()
