@@ -62,12 +62,4 @@ def count_words(checks: Sequence[CheckResult], advisory_blocks: bool = False) ->
     return ", ".join(parts)
 
 
-def advisory_blocks(allow_advisory_continue: bool, checks: Sequence[CheckResult]) -> bool:
-    """Whether advisory problems block here: the policy does not let officers go on past
-    them (then the verdict is "No" and rows must not say "fix soon")."""
-    return not allow_advisory_continue and any(c.needs_attention and not c.blocking
-                                               for c in checks)
-
-
-__all__ = ["BLOCK", "OFF", "OK", "ROW_LOOK", "SOON", "UNCHECKED", "advisory_blocks",
-           "count_words", "meaning"]
+__all__ = ["BLOCK", "OFF", "OK", "ROW_LOOK", "SOON", "UNCHECKED", "count_words", "meaning"]

@@ -37,7 +37,7 @@ from devicecheck.policy import LoadedPolicy
 from devicecheck.qtsupport.style import VerdictBanner
 from devicecheck.qtsupport.workers import CheckWorker, WorkerKeeper
 from devicecheck.report import Report
-from devicecheck.ui.model.rows import OFF, ROW_LOOK, advisory_blocks, meaning
+from devicecheck.ui.model.rows import OFF, ROW_LOOK, meaning
 from devicecheck.ui.model.states import TrayState
 from devicecheck.verdict_words import (
     NO,
@@ -243,8 +243,8 @@ class ChecksPage(QWidget):
         name = phrase(result.id, result.status, result.title)
         tag = severity_tag(result.severity)
         what = what_to_do(result)
-        blocks = advisory_blocks(self.policy.notice.allow_advisory_continue, [result])
-        item.setText(0, status_label(result, blocks))
+        # Without leave to go on, an advisory problem blocks like a required one.
+        item.setText(0, status_label(result, not self.policy.notice.allow_advisory_continue))
         item.setText(1, f"{name}{tag}")
         item.setText(2, what)
         for col in range(3):
