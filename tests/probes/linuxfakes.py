@@ -1,6 +1,6 @@
 """A fake Linux machine for probe and check tests: small executable scripts in a temp
-``bin`` (the only folder on the runner's PATH, so real tools never answer), and fake
-files under a temporary root and home."""
+``bin`` (the runner's only system folder, its ``system_dirs`` seam, so real tools never
+answer), and fake files under a temporary root and home."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ class FakeLinux:
         self.home = tmp_path / "officer"
         for d in (self.bin, self.root, self.home):
             d.mkdir(parents=True, exist_ok=True)
-        self.env: dict[str, str] = {"PATH": str(self.bin), "HOME": str(self.home)}
+        # No PATH: the runner never looks there (probes.runner); the fakes are found
+        # because ``bin`` is the runner's system folder.
+        self.env: dict[str, str] = {"HOME": str(self.home)}
 
     def command(self, name: str, *, stdout: str = "", stderr: str = "", code: int = 0,
                 sleep: float = 0, when: str | None = None) -> FakeLinux:
@@ -39,6 +41,10 @@ class FakeLinux:
         script.chmod(0o755)
         return self
 
+    def runner(self, **env: str) -> ProbeRunner:
+        """A real runner whose only system folder is ``bin``."""
+        return ProbeRunner(env={**self.env, **env}, system_dirs=(self.bin,))
+
     def file(self, rel: str, text: str, *, mode: int = 0o644) -> FakeLinux:
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +60,7 @@ class FakeLinux:
 
     def ctx(self, loaded: LoadedPolicy | None = None, **env: str) -> Context:
         return Context(loaded=loaded or LoadedPolicy(), os_name="linux",
-                       runner=ProbeRunner(env={**self.env, **env}), root=self.root,
+                       runner=self.runner(**env), root=self.root,
                        home=self.home, env={**self.env, **env})
 
 

@@ -29,7 +29,7 @@ def test_a_failed_command_says_why() -> None:
 def test_a_missing_program_keeps_its_outcome() -> None:
     missing = CommandResult(("tool",), Outcome.NOT_FOUND, None, "", "", 0.0)
     got = run_parsed(FakeRunner({"tool": missing}), ["tool"], _words, timeout=5)
-    assert got.outcome is Outcome.NOT_FOUND and got.error == "tool is not installed"
+    assert got.outcome is Outcome.NOT_FOUND and got.error == "tool is not installed in the system folders"
 
 
 def test_unreadable_output_names_the_program() -> None:

@@ -1,15 +1,92 @@
 """Run external commands for probes: argument lists only (never a shell), always a
-timeout, output decoded leniently, and "not installed" told apart from "failed"."""
+timeout, output decoded leniently, and "not installed" told apart from "failed".
+
+Programs are found in the system's own folders (``SYSTEM_DIRS``), never through the
+caller's PATH. PATH is the officer's to set: a script called ``realm`` or ``lsblk`` put
+first in it and printing a healthy answer would otherwise make the checks say READY on a
+laptop that is not joined or not encrypted (issue 29). The system folders are writable by
+root/Administrators only, so what runs there is the system's tool. The child's own PATH is
+the same fixed list, so a tool that starts another tool (``runuser ... env gsettings``)
+cannot be steered either. Tests pass ``system_dirs`` to the constructor; there is no
+environment switch for it.
+"""
 
 from __future__ import annotations
 
+import ntpath
 import os
+import stat
 import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+#: Where the probes' programs live: folders only root can write. Linux: the usual order
+#: of a root PATH; ``/sbin`` and ``/bin`` are symlinks into ``/usr`` on merged-/usr systems
+#: (Debian 12) and real folders on older ones.
+LINUX_SYSTEM_DIRS: tuple[str, ...] = ("/usr/sbin", "/usr/bin", "/sbin", "/bin")
+#: macOS: the default PATH's system part (``/etc/paths``), minus ``/usr/local/bin``,
+#: which an administrator-group user (and Homebrew) can write.
+MACOS_SYSTEM_DIRS: tuple[str, ...] = ("/usr/bin", "/usr/sbin", "/bin", "/sbin")
+#: Windows: under the system folder (``GetSystemDirectoryW``), PowerShell 5.1 and WMI's.
+WINDOWS_SUBDIRS: tuple[str, ...] = ("", "WindowsPowerShell\\v1.0", "wbem")
+#: Windows runs a bare program name with one of these suffixes. A fixed list, not the
+#: user's PATHEXT: that, too, is the officer's environment.
+WINDOWS_SUFFIXES: tuple[str, ...] = (".exe", ".com")
+
+
+def windows_system_directory() -> str | None:  # pragma: no cover - Windows only
+    """``%SystemRoot%\\System32`` as the OS reports it (``GetSystemDirectoryW``), not
+    from the ``SystemRoot`` variable, which a user's environment can redefine."""
+    import ctypes
+
+    try:
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+        buf = ctypes.create_unicode_buffer(520)
+        size = kernel32.GetSystemDirectoryW(buf, len(buf))
+    except (AttributeError, OSError):
+        return None
+    return buf.value if 0 < size < len(buf) else None
+
+
+def default_system_dirs(platform: str | None = None) -> tuple[str, ...]:
+    """The fixed program folders for this OS (``platform`` as ``sys.platform``)."""
+    platform = sys.platform if platform is None else platform
+    if platform.startswith("win"):
+        system = windows_system_directory()
+        if not system:
+            # Nothing is found, so every probe says unknown: never a pass.
+            return ()
+        return tuple(ntpath.join(system, sub) if sub else system for sub in WINDOWS_SUBDIRS)
+    if platform == "darwin":
+        return MACOS_SYSTEM_DIRS
+    return LINUX_SYSTEM_DIRS
+
+
+def find_program(name: str, dirs: Sequence[str], *, windows: bool | None = None) -> str | None:
+    """The absolute path of ``name`` in the first of ``dirs`` that holds it as an
+    executable file, or None. Only these folders: not PATH and, unlike Windows'
+    ``shutil.which`` before Python 3.12, not the current folder either."""
+    windows = sys.platform.startswith("win") if windows is None else windows
+    if not name or "/" in name or (windows and "\\" in name) or name in (".", ".."):
+        return None
+    names = [name]
+    if windows and not os.path.splitext(name)[1]:
+        names = [name + suffix for suffix in WINDOWS_SUFFIXES]
+    for folder in dirs:
+        if not os.path.isabs(folder):
+            continue
+        for candidate in names:
+            path = os.path.join(folder, candidate)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode) and (windows or os.access(path, os.X_OK)):
+                return path
+    return None
 
 
 class Outcome(StrEnum):
@@ -37,7 +114,9 @@ class CommandResult:
         """A short reason for evidence and ``unknown`` summaries (no output bodies)."""
         prog = self.argv[0] if self.argv else "?"
         if self.outcome is Outcome.NOT_FOUND:
-            return f"{prog} is not installed"
+            # A bare name was looked for in the system folders only (ProbeRunner).
+            where = "" if os.path.isabs(prog) else " in the system folders"
+            return f"{prog} is not installed{where}"
         if self.outcome is Outcome.TIMEOUT:
             return f"{prog} did not answer within {self.duration_s:.1f} s"
         if self.outcome is Outcome.ERROR:
@@ -49,15 +128,39 @@ class CommandResult:
 
 
 class ProbeRunner:
-    """Runs commands. Probes take a runner as a parameter so tests substitute a fake."""
+    """Runs commands. Probes take a runner as a parameter so tests substitute a fake.
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    ``argv[0]`` is a bare program name, looked for in ``system_dirs`` only (default: this
+    OS's fixed list), or an absolute path the code itself names. ``system_dirs`` is the
+    tests' seam: a folder of stand-in scripts instead of the system's."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, *,
+                 system_dirs: Sequence[str | os.PathLike[str]] | None = None) -> None:
         self._env = env
+        self._dirs = tuple(os.fspath(d) for d in system_dirs) if system_dirs is not None \
+            else default_system_dirs()
+
+    @property
+    def system_dirs(self) -> tuple[str, ...]:
+        return self._dirs
+
+    def which(self, name: str) -> str | None:
+        """Where ``name`` would run from: an absolute path as given, a bare name from the
+        system folders; None for anything else (a relative path would be the current
+        folder's)."""
+        if os.path.isabs(name):
+            return name
+        return find_program(name, self._dirs)
 
     def run(self, argv: Sequence[str], *, timeout: float = 5.0, parse_locale: bool = True,
             input_text: str | None = None) -> CommandResult:
         argv = tuple(argv)
+        program = self.which(argv[0]) if argv else None
+        if program is None:
+            return CommandResult(argv, Outcome.NOT_FOUND, None, "", "", 0.0)
         env = dict(self._env if self._env is not None else os.environ)
+        # A tool that starts another by name finds it in the same folders.
+        env["PATH"] = os.pathsep.join(self._dirs)
         if parse_locale:
             # We parse the output, so it must not be translated.
             env["LC_ALL"] = "C"
@@ -66,7 +169,7 @@ class ProbeRunner:
         start = time.monotonic()
         try:
             proc = subprocess.run(  # noqa: S603 - argument list, no shell
-                argv, input=input_text, capture_output=True, timeout=timeout, env=env,
+                (program, *argv[1:]), input=input_text, capture_output=True, timeout=timeout, env=env,
                 stdin=None if input_text is not None else subprocess.DEVNULL,
                 creationflags=flags, check=False,
             )
