@@ -44,7 +44,9 @@ _MAX_WINDOWS_IDLE_MS = 2**31
 
 
 def _run(args: Sequence[str], timeout: float) -> str | None:
-    from devicecheck.probes.runner import ProbeRunner  # argument list, timeout, no shell
+    # Argument list, timeout, no shell; ``gdbus`` from the system folders, not PATH: a
+    # look-alike printing a huge idle time would restart Teams under a typing officer.
+    from devicecheck.probes.runner import ProbeRunner
 
     result = ProbeRunner().run(args, timeout=timeout)
     return result.stdout if result.ok else None

@@ -168,3 +168,13 @@ def test_windows_folders_come_from_the_system_not_the_environment(
     # The system folder unknown: no folder at all, so every probe is unknown, never pass.
     monkeypatch.setattr(runner_mod, "windows_system_directory", lambda: None)
     assert default_system_dirs("win32") == ()
+
+
+def test_powershell_loads_modules_from_its_own_folder_only(tmp_path: Path) -> None:
+    """The officer's PSModulePath (their Documents first) is replaced by $PSHOME\\Modules."""
+    system = tmp_path / "WindowsPowerShell"
+    healthy_tool(system, "powershell.exe")
+    (system / "powershell.exe").write_text('#!/bin/sh\n/bin/echo "$PSModulePath"\n')
+    res = ProbeRunner(env={"PSModulePath": "/home/officer/Documents/WindowsPowerShell/Modules"},
+                      system_dirs=(system,)).run(["powershell.exe", "-NoProfile"])
+    assert res.stdout.strip() == str(system / "Modules")

@@ -1,8 +1,9 @@
 """Linux probes and their pure parsers.
 
 Files are read under ``root`` (``/`` in production, a temporary folder in tests) and the
-user's files under ``home``; commands go through the runner, whose PATH tests point at
-small fake scripts. Nothing here needs root: where only root could tell (``nft``,
+user's files under ``home``; commands go through the runner, which finds them in the
+system folders only (never the officer's PATH: probes.runner), and which tests point at a
+folder of small fake scripts (its ``system_dirs``). Nothing here needs root: where only root could tell (``nft``,
 ``ufw status``, ``sssd.conf``), the probe says so and the check reports ``unknown``.
 """
 

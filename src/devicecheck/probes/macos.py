@@ -3,7 +3,9 @@
 Everything here runs as the signed-in user (no sudo): ``profiles status``, ``fdesetup
 status``, ``socketfilterfw --getglobalstate``, ``sysadminctl -screenLock status`` and
 ``pmset -g`` all answer without root; configuration-profile values are read from
-``/Library/Managed Preferences`` (world-readable plists) under ``root``.
+``/Library/Managed Preferences`` (world-readable plists) under ``root``. Bare program
+names are found in ``/usr/bin:/usr/sbin:/bin:/sbin`` only, never through PATH
+(probes.runner), so a look-alike ``fdesetup`` in the officer's PATH answers nothing.
 """
 
 from __future__ import annotations

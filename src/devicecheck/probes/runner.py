@@ -161,6 +161,14 @@ class ProbeRunner:
         env = dict(self._env if self._env is not None else os.environ)
         # A tool that starts another by name finds it in the same folders.
         env["PATH"] = os.pathsep.join(self._dirs)
+        if os.path.basename(program).lower() == "powershell.exe":
+            # Cmdlets load from modules found through PSModulePath, whose default puts the
+            # user's Documents\WindowsPowerShell\Modules first: a module there could
+            # define its own Get-NetFirewallProfile. Given a PSModulePath that holds
+            # $PSHOME\Modules, Windows PowerShell adds only the all-users Program Files
+            # folder (admin-only) before it (Microsoft Learn, about_PSModulePath,
+            # "Windows PowerShell startup").
+            env["PSModulePath"] = os.path.join(os.path.dirname(program), "Modules")
         if parse_locale:
             # We parse the output, so it must not be translated.
             env["LC_ALL"] = "C"

@@ -5,7 +5,10 @@ drive them with fakes that return the fixtures. A full check run starts at most 
 processes: one PowerShell (``FACTS_SCRIPT``: firewall, BitLocker, Defender, one JSON
 document) and ``dsregcmd``; everything else is read in-process from the registry.
 PowerShell is asked for JSON (``ConvertTo-Json``) because its text output is localised;
-``dsregcmd`` and ``manage-bde`` have no JSON mode and are parsed from text.
+``dsregcmd`` and ``manage-bde`` have no JSON mode and are parsed from text. Both programs
+come from the system folder (``GetSystemDirectoryW``: System32 and its PowerShell and wbem
+folders), never through the user's PATH, and PowerShell loads modules from its own folder
+(probes.runner).
 """
 
 from __future__ import annotations
