@@ -138,8 +138,11 @@ def make(runner: FakePactl, *, env: dict[str, str] | None = None, os_name: str =
 def test_unavailable_off_linux_or_without_pactl() -> None:
     source, _ = make(FakePactl(), os_name="windows")
     assert "Linux" in (source.unavailable() or "")
-    source, _ = make(FakePactl(), pactl=None, env={"PATH": "/nonexistent"})
+    source, _ = make(FakePactl(), pactl=None, system_dirs=("/nonexistent",))
     assert "pactl is not installed" in (source.unavailable() or "")
+    # A pactl only on the officer's PATH is not the system's: not used (issue 29).
+    assert "pactl is not installed" in (make(FakePactl(), pactl=None, env={"PATH": "/usr/bin"},
+                                             system_dirs=("/nonexistent",))[0].unavailable() or "")
     source, _ = make(FakePactl())
     assert source.unavailable() is None
 

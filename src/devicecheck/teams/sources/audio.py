@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,6 +37,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
+from devicecheck.probes.runner import default_system_dirs, find_program
 from devicecheck.teams import pactl
 from devicecheck.teams.sources.base import CLEAR, Reading, SignalSource
 
@@ -141,10 +141,13 @@ class AudioSource(SignalSource):
     def __init__(self, ctx: Any, emit: Any) -> None:
         super().__init__(ctx, emit)
         base = dict(ctx.env) if ctx.env is not None else dict(os.environ)
+        # pactl reads the officer's own audio server (their PULSE_SERVER, XDG_RUNTIME_DIR),
+        # but the binary is the system's: found in the fixed system folders, never PATH,
+        # which is the officer's to set (probes.runner; tests pass ``system_dirs``).
+        dirs = tuple(ctx.option("system_dirs") or default_system_dirs())
         # The event words are translatable (teams/pactl.py): read them in C.
-        self.env: dict[str, str] = {**base, "LC_ALL": "C"}
-        self._pactl: str | None = ctx.option("pactl") or shutil.which(
-            "pactl", path=self.env.get("PATH"))
+        self.env: dict[str, str] = {**base, "LC_ALL": "C", "PATH": os.pathsep.join(dirs)}
+        self._pactl: str | None = ctx.option("pactl") or find_program("pactl", dirs)
         self._run: Runner = ctx.option("audio_runner", run_pactl)
         self._lineage: Lineage = ctx.option("audio_lineage", psutil_lineage)
         self._subscribe = bool(ctx.option("audio_subscribe", True))
