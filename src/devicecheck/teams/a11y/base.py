@@ -29,7 +29,7 @@ import importlib
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -196,32 +196,80 @@ def find_indicator(windows: Sequence[Node], names: Iterable[str], *,
     while the chat and the roster (deep lists) come later."""
     wanted = indicator_set(names)
     labels = {normalise(n): n for n in names}
-    start = clock()
-    end = start + deadline_s
-    queue: deque[tuple[Node, tuple[int, ...], int, bool]] = deque(
-        (w, (i,), 0, False) for i, w in enumerate(windows))
-    seen = 0
-    while queue:
-        now = clock()
-        if now >= end or seen >= max_nodes:
-            return WalkResult(None, seen, True, now - start)
-        node, path, depth, in_document = queue.popleft()
-        seen += 1
-        role = node.role
-        if is_indicator(node.name, role, wanted):
-            return WalkResult(Match(role, labels.get(normalise(node.name), node.name), path),
-                              seen, False, clock() - start)
-        if role in CONTENT_ROLES or (role == DOCUMENT and in_document) or depth >= MAX_DEPTH:
-            continue
-        try:
-            kids = node.children(max(0.0, end - clock()))
-        except TreeUnavailable:
-            raise
-        except Exception:  # noqa: BLE001 - an element that vanished mid-walk is skipped
-            continue
-        below_document = in_document or role == DOCUMENT
-        queue.extend((k, (*path, i), depth + 1, below_document) for i, k in enumerate(kids))
-    return WalkResult(None, seen, False, clock() - start)
+    walk = Walk(windows, deadline_s=deadline_s, clock=clock, max_nodes=max_nodes)
+    for node, path in walk:
+        if is_indicator(node.name, node.role, wanted):
+            return WalkResult(Match(node.role, labels.get(normalise(node.name), node.name),
+                                    path), walk.nodes, False, clock() - walk.started)
+    return WalkResult(None, walk.nodes, walk.abandoned, clock() - walk.started)
+
+
+class Walk:
+    """The one breadth-first walk (``find_indicator``, ``interface_names``): yields
+    ``(node, path)``; never goes into content (``CONTENT_ROLES``, documents below the
+    first), stops at the deadline or ``max_nodes`` (``abandoned``). A caller that stops
+    early leaves the rest of the tree unread."""
+
+    def __init__(self, windows: Sequence[Node], *, deadline_s: float = WALK_DEADLINE_S,
+                 clock: Callable[[], float] = time.monotonic,
+                 max_nodes: int = MAX_NODES) -> None:
+        self.windows, self.clock, self.max_nodes = windows, clock, max_nodes
+        self.started = clock()
+        self.end = self.started + deadline_s
+        self.nodes = 0
+        self.abandoned = False
+
+    def __iter__(self) -> Iterator[tuple[Node, tuple[int, ...]]]:
+        queue: deque[tuple[Node, tuple[int, ...], int, bool]] = deque(
+            (w, (i,), 0, False) for i, w in enumerate(self.windows))
+        while queue:
+            if self.clock() >= self.end or self.nodes >= self.max_nodes:
+                self.abandoned = True
+                return
+            node, path, depth, in_document = queue.popleft()
+            self.nodes += 1
+            yield node, path
+            role = node.role
+            if role in CONTENT_ROLES or (role == DOCUMENT and in_document) \
+                    or depth >= MAX_DEPTH:
+                continue
+            try:
+                kids = node.children(max(0.0, self.end - self.clock()))
+            except TreeUnavailable:
+                raise
+            except Exception:  # noqa: BLE001 - an element that vanished mid-walk is skipped
+                continue
+            below_document = in_document or role == DOCUMENT
+            queue.extend((k, (*path, i), depth + 1, below_document)
+                         for i, k in enumerate(kids))
+
+
+@dataclass(frozen=True)
+class Control:
+    """An interface element's accessible name, common role and automation id (``ident``,
+    "" where the back-end has none)."""
+
+    role: str
+    name: str
+    ident: str = ""
+
+
+def interface_names(windows: Sequence[Node], *, deadline_s: float = WALK_DEADLINE_S,
+                    clock: Callable[[], float] = time.monotonic,
+                    max_nodes: int = MAX_NODES) -> tuple[frozenset[Control], bool]:
+    """The controls of ``windows`` in indicator roles (status, label, image, button), and
+    whether the walk read the whole tree. Content (chat, documents, lists of people) is
+    never entered, by the same walk as ``find_indicator``. Used by ``devicecheck pilot``
+    to learn the names Teams shows only while recording (``teams/pilot/learn.py``)."""
+    found: set[Control] = set()
+    walk = Walk(windows, deadline_s=deadline_s, clock=clock, max_nodes=max_nodes)
+    for node, _path in walk:
+        if node.role in INDICATOR_ROLES:
+            ident = getattr(node, "ident", "") or ""   # an optional Node field
+            name = _SPACE.sub(" ", node.name or "").strip()
+            if name or ident:
+                found.add(Control(node.role, name, str(ident)))
+    return frozenset(found), not walk.abandoned
 
 
 def node_at(windows: Sequence[Node], path: tuple[int, ...], timeout_s: float) -> Node | None:
