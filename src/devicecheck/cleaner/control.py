@@ -36,6 +36,7 @@ import ntpath
 import os
 import posixpath
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -239,6 +240,15 @@ class WindowsControl(ClientControl):
     os_name: OsName = "windows"
 
     def _system(self, *parts: str) -> str:
+        if sys.platform == "win32":  # pragma: no cover - Windows only
+            # The Windows folder as the OS reports it (GetSystemDirectoryW's parent), not
+            # the SystemRoot variable: the user's environment could point taskkill at a
+            # look-alike (issue 29; probes.runner).
+            from devicecheck.probes.runner import windows_system_directory
+
+            system = windows_system_directory()
+            return ntpath.join(ntpath.dirname(system) if system else r"C:\Windows", *parts)
+        # Off Windows (tests) there is no system to ask: the test's environment says.
         env = self._env if self._env is not None else os.environ
         root = env.get("SystemRoot") or env.get("SYSTEMROOT") or r"C:\Windows"
         return ntpath.join(root, *parts)
