@@ -12,6 +12,7 @@ import pytest
 from devicecheck.notice import (
     BUILT_IN,
     MAX_NOTICE_BYTES,
+    PRE_WRAP,
     build_notice,
     declared_revision_date,
     html_to_text,
@@ -109,7 +110,9 @@ def test_policy_html_file_is_sanitised_and_keeps_its_declared_date(tmp_path: Pat
     notice = load_notice(policy_with(file=str(file)))
     assert notice.markdown is None
     assert "<script" not in notice.html and "alert" not in notice.html
-    assert "<style" not in notice.html and "color: red" not in notice.html
+    # The council's style goes; the only style left is ours (preformatted text wraps).
+    assert "color: red" not in notice.html and notice.html.count("<style") == 1
+    assert PRE_WRAP in notice.html
     assert "<title>T</title>" in notice.html
     assert notice.revision_date == "2023-07-05"
     assert notice.text == ("Council notice\n==============\n\n"
@@ -248,3 +251,160 @@ def test_missing_built_in_notice_is_an_error(tmp_path: Path,
                         lambda *parts: tmp_path.joinpath(*parts))
     with pytest.raises(notice_module.NoticeError, match="no such file"):
         load_notice(Policy())
+
+
+# -- nothing unseen (issue 29, item 6) ----------------------------------------------------
+#: Every bidi override, embedding, isolate and mark (Unicode UAX #9's explicit formatting
+#: characters, and the implicit marks).
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+#: Invisible characters a notice file could hide words with: zero-width space, joiners,
+#: word joiner, invisible operators, BOM, soft hyphen, Mongolian vowel separator, tags,
+#: interlinear annotation, grapheme joiner, Hangul fillers, variation selectors.
+INVISIBLE = ("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"
+             "\U000e0001\U000e0020\U000e0041\U000e007f\ufff9\ufffa\ufffb"
+             "\u034f\u115f\u1160\u3164\uffa0\ufe0f\U000e0100\x1b\x07\ue000")
+
+
+def _unseen_in(notice_text: str) -> set[str]:
+    return {c for c in notice_text if c in BIDI_CONTROLS + INVISIBLE}
+
+
+def test_a_bidi_override_cannot_make_the_window_say_the_reverse(tmp_path: Path) -> None:
+    """The attack: the file says "WE MAY NOT RECORD" backwards inside U+202E ... U+202C, so
+    a bidi-aware window shows "WE MAY RECORD"-looking text while the file and --text say
+    the reverse. With the controls gone both show the characters in file order."""
+    file = tmp_path / "notice.html"
+    file.write_text("<h1>N</h1><p>WE MAY &#x202E;DROCER TON&#x202C; THE CALL</p>"
+                    "<p>raw \u2067isolate\u2069 and \u202dLTR override\u202c</p>",
+                    encoding="utf-8")
+    notice = load_notice(policy_with(file=str(file)))
+    assert not notice.problem
+    assert not _unseen_in(notice.html) and not _unseen_in(notice.text)
+    assert "WE MAY DROCER TON THE CALL" in notice.text
+    assert "raw isolate and LTR override" in notice.text
+
+
+@pytest.mark.parametrize("char", list(BIDI_CONTROLS + INVISIBLE))
+@pytest.mark.parametrize("markdown", [True, False])
+def test_invisible_characters_are_removed_from_html_and_text(char: str,
+                                                             markdown: bool) -> None:
+    # Raw, and as a character reference (which the HTML parser turns into the character).
+    source = (f"# N\n\nWe do{char} not record{char}.\n" if markdown else
+              f"<h1>N</h1><p>We do{char} not record&#x{ord(char):x};.</p>")
+    notice = build_notice(source, source="t", declared_date="", is_markdown=markdown)
+    assert char not in notice.html and char not in notice.text
+    assert "We do not record." in notice.text
+
+
+def test_no_format_character_survives() -> None:
+    """Every character of category Cf (the whole Unicode database, not a list)."""
+    import unicodedata
+
+    cf = [chr(i) for i in range(0x110000) if unicodedata.category(chr(i)) == "Cf"]
+    assert len(cf) > 150
+    notice = build_notice("# N\n\n" + "x".join(cf) + "\n", source="t", declared_date="",
+                          is_markdown=True)
+    left = {f"U+{ord(c):04X}" for c in notice.html + notice.text if c in set(cf)}
+    assert not left
+
+
+def test_visible_non_ascii_text_is_kept() -> None:
+    words = "Caf\u00e9 \u2013 \u00a35 \u2014 \u201cquoted\u201d, na\u00efve, \u00fcber, \u20ac9, \u2122"
+    notice = build_notice(f"# N\n\n{words}\n", source="t", declared_date="",
+                          is_markdown=True)
+    assert words in notice.text and words in notice.html
+
+
+def test_preformatted_text_cannot_push_words_off_screen(tmp_path: Path) -> None:
+    """The attack: "WE MAY" then 400 spaces then "NOT RECORD" in a <pre>, so the window
+    shows "WE MAY" and the rest lies far off to the right."""
+    file = tmp_path / "notice.html"
+    file.write_text("<h1>N</h1><pre>WE MAY" + " " * 400 + "NOT RECORD\tTHE CALL"
+                    + "\t" * 50 + "EVER</pre><p>gap" + "&nbsp;" * 400 + "here</p>"
+                    + "<pre>top" + "\n" * 300 + "bottom</pre><p>a" + "<br>" * 200 + "b</p>",
+                    encoding="utf-8")
+    notice = load_notice(policy_with(file=str(file)))
+    assert "<pre>WE MAY NOT RECORD\tTHE CALL EVER</pre>" in notice.html
+    assert "gap here" in notice.html
+    assert "<pre>top\n\nbottom</pre>" in notice.html
+    assert "a<br><br>b" in notice.html
+    assert not re.search(r"(?:[ \t\u00a0]|&nbsp;){5}", notice.html)
+    assert PRE_WRAP in notice.html   # and what is left wraps at the window's edge
+    assert "WE MAY NOT RECORD THE CALL EVER" in notice.text
+
+
+def test_a_short_run_of_spaces_in_preformatted_text_is_kept() -> None:
+    notice = build_notice("<h1>N</h1><pre>Mon   9am\nTue   10am</pre>", source="t",
+                          declared_date="", is_markdown=False)
+    assert "<pre>Mon   9am\nTue   10am</pre>" in notice.html
+
+
+def test_markdown_code_block_wraps_and_collapses_too() -> None:
+    notice = build_notice("# N\n\n    indented" + " " * 300 + "by mistake\n", source="t",
+                          declared_date="", is_markdown=True)
+    assert "indented by mistake" in notice.html and "indented by mistake" in notice.text
+
+
+def test_built_in_notice_words_and_version_are_unchanged_by_the_cleaning() -> None:
+    notice = load_notice(Policy())
+    assert notice.version == "2026-12-01+18c89a6a3abe92cf"
+    assert not _unseen_in(notice.html)
+
+
+# -- whose file (issue 29, item 6) --------------------------------------------------------
+def _someone_elses(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``path`` another user's: really (chown) when the suite runs as root, else by
+    trusting root alone (the developer who owns it is then "another user")."""
+    import os
+
+    from devicecheck import paths
+
+    if os.getuid() == 0:
+        os.chown(path, 4242, -1)
+    monkeypatch.setattr(paths, "TRUSTED_OWNER_UIDS", frozenset({0}))
+
+
+def test_another_users_notice_file_is_ignored_and_the_built_in_one_shown(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from devicecheck.notice import notice_file_problem
+
+    file = tmp_path / "notice.md"
+    file.write_text("# Their notice\n\nWe record every call.\n", encoding="utf-8")
+    _someone_elses(file, monkeypatch)
+    policy = policy_with(file=str(file))
+    notice = load_notice(policy)
+    assert notice.is_built_in and "record every call" not in notice.text
+    assert "01362 656870" in notice.text
+    assert str(file) in notice.problem and "not root" in notice.problem
+    assert "ignored" in notice.problem and "root/administrators" in notice.problem
+    assert notice_file_problem(policy) == notice.problem
+
+
+@pytest.mark.parametrize("where", ["file", "folder"])
+def test_a_notice_file_others_can_write_is_ignored(tmp_path: Path, where: str) -> None:
+    folder = tmp_path / "notice"
+    folder.mkdir()
+    file = folder / "notice.md"
+    file.write_text("# Writable\n\nAnyone could change this.\n", encoding="utf-8")
+    (file if where == "file" else folder).chmod(0o664 if where == "file" else 0o777)
+    notice = load_notice(policy_with(file=str(file)))
+    assert notice.is_built_in and "writable by group or others" in notice.problem
+
+
+def test_a_symlinked_notice_file_is_ignored(tmp_path: Path) -> None:
+    real = tmp_path / "real.md"
+    real.write_text("# Linked\n\ntext\n", encoding="utf-8")
+    link = tmp_path / "notice.md"
+    link.symlink_to(real)
+    notice = load_notice(policy_with(file=str(link)))
+    assert notice.is_built_in and "symbolic link" in notice.problem
+
+
+def test_an_it_owned_notice_file_has_no_problem(tmp_path: Path) -> None:
+    from devicecheck.notice import notice_file_problem
+
+    file = tmp_path / "notice.md"
+    file.write_text("# Ours\n\ntext\n", encoding="utf-8")
+    assert notice_file_problem(policy_with(file=str(file))) == ""
+    assert notice_file_problem(Policy()) == ""
+    assert "absolute" in notice_file_problem(policy_with(file="notice.md"))

@@ -18,6 +18,17 @@ without a display.
 ``version`` hashes the file's text, as before, so the built-in notice keeps its version;
 ``document_hash`` hashes the sanitised document itself, and the acknowledgement records
 both (what the file said, and exactly what was shown).
+
+Nothing unseen (issue 29, item 6): the officer acknowledges what they saw, so the
+sanitised document loses every bidi control, tag, zero-width and other format character,
+and long runs of blanks, blank lines and ``<br>`` (``notice_unseen``), and its preformatted
+text wraps (``PRE_WRAP``). The window and ``--text`` are both made from that document, so
+both say the same.
+
+Whose file (issue 29): the policy's notice file is used only when root/administrators own it
+and its folder and no one else can write either, the policy file's own rule
+(``policy.sources.read_trusted``); otherwise the built-in notice is shown with ``problem``
+saying why.
 """
 
 from __future__ import annotations
@@ -30,7 +41,9 @@ from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
+from devicecheck.notice_unseen import collapse_runs, drop_invisible
 from devicecheck.policy import Policy
+from devicecheck.policy.sources import read_trusted
 from devicecheck.resource_files import resource_path
 
 BUILT_IN = "built-in"
@@ -81,7 +94,7 @@ def load_notice(policy: Policy) -> Notice:
             if not path.is_absolute():
                 # Relative to what? The tray starts from wherever the session does.
                 raise NoticeError(f"{path}: notice.file must be an absolute path")
-            raw = _read(path)
+            raw = _read_trusted(path)
         except NoticeError as exc:
             built_in = _load_built_in()
             return _with_problem(built_in, str(exc))
@@ -116,16 +129,26 @@ def _with_problem(notice: Notice, problem: str) -> Notice:
 
 
 def _read(path: Path) -> str:
+    from devicecheck.safefile import read_regular
+
     try:
         size = path.stat().st_size
         if size > MAX_NOTICE_BYTES:
             raise NoticeError(f"{path}: {size} bytes is too big for a notice "
                               f"(limit {MAX_NOTICE_BYTES})")
-        data = path.read_bytes()
+        # Non-blocking, regular files only: a FIFO named as the notice once hung the
+        # caller (issue 29). IT may point at a link, so links are followed here.
+        data = read_regular(path, MAX_NOTICE_BYTES, follow_links=True)
+        if len(data) > MAX_NOTICE_BYTES:
+            raise NoticeError(f"{path}: too big for a notice (limit {MAX_NOTICE_BYTES})")
     except FileNotFoundError as exc:
         raise NoticeError(f"{path}: no such file") from exc
     except OSError as exc:
         raise NoticeError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    return _decode(path, data)
+
+
+def _decode(path: Path, data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -133,6 +156,45 @@ def _read(path: Path) -> str:
     if not text.strip():
         raise NoticeError(f"{path}: the file is empty")
     return text
+
+
+def notice_file_problem(policy: Policy) -> str:
+    """Why the policy's notice file is not shown ("" when there is none, or it is used),
+    without building the notice: for ``policy-health``."""
+    if not policy.notice.file:
+        return ""
+    path = Path(policy.notice.file).expanduser()
+    if not path.is_absolute():
+        return f"{path}: notice.file must be an absolute path"
+    try:
+        _read_trusted(path)
+    except NoticeError as exc:
+        return str(exc)
+    return ""
+
+
+#: Why an untrusted notice file is not shown (after the file's own reason).
+UNTRUSTED = ("an officer could change the words they acknowledge, so only a file owned by "
+             "root/administrators, in a folder only they can write, is shown")
+
+
+def _read_trusted(path: Path) -> str:
+    """The policy's notice file as text, if IT's: owned by root/administrators and written
+    by no one else (the policy file's rule, ``read_trusted``; the file judged is the file
+    read). Raises ``NoticeError`` saying why not."""
+    try:
+        data, why = read_trusted(path, limit=MAX_NOTICE_BYTES)
+    except FileNotFoundError as exc:
+        raise NoticeError(f"{path}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise NoticeError(f"{path}: not a regular file") from exc
+    except OSError as exc:
+        raise NoticeError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if why:
+        raise NoticeError(f"{path}: ignored, not shown: {why}; {UNTRUSTED}")
+    if len(data) > MAX_NOTICE_BYTES:
+        raise NoticeError(f"{path}: too big for a notice (limit {MAX_NOTICE_BYTES} bytes)")
+    return _decode(path, data)
 
 
 def _looks_like_markdown(path: Path, text: str) -> bool:
@@ -178,13 +240,20 @@ def build_notice(text: str, *, source: str, declared_date: str, is_markdown: boo
         markdown = None
         body, title = sanitise_html(text), _html_title(text)
     doc = html_document(body, title=title or "Privacy notice")
+    doc = collapse_runs(drop_invisible(doc))
     return Notice(html=doc, text=html_to_text(doc), version=version, revision_date=revision,
                   source=source, markdown=markdown)
 
 
+#: The document's only style: preformatted text wraps at the window's edge (Qt's rich text
+#: supports ``white-space: pre-wrap``, Qt docs "Supported HTML Subset"; so do browsers).
+PRE_WRAP = "<style>pre { white-space: pre-wrap; }</style>"
+
+
 def html_document(body: str, *, title: str) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{html.escape(title)}</title>\n</head>\n<body>\n{body}</body>\n</html>\n")
+            f"<title>{html.escape(title)}</title>\n{PRE_WRAP}\n</head>\n<body>\n{body}"
+            "</body>\n</html>\n")
 
 
 # -- Markdown -> HTML, and sanitising ------------------------------------------------------

@@ -74,10 +74,12 @@ def _clean(last_clean: datetime | None = None, meeting_end: datetime | None = No
 
 
 def _policy_health(errors: list[str], blocking: list[str] | None = None,
-                   machine: bool = True, not_machine: str | None = None) -> Facts:
+                   machine: bool = True, not_machine: str | None = None,
+                   notice_problem: str = "") -> Facts:
     return {"sources": ["defaults", "file:/etc/xdg/devicecheck/policy.toml"], "errors": errors,
             "blocking_errors": errors if blocking is None else blocking,
-            "machine_policy": machine, "not_machine_policy": not_machine}
+            "machine_policy": machine, "not_machine_policy": not_machine,
+            "notice_problem": notice_problem}
 
 
 def _attestation(name: str | None, error: str | None = None) -> Facts:
@@ -96,6 +98,9 @@ CASES: dict[str, list[tuple[OsName, Policy, Facts]]] = {
         ("linux", COUNCIL, _policy_health(["file:/etc/x.toml: ignored, not applied: mode 666"])),
         ("linux", COUNCIL, _policy_health([], machine=False)),
         ("linux", COUNCIL, _policy_health([], not_machine="/home/officer/p.toml")),
+        ("linux", COUNCIL, _policy_health([], notice_problem="/home/officer/n.md: ignored, "
+                                          "not shown: /home/officer/n.md is owned by uid "
+                                          "1000, not root")),
     ],
     "os-support": [
         ("windows", COUNCIL, {"os": "windows", "build": 26100, "ubr": 2314,

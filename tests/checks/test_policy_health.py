@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
+
 from devicecheck.checks.base import Status
 from devicecheck.checks.engine import run_one
 from devicecheck.checks.policy_health import PolicyHealth
@@ -55,3 +60,42 @@ def test_error_in_an_advisory_or_off_checks_setting_passes() -> None:
 def test_clean_machine_policy_passes() -> None:
     verdict = run_one(PolicyHealth(), context(LoadedPolicy(sources=("defaults", "file:/etc/x"))))
     assert verdict.status is Status.PASS
+
+
+def test_a_notice_file_that_is_not_its_is_named_and_the_standard_notice_said(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 29: another user's notice file is ignored (the built-in notice is shown); the
+    check says so in plain words and its evidence holds why, for IT."""
+    from dataclasses import replace
+
+    from devicecheck import paths
+    from devicecheck.policy.model import NoticePolicy
+
+    file = tmp_path / "notice.md"
+    file.write_text("# Theirs\n", encoding="utf-8")
+    if os.getuid() == 0:
+        os.chown(file, 4242, -1)
+    monkeypatch.setattr(paths, "TRUSTED_OWNER_UIDS", frozenset({0}))
+    base = LoadedPolicy(sources=("defaults", "file:/etc/x"))
+    policy = replace(base.policy, notice=replace(NoticePolicy(), file=str(file)))
+    verdict = run_one(PolicyHealth(), context(replace(base, policy=policy)))
+    assert verdict.status is Status.PASS   # the standard notice carries every fact
+    assert "own privacy notice is not shown" in verdict.summary
+    assert "standard notice is shown instead" in verdict.summary
+    assert str(file) not in verdict.summary  # the path is IT's
+    problem = verdict.evidence["notice_problem"]
+    assert str(file) in problem and "not root" in problem and "ignored" in problem
+
+
+def test_a_good_notice_file_adds_nothing(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from devicecheck.policy.model import NoticePolicy
+
+    file = tmp_path / "notice.md"
+    file.write_text("# Ours\n", encoding="utf-8")
+    base = LoadedPolicy(sources=("defaults", "file:/etc/x"))
+    policy = replace(base.policy, notice=replace(NoticePolicy(), file=str(file)))
+    verdict = run_one(PolicyHealth(), context(replace(base, policy=policy)))
+    assert verdict.summary == "The council policy is installed and valid."
+    assert verdict.evidence["notice_problem"] == ""

@@ -13,10 +13,20 @@ from tests.test_notice import NOTICE_FACTS
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+#: ``devicecheck ARGS`` trusting files owned by whoever runs the suite as IT's, as the
+#: suite's conftest does in-process (``paths.TRUSTED_OWNER_UIDS``), or root alone.
+RUN = ("import os, sys; from devicecheck import paths; "
+       "paths.TRUSTED_OWNER_UIDS = frozenset({{0, {uid}}}); "
+       "from devicecheck.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
+def run(*args: str, env: dict[str, str] | None = None,
+        trusted_uid: int | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "PYTHONPATH": SRC, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "devicecheck", *args], capture_output=True,
-                          text=True, timeout=60, env=full_env, check=False)
+    uid = os.getuid() if trusted_uid is None else trusted_uid
+    return subprocess.run([sys.executable, "-c", RUN.format(uid=uid), *args],
+                          capture_output=True, text=True, timeout=60, env=full_env,
+                          check=False)
 
 
 def test_notice_text_prints_the_notice_with_its_version() -> None:
@@ -63,6 +73,36 @@ def test_notice_from_policy_file_and_a_broken_one(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "01362 656870" in proc.stdout  # the built-in notice, so officers still get one
     assert "no such file" in proc.stderr and "built-in notice" in proc.stderr
+
+
+def test_another_users_notice_file_is_not_printed(tmp_path: Path) -> None:
+    """Issue 29: a notice file owned by someone other than root (and not the suite's own
+    user) is ignored: the built-in notice is printed, the reason on stderr, exit 2."""
+    notice = tmp_path / "council.md"
+    notice.write_text("# Their notice\n\nWe record every call.\n", encoding="utf-8")
+    if os.getuid() == 0:
+        os.chown(notice, 4242, -1)
+    policy = tmp_path / "policy.toml"
+    policy.write_text(f'[notice]\nfile = "{notice}"\n', encoding="utf-8")
+    for flag in ("--text", None):
+        proc = run("notice", *([flag] if flag else []), "--policy", str(policy),
+                   trusted_uid=0)
+        assert proc.returncode == 2
+        assert "record every call" not in proc.stdout and "01362 656870" in proc.stdout
+        assert "not root" in proc.stderr and "built-in notice" in proc.stderr
+
+
+def test_text_and_html_say_the_same_without_bidi_controls(tmp_path: Path) -> None:
+    notice = tmp_path / "council.html"
+    notice.write_text("<h1>N</h1><p>WE MAY &#x202E;DROCER TON&#x202C; THE CALL\u200b</p>",
+                      encoding="utf-8")
+    policy = tmp_path / "policy.toml"
+    policy.write_text(f'[notice]\nfile = "{notice}"\n', encoding="utf-8")
+    text = run("notice", "--text", "--policy", str(policy)).stdout
+    page = run("notice", "--policy", str(policy)).stdout
+    for out in (text, page):
+        assert "WE MAY DROCER TON THE CALL" in out
+        assert not {"\u202e", "\u202c", "\u200b"} & set(out)
 
 
 def test_precall_without_a_display_says_so_and_exits_2() -> None:

@@ -20,7 +20,12 @@ blocks the officer only when it can change how a *required* check is judged:
 
 Any other error (a typo in the audit, tray or notice settings, an unknown section) passes
 this check: the report's policy errors and ``policy validate`` carry the detail for IT,
-and the officer sees only that IT needs to fix a settings problem."""
+and the officer sees only that IT needs to fix a settings problem.
+
+The council's notice file (issue 29): one that is not IT's (``notice.notice_file_problem``:
+the policy file's ownership rule) or cannot be used is ignored and the built-in notice is
+shown, which still carries every fact officers must follow, so it does not block; the
+summary says the council's own notice is not shown and the evidence holds why."""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ from typing import Any
 
 from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
 from devicecheck.checks.registry import CHECKS
+from devicecheck.notice import notice_file_problem
 from devicecheck.policy.model import Policy, Severity
 from devicecheck.policy.schema import PolicyError
 
@@ -68,7 +74,8 @@ class PolicyHealth(Check):
                 "blocking_errors": [str(e) for e in blocking_errors(loaded.errors,
                                                                     loaded.policy)],
                 "machine_policy": loaded.machine_policy_present,
-                "not_machine_policy": loaded.not_machine_policy}
+                "not_machine_policy": loaded.not_machine_policy,
+                "notice_problem": notice_file_problem(loaded.policy)}
 
     def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
         contact = ctx.policy.organisation.it_contact
@@ -98,8 +105,13 @@ class PolicyHealth(Check):
         if not facts["machine_policy"]:
             return Verdict(Status.FAIL, "No council policy is installed; built-in defaults are "
                                         "used.", facts, officer)
+        # Why the council's notice file is not shown is IT's (in the evidence, with a path).
+        notice = (" The council's own privacy notice is not shown (IT needs to fix its "
+                  "file); DeviceCheck's standard notice is shown instead."
+                  if facts.get("notice_problem") else "")
         if errors:
             return Verdict(Status.PASS, "The council's settings are in force. A few have "
                                         "mistakes IT needs to fix; the safe defaults are used "
-                                        "for those.", facts)
-        return Verdict(Status.PASS, "The council policy is installed and valid.", facts)
+                                        f"for those.{notice}", facts)
+        return Verdict(Status.PASS, f"The council policy is installed and valid.{notice}",
+                       facts)
