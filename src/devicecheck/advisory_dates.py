@@ -8,8 +8,8 @@ problem, in the officer's DeviceCheck folder (``paths.user_data_dir()``, beside 
 log), and forgets it once the check passes (or IT turns it off).
 
 The file is the officer's to write, so it is read as untrusted input: at most
-``MAX_BYTES``, opened without following links (``O_NOFOLLOW``; ``lstat`` where the OS has
-none), a regular file of this account only; anything else, or content that is not the
+``MAX_BYTES``, opened without following links or blocking (``safefile``: a FIFO here
+would otherwise hang the report), a regular file of this account only; anything else, or content that is not the
 expected shape, means "start afresh" (today becomes the first sighting), never a crash.
 It is written atomically (a fresh temp file, created exclusively, then ``os.replace``,
 which replaces a link itself and never writes through it).
@@ -26,14 +26,13 @@ import json
 import logging
 import os
 import re
-import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devicecheck import paths
+from devicecheck import paths, safefile
 from devicecheck.checks.status import Status
 
 if TYPE_CHECKING:
@@ -49,9 +48,6 @@ MAX_BYTES = 16 * 1024
 #: At most this many entries are kept (the registry has a dozen checks; plug-ins add few).
 MAX_ENTRIES = 100
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_BINARY = getattr(os, "O_BINARY", 0)
 
 
 def default_path() -> Path:
@@ -133,13 +129,10 @@ class FirstSeenStore:
         return entries, True
 
     def _read(self) -> str:
-        if not _NOFOLLOW and os.path.islink(self.path):  # Windows: no O_NOFOLLOW
-            raise OSError(errno.ELOOP, "is a link")
-        fd = os.open(self.path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | _BINARY)
+        # Non-blocking, no links, regular files only (safefile): a FIFO here once hung.
+        fd = safefile.open_regular(self.path, os.O_RDONLY)
         try:
             st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise OSError(errno.EINVAL, "not a regular file")
             if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
                 raise OSError(errno.EPERM, "belongs to another account")
             if st.st_size > MAX_BYTES:
@@ -160,8 +153,7 @@ class FirstSeenStore:
                 raise OSError(errno.ELOOP, "the folder is a link")
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()  # a crash's leftover, or a planted link: removed, not followed
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
-                         | _BINARY, 0o600)
+            fd = safefile.open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 os.write(fd, render(entries).encode("utf-8"))
                 os.fsync(fd)

@@ -11,6 +11,11 @@ Hardening (issue 17): the folder must be the user's own real folder, every file 
 opened without following links (``O_NOFOLLOW``; temp files also ``O_EXCL``), the account
 name comes from the OS, never from ``LOGNAME``/``USER``, and each kind is rate-limited so
 a flood of one kind cannot rotate every earlier record out.
+
+No open may block (issue 29): a FIFO planted as ``audit.jsonl`` once hung ``check``,
+``clean``, ``log`` and the tray's main thread in ``open(2)``, before the OS-log copy was
+sent. Every file is opened through ``safefile`` (``O_NONBLOCK``, regular files only),
+and the writers' lock is waited for ``LOCK_WAIT_S`` at most.
 """
 
 from __future__ import annotations
@@ -31,19 +36,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from devicecheck import oslog, paths
+from devicecheck import oslog, paths, safefile
 
 log = logging.getLogger(__name__)
 
 ROTATIONS = 3  # audit.jsonl.1 .. .3 are kept besides the live file
+#: How long a writer waits for another's lock. Real writers hold it for milliseconds (one
+#: line, or a rewrite of at most ``max_bytes``); a process holding it for good must not
+#: hang the CLI or the tray, and the OS-log copy is sent either way.
+LOCK_WAIT_S = 2.0
 
 #: Keys a record may never carry, whatever a caller passes: personal data about residents.
 FORBIDDEN_KEYS = frozenset({"title", "meeting_title", "subject", "attendees", "attendee",
                             "names", "email", "emails", "files", "file_names", "token"})
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)   # Windows has none: checked with lstat instead
-_BINARY = getattr(os, "O_BINARY", 0)
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 class AuditPathError(OSError):
@@ -230,6 +235,18 @@ class AuditLog:
                 if since is None or _parse_time(rec) >= since:
                     yield rec
 
+    def unreadable(self) -> list[str]:
+        """Why each of the log's files that is there cannot be read (a link, a FIFO, a
+        folder...): ``read`` skips them, ``devicecheck log`` says so."""
+        out: list[str] = []
+        for file in self._files_oldest_first():
+            try:
+                os.close(safefile.open_regular(file, os.O_RDONLY))
+            except OSError as exc:
+                why = "a link" if exc.errno == errno.ELOOP else (exc.strerror or str(exc))
+                out.append(f"{file}: {why}")
+        return out
+
     def enforce_retention(self, now: datetime | None = None) -> int:
         """Drop records older than the retention; return how many were removed."""
         cutoff = (now or _now()) - timedelta(days=self.retention_days)
@@ -270,13 +287,14 @@ class AuditLog:
                 os.chmod(folder, 0o700)
 
     def _open(self, file: Path, flags: int, *, exclusive: bool = False) -> int:
-        """Open a file in the audit folder without following a link; refuse anything but
-        our own regular file with one name."""
-        if not _NOFOLLOW and os.path.islink(file):  # pragma: no cover - Windows
-            raise AuditPathError(errno.ELOOP, f"refusing to write the audit log: {file} is a link")
+        """Open a file in the audit folder without following a link or blocking (a FIFO);
+        refuse anything but our own regular file with one name."""
         extra = os.O_EXCL | os.O_CREAT if exclusive else 0
         try:
-            fd = os.open(file, flags | extra | _NOFOLLOW | _BINARY | _CLOEXEC, 0o600)
+            fd = safefile.open_regular(file, flags | extra, 0o600)
+        except safefile.NotRegularFile as exc:
+            raise AuditPathError(errno.EPERM, f"refusing to write the audit log: {file} is "
+                                 f"{exc.strerror}") from exc
         except OSError as exc:
             if exc.errno == errno.ELOOP or (exc.errno == errno.EEXIST and exclusive):
                 raise AuditPathError(exc.errno, f"refusing to write the audit log: {file} is a "
@@ -284,9 +302,7 @@ class AuditLog:
             raise
         st = os.fstat(fd)
         problem = None
-        if not stat.S_ISREG(st.st_mode):
-            problem = "is not a regular file"
-        elif hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
             problem = f"belongs to another account (uid {st.st_uid})"
         elif st.st_nlink > 1:
             problem = "has other hard links"
@@ -336,14 +352,29 @@ class AuditLog:
         fd = self._open(lock_path, os.O_RDWR | os.O_CREAT)
         try:
             if os.name == "posix":
-                import fcntl
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                _flock_within(fd, LOCK_WAIT_S)
             else:  # pragma: no cover - Windows
                 import msvcrt
                 msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
             yield
         finally:
             os.close(fd)
+
+
+def _flock_within(fd: int, seconds: float) -> None:
+    """``flock(LOCK_EX)`` waited for ``seconds`` at most (TimeoutError, an OSError, after)."""
+    import fcntl
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(errno.ETIMEDOUT, "the audit log is held by another process "
+                                   f"(waited {seconds:g} s)") from None
+            time.sleep(0.01)
 
 
 def _is_reparse(st: os.stat_result) -> bool:
@@ -362,16 +393,13 @@ def _ends_torn(fd: int) -> bool:
 
 
 def _read_bytes(file: Path) -> bytes | None:
-    """A file's bytes, or None for a link, a non-file or an unreadable one."""
-    if not _NOFOLLOW and os.path.islink(file):  # pragma: no cover - Windows
-        return None
+    """A file's bytes, or None for a link, a non-file (a FIFO is never waited on) or an
+    unreadable one."""
     try:
-        fd = os.open(file, os.O_RDONLY | _NOFOLLOW | _BINARY | _CLOEXEC)
+        fd = safefile.open_regular(file, os.O_RDONLY)
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
         chunks = []
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)

@@ -75,17 +75,17 @@ def unsafe_permissions(path: Path, st: os.stat_result | None = None) -> str | No
 def read_trusted(path: Path, *, limit: int) -> tuple[bytes, str | None]:
     """``path``'s bytes (at most ``limit`` + 1) and why they cannot be trusted as IT's
     (None: owned by root/administrators, written by no one else). Raises OSError."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    from devicecheck.safefile import open_regular
+
     try:
-        fd = os.open(path, flags)
+        # Non-blocking, regular files only (a FIFO as ``--policy`` once hung the CLI).
+        fd = open_regular(path, os.O_RDONLY)
     except OSError as exc:
         if exc.errno == errno.ELOOP:   # O_NOFOLLOW met a link: IT installs a plain file
             return b"", f"{path} is a symbolic link"
         raise
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise IsADirectoryError(errno.EISDIR, "not a regular file", str(path))
         data = fh.read(limit + 1)
     try:
         why = unsafe_permissions(path, st)

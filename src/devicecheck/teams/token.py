@@ -8,13 +8,14 @@ ACL does the same job) and a file anyone else could read is refused on POSIX.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import stat
 from pathlib import Path
 
-from devicecheck import paths
+from devicecheck import paths, safefile
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 # fullmatch, not ``^…$``: ``$`` also matches before a trailing newline, which would then
 # be written into the connection URL (issue 17, item 10).
 _TOKEN_RE = re.compile(r"[A-Za-z0-9._~+/=:-]{1,4096}")
+#: A token and a newline or two; more is not a token file (read no further).
+MAX_FILE_BYTES = 8192
 
 
 def valid_token(token: object) -> bool:
@@ -39,12 +42,18 @@ class TokenStore:
     def load(self) -> str:
         """The stored token, or "" (never paired, unreadable, or unsafe permissions)."""
         try:
-            st = os.stat(self.path)
-            if os.name == "posix" and st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-                log.warning("Ignoring the Teams pairing token: its file is readable by "
-                            "other users; pair again.")
-                return ""
-            text = self.path.read_text(encoding="utf-8").strip()
+            # Non-blocking, no links, regular files only (safefile: a FIFO would hang).
+            fd = safefile.open_regular(self.path, os.O_RDONLY)
+            try:
+                st = os.fstat(fd)
+                if os.name == "posix" and st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+                    log.warning("Ignoring the Teams pairing token: its file is readable by "
+                                "other users; pair again.")
+                    return ""
+                raw = os.read(fd, MAX_FILE_BYTES + 1)
+            finally:
+                os.close(fd)
+            text = raw.decode("utf-8").strip()
         except FileNotFoundError:
             return ""
         except (OSError, UnicodeDecodeError) as exc:
@@ -61,10 +70,11 @@ class TokenStore:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            # A stale .tmp (a crash) or a planted link or FIFO is removed, never opened:
+            # a fresh file, created exclusively, non-blocking (safefile).
+            tmp.unlink(missing_ok=True)
+            fd = safefile.open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
-                if hasattr(os, "fchmod"):  # a stale .tmp may have kept looser bits
-                    os.fchmod(fd, 0o600)
                 os.write(fd, token.encode("utf-8"))
                 os.fsync(fd)
             finally:
@@ -72,7 +82,8 @@ class TokenStore:
             os.replace(tmp, self.path)
         except OSError as exc:
             log.warning("Could not store the Teams pairing token (%s).", type(exc).__name__)
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
             return False
         log.info("Stored a new Teams pairing token.")
         return True
