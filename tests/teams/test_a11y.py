@@ -88,11 +88,22 @@ class El:
     control_type: int = 50033      # pane
     aria: str = ""
     kids: list[El] = field(default_factory=list)
+    ident: str = ""                # AutomationId
 
 
 class FakeUia:
     def __init__(self, windows: dict[int, list[El]]) -> None:
         self.by_pid = windows
+        self.nudges: list[frozenset[int]] = []
+
+    def nudge(self, pids: frozenset[int]) -> None:
+        self.nudges.append(pids)
+
+    def automation_id(self, element: El) -> str:
+        return element.ident
+
+    def has_descendant_id(self, element: El, ident: str) -> bool:
+        return any(k.ident == ident or self.has_descendant_id(k, ident) for k in element.kids)
 
     def top_windows(self, pid: int) -> list[El]:
         return self.by_pid.get(pid, [])

@@ -2,8 +2,9 @@
 
 A back-end (AT-SPI on Linux, UI Automation on Windows, AX on macOS) turns the windows of a
 set of processes into ``Node`` trees: each node has an accessible ``name``, a ``role`` in
-the small common vocabulary below (each back-end maps its native roles onto it) and
-``children()``. ``find_indicator`` walks those trees, breadth first, against a deadline,
+the small common vocabulary below (each back-end maps its native roles onto it), an
+``ident`` (the element's automation id: UIA ``AutomationId``, AX ``AXDOMIdentifier``; ""
+where the platform has none) and ``children()``. ``find_indicator`` walks those trees, breadth first, against a deadline,
 and returns the first node whose name is one of the recording indicator names and whose
 role is an indicator role. Everything here is pure given the nodes, so the Windows and
 macOS back-ends are tested through injected trees.
@@ -21,6 +22,12 @@ Why these rules:
   entry); IT lists every wording it wants in ``[recording] indicator_names``.
 - A walk has a deadline (200 ms): a huge or hung tree is abandoned and counted, and the
   status is then *unknown*, never "not recording".
+- Call controls are found by ``ident``, never by name: new Teams' meeting toolbar carries
+  stable, language-independent automation ids (``hangup-button``, ``microphone-button``,
+  ``video-button``, ``share-button``: danswett/streamdeck-teams-control README, "Controls
+  are found by AutomationId"; jimmyeao/TEAMS2HA ``uia_monitor.rs``), while names are
+  translated ("Mute mic" / "Unmute mic"). A window holding ``hangup-button`` is a call in
+  progress, whatever the UI language (``look``).
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 # The common role vocabulary (back-ends map their native roles onto these words).
 STATUS = "status"        # status bar, ARIA status/alert/notification/info bar
@@ -51,6 +60,11 @@ INDICATOR_ROLES: frozenset[str] = frozenset({STATUS, LABEL, IMAGE, BUTTON})
 #: Roles whose insides are people's content: never walked into.
 CONTENT_ROLES: frozenset[str] = frozenset({TEXT, PARAGRAPH, LOG, LIST_ITEM})
 
+#: The meeting toolbar's Leave button: present exactly while a call is on.
+HANGUP = "hangup-button"
+#: Automation ids that say "a call is in progress" (language-independent).
+CALL_CONTROLS: frozenset[str] = frozenset({HANGUP})
+
 WALK_DEADLINE_S = 0.200
 MAX_NODES = 20_000       # a runaway tree stops here even inside the deadline
 MAX_DEPTH = 80
@@ -66,11 +80,20 @@ class Node(Protocol):
     @property
     def role(self) -> str: ...
 
+    @property
+    def ident(self) -> str: ...
+
     def children(self, timeout_s: float) -> Sequence[Node]: ...
 
 
 class TreeUnavailable(Exception):
     """The tree cannot be read; ``str(exc)`` says why, in words for the officer and IT."""
+
+
+class TreeNotReady(TreeUnavailable):
+    """The window is there but its content tree is not built *yet* (macOS: Chromium's
+    web content stays a childless group for minutes after a meeting starts, TEAMS2HA
+    ``examples/ax_probe.rs``). Not a failure and not "no recording": look again later."""
 
 
 class ApiBackend:
@@ -103,16 +126,21 @@ class ApiBackend:
     def find(self, api: Any, pids: frozenset[int], timeout_s: float) -> Sequence[Node]:
         raise NotImplementedError
 
-    def windows(self, pids: frozenset[int], timeout_s: float) -> Sequence[Node]:
+    def call(self, what: Callable[[Any], T], timeout_s: float) -> T:
+        """``what(api)``, with the API made on first use; any API failure becomes
+        ``TreeUnavailable`` saying which kind of failure it was."""
         try:
             if self._api is None:
                 self._api = self.make_api(timeout_s)
-            found = self.find(self._api, pids, timeout_s)
+            return what(self._api)
         except TreeUnavailable:
             raise
         except Exception as exc:  # any API failure is "cannot read", and says which
             raise TreeUnavailable(f"{self.api_words} could not read Teams' windows "
                                   f"({type(exc).__name__})") from exc
+
+    def windows(self, pids: frozenset[int], timeout_s: float) -> Sequence[Node]:
+        found = self.call(lambda api: self.find(api, pids, timeout_s), timeout_s)
         if not found:
             raise TreeUnavailable(self.no_window)
         return found
@@ -144,6 +172,7 @@ class FakeNode:
     role: str = OTHER
     kids: list[FakeNode] = field(default_factory=list)
     delay_s: float = 0.0     # a slow application answering children()
+    ident: str = ""          # the automation id (UIA AutomationId, AX AXDOMIdentifier)
 
     def children(self, timeout_s: float) -> Sequence[FakeNode]:
         if self.delay_s:
@@ -272,6 +301,47 @@ def interface_names(windows: Sequence[Node], *, deadline_s: float = WALK_DEADLIN
     return frozenset(found), not walk.abandoned
 
 
+@dataclass(frozen=True)
+class LookResult:
+    """One walk: the recording indicator (if any) and the call-control ids seen."""
+
+    match: Match | None
+    controls: frozenset[str]
+    nodes: int
+    abandoned: bool
+    seconds: float
+    #: ident -> its path (child indexes from the window), for a cache like ``Match.path``.
+    control_paths: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+def look(windows: Sequence[Node], names: Iterable[str], idents: Iterable[str] = (), *,
+         deadline_s: float = WALK_DEADLINE_S, clock: Callable[[], float] = time.monotonic,
+         max_nodes: int = MAX_NODES) -> LookResult:
+    """One ``Walk`` for the recording indicator (by name and role) and the call controls
+    (by ``ident``, never in content), until everything wanted is found, the tree ends or
+    the deadline passes: the window source needs both in a meeting, and one walk costs
+    half of two."""
+    wanted = indicator_set(names)
+    labels = {normalise(n): n for n in names}
+    want_ids = frozenset(i for i in idents if i)
+    match: Match | None = None
+    controls: dict[str, tuple[int, ...]] = {}
+    walk = Walk(windows, deadline_s=deadline_s, clock=clock, max_nodes=max_nodes)
+    for node, path in walk:
+        role = node.role
+        if match is None and wanted and is_indicator(node.name, role, wanted):
+            match = Match(role, labels.get(normalise(node.name), node.name), path)
+        ident = getattr(node, "ident", "") or ""     # an optional Node field
+        if ident in want_ids and ident not in controls and role not in CONTENT_ROLES:
+            controls[ident] = path
+        if (wanted or want_ids) and (match is not None or not wanted) \
+                and controls.keys() >= want_ids:
+            return LookResult(match, frozenset(controls), walk.nodes, False,
+                              clock() - walk.started, dict(controls))
+    return LookResult(match, frozenset(controls), walk.nodes, walk.abandoned,
+                      clock() - walk.started, dict(controls))
+
+
 def node_at(windows: Sequence[Node], path: tuple[int, ...], timeout_s: float) -> Node | None:
     """The node at ``path`` (child indexes), or None when the tree changed under it."""
     if not path or path[0] >= len(windows):
@@ -290,3 +360,35 @@ def node_at(windows: Sequence[Node], path: tuple[int, ...], timeout_s: float) ->
 
 #: native role -> common role, for back-ends whose roles are strings (UIA, AX).
 RoleMap = Mapping[str, str]
+
+
+class Patience:
+    """How long to wait before looking again at a tree that is not built yet
+    (``TreeNotReady``): 3 s, then doubling up to 30 s, for up to ``patience_s`` (10
+    minutes: TEAMS2HA saw "several minutes") after the first "not yet" of this meeting;
+    after that the wait is over and the tree counts as unreadable. Pure: ``now`` is
+    passed in."""
+
+    def __init__(self, first_s: float = 3.0, cap_s: float = 30.0,
+                 patience_s: float = 600.0) -> None:
+        self.first_s, self.cap_s, self.patience_s = first_s, cap_s, patience_s
+        self.since: float | None = None
+        self.tries = 0
+
+    def not_ready(self, now: float) -> float:
+        """The tree was not built at ``now``: seconds to wait before the next look."""
+        if self.since is None:
+            self.since = now
+        delay = min(self.cap_s, self.first_s * float(2 ** self.tries))
+        self.tries += 1
+        return delay
+
+    def exhausted(self, now: float) -> bool:
+        return self.since is not None and now - self.since >= self.patience_s
+
+    def waited_s(self, now: float) -> float:
+        return 0.0 if self.since is None else now - self.since
+
+    def reset(self) -> None:
+        self.since = None
+        self.tries = 0

@@ -139,6 +139,11 @@ class AtspiNode:
     def __init__(self, bus: _Bus, bus_name: str, path: str, name: str, role: str) -> None:
         self._bus, self.bus_name, self.path = bus, bus_name, path
         self.name, self.role = name, role
+        # No automation id on Linux: AT-SPI's ``AccessibleId`` property (at-spi2-core
+        # 2.34+) is set by toolkits through ``atk_object_set_accessible_id``, which no
+        # source shows Chromium calling (it puts the HTML id among the object
+        # *attributes*), and reading it would add a round trip per element to every walk.
+        self.ident = ""
 
     def children(self, timeout_s: float) -> Sequence[AtspiNode]:
         from jeepney import DBusAddress, new_method_call

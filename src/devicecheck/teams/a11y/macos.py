@@ -17,6 +17,18 @@ Chromium-based apps build their AX tree once an assistive client sets
 ``AXEnhancedUserInterface`` (Chromium's accessibility design notes, quoted in
 onboard-osk/onboard issue 2); we do not set it (it changes how the app behaves for
 everyone), so such a client may show an empty window: that is *unknown*.
+
+Two facts from people watching new Teams on macOS in 2026:
+- Chromium exposes the Windows automation ids (``hangup-button``, ...) on
+  ``AXDOMIdentifier`` (danswett/streamdeck-teams-control README, "macOS"); native
+  controls carry ``AXIdentifier``. ``AxNode.ident`` is the first of the two that is set.
+- Right after a meeting starts, the meeting's web content can stay a childless "Web
+  content" group for *several minutes*; neither ``AXManualAccessibility`` nor
+  ``AXEnhancedUserInterface`` sped it up, "it just needs patience" (jimmyeao/TEAMS2HA
+  ``examples/ax_probe.rs``). ``unbuilt`` notices that shape with a shallow, bounded look
+  and ``find`` raises ``TreeNotReady``: the window source then says "not yet" and looks
+  again with a growing interval for minutes (``a11y/base.Patience``), never "no
+  recording" and never a failure.
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from devicecheck.teams.a11y import base
-from devicecheck.teams.a11y.base import TreeUnavailable
+from devicecheck.teams.a11y.base import TreeNotReady, TreeUnavailable
 
 ROLES: dict[str, str] = {
     "AXStaticText": base.LABEL, "AXImage": base.IMAGE, "AXButton": base.BUTTON,
@@ -36,6 +48,15 @@ SUBROLES: dict[str, str] = {
     "AXApplicationStatus": base.STATUS, "AXApplicationAlert": base.STATUS,
     "AXApplicationLog": base.LOG, "AXDocumentArticle": base.LOG,
 }
+
+
+#: Where web content sits in a Teams window (a web area, or the group Chromium shows
+#: before the page's tree is built).
+WEB_ROLES = frozenset({"AXWebArea", "AXGroup"})
+WEB_CONTENT = "web content"
+#: ``unbuilt`` looks no deeper or wider than this (it runs before every walk).
+UNBUILT_MAX_DEPTH = 8
+UNBUILT_MAX_NODES = 60
 
 
 def role_of(role: str, subrole: str = "") -> str:
@@ -64,6 +85,9 @@ class AxNode:
         if not name and role == "AXStaticText":
             name = api.attribute(element, "AXValue")
         self.name = name if isinstance(name, str) else ""
+        ident = (api.attribute(element, "AXDOMIdentifier")
+                 or api.attribute(element, "AXIdentifier"))
+        self.ident = ident if isinstance(ident, str) else ""
 
     def children(self, timeout_s: float) -> Sequence[AxNode]:
         return [AxNode(self._api, e) for e in self._api.attribute(self._element,
@@ -105,5 +129,39 @@ class AxBackend(base.ApiBackend):
         if not api.trusted():
             raise TreeUnavailable("DeviceCheck is not allowed to use accessibility "
                                   "(System Settings > Privacy & Security > Accessibility)")
-        return [AxNode(api, w) for pid in sorted(pids)
-                for w in api.attribute(api.application(pid, timeout_s), "AXWindows") or ()]
+        windows = [w for pid in sorted(pids)
+                   for w in api.attribute(api.application(pid, timeout_s), "AXWindows") or ()]
+        if windows and unbuilt(api, windows):
+            raise TreeNotReady("the meeting window's content is not readable yet (Teams "
+                               "builds it a few minutes into a meeting on macOS)")
+        return [AxNode(api, w) for w in windows]
+
+
+def _is_web(api: AxApi, element: Any) -> bool:
+    role = str(api.attribute(element, "AXRole") or "")
+    if role == "AXWebArea":
+        return True
+    if role != "AXGroup":
+        return False
+    label = api.attribute(element, "AXDescription") or api.attribute(element, "AXTitle")
+    return isinstance(label, str) and label.strip().casefold() == WEB_CONTENT
+
+
+def unbuilt(api: AxApi, windows: Sequence[Any]) -> bool:
+    """True when the windows' web content is there but empty (the late-tree shape) and no
+    web content anywhere has children yet. Breadth first, at most ``UNBUILT_MAX_NODES``
+    elements and ``UNBUILT_MAX_DEPTH`` levels: cheap enough to run before every walk."""
+    queue: list[tuple[Any, int]] = [(w, 0) for w in windows]
+    seen = empty_web = 0
+    while queue and seen < UNBUILT_MAX_NODES:
+        element, depth = queue.pop(0)
+        seen += 1
+        kids = list(api.attribute(element, "AXChildren") or ())
+        if _is_web(api, element):
+            if kids:
+                return False        # some web content is built: walk it
+            empty_web += 1
+            continue
+        if depth < UNBUILT_MAX_DEPTH:
+            queue += [(k, depth + 1) for k in kids]
+    return empty_web > 0
