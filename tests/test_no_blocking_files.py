@@ -86,7 +86,7 @@ def received(sock: socket.socket) -> list[dict[str, str]]:
     while True:
         try:
             events.append(decode(sock.recv(1 << 20)))
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return events
 
 

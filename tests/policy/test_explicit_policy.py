@@ -64,3 +64,41 @@ def test_intune_report_from_an_officer_file_is_never_ready(tmp_path: Path) -> No
     flat = json.loads(out.stdout)
     assert flat["Ready"] is False and flat["PolicyHealth"] == "fail", flat
     assert out.returncode == 1
+
+
+def test_officer_file_cannot_switch_the_os_log_copy_off(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 29 #8, the attack as run: ``check --policy mine.toml`` with
+    ``[audit] os_log = false`` once wrote no OS-log copy, IT's evidence."""
+    from devicecheck import oslog
+    from devicecheck.cli import main
+
+    path = officer_file(tmp_path, monkeypatch, "[audit]\nos_log = false\n")
+    loaded = load_policy(path, os_name="linux")
+    assert loaded.policy.audit.os_log is True and loaded.origin("audit.os_log") == "defaults"
+    assert any(e.key == "audit.os_log" and "only the machine policy" in e.message
+               for e in loaded.errors)
+    writer = oslog.MemoryWriter()
+    monkeypatch.setattr(oslog, "writer_factory", lambda: writer)
+    assert main(["check", "--json", "--policy", str(path)]) == 2   # a policy error, said
+    assert [e.kind for e in writer.events] == ["report", "policy-error"]
+
+
+def test_the_machine_policy_can_switch_the_os_log_copy_off(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from devicecheck import oslog
+    from devicecheck.cli import main
+
+    machine = paths.machine_policy_file("linux")
+    machine.parent.mkdir(parents=True, exist_ok=True)
+    machine.write_text("[audit]\nos_log = false\n")
+    os.chmod(machine, 0o644)
+    os.chmod(machine.parent, 0o755)
+    loaded = load_policy(os_name="linux")
+    assert loaded.policy.audit.os_log is False and not loaded.errors
+    writer = oslog.MemoryWriter()
+    monkeypatch.setattr(oslog, "writer_factory", lambda: writer)
+    main(["check", "--json"])
+    assert writer.events == []
+    # An IT-owned file given with --policy (IT trying a policy) is IT's too.
+    assert load_policy(machine, os_name="linux").policy.audit.os_log is False

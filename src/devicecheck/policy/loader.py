@@ -5,7 +5,9 @@ is applied only when it is IT's (root/administrators own it, no one else can wri
 ``--policy FILE`` replaces it for IT trying a policy and for tests; a file that does not
 meet the same rule could have been written by the officer, so the layer is named
 ``explicit-file:`` and ``policy-health`` is pinned to required and fails: a report built
-from it can never say Ready (issue 17: an officer issuing their own READY)."""
+from it can never say Ready (issue 17: an officer issuing their own READY). Such a file
+cannot switch the OS-log copy off either (``audit.os_log`` stays true): that copy is IT's
+evidence, so only IT's own places may turn it off (issue 29)."""
 
 from __future__ import annotations
 
@@ -84,14 +86,21 @@ def load_policy(policy_file: Path | None = None, *, os_name: OsName | None = Non
         origins.update(dict.fromkeys(layer.values, layer.name))
         errors.extend(layer.errors)
     if untrusted:
-        # Whatever the file says, the check that says "not the machine policy" stays on.
+        # Whatever the file says, the check that says "not the machine policy" stays on,
+        # and so does the OS-log copy of every audit record (IT's evidence).
         merged[PINNED] = Severity.REQUIRED
         origins[PINNED] = DEFAULTS
+        if merged.get(OS_LOG) is False:
+            errors.append(PolicyError(f"{EXPLICIT}{policy_file}", "ignored: only the machine "
+                                      "policy can switch the OS-log copy off", OS_LOG))
+        merged[OS_LOG] = True
+        origins[OS_LOG] = DEFAULTS
     return LoadedPolicy(build_policy(merged), (DEFAULTS, *(layer.name for layer in layers)),
                         tuple(errors), MappingProxyType(origins), untrusted)
 
 
 PINNED = "severity.policy-health"
+OS_LOG = "audit.os_log"
 
 
 def _explicit_layer(path: Path) -> tuple[Layer, str]:
