@@ -22,7 +22,9 @@ def _and(items: list[str]) -> str:
 def detection_summary(live: Iterable[str], unavailable: Mapping[str, str] | None = None) -> str:
     """"Meetings detected from Teams' log and microphone use", or the plain truth that
     nothing but Teams starting and exiting can be seen."""
-    meeting_live = [s for s in PHRASES if s in set(live) and s != "window"]
+    # ``live``: the sources that can see a meeting here (the monitor leaves out the ones
+    # that only see recording, such as the meeting window on Linux).
+    meeting_live = [s for s in PHRASES if s in set(live)]
     if not meeting_live:
         return ("DeviceCheck cannot tell when a meeting is on: it can only see Teams "
                 "starting and exiting.")

@@ -201,7 +201,8 @@ class TeamsMonitor(QObject):
         """One sentence for the officer: how meetings are being detected. A source that
         runs but cannot read what it watches right now (no audio server answering) does
         not count as detecting."""
-        working = [n for n, src in self.sources.items() if not getattr(src, "problem", None)]
+        working = [n for n, src in self.sources.items()
+                   if not getattr(src, "problem", None) and "meeting" in src.says()]
         return detection_summary(working, self.unavailable)
 
     def signals_detail(self) -> dict[str, Any]:
@@ -222,7 +223,7 @@ class TeamsMonitor(QObject):
             except Exception as exc:  # noqa: BLE001 - reported, not raised
                 sees = {"problem": f"{type(exc).__name__}: {exc}"}
             out.append({"source": name, "live": True, "describes": source.describes,
-                        "kinds": sorted(source.kinds), "needs_running": source.needs_running,
+                        "kinds": sorted(source.says()), "needs_running": source.needs_running,
                         "sees": sees})
         for name, reason in self.unavailable.items():
             out.append({"source": name, "live": False, "reason": reason})
@@ -240,7 +241,11 @@ class TeamsMonitor(QObject):
             want = running or not source.needs_running
             # Issue 18: a source with ``needs_meeting`` (the window's recording indicator)
             # runs only while a meeting is on; _feed calls here on meeting-started/-ended.
-            if getattr(source, "needs_meeting", False) and not self.machine.in_meeting:
+            # Issue 26: unless it is a meeting source itself (the window's call controls on
+            # Windows and macOS, ``watches_calls``): then it runs while a client runs, and
+            # looks for recording only once told a meeting is on (``meeting_changed``).
+            if (getattr(source, "needs_meeting", False) and not self.machine.in_meeting
+                    and not getattr(source, "watches_calls", False)):
                 want = False
             if want and name not in self._active:
                 self._active.add(name)
@@ -250,6 +255,7 @@ class TeamsMonitor(QObject):
                     self._once(f"start-{name}", f"Meeting source {name} did not start "
                                f"({type(exc).__name__}).")
                     continue
+                self._tell_meeting(source)
                 timer = self._poll_timers.get(name)
                 if timer is not None:
                     timer.start()
@@ -264,6 +270,12 @@ class TeamsMonitor(QObject):
                 except Exception:
                     log.debug("source %s stop failed", name, exc_info=True)
                 self._feed(self.machine.reading(name, CLEAR, self._clock()))
+
+    def _tell_meeting(self, source: SignalSource) -> None:
+        try:
+            source.meeting_changed(self.machine.in_meeting)
+        except Exception:  # a source's bookkeeping never stops the link
+            log.debug("source %s meeting_changed failed", source.name, exc_info=True)
 
     def _poll_source(self, name: str) -> None:
         source = self.sources.get(name)
@@ -318,7 +330,7 @@ class TeamsMonitor(QObject):
         if self.machine.recording:
             return {"status": "recording", "reason": None}
         looking = [(n, s) for n, s in self.sources.items()
-                   if "recording" in s.kinds and n in self._active]
+                   if "recording" in s.says() and n in self._active]
         if any(getattr(s, "unknown_reason", None) is None for _n, s in looking):
             return {"status": "not-recording", "reason": None}
         reasons = [str(getattr(s, "unknown_reason", "") or "") for _n, s in looking]
@@ -380,6 +392,8 @@ class TeamsMonitor(QObject):
                                          list(detail.get("sources", [])))
             self.teamsEvent.emit(ev.name, detail)
         if any(ev.name in (st.MEETING_STARTED, st.MEETING_ENDED) for ev in events):
+            for name in sorted(self._active):
+                self._tell_meeting(self.sources[name])      # issue 26: look for recording
             self._set_active(bool(self.machine.running))   # issue 18: needs_meeting sources
         self._update_grace_timer()
         if self.auto_clean and events:

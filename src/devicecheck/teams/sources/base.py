@@ -124,6 +124,15 @@ class SignalSource:
         """Polled sources: what is seen now (None: nothing new to say)."""
         return None
 
+    def meeting_changed(self, on: bool) -> None:
+        """The state machine's meeting started (``on``) or ended; the monitor tells every
+        running source (the window source looks for recording only in meetings)."""
+
+    def says(self) -> frozenset[str]:
+        """What this source can say on this laptop (``kinds`` unless it knows better: the
+        window source sees meetings only where the OS gives automation ids)."""
+        return self.kinds
+
     # -- output ---------------------------------------------------------------------
     def emit(self, reading: Reading) -> None:
         self.last = reading
