@@ -11,11 +11,9 @@ ALL_OS: tuple[OsName, ...] = ("windows", "macos", "linux")
 
 
 def current_os() -> OsName:
-    """The OS family. ``DEVICECHECK_FAKE_OS`` exists only so tests can exercise another
-    family's code paths end to end through the CLI; it is never set in production."""
-    fake = os.environ.get("DEVICECHECK_FAKE_OS")
-    if fake in ALL_OS:
-        return fake  # type: ignore[return-value]
+    """The OS family this process runs on. There is no switch to pretend otherwise: the
+    old ``DEVICECHECK_FAKE_OS`` test switch shipped too, and ``=windows`` on Linux crashed
+    the CLI in a Windows-only call (issue 29). Tests pass ``os_name`` to what they test."""
     if sys.platform.startswith("win"):
         return "windows"
     if sys.platform == "darwin":

@@ -74,8 +74,7 @@ class MemoryWriter:
 
 
 def _platform_writer(platform: str) -> OsLogWriter:
-    # Chosen by the real platform, not osinfo.current_os(): DEVICECHECK_FAKE_OS makes the
-    # CLI *judge* like another OS in tests, but the process can only call its own OS.
+    # Chosen by the real platform: the process can only call its own OS's log.
     if platform == "win32":
         from devicecheck.oslog.windows import WindowsWriter
         return WindowsWriter()
