@@ -31,16 +31,16 @@ def test_text_names_blockers_and_contact() -> None:
     rep = Report(Device("host", "linux", "6.1"), LoadedPolicy(policy=policy),
                  [result("firewall", Status.FAIL), result("os", Status.PASS)])
     text = rep.to_text()
-    assert "[x]  Problem" in text and "[ok] OK" in text
-    rows = [line for line in text.splitlines() if line.startswith("[")]
-    # The phrases line up whatever the symbol's length.
-    assert len({line.index("Firewall") if "Firewall" in line else line.index("Os")
-                for line in rows}) == 1
-    assert "What to do: Do this." in text
-    # The verdict line comes first, then the problems by fault phrase.
-    first, second = text.splitlines()[:2]
-    assert first == "No \u2014 don't take calls on this laptop. Contact your council's IT service desk."
-    assert second == "  - Firewall off"
+    # One status word a state, as in every window (issue 27): the symbol, the word, the
+    # phrase; a required failure says it blocks calls.
+    assert "  [x] Problem (blocks calls): Firewall off" in text
+    assert "  [ok] OK: Os: OK" in text
+    assert "      What to do: Do this." in text
+    # The verdict line comes first, then when and where; the problems before the rest.
+    lines = text.splitlines()
+    assert lines[0] == "No \u2014 don't take calls on this laptop. Contact your council's IT service desk."
+    assert lines[1].startswith("Checked ") and " on host" in lines[1]
+    assert lines.index("Problems, worst first:") < lines.index("1 other check OK:")
     assert "Firewall on" not in text  # the pass phrase never names the fault
 
 
@@ -56,7 +56,8 @@ def test_text_says_which_recording_safeguards_are_in_force() -> None:
               {"layer": "live-watch", "in_force": False, "why": "no accessibility bus"}]
     rec = CheckResult("recorders", "No recording software", Status.PASS, Severity.REQUIRED,
                       "None running.", evidence={"layers": layers})
-    text = report(rec).to_text()
+    assert "Recording safeguards" not in report(rec).to_text()  # IT's words: behind --it
+    text = report(rec).to_text(it=True)
     assert ("Recording safeguards in force: policy-attestation, recording-software; "
             "not in force: live-watch (no accessibility bus).") in text
 
@@ -68,9 +69,11 @@ def test_text_keeps_it_detail_behind_the_for_it_heading() -> None:
                  [result("firewall", Status.FAIL),
                   result("meeting-data", Status.WARN, Severity.ADVISORY),
                   result("disk-encryption", Status.PASS)])
-    officer, it = rep.to_text().split("For IT:", 1)
-    # The officer's part: phrases, the severity tag and plain "What to do" only.
-    assert "Firewall off" in officer and "Meeting data not cleared yet (can wait)" in officer
+    assert "For IT:" not in rep.to_text()  # IT's part only when asked for (check --it)
+    officer, it = rep.to_text(it=True).split("For IT:", 1)
+    # The officer's part: phrases, the status words and plain "What to do" only.
+    assert "[x] Problem (blocks calls): Firewall off" in officer
+    assert "[!] Fix soon: Meeting data not cleared yet" in officer
     assert "What to do: Do this." in officer
     for technical in ("summary", "fix-it.ps1", "ms-settings:", "tray.check_interval_minutes",
                       "firewall (", "Policy sources"):

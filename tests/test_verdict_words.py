@@ -142,7 +142,8 @@ def test_one_bad_unrelated_value_leaves_the_verdict_and_adds_an_it_notice() -> N
     tip = tooltip_text(verdict.state, verdict, checked_at=AT)
     assert "IT needs to fix a settings problem" in tip and "retention" not in tip
     # IT keeps the detail: the text report's policy errors and the JSON.
-    assert "audit.retention_days" in report.to_text()
+    assert "audit.retention_days" not in report.to_text()  # the officer's text: no keys
+    assert "audit.retention_days" in report.to_text(it=True)
     assert report.to_dict()["policy"]["errors"]
 
 

@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from devicecheck.checks.base import STATUS_SYMBOLS, STATUS_WORDS, CheckResult, Status
+from devicecheck.checks.base import CheckResult, Status
 from devicecheck.checks.registry import intune_setting_name
 from devicecheck.osinfo import OsName
 from devicecheck.oslog import OsLogStatus
 from devicecheck.policy import LoadedPolicy
-from devicecheck.verdict_words import VerdictWords, phrase, severity_tag, verdict_words
+from devicecheck.ui.model.rows import Rows, rows
+from devicecheck.verdict_words import Answer, VerdictWords, verdict_words
 
 SCHEMA_VERSION = 1
 
@@ -114,39 +115,53 @@ class Report:
             flat[intune_setting_name(c.id)] = c.status.value
         return flat
 
-    def to_text(self) -> str:
-        """The officer's part first: the verdict line, the problems by fault phrase, every
-        check by its phrase with "What to do" in plain words. Then IT's part, after a
-        "For IT:" heading (the one door for technical words, issue 19): each check's
-        evidence summary, IT's remediation detail and settings link, the policy errors and
-        sources, the recording safeguards and where the audit goes."""
+    def rows(self) -> Rows:
+        """The results as the officer reads them (``ui.model.rows``): the same words in the
+        report window, pre-call step 1 and this report's text."""
+        policy = self.loaded.policy
+        words = self.words()
+        # Advisory problems block when the policy lets nobody continue past them.
+        return rows(self.checks, advisory_blocks=not policy.notice.allow_advisory_continue,
+                    due=words.due, contact=policy.organisation.it_contact)
+
+    def to_text(self, *, it: bool = False) -> str:
+        """The officer's part: the verdict line, when and where it was checked, the problems
+        worst first (status word, fault phrase, why it blocks, what to do), then one line
+        for the other checks and each of them. No check id, command, file name or evidence
+        (issue 27). ``it``: add IT's part after a "For IT:" heading (the one door for
+        technical words): each check's id, evidence summary, IT's remediation detail and
+        settings link, the policy errors and sources, the recording safeguards and where
+        the audit goes."""
         org = self.loaded.policy.organisation
         words = self.words()
+        shown = self.rows()
+        at = self.generated_at.astimezone()
+        when = f"{at.day} {at:%b %Y %H:%M}"  # not "%-d": Windows' strftime has no "-" flag
         lines = [words.headline]
-        lines.extend(f"  - {p}" for p in words.problems)
         if words.it_notice:
             lines.append(words.it_notice)
-        lines += [
-            "",
-            f"DeviceCheck report for {self.device.hostname} ({self.device.os} {self.device.os_version})",
-            f"Generated {self.generated_at.astimezone().strftime('%d %b %Y %H:%M')}"
-            + (f" for {org.name}" if org.name else ""),
-            "",
-        ]
-        # Symbols differ in length ("[x]", "[ok]"): pad both columns so the phrases line up.
-        sym_width = max((len(STATUS_SYMBOLS[c.status]) for c in self.checks), default=0)
-        width = max((len(STATUS_WORDS[c.status]) for c in self.checks), default=0)
-        for c in self.checks:
-            label = f"{STATUS_SYMBOLS[c.status]:<{sym_width}} {STATUS_WORDS[c.status]:<{width}}"
-            lines.append(f"{label}  {phrase(c.id, c.status, c.title)}{severity_tag(c.severity)}")
-            if _needs_fix(c) and c.remediation:
-                lines.append(f"{' ' * (len(label) + 2)}What to do: {c.remediation.text}")
-        lines += ["", *self._it_lines()]
+        lines.append(f"Checked {when} on {self.device.hostname}"
+                     + (f" for {org.name}" if org.name else "") + ".")
+        if shown.problems:
+            # The tray's tooltip words: "Problems" under a "No", "To fix" otherwise.
+            head = "Problems" if words.answer is Answer.NO else "To fix"
+            lines += ["", f"{head}, worst first:"]
+            for row in shown.problems:
+                lines.append(f"  {row.look.text_symbol} {row.status}: {row.phrase}")
+                for extra in (row.why, row.advice):
+                    if extra:
+                        lines.extend(_wrap(extra, "      "))
+        if shown.others:
+            lines += ["", f"{shown.others_line()}:"]
+            lines.extend(f"  {r.look.text_symbol} {r.status}: {r.phrase}" for r in shown.others)
+        if it:
+            lines += ["", *self._it_lines()]
         return "\n".join(lines) + "\n"
 
     def _it_lines(self) -> list[str]:
         """IT's part of the text report: technical words are welcome here."""
-        lines = ["For IT:"]
+        lines = ["For IT:",
+                 f"  Device: {self.device.hostname} ({self.device.os} {self.device.os_version})"]
         for c in self.checks:
             lines.append(f"  {c.id} ({c.status.value}, {c.severity.value}): {c.summary}")
             if _needs_fix(c) and c.remediation:
@@ -173,3 +188,11 @@ class Report:
 
 def _needs_fix(result: CheckResult) -> bool:
     return result.status in (Status.FAIL, Status.WARN, Status.UNKNOWN)
+
+
+def _wrap(text: str, indent: str, width: int = 88) -> list[str]:
+    """``text`` wrapped for a terminal, every line indented (under its row)."""
+    import textwrap
+
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent,
+                         break_on_hyphens=False) or [indent.rstrip()]

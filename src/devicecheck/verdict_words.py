@@ -35,6 +35,9 @@ FIX_SOON = "Fix soon \u2014 you can take calls"
 CHECKING = "Checking this laptop\u2026"
 #: The officer's words for any policy problem: nothing technical (the detail is IT's).
 SETTINGS_PROBLEM = "IT needs to fix a settings problem"
+#: A report judged against a settings file the officer named (``--policy``), not IT's: it
+#: is not IT's settings problem, and the answer is not the laptop's (issue 27).
+OWN_SETTINGS = "Checked with a settings file you chose, not the council's"
 
 
 class Answer(StrEnum):
@@ -61,6 +64,16 @@ def phrase(check_id: str, status: Status, fallback: str = "A device check") -> s
     if status is Status.SKIP:
         return f"{entry.topic} not checked"
     return entry.fault_phrase
+
+
+def result_phrase(result: CheckResult) -> str:
+    """``phrase`` for one result, with the situations a check id alone cannot tell: a
+    report judged against a settings file the officer chose (policy-health's evidence
+    ``not_machine_policy``) is named as such, not as IT's settings problem."""
+    if (result.id == "policy-health" and result.status is Status.FAIL
+            and result.evidence.get("not_machine_policy")):
+        return OWN_SETTINGS
+    return phrase(result.id, result.status, result.title)
 
 
 def topic(check_id: str, fallback: str) -> str:
@@ -98,6 +111,9 @@ class VerdictWords:
     problems: tuple[str, ...] = ()
     #: A line for a settings problem that does not block ("IT needs to fix…"), or "".
     it_notice: str = ""
+    #: The fix-by date of advisory problems ("8 Dec 2026"), or "" (no grace days set).
+    #: Not in ``to_dict``: the JSON report's shape stays as it was.
+    due: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return {"answer": self.answer.value, "line": self.headline,
@@ -113,7 +129,7 @@ def verdict_words(results: Sequence[CheckResult], policy: Policy, *,
     ``since``: when the advisory problem was first seen (the grace date counts from it);
     the report's own date is a fair stand-in when nothing remembers the first sighting."""
     problems = ordered_problems(results)
-    phrases = tuple(phrase(r.id, r.status, r.title) for r in problems)
+    phrases = tuple(result_phrase(r) for r in problems)
     blocking = [r for r in problems if r.blocking]
     advisory = [r for r in problems if not r.blocking]
     contact = policy.organisation.it_contact
@@ -127,16 +143,18 @@ def verdict_words(results: Sequence[CheckResult], policy: Policy, *,
             by = f"{due.day} {due:%b %Y}"  # not "%-d": Windows' strftime has no "-" flag
             head = f"{FIX_SOON}, but get this fixed by {by}"
         else:
-            head = f"{FIX_SOON}, but get this fixed soon"
-        return VerdictWords(Answer.FIX_SOON, head, phrases, notice)
+            by, head = "", f"{FIX_SOON}, but get this fixed soon"
+        return VerdictWords(Answer.FIX_SOON, head, phrases, notice, by)
     return VerdictWords(Answer.YES, YES, (), notice)
 
 
 def severity_tag(severity: object) -> str:
-    """The tag after a row's phrase: " (can wait)" for an advisory check only. A required
-    check needs none, and a check IT turned off is not counted at all, so "can wait" would
-    be untrue for it (``severity`` is the ``Severity`` enum or its value)."""
-    return " (can wait)" if str(getattr(severity, "value", severity)) == "advisory" else ""
+    """The tag after an advisory problem's phrase in a list of problems that block (the
+    tray's "Problems: Disk not encrypted, Meeting data not cleared yet (fix soon)"): the
+    same words as its row's status, "Fix soon" (issue 27: one set of status words). A
+    required check needs none, nor does a check IT turned off (``severity`` is the
+    ``Severity`` enum or its value)."""
+    return " (fix soon)" if str(getattr(severity, "value", severity)) == "advisory" else ""
 
 
 def problem_list(phrases: Sequence[str], most: int = 3) -> str:
@@ -145,7 +163,6 @@ def problem_list(phrases: Sequence[str], most: int = 3) -> str:
     return shown + (f" and {len(phrases) - most} more" if len(phrases) > most else "")
 
 
-__all__ = ["CHECKING", "FIX_SOON", "NO", "SETTINGS_PROBLEM", "YES", "Answer", "VerdictWords",
-           "severity_tag",
-           "ordered_problems", "phrase", "problem_list", "problem_rank", "topic",
-           "verdict_words"]
+__all__ = ["CHECKING", "FIX_SOON", "NO", "OWN_SETTINGS", "SETTINGS_PROBLEM", "YES", "Answer",
+           "VerdictWords", "ordered_problems", "phrase", "problem_list", "problem_rank",
+           "result_phrase", "severity_tag", "topic", "verdict_words"]

@@ -66,7 +66,18 @@ def test_dry_run_prints_the_plan_and_deletes_nothing(
     before = snapshot(root)
     assert main(["clean", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert f"{TFL_PART}/IndexedDB" in out and "keep" in out and "Dry run" in out
+    # The officer's words (issue 27): the client's name, how much, what goes and stays;
+    # no store names, folders, ids or "1 files".
+    assert out.startswith("Teams for Linux: ") and "(13 files)" in out
+    assert "What goes: names" in out and "What stays: your backgrounds" in out
+    assert "Dry run" in out
+    for technical in ("IndexedDB", "teams-for-linux", "native", str(root), " 1 files"):
+        assert technical not in out, technical
+    # IT's detail with --it: every store, its action, path and files (plurals right).
+    assert main(["clean", "--dry-run", "--it"]) == 0
+    it = capsys.readouterr().out
+    assert f"{TFL_PART}/IndexedDB" in it and "keep" in it and "1 file " in it
+    assert "1 files" not in it
     assert snapshot(root) == before
     assert main(["clean", "--dry-run", "--json"]) == 0
     assert _json(capsys)["clients"][0]["targets"]
@@ -95,9 +106,10 @@ def test_on_a_terminal_it_shows_the_plan_and_asks(
     monkeypatch.setattr("builtins.input", fake_input)
     assert main(["clean"]) == 0
     out = capsys.readouterr().out
-    assert asked and "IndexedDB" in out and "[y/N]" in out
+    assert asked and "Teams for Linux: " in out and "[y/N]" in out
     assert (not (root / CLEARED[0]).exists()) is deleted
-    assert ("Removed" in out) is deleted and ("Nothing deleted" in out) is not deleted
+    assert ("Meeting data cleared from Teams for Linux" in out) is deleted
+    assert ("Nothing deleted" in out) is not deleted
 
 
 def test_usage_errors_are_exit_2(root: Path, tmp_path: Path,

@@ -296,5 +296,34 @@ def test_signals_text_on_this_laptop(tmp_path: Path) -> None:
     proc = run_cli("--signals")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines and lines[-1].endswith(".")
-    assert any(line.startswith("log ") for line in lines)
+    # A sentence a line (issue 27): how meetings are detected, then each source, whether
+    # it works here and why not; no source ids, raw values or back-end names.
+    assert lines and all(line.endswith(".") for line in lines)
+    assert lines[0].startswith(("Meetings detected from", "DeviceCheck cannot tell"))
+    assert any(line.startswith("Teams' log: not used on this laptop \u2014 ") for line in lines)
+    for raw in ("{", "at-spi", " live ", "backend"):
+        assert raw not in proc.stdout, raw
+    assert not any(line.startswith("log ") for line in lines)
+
+
+def test_signal_lines_say_what_works_and_why_not() -> None:
+    from devicecheck.commands.watch import format_signals, signal_line
+
+    audio = {"source": "audio", "live": True, "describes": "audio capture",
+             "sees": {"meeting": [], "recording": [], "streams": 0,
+                      "problem": "no audio server answers (Connection failure: refused)"}}
+    assert signal_line(audio) == "Audio capture: not available \u2014 no audio server answers."
+    camera = {"source": "camera", "live": True, "describes": "camera use",
+              "sees": {"meeting": ["teams-for-linux"], "recording": []}}
+    assert signal_line(camera) == "Camera use: working \u2014 a meeting is on."
+    window = {"source": "window", "live": True,
+              "describes": "the recording indicator in the meeting window (accessibility tree)",
+              "sees": {"meeting": [], "backend": "at-spi", "recording": "unknown",
+                       "reason": "no Teams client process to look at"}}
+    assert signal_line(window) == ("The recording indicator in the meeting window: working, "
+                                   "nothing to read now \u2014 no Teams client process to "
+                                   "look at.")
+    new = {"source": "some-new-source", "live": False, "reason": "not on this OS"}
+    assert signal_line(new) == "Some new source: not used on this laptop \u2014 not on this OS."
+    text = format_signals([audio, camera], "Meetings detected from camera use.")
+    assert text.splitlines()[0] == "Meetings detected from camera use."

@@ -143,7 +143,7 @@ def test_state_and_icon_follow_a_no_caused_by_advisory_problems() -> None:
     assert verdict.line.startswith("No \u2014")
     tip = tooltip_text(derive_state(verdict), verdict, checked_at=None)
     assert "Problems: Meeting data not cleared yet" in tip
-    assert "(can wait)" not in tip  # it blocks under this policy: it cannot wait
+    assert "(fix soon)" not in tip  # it blocks under this policy: it cannot wait
     # The same problems with the policy's default: amber, "Fix soon".
     allowed = verdict_of(_report(True, ("meeting-data", Status.FAIL, "advisory")))
     assert allowed.state is TrayState.ATTENTION and allowed.line.startswith("Fix soon")
@@ -154,9 +154,10 @@ def test_a_no_tags_the_advisory_problems_that_can_wait() -> None:
                      ("firewall", Status.FAIL, "required"))
     verdict = verdict_of(report)
     assert verdict.state is TrayState.NOT_READY
-    assert verdict.problem_phrases() == ("Firewall off", "Meeting data not cleared yet (can wait)")
+    # Its row's status word (issue 27: one set of words; "can wait" was a third one).
+    assert verdict.problem_phrases() == ("Firewall off", "Meeting data not cleared yet (fix soon)")
     tip = tooltip_text(TrayState.NOT_READY, verdict, checked_at=None)
-    assert "Problems: Firewall off, Meeting data not cleared yet (can wait)" in tip
+    assert "Problems: Firewall off, Meeting data not cleared yet (fix soon)" in tip
 
 
 def test_state_line_is_the_verdict_headline_for_the_verdicts_state() -> None:

@@ -147,13 +147,13 @@ def test_a_no_from_advisory_problems_turns_the_tray_red(make_harness: Any, qtbot
     assert app.tray.icon().cacheKey() == state_icon(TrayState.NOT_READY).cacheKey()
     assert app.tooltip.startswith("DeviceCheck: No \u2014")
     assert "Problems: Meeting data not cleared yet" in app.tooltip
-    assert "(can wait)" not in app.tooltip
+    assert "(fix soon)" not in app.tooltip
 
 
 def test_a_no_tags_advisory_problems_that_can_wait(make_harness: Any, qtbot: Any) -> None:
     h = started(make_harness, qtbot, loaded_with(),
                 [Scripted("firewall", Status.FAIL), Scripted("meeting-data", Status.FAIL)])
-    assert "Problems: Firewall off, Meeting data not cleared yet (can wait)" in h.app.tooltip
+    assert "Problems: Firewall off, Meeting data not cleared yet (fix soon)" in h.app.tooltip
 
 
 def _fix_by(day: date) -> str:

@@ -1,4 +1,8 @@
-"""``devicecheck check [--json | --format intune] [--policy FILE]`` (pinned).
+"""``devicecheck check [--json | --format intune] [--it] [--policy FILE]`` (pinned).
+
+The text is the officer's: the verdict and their rows, with no check id, command or file
+name. ``--it`` adds IT's section (ids, evidence, commands, file names, policy errors);
+the JSON and Intune shapes are unchanged by it.
 
 Exit codes: 0 ready, 1 not ready, 2 usage or policy error (the report is still printed).
 """
@@ -22,11 +26,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      help="print the report as one JSON object")
     fmt.add_argument("--format", dest="fmt", choices=["text", "json", "intune"],
                      help="text (default), json, or intune (flat object for custom compliance)")
+    p.add_argument("--it", action="store_true",
+                   help="add IT's section to the text: check ids, evidence, commands, files")
     add_policy_option(p)
-    p.set_defaults(func=lambda a: run_check(policy_file=a.policy, fmt=a.fmt or "text"))
+    p.set_defaults(func=lambda a: run_check(policy_file=a.policy, fmt=a.fmt or "text",
+                                            it=a.it))
 
 
-def run_check(*, policy_file: Path | str | None, fmt: str) -> int:
+def run_check(*, policy_file: Path | str | None, fmt: str, it: bool = False) -> int:
     from devicecheck.advisory_dates import with_first_seen
     from devicecheck.assess import assess, audit_summary
     from devicecheck.audit import AuditLog
@@ -42,7 +49,7 @@ def run_check(*, policy_file: Path | str | None, fmt: str) -> int:
     elif fmt == "intune":
         print(json.dumps(report.to_intune(), separators=(",", ":")))
     else:
-        print(report.to_text(), end="")
+        print(report.to_text(it=it), end="")
     try:
         log = AuditLog.for_policy(loaded.policy)
         log.record("report", **audit_summary(report))

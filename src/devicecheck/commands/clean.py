@@ -1,4 +1,4 @@
-"""``devicecheck clean [--dry-run] [--yes] [--json] [--client ID]`` (pinned), plus
+"""``devicecheck clean [--dry-run] [--yes] [--json] [--client ID] [--it]`` (pinned), plus
 ``devicecheck clean --restart [--yes] [--json] [--client ID]`` and ``--session-end``.
 
 Clears the Teams clients' local meeting data as the policy says. Without ``--yes`` on a
@@ -11,6 +11,9 @@ say ``--yes``). Exit codes: 0 done or nothing to do, 1 partial failure, 2 usage 
 it asks first at a terminal unless ``--yes``. ``--session-end`` is for IT's logoff task:
 quiet, never asks, quits Teams without starting it again, exits 0 when nothing was left
 behind and otherwise prints one line saying why.
+
+The text speaks the officer's words (issue 27): the client's display name, how much would
+go, what goes and what stays. ``--it`` adds each store's path, files and size.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mode.add_argument("--session-end", action="store_true",
                       help="for a logoff task: quit Teams, clean, do not start it again; "
                            "quiet, exit 0 when nothing was left")
+    p.add_argument("--it", action="store_true",
+                   help="add IT's detail to the text: each store's path, files and size")
     add_policy_option(p)
     p.set_defaults(func=run_clean)
 
@@ -67,14 +72,63 @@ def _show(text: str) -> str:
     return display(text)
 
 
-def print_plan(data: dict[str, Any], out: TextIO, *, mode: str) -> None:
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """"1 file", "14 files", "1,204 files"."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def _names(client_ids: list[str]) -> str:
+    # Officers know clients by the names Microsoft and the community use, not by our ids
+    # ("teams-for-linux (native)"): the clear-data dialogs' words (ui/model/clean_words).
+    from devicecheck.ui.model.clean_words import client_names
+
+    return client_names(client_ids)
+
+
+def print_plan(data: dict[str, Any], out: TextIO, *, mode: str, policy: Any = None,
+               it: bool = False) -> None:
+    """The plan in the officer's words: what would be cleared from which client, what
+    goes and what stays (issue 27). ``it``: each client's folder and every store with its
+    action, files and size (IT's detail)."""
     from devicecheck.cleaner.plan import human_bytes  # here: the CLI starts without cleaner
 
-    label = "personal data and caches" if mode != "caches-only" else "caches only"
     if not data["clients"]:
         print("No Teams meeting data found.", file=out)
         return
-    print(f"Meeting data to clear ({label}):", file=out)
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for client in data["clients"]:
+        by_name.setdefault(_names([client["id"]]), []).append(client)
+    for name, roots in by_name.items():
+        going = [t for c in roots for t in c["targets"] if t["action"] == "delete"]
+        files = sum(t["files"] for t in going)
+        more = "" if all(t.get("complete", True) for t in going) else " or more"
+        if going:
+            print(f"{name}: {human_bytes(sum(t['bytes'] for t in going))} of meeting data "
+                  f"to clear ({plural(files, 'file')}{more}).", file=out)
+        else:
+            print(f"{name}: no meeting data to clear.", file=out)
+        if going and any(c["running"] for c in roots):
+            print(f"  {name} is open: close it first, or nothing of it is cleared.", file=out)
+        if any(c.get("refused") for c in roots):
+            print(f"  Some of {name}'s data is not cleared: DeviceCheck cannot do it "
+                  "safely.", file=out)
+    if policy is not None:
+        from devicecheck.ui.model.clean_words import what_goes, what_stays
+
+        print(what_goes(policy), file=out)
+        print(what_stays(policy, [c["id"] for c in data["clients"]]), file=out)
+    elif mode == "caches-only":
+        print("Only temporary files go: names and chat history stay.", file=out)
+    if it:
+        print_plan_for_it(data, out, mode=mode)
+
+
+def print_plan_for_it(data: dict[str, Any], out: TextIO, *, mode: str) -> None:
+    """Every store of every client root: action, path, files, size (IT's detail)."""
+    from devicecheck.cleaner.plan import human_bytes
+
+    label = "personal data and caches" if mode != "caches-only" else "caches only"
+    print(f"For IT: the plan ({label}, mode {mode}):", file=out)
     for client in data["clients"]:
         running = "  [running: will be refused]" if client["running"] and \
             any(t["action"] == "delete" for t in client["targets"]) else ""
@@ -84,30 +138,43 @@ def print_plan(data: dict[str, Any], out: TextIO, *, mode: str) -> None:
         for t in client["targets"]:
             rel = os.path.relpath(t["path"], client["root"])
             more = "" if t.get("complete", True) else "+"
-            links = f"  {t['links']} link(s), removed as links" if t.get("links") else ""
-            print(f"  {t['action']:<8} {_show(rel):<50} {t['files']:>8,}{more} files "
+            links = f"  {plural(t['links'], 'link')}, removed as links" if t.get("links") \
+                else ""
+            print(f"  {t['action']:<8} {_show(rel):<50} {plural(t['files'], 'file'):>10}{more} "
                   f"{human_bytes(t['bytes']):>10}{links}", file=out)
 
 
-def print_result(data: dict[str, Any], out: TextIO) -> None:
+def print_result(data: dict[str, Any], out: TextIO, *, it: bool = False) -> None:
     from devicecheck.cleaner.plan import human_bytes
 
     done = [c for c in data["clients"]
             if any(t["action"] in ("deleted", "partly-deleted") for t in c["targets"])]
     if data["removed_files"] or data.get("removed_links") or done:
-        ids = ", ".join(sorted({c["id"] for c in done}))
-        print(f"Removed {data['removed_files']:,} files ({human_bytes(data['removed_bytes'])}) "
-              f"from {ids}.", file=out)
+        names = _names(sorted({c["id"] for c in done}))
+        print(f"Meeting data cleared from {names} ({plural(data['removed_files'], 'file')}, "
+              f"{human_bytes(data['removed_bytes'])}).", file=out)
         if data.get("removed_links"):
-            print(f"Removed {data['removed_links']:,} link(s) as links; their targets were "
-                  "not followed or touched.", file=out)
+            print(f"{plural(data['removed_links'], 'link')} removed as links; what they "
+                  "pointed to was not touched.", file=out)
     elif not data["failures"]:
         print("Nothing to clean.", file=out)
     for reason, n in sorted((data.get("skipped") or {}).items()):
-        print(f"Skipped {n:,} item(s): {reason}.", file=out)
+        print(f"Skipped {plural(n, 'item')}: {reason}.", file=out)
     for f in data["failures"]:
-        where = f" {f['path']}" if f.get("path") else ""
-        print(f"Not cleaned ({f['client']}){where}: {f['reason']}", file=out)
+        if it:
+            where = f" {f['path']}" if f.get("path") else ""
+            print(f"Not cleaned ({f['client']}){where}: {f['reason']}", file=out)
+        else:
+            print(f"Not cleared from {_names([f['client']])}: {_officer_reason(f)}", file=out)
+
+
+def _officer_reason(failure: dict[str, Any]) -> str:
+    """A failure's reason without the folder it names (that is IT's detail)."""
+    reason = str(failure.get("reason", "")).rstrip(".")
+    path = str(failure.get("path") or "")
+    if path and path in reason:
+        reason = reason.replace(path, "a folder")
+    return reason + "."
 
 
 def run_clean(args: argparse.Namespace) -> int:
@@ -143,16 +210,22 @@ def run_clean(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result.to_dict()))
         else:
-            print_plan(result.to_dict(), sys.stdout, mode=policy.cleaner.mode)
+            print_plan(result.to_dict(), sys.stdout, mode=policy.cleaner.mode, policy=policy,
+                       it=args.it)
             for f in result.failures:
-                print(f"Would not clean ({f['client']}): {f['reason']}", file=sys.stdout)
+                if args.it:
+                    print(f"Would not clean ({f['client']}): {f['reason']}", file=sys.stdout)
+                else:
+                    print(f"Would not clear from {_names([f['client']])}: "
+                          f"{_officer_reason(f)}", file=sys.stdout)
             print("Dry run: nothing deleted.", file=sys.stdout)
         return result.exit_code
 
     plan = None
     if not args.yes:
         plan = plan_clean(policy, client_ids=ids)
-        print_plan(plan.to_dict(), text_out, mode=policy.cleaner.mode)
+        print_plan(plan.to_dict(), text_out, mode=policy.cleaner.mode, policy=policy,
+                   it=args.it)
         if plan.nothing_to_do:
             plan = None  # fall through: clean() reports "nothing to do" and audits it
         elif not _isatty():
@@ -160,14 +233,14 @@ def run_clean(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         else:
-            if not confirm("Delete the files listed as 'delete'?", text_out):
+            if not confirm("Clear this meeting data now?", text_out):
                 print("Nothing deleted.", file=text_out)
                 return EXIT_DONE
     result = clean(policy, client_ids=ids, plan=plan)
     if args.json:
         print(json.dumps(result.to_dict()))
     else:
-        print_result(result.to_dict(), sys.stdout)
+        print_result(result.to_dict(), sys.stdout, it=args.it)
     return result.exit_code
 
 

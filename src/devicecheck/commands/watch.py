@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,17 +124,46 @@ def _load_policy(policy_file: Path | str | None, command: str) -> Any:
     return loaded.policy
 
 
+def _plain(text: object) -> str:
+    """A reason without its technical tail: "no audio server answers (Connection failure:
+    Connection refused)" -> "no audio server answers" (the tail stays in ``--json``)."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", str(text)).strip().rstrip(".")
+
+
+def _source_name(s: dict[str, Any]) -> str:
+    """What a source watches, in words ("Audio capture"), never its id where words exist."""
+    from devicecheck.teams.detection import PHRASES
+
+    words = _plain(s.get("describes") or "") or PHRASES.get(str(s["source"]), "")
+    words = words or str(s["source"]).replace("-", " ").replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def signal_line(s: dict[str, Any]) -> str:
+    """One source in a sentence: what it is, whether it works here, and why not."""
+    name = _source_name(s)
+    if not s.get("live"):
+        return f"{name}: not used on this laptop \u2014 {_plain(s.get('reason', ''))}."
+    sees = s.get("sees") or {}
+    if sees.get("problem"):
+        return f"{name}: not available \u2014 {_plain(sees['problem'])}."
+    seen = []
+    if sees.get("meeting"):
+        seen.append("a meeting is on")
+    if isinstance(sees.get("recording"), list) and sees["recording"]:
+        seen.append("a recording is on")
+    if seen:
+        return f"{name}: working \u2014 {' and '.join(seen)}."
+    if sees.get("reason"):
+        return f"{name}: working, nothing to read now \u2014 {_plain(sees['reason'])}."
+    return f"{name}: working \u2014 no meeting now."
+
+
 def format_signals(sources: list[dict[str, Any]], summary: str) -> str:
-    """``watch --signals`` as text: one line a source, then the officer's sentence."""
-    lines = []
-    for s in sources:
-        if s.get("live"):
-            sees = json.dumps(s.get("sees", {}), ensure_ascii=False, default=str)
-            lines.append(f"{s['source']:<11} live      {s.get('describes', '')}: {sees}")
-        else:
-            lines.append(f"{s['source']:<11} not used  {s.get('reason', '')}")
-    lines.append(summary)
-    return "\n".join(lines)
+    """``watch --signals`` as text: the officer's sentence on how meetings are detected,
+    then one sentence a source: available or not, and why (issue 27: no raw values, no
+    source ids or back-end names; ``--json`` keeps the detail)."""
+    return "\n".join([summary, *(signal_line(s) for s in sources)])
 
 
 def run_signals(*, policy_file: Path | str | None, as_json: bool) -> int:
@@ -145,7 +175,9 @@ def run_signals(*, policy_file: Path | str | None, as_json: bool) -> int:
     policy = _load_policy(policy_file, "watch --signals")
     if policy is None:
         return EXIT_USAGE
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
+    # The text says in a sentence what each source cannot do; its warnings would say it
+    # twice (``--json`` readers get them, as the detail they are).
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING if as_json else logging.ERROR,
                         format="devicecheck watch: %(message)s")
     # QTimers need an application object; nothing runs its loop.
     _app = QCoreApplication.instance() or QCoreApplication(["devicecheck-watch"])

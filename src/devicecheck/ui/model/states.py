@@ -28,6 +28,7 @@ from devicecheck.verdict_words import (
     Answer,
     ordered_problems,
     phrase,
+    result_phrase,
     problem_list,
     severity_tag,
 )
@@ -139,7 +140,7 @@ def _tagged(report: Report, phrases: tuple[str, ...]) -> tuple[str, ...]:
     policy lets officers go on despite those (otherwise they block too: no tag)."""
     if not report.blocking or not report.loaded.policy.notice.allow_advisory_continue:
         return phrases
-    return tuple(phrase(r.id, r.status, r.title) + severity_tag(r.severity)
+    return tuple(result_phrase(r) + severity_tag(r.severity)
                  for r in ordered_problems(report.checks))
 
 

@@ -37,7 +37,7 @@ from devicecheck.policy import LoadedPolicy
 from devicecheck.qtsupport.style import VerdictBanner
 from devicecheck.qtsupport.workers import CheckWorker, WorkerKeeper
 from devicecheck.report import Report
-from devicecheck.ui.model.rows import OFF, ROW_LOOK, meaning
+from devicecheck.ui.model.rows import LOOKS, meaning
 from devicecheck.ui.model.states import TrayState
 from devicecheck.verdict_words import (
     NO,
@@ -60,11 +60,8 @@ def status_label(result: CheckResult, advisory_blocks: bool = False) -> str:
     """The row's first column by what the result means for the call (``ui.model.rows``, the
     same words as the report window): an advisory problem is "Fix soon", not "Problem";
     a check IT turned off is "Not counted"."""
-    row_meaning = meaning(result, advisory_blocks)
-    word, look = ROW_LOOK[row_meaning]
-    shape = Status.UNKNOWN if result.status is Status.UNKNOWN and row_meaning != OFF \
-        else Status(look)
-    return f"{SYMBOLS[shape]} {word}"
+    look = LOOKS[meaning(result, advisory_blocks)]
+    return f"{look.symbol} {look.word}"
 
 
 def what_to_do(result: CheckResult) -> str:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from devicecheck.checks.base import CheckResult, Status
+from devicecheck.checks.base import CheckResult
 from devicecheck.policy import LoadedPolicy
 from devicecheck.qtsupport.icons import status_icon
 from devicecheck.qtsupport.screen_fit import fit_to_screen, scroll_body
@@ -44,7 +44,7 @@ from devicecheck.qtsupport.style import (
     window_frame,
 )
 from devicecheck.report import Report
-from devicecheck.ui.model.rows import BLOCK, OFF, ROW_LOOK, SOON, count_words, meaning
+from devicecheck.ui.model.rows import BLOCK, LOOKS, SOON, meaning, rows
 from devicecheck.ui.model.states import STATE_WORDS, TrayState, verdict_of
 from devicecheck.verdict_words import Answer, phrase, severity_tag
 
@@ -91,9 +91,7 @@ class CheckRow(QFrame):
         self.setObjectName("checkRow")
         self.result = result
         self.meaning = meaning(result, advisory_blocks)
-        word, icon_status = ROW_LOOK[self.meaning]
-        if result.status is Status.UNKNOWN and self.meaning != OFF:
-            icon_status = "unknown"  # "could not be checked" wears the question mark
+        word, icon_status = LOOKS[self.meaning].word, LOOKS[self.meaning].icon
         # The row is named by what is true or wrong ("Firewall off"), never by the title,
         # which states the requirement and so reads as the opposite of a fault (issue 19).
         name = phrase(result.id, result.status, result.title)
@@ -247,7 +245,7 @@ class ReportWindow(QDialog):
             advisory_blocks = words.answer is Answer.NO and not any(
                 c.blocking for c in report.checks)
             when = report.generated_at.astimezone().strftime("%d %b %Y %H:%M")
-            sub = f"Checked {when}: {count_words(report.checks, advisory_blocks)}."
+            sub = f"Checked {when}: {rows(report.checks, advisory_blocks=advisory_blocks).others_line()}."
             if verdict.it_notice:
                 sub += f"\n{verdict.it_notice}"
             for result in report.checks:
@@ -292,4 +290,4 @@ class ReportWindow(QDialog):
 
     def copy_report(self) -> None:
         if self.report is not None:
-            QGuiApplication.clipboard().setText(self.report.to_text())
+            QGuiApplication.clipboard().setText(self.report.to_text(it=True))
