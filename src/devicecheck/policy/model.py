@@ -116,7 +116,10 @@ class Antivirus:
     max_signature_age_days: int = field(
         default=3, metadata=meta("Anti-virus signatures must be younger than this.", min=1, max=30))
     endpoint_agent_processes: tuple[str, ...] = field(
-        default=(), metadata=meta("macOS/Linux: process names of the endpoint agent that must run."))
+        default=(), metadata=meta("macOS/Linux: process names of the endpoint agent that must "
+                                  "run. A process counts only when it runs as root from a "
+                                  "folder agents install into (/opt or /usr's system folders; "
+                                  "/Library or /Applications), never another user's."))
 
 
 @dataclass(frozen=True)
