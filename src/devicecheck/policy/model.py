@@ -212,7 +212,8 @@ class TeamsPolicy:
                                   "follow (a non-standard profile location)."))
     disabled_sources: tuple[str, ...] = field(
         default=(), metadata=meta("Meeting signal sources not to use.",
-                                  choices=("log", "capability", "audio", "camera", "window")))
+                                  choices=("log", "power", "audiosession", "capability",
+                                           "audio", "camera", "window")))
 
 
 @dataclass(frozen=True)

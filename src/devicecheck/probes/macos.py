@@ -141,6 +141,34 @@ def parse_pmset_displaysleep(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+_ASSERTION_HEADER = "listed by owning process:"
+# "   pid 1438(MSTeams): [0x0000a1c300019b31] 00:12:38 NoDisplaySleepAssertion named: "…" "
+_ASSERTION = re.compile(r"^\s*pid (\d+)\((.*?)\): \[0x[0-9a-fA-F]+\] [\d:]+ (\S+) "
+                        r"named: \"(.*)\"\s*$")
+
+
+def parse_pmset_assertions(text: str) -> list[dict[str, Any]]:
+    """The power assertions held now, from ``pmset -g assertions``: ``{"pid", "process",
+    "type", "name"}`` each, from the "Listed by owning process:" section (an assertion's
+    own detail lines, such as "Created for PID" or "Timeout will fire", are skipped).
+    No such section: ``ParseError`` (not pmset's assertions output)."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    try:
+        start = next(i for i, line in enumerate(lines)
+                     if line.strip().lower() == _ASSERTION_HEADER)
+    except StopIteration:
+        raise ParseError("no 'Listed by owning process' section") from None
+    found: list[dict[str, Any]] = []
+    for line in lines[start + 1:]:
+        if line and not line[0].isspace():
+            break               # the next section ("Kernel Assertions:", ...)
+        m = _ASSERTION.match(line)
+        if m:
+            found.append({"pid": int(m.group(1)), "process": m.group(2),
+                          "type": m.group(3), "name": m.group(4)})
+    return found
+
+
 # ---------------------------------------------------------------- probes
 
 def _run(runner: Runner, argv: list[str]) -> tuple[str | None, str | None]:

@@ -7,6 +7,13 @@ executable path with ``#`` for ``\\``. ``LastUsedTimeStop == 0`` (with a start t
 means the device is open now. Reading goes through ``RegistryReader`` so the parser is
 tested with fixtures here; a device test also opens the microphone, which is why the state
 machine treats this as one signal among several.
+
+It is a fallback, not the judge: Windows build 26220 left ``LastUsedTimeStop`` non-zero
+while the microphone was in use (hass-agent/HASS.Agent PR #476, which moved to Core Audio
+capture sessions), the value stays 0 after a crash or a suspend, and a virtual camera
+(NVIDIA Broadcast) never updates Teams' entry (jimmyeao/TEAMS2HA). Where Core Audio
+capture sessions can be read (``teams/coreaudio.py``), ``consent_vs_capture`` distrusts
+the microphone entry of a client whose sessions disagree with it.
 """
 
 from __future__ import annotations
@@ -68,3 +75,25 @@ def devices_in_use(reader: RegistryReader,
             if cid is not None and in_use(reader.values(f"{base}\\NonPackaged\\{sub}")):
                 found.setdefault(cid, set()).add(device)
     return {cid: frozenset(devs) for cid, devs in found.items()}
+
+
+def consent_vs_capture(using: Mapping[str, frozenset[str]],
+                       capturing: frozenset[str] | None) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The ConsentStore's microphone readings against the capture sessions (pure).
+
+    ``using``: ``devices_in_use`` (client -> devices); ``capturing``: the clients holding
+    an active capture session now, or None when sessions cannot be read (then the
+    ConsentStore stands alone). Returns the clients whose *microphone* entry is not
+    trusted now (it says "in use" while the client captures nothing: a value left behind
+    by a crash or a suspend), and notes for both kinds of disagreement. The camera entry
+    is not judged here: capture sessions say nothing about cameras."""
+    if capturing is None:
+        return frozenset(), ()
+    distrusted = frozenset(c for c, devs in using.items()
+                           if "microphone" in devs and c not in capturing)
+    notes = [f"{c}: ConsentStore says the microphone is open but no capture session is "
+             "active (not trusted)" for c in sorted(distrusted)]
+    notes += [f"{c}: capturing audio while ConsentStore says the microphone is idle (a "
+              "known Windows fault; the capture sessions decide)"
+              for c in sorted(capturing) if "microphone" not in using.get(c, frozenset())]
+    return distrusted, tuple(notes)

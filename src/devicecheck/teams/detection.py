@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping
 #: Each source's words in "Meetings detected from ..." (order: strongest first).
 PHRASES: dict[str, str] = {
     "log": "Teams' log",
+    "power": "Teams' call-in-progress signal",
     "api": "the Teams local API",
+    "audiosession": "Teams' microphone capture",
     "capability": "microphone and camera use",
     "audio": "audio capture",
     "camera": "camera use",

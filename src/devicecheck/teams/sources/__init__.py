@@ -15,6 +15,8 @@ from devicecheck.teams.sources.base import SignalSource
 #: name -> "module:Class". The name is the pinned ``detail.source`` word.
 REGISTRY: dict[str, str] = {
     "log": "devicecheck.teams.sources.log:LogSource",
+    "power": "devicecheck.teams.sources.power:PowerSource",
+    "audiosession": "devicecheck.teams.sources.audiosession:AudioSessionSource",
     "capability": "devicecheck.teams.sources.capability:CapabilitySource",
     "audio": "devicecheck.teams.sources.audio:AudioSource",
     "camera": "devicecheck.teams.sources.camera:CameraSource",

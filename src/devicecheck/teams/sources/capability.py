@@ -9,6 +9,12 @@ two polls much longer than the poll interval (the wall clock always includes the
 asleep; a monotonic clock may not, and QTimers do not fire while asleep). A client restart
 is noticed from its PIDs: none of the ones seen before is left (a crash leaves 0 behind,
 and Teams may be back before the monitor sees no client run at all).
+
+The ConsentStore is the fallback: where Core Audio capture sessions can be read (the
+``audiosession`` source, not switched off by policy), a microphone entry is trusted only
+while the client's capture sessions agree (``capability.consent_vs_capture``): Windows
+26220 reported the microphone idle during calls, and after a crash or a suspend it reports
+it in use for ever (hass-agent/HASS.Agent PR #476; jimmyeao/TEAMS2HA).
 """
 
 from __future__ import annotations
@@ -17,11 +23,17 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from devicecheck.teams.capability import DEVICES, devices_in_use
+from devicecheck.teams.capability import DEVICES, consent_vs_capture, devices_in_use
 from devicecheck.teams.sources.base import Reading, SignalSource
 
 #: A gap this much longer than the poll interval means the laptop slept (or hung).
 RESUME_GAP_S = 30.0
+
+
+def _capture_reachable() -> bool:
+    from devicecheck.teams.sources.audiosession import capture_reachable
+
+    return capture_reachable() is None
 
 
 class CapabilitySource(SignalSource):
@@ -38,6 +50,12 @@ class CapabilitySource(SignalSource):
         self._last_poll: float | None = None
         self.resumes = 0
         self._failed: str | None = None
+        self._capture: Any = None      # the shared Core Audio reader, when it is used
+        if (ctx.os_name == "windows" and "audiosession" not in ctx.policy.teams.disabled_sources
+                and (ctx.option("capture") is not None or _capture_reachable())):
+            from devicecheck.teams.sources.audiosession import shared_capture
+
+            self._capture = shared_capture(ctx)
 
     def unavailable(self) -> str | None:
         if self.ctx.os_name != "windows":
@@ -79,18 +97,31 @@ class CapabilitySource(SignalSource):
             self._failed = f"could not read device use from the registry ({exc})"
             return Reading()
         self._failed = None
+        distrusted, disagree = consent_vs_capture(using, self._capturing())
         trusted: set[str] = set()
         for client in self._names:
             for device in DEVICES:
                 if device in using.get(client, frozenset()):
-                    if (client, device) in self.seen_idle:
+                    if (client, device) in self.seen_idle and not (
+                            device == "microphone" and client in distrusted):
                         trusted.add(client)
                 else:
                     self.seen_idle.add((client, device))
         return Reading.of(sorted(trusted), notes=[
             f"{c}: {d} open but not seen idle since start or resume (not trusted)"
             for c, devs in sorted(using.items()) for d in sorted(devs)
-            if (c, d) not in self.seen_idle])
+            if (c, d) not in self.seen_idle] + list(disagree))
+
+    def _capturing(self) -> frozenset[str] | None:
+        """The clients with an active capture session (None: sessions not read here)."""
+        if self._capture is None:
+            return None
+        from devicecheck.teams.coreaudio import CaptureUnavailable
+
+        try:
+            return frozenset(self._capture.view(self.pids).active)
+        except CaptureUnavailable:
+            return None
 
     def snapshot(self) -> dict[str, Any]:
         out = super().snapshot()
