@@ -15,8 +15,12 @@ open", unless cited here):
   as the window's close button does; ``/F`` uses TerminateProcess, ``/T`` takes the
   children (msedgewebview2.exe) too (serverfault.com/questions/151196, superuser.com
   /questions/959364; Microsoft's taskkill reference). New Teams closes to the tray on a
-  window close by default, so the close request often does not end it and the force
-  step follows after the timeout: expect ``forced`` on Windows.
+  window close by default, so a close request alone rarely ends it. So the quit goes
+  first through the **Restart Manager** (``winrestart.py``): the processes holding the
+  client's files are found by the open files, and its main processes are asked to end as
+  at a logoff (WM_QUERYENDSESSION/WM_ENDSESSION), without force. Only when that fails
+  does the taskkill close request follow, and ``taskkill /F /T`` after the timeout last.
+  ``begin_quit`` says which it was (``QuitRequest.method``).
   New Teams starts again through its app id (``explorer.exe
   shell:AppsFolder\\MSTeams_8wekyb3d8bbwe!MSTeams``); classic Teams from its remembered
   executable and arguments.
@@ -39,8 +43,9 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from devicecheck.cleaner.catalogue import process_names
 from devicecheck.cleaner.client_processes import (
@@ -60,6 +65,9 @@ from devicecheck.cleaner.client_processes import (
     spawn_detached,
 )
 from devicecheck.osinfo import OsName, current_os
+
+if TYPE_CHECKING:
+    from devicecheck.cleaner.winrestart import RestartManager
 
 #: Clients DeviceCheck may quit and start again. Never a browser (teams-web): other sites
 #: and the officer's own tabs live there.
@@ -91,6 +99,27 @@ class LaunchSpec:
     #: The program file to run with ``argv`` (argv[0] kept as the client had it; a
     #: relative argv[0] found on a PATH is not looked up again).
     executable: str | None = None
+
+
+@dataclass
+class QuitRequest:
+    """What asking one client to quit started (``ClientControl.begin_quit``).
+
+    ``method``: "restart-manager" (Windows Restart Manager shut it down) or "close" (the
+    client's own close/quit request: SIGTERM, the quit Apple Event, taskkill without /F);
+    ``restart.py`` makes it "forced" when the force step was needed. ``restart()`` starts
+    the client again through the same mechanism when it can (RmRestart), ``end()`` lets
+    go of what the request holds (the Restart Manager session): always call it."""
+
+    method: str = "close"
+    detail: dict[str, Any] = field(default_factory=dict)
+    waited_s: float = 0.0       # time spent waiting for the client inside the request
+
+    def restart(self) -> bool:
+        return False
+
+    def end(self) -> None:
+        return None
 
 
 class ClientControl:
@@ -148,6 +177,13 @@ class ClientControl:
 
     def request_quit(self, procs: Sequence[ClientProcess]) -> None:
         raise NotImplementedError
+
+    def begin_quit(self, client_id: str, procs: Sequence[ClientProcess],
+                   timeout: float) -> QuitRequest:
+        """Ask the client to quit (the close request here; Windows tries the Restart
+        Manager first). ``timeout`` bounds a request that itself waits."""
+        self.request_quit(procs)
+        return QuitRequest("close")
 
     def force(self, procs: Sequence[ClientProcess]) -> None:
         raise NotImplementedError
@@ -239,6 +275,50 @@ class LinuxControl(ClientControl):
 class WindowsControl(ClientControl):
     os_name: OsName = "windows"
 
+    def __init__(self, *, restart_manager: Callable[[], RestartManager | None] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        #: Gives the Restart Manager (None: not on Windows, or it cannot load).
+        self._rm_loader = restart_manager
+
+    def begin_quit(self, client_id: str, procs: Sequence[ClientProcess],
+                   timeout: float) -> QuitRequest:
+        """The Restart Manager first (``winrestart.quit_gracefully``); when it cannot end
+        the client's main processes, the taskkill close request, and the caller's force
+        step after the timeout, as before."""
+        from devicecheck.cleaner import winrestart
+
+        rm = (self._rm_loader or winrestart.load)()
+        if rm is None:
+            self.request_quit(procs)
+            return QuitRequest("close", {"rm_fallback": "rm-unavailable"})
+        from devicecheck.cleaner.plan import default_home
+
+        env = dict(self._env if self._env is not None else os.environ)
+        files = winrestart.lock_files(client_id, env, default_home("windows", env))
+        q = winrestart.quit_gracefully(rm, files=files, mains=[p for p in procs if p.main],
+                                       family=self._family(procs), timeout=timeout,
+                                       clock=self._clock)
+        if q.method is None:
+            self.request_quit(procs)
+        return _RmRequest(q)
+
+    def _family(self, procs: Sequence[ClientProcess]) -> set[int]:
+        """The client's PIDs and their descendants (its msedgewebview2.exe children hold
+        the WebView2 stores). A child must be younger than its parent: Windows keeps a dead
+        parent's PID in ``ppid``, and that PID may since belong to someone else."""
+        born = {p.pid: p.create_time for p in procs}
+        rows = [r for r in self._table() if r.pid not in born]
+        grew = True
+        while grew:
+            grew = False
+            for r in rows:
+                if (r.pid not in born and r.ppid in born
+                        and (not r.create_time or r.create_time >= born[r.ppid])):
+                    born[r.pid] = r.create_time
+                    grew = True
+        return set(born)
+
     def _system(self, *parts: str) -> str:
         if sys.platform == "win32":  # pragma: no cover - Windows only
             # The Windows folder as the OS reports it (GetSystemDirectoryW's parent), not
@@ -279,6 +359,20 @@ class WindowsControl(ClientControl):
         if spec.via == "appsfolder" and spec.app_id:
             return [self._system("explorer.exe"), f"shell:AppsFolder\\{spec.app_id}"]
         return list(spec.argv)
+
+
+class _RmRequest(QuitRequest):
+    """A quit through the Restart Manager (or its fall-back close), holding its session."""
+
+    def __init__(self, q: Any) -> None:
+        super().__init__(q.method or "close", q.detail(), q.waited_s)
+        self._q = q
+
+    def restart(self) -> bool:
+        return bool(self._q.restart())
+
+    def end(self) -> None:
+        self._q.end()
 
 
 class MacControl(ClientControl):
@@ -322,6 +416,7 @@ def control_for(os_name: OsName | None = None, **kwargs: object) -> ClientContro
 #: The flow per OS, and the process seams it uses (re-exported from client_processes).
 __all__ = ["FLATPAK_IDS", "MAC_BUNDLES", "NEW_TEAMS_APP_ID", "RESTARTABLE", "AliveFn",
            "ClientControl", "ClientProcess", "LaunchSpec", "LinuxControl", "MacControl",
-           "ProcessTable", "Runner", "SignalFn", "Spawner", "WindowsControl", "control_for",
+           "ProcessTable", "QuitRequest", "Runner", "SignalFn", "Spawner", "WindowsControl",
+           "control_for",
            "launch_env", "match_client", "psutil_alive", "psutil_cwd", "psutil_table",
            "run_command", "spawn_detached"]

@@ -13,7 +13,11 @@ Rules kept here:
   deletes those stores anyway; ``caches-only`` would keep them, so after a forced quit it
   deletes nothing and says so (``refused_reason = "forced-caches-only"``);
 - one ``restart-clean`` audit record (ids, counts, timings, forced: never a name or path),
-  besides the ``clean`` record ``clean()`` writes itself;
+  besides the ``clean`` record ``clean()`` writes itself; it says how each client was
+  quit (``quit_method``: restart-manager, close or forced) and started again
+  (``relaunch_method``: restart-manager or relaunch), so IT can see a forced end;
+- the quit request is ended (``QuitRequest.end``: the Windows Restart Manager session)
+  whatever happens, exceptions included;
 - ``own_seconds`` is DeviceCheck's own work: the total minus the time spent waiting for
   the client to exit or to show up again.
 """
@@ -28,7 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devicecheck.audit import AuditLog
-from devicecheck.cleaner.control import RESTARTABLE, ClientControl, ClientProcess, control_for
+from devicecheck.cleaner.control import (
+    RESTARTABLE,
+    ClientControl,
+    ClientProcess,
+    QuitRequest,
+    control_for,
+)
 from devicecheck.cleaner.run import CleanResult, clean
 from devicecheck.osinfo import OsName, current_os
 from devicecheck.policy import Policy
@@ -36,6 +46,11 @@ from devicecheck.policy import Policy
 RESTART_CLEAN_KIND = "restart-clean"
 MEETING_ON, QUIT_FAILED, FORCED_CACHES_ONLY = "meeting-on", "quit-failed", "forced-caches-only"
 FORCE_WAIT_S = 5.0        # after SIGKILL / TerminateProcess the kernel needs moments, not more
+#: After a Restart Manager attempt that used up the quit timeout, the close request that
+#: follows still gets this long before the force step (a last chance, not a new timeout).
+CLOSE_GRACE_S = 2.0
+#: How a client was quit, weakest last: the record's one-word ``quit_method``.
+QUIT_METHODS = ("restart-manager", "close", "forced")
 START_TIMEOUT_S = 20.0    # how long a relaunched client has to show a process again
 
 REASONS: Mapping[str, str] = {
@@ -52,7 +67,8 @@ CleanFn = Callable[..., CleanResult]
 @dataclass
 class RestartResult:
     """What a restart-and-clean did. ``clients``: per client that was running,
-    ``{"restarted", "forced", "quit_s", "relaunch_ok"}``. ``clean`` is None when nothing
+    ``{"restarted", "forced", "quit_s", "relaunch_ok", "quit_method", "relaunch_method"}``
+    (Windows adds the Restart Manager's ``rm_*`` counts and fall-back reason). ``clean`` is None when nothing
     was deleted because of ``refused_reason``."""
 
     refused_reason: str | None = None
@@ -71,6 +87,12 @@ class RestartResult:
     @property
     def forced(self) -> list[str]:
         return sorted(c for c, d in self.clients.items() if d.get("forced"))
+
+    @property
+    def quit_method(self) -> str | None:
+        """The weakest way any client was quit (forced > close > restart-manager)."""
+        used = [d.get("quit_method") for d in self.clients.values()]
+        return next((m for m in reversed(QUIT_METHODS) if m in used), None)
 
     @property
     def relaunch_failed(self) -> list[str]:
@@ -110,6 +132,8 @@ class RestartResult:
             mine = self.clients.get(entry["id"], {})
             entry["restarted"] = bool(mine.get("restarted"))
             entry["forced"] = bool(mine.get("forced"))
+            entry["quit_method"] = mine.get("quit_method")
+            entry["relaunch_method"] = mine.get("relaunch_method")
         text = self.reason_text()
         if text:
             data["failures"] = [*data["failures"], *(
@@ -120,7 +144,7 @@ class RestartResult:
         data.update({
             "refused_reason": self.refused_reason, "automatic": self.automatic,
             "meeting": {True: "on", False: "off", None: "unknown"}[self.meeting],
-            "seconds": round(self.seconds, 3), "own_seconds": round(self.own_seconds, 3),
+            "quit_method": self.quit_method, "seconds": round(self.seconds, 3), "own_seconds": round(self.own_seconds, 3),
             "restart": {c: {k: (round(v, 3) if isinstance(v, float) else v)
                             for k, v in d.items()} for c, d in sorted(self.clients.items())}})
         return data
@@ -207,44 +231,71 @@ def restart_and_clean(policy: Policy, *, client_ids: Sequence[str] | None = None
         if result.meeting:
             result.refused_reason = MEETING_ON
             return finish()
-    for cid, procs in running.items():
-        result.clients[cid] = {"restarted": False, "forced": False, "quit_s": 0.0,
-                               "relaunch_ok": False, "stopped": False}
-        control.request_quit(procs)
+    quits: dict[str, QuitRequest] = {}
+    try:
+        waited += _quit_all(policy, control, running, quits, result, clock)
+        stuck = [c for c, d in result.clients.items() if not d["stopped"]]
+        if stuck:
+            result.refused_reason = QUIT_FAILED
+        elif result.forced and policy.cleaner.mode == "caches-only":
+            result.refused_reason = FORCED_CACHES_ONLY
+        else:
+            ids = list(client_ids) if client_ids is not None else None
+            result.clean = cleaner(policy, client_ids=ids, audit=log, **clean_kwargs)
+        if relaunch:
+            for cid, spec in specs.items():
+                if not result.clients[cid]["stopped"]:
+                    continue  # still running: nothing to start
+                ok, how = False, None
+                # RmRestart where Teams registered for it; else (or when nothing showed
+                # up) our own relaunch: the fall-back, and the usual way.
+                for way, start_it in (("restart-manager", quits[cid].restart),
+                                      ("relaunch", lambda s=spec: s is not None
+                                       and control.relaunch(s))):
+                    if ok or not start_it():
+                        continue
+                    how, t0 = way, clock()
+                    ok = control.wait_started(cid, start_timeout, old=running[cid])
+                    waited += clock() - t0
+                result.clients[cid].update(relaunch_ok=ok, restarted=ok, relaunch_method=how)
+    finally:
+        for q in quits.values():
+            q.end()                            # RmEndSession, always
+    return finish()
+
+
+def _quit_all(policy: Policy, control: ClientControl, running: Mapping[str, list[ClientProcess]],
+              quits: dict[str, QuitRequest], result: RestartResult,
+              clock: Callable[[], float]) -> float:
+    """Ask every running client to quit, wait, force the ones still there; fills
+    ``quits`` (for the caller to end) and ``result.clients``. Returns the time spent
+    waiting for the clients."""
+    waited = 0.0
     quit_from = clock()
     deadline = quit_from + float(policy.cleaner.quit_timeout_seconds)
     for cid, procs in running.items():
+        entry: dict[str, Any] = {"restarted": False, "forced": False, "quit_s": 0.0,
+                                 "relaunch_ok": False, "stopped": False,
+                                 "quit_method": None, "relaunch_method": None}
+        result.clients[cid] = entry
+        quits[cid] = q = control.begin_quit(cid, procs, max(0.0, deadline - clock()))
+        waited += q.waited_s
+        entry.update(q.detail, quit_method=q.method)
+    for cid, procs in running.items():
+        entry = result.clients[cid]
+        grace = CLOSE_GRACE_S if entry.get("rm_fallback") not in (None, "rm-unavailable") else 0.0
         t0 = clock()
-        gone = control.wait_gone(procs, max(0.0, deadline - clock()))
+        gone = control.wait_gone(procs, max(grace, deadline - clock()))
         waited += clock() - t0
         if not gone:
             control.force(procs)
-            result.clients[cid]["forced"] = True
+            entry.update(forced=True, quit_method="forced")
             t0 = clock()
             gone = control.wait_gone(procs, FORCE_WAIT_S)
             waited += clock() - t0
-        result.clients[cid]["stopped"] = gone
-        result.clients[cid]["quit_s"] = clock() - quit_from
-    stuck = [c for c, d in result.clients.items() if not d["stopped"]]
-    if stuck:
-        result.refused_reason = QUIT_FAILED
-    elif result.forced and policy.cleaner.mode == "caches-only":
-        result.refused_reason = FORCED_CACHES_ONLY
-    else:
-        ids = list(client_ids) if client_ids is not None else None
-        result.clean = cleaner(policy, client_ids=ids, audit=log, **clean_kwargs)
-    if relaunch:
-        for cid, spec in specs.items():
-            if not result.clients[cid]["stopped"]:
-                continue  # still running: nothing to start
-            ok = spec is not None and control.relaunch(spec)
-            if ok:
-                t0 = clock()
-                ok = control.wait_started(cid, start_timeout, old=running[cid])
-                waited += clock() - t0
-            result.clients[cid]["relaunch_ok"] = bool(ok)
-            result.clients[cid]["restarted"] = bool(ok)
-    return finish()
+        entry["stopped"] = gone
+        entry["quit_s"] = clock() - quit_from
+    return waited
 
 
 def _audit(policy: Policy, log: AuditLog, result: RestartResult) -> None:
@@ -255,6 +306,15 @@ def _audit(policy: Policy, log: AuditLog, result: RestartResult) -> None:
                    clients=sorted(result.clients),
                    restarted=sorted(c for c, d in result.clients.items() if d.get("restarted")),
                    forced=result.forced, relaunch_failed=result.relaunch_failed,
+                   quit_method=result.quit_method,
+                   quit_methods=[f"{c}:{d['quit_method']}" for c, d in
+                                 sorted(result.clients.items()) if d.get("quit_method")],
+                   relaunch_methods=[f"{c}:{d['relaunch_method']}" for c, d in
+                                     sorted(result.clients.items()) if d.get("relaunch_method")],
+                   rm_fallback=[f"{c}:{d['rm_fallback']}" for c, d in
+                                sorted(result.clients.items()) if d.get("rm_fallback")],
+                   other_holders=sum(int(d.get("rm_other_holders") or 0)
+                                     for d in result.clients.values()),
                    refused=result.refused_reason, automatic=result.automatic,
                    relaunch=result.relaunch,
                    meeting={True: "on", False: "off", None: "unknown"}[result.meeting],

@@ -140,9 +140,14 @@ CATALOGUE: dict[str, EventSpec] = {spec.kind: spec for spec in (
               {"count": "int", "sources": "sources"}),
     EventSpec("restart-clean", 1007, "b2e536ce85734ff7a171b21ff625052a", "info",
               "Teams restarted to clear meeting data: cleaned {cleaned}, {removed_files} "
-              "files; forced: {forced}; refused: {refused}.",
+              "files; quit: {quit_method}; forced: {forced}; refused: {refused}.",
               {"clients": "tokens", "restarted": "tokens", "forced": "tokens",
                "relaunch_failed": "tokens", "refused": "token", "automatic": "bool",
+               # How Teams was quit and started again (cleaner/restart.py): the weakest
+               # method, then "client:method" per client; the Windows Restart Manager's
+               # fall-back reasons and how many other programs held Teams' files.
+               "quit_method": "token", "quit_methods": "tokens",
+               "relaunch_methods": "tokens", "rm_fallback": "tokens", "other_holders": "int",
                "relaunch": "bool", "meeting": "token", "cleaned": "bool",
                "removed_files": "int", "removed_bytes": "int", "failures": "int",
                "quit_ms": "int-map", "duration_ms": "int", "own_ms": "int",
