@@ -74,6 +74,8 @@ def test_normal_restart_clears_the_data_and_starts_the_client_again(
         assert 0 <= result.own_seconds <= result.seconds
     [rec] = _records(audit, RESTART_CLEAN_KIND)
     assert rec["restarted"] == [TFL] and rec["forced"] == [] and rec["cleaned"] is True
+    # SIGTERM is the client's own quit ("close"); our relaunch started it again.
+    assert rec["quit_method"] == "close" and rec["relaunch_methods"] == [f"{TFL}:relaunch"]
     assert rec["refused"] is None and rec["removed_files"] == result.clean.removed_files
     assert set(rec["quit_ms"]) == {TFL} and rec["duration_ms"] >= rec["own_ms"] >= 0
     assert str(tmp_path) not in json.dumps(rec) and "IndexedDB" not in json.dumps(rec)
@@ -108,6 +110,7 @@ def test_a_client_ignoring_sigterm_is_forced(
     with teams_standin.running(root, tmp_path / "ready", ignore_term=True, children=1) as s:
         result = _run(s, _policy(mode), audit, env, home)
         assert result.clients[TFL]["forced"] and result.clients[TFL]["restarted"]
+        assert result.quit_method == "forced" == result.clients[TFL]["quit_method"]
         assert result.clients[TFL]["quit_s"] >= 1.0             # waited the policy's timeout
         assert (not (root / CACHE).exists()) is deleted
         if deleted:
