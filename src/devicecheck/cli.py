@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from devicecheck import __version__
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("check", "policy", "log", "clean", "watch", "notice", "precall")
+COMMANDS: tuple[str, ...] = ("check", "policy", "log", "clean", "watch", "pilot", "notice",
+                             "precall")
 
 
 def build_parser() -> argparse.ArgumentParser:
