@@ -262,6 +262,7 @@ def test_rotation_mid_call_finishes_the_old_file_then_reads_the_new_one(
 
 
 def test_an_older_file_or_a_link_is_never_followed(tmp_path: Path) -> None:
+    """Older = written earlier (issue 29: by modification time, not by name)."""
     logs = tmp_path / "Logs"
     logs.mkdir()
     outside = tmp_path / "secret.log"
@@ -270,7 +271,9 @@ def test_an_older_file_or_a_link_is_never_followed(tmp_path: Path) -> None:
     f = LogFollower(logs)
     f.poll()
     os.symlink(outside, logs / "MSTeams_2099-01-01_00-00-00.00.log")
-    write(logs / "MSTeams_2020-01-01_00-00-00.00.log", hfp_active(B) + "\n")
+    old = logs / "MSTeams_2020-01-01_00-00-00.00.log"
+    write(old, hfp_active(B) + "\n")
+    os.utime(old, (1_577_836_800, 1_577_836_800))          # last written in 2020
     assert f.poll() == []
     assert f.current is not None and f.current.name == "MSTeams_2026-07-30_09-00-00.00.log"
 

@@ -11,6 +11,16 @@ while its tracker has open calls. Folders:
 - every folder in ``[teams] log_folders`` on any OS, attributed to any client (IT says
   which folder, not which client).
 
+Only the officer's own main-family log is read, and never in a folder other users can
+write (``teams/logfolder.py``, issue 29): another user's file could fake a meeting (a
+clean refused, the data kept) or end one (Teams restarted mid-call). A refused folder is
+said in ``watch --signals`` and in our log, and ``policy-health`` warns about it.
+
+Bounded (issue 29): the tracker keeps at most 64 open calls by id; finding the file being
+written costs a ``stat`` per poll unless the folder changed; a backlog is read end first,
+so a call going active now counts at the next poll while the backlog's events are still
+being read (``_view``).
+
 Teams exiting or crashing writes no end line: ``stop()`` (no client runs any more) drops
 the open calls, and so does a client whose processes were all replaced between two polls
 (a restart the process signal missed). On the first look at a file the tail is read to
@@ -86,7 +96,6 @@ class Watched:
     follower: LogFollower
     tracker: CallTracker = field(default_factory=CallTracker)
     pids: frozenset[int] = frozenset()
-    looked: bool = False
 
 
 class LogSource(SignalSource):
@@ -136,6 +145,7 @@ class LogSource(SignalSource):
         # Teams exited (or crashed): it wrote no end lines for the calls it had open.
         for w in self.watched:
             w.tracker.reset()
+            w.follower.close()
         self.watched = []
 
     def processes(self, pids: Mapping[str, frozenset[int]]) -> None:
@@ -161,11 +171,12 @@ class LogSource(SignalSource):
         return datetime.fromtimestamp(min(starts), UTC) - START_SLACK
 
     def _look(self, w: Watched) -> None:
-        first = not w.looked
         events = w.follower.poll()
-        w.looked = w.looked or w.follower.current is not None
-        if first and w.looked:
-            events = self._recent(events, self._not_before(w))
+        cut = w.follower.fresh_from
+        if cut is not None:
+            # A first look at a file (Teams' log on start, or after the followed file went):
+            # only the calls of the client run going on now.
+            events = events[:cut] + self._recent(events[cut:], self._not_before(w))
         w.tracker.feed_all(events)
         problem = w.follower.problem
         if problem and problem not in self._reported:
@@ -186,8 +197,19 @@ class LogSource(SignalSource):
             self._look(w)
         return self.reading()
 
+    @staticmethod
+    def _view(w: Watched) -> CallTracker:
+        """The calls open now: the tracker, plus the events read beyond a backlog that is
+        still being read (provisional; they are folded for good once it is)."""
+        if not w.follower.pending:
+            return w.tracker
+        view = w.tracker.copy()
+        view.feed_all(w.follower.pending)
+        return view
+
     def reading(self) -> Reading:
-        return Reading.of(sorted({w.folder.client for w in self.watched if w.tracker.open}))
+        return Reading.of(sorted({w.folder.client for w in self.watched
+                                  if self._view(w).open}))
 
     def snapshot(self) -> dict[str, Any]:
         """Which file each folder's follower reads and how many calls are open: a one-off
@@ -201,7 +223,7 @@ class LogSource(SignalSource):
             out: dict[str, Any] = {"meeting": sorted(self.reading().meeting), "folders": [
                 {"folder": w.folder.label, "client": w.folder.client,
                  "file": w.follower.current.name if w.follower.current else None,
-                 "open_calls": w.tracker.count,
+                 "open_calls": self._view(w).count,
                  **({"problem": w.follower.problem} if w.follower.problem else {})}
                 for w in self.watched]}
         finally:
