@@ -19,7 +19,6 @@ from devicecheck.report import Device, Report
 from devicecheck.ui.windows.report_window import (
     MAX_EVIDENCE_CHARS,
     ReportWindow,
-    count_words,
     evidence_text,
 )
 from tests.helpers.officer_text import assert_officer_clean, widget_strings
@@ -61,21 +60,27 @@ def test_banner_rows_words_and_contact(qtbot: Any) -> None:
     w = window(qtbot)
     assert w.verdict_label.text() == "Checking this laptop…" and not w.rows
     w.set_report(report())
-    assert list(w.rows) == ["os-support", "firewall", "meeting-data"]
+    # The problems are items, worst first; the passes are one line (issue 27).
+    assert list(w.rows) == ["firewall", "meeting-data"]
     fw = w.rows["firewall"]
-    assert fw.word.text() == "<b>Problem</b>"
-    assert fw.accessibleName() == "Firewall off: Problem"
+    assert fw.text.accessibleName() == ("Firewall off. Problem (blocks calls). What to do: Turn "
+                                        "the firewall on in Windows Security.")
+    assert "\u2716 Problem (blocks calls)" in fw.text.text()
     assert w.verdict_label.text() == ("No \u2014 don't take calls on this laptop. Contact your "
                                       "council's IT service desk.")
     assert w.banner.tone() == "bad" and not w.verdict_icon.pixmap().isNull()
-    assert "1 OK, 1 blocks calls, 1 to fix soon." in w.sub_label.text()
-    assert "your council's IT service desk" in w.contact_label.text()
+    assert w.view.summary.text() == "Problems: Firewall off \u00b7 Meeting data not cleared yet"
+    assert w.view.others_toggle.text() == "1 other check OK"
+    assert "your council's IT service desk" in w.view.contact.text()
     md = w.rows["meeting-data"]
     # An advisory problem is "Fix soon", never the red "Problem" of a blocking one.
-    assert md.word.text() == "<b>Fix soon</b>"
-    assert md.title.text() == "Meeting data not cleared yet (can wait)"
-    assert md.what is not None and md.what.text() == "What to do: Use Clear meeting data now."
-    assert w.rows["os-support"].remedy_button is None
+    assert "\u26a0 Fix soon" in md.text.text() and "Problem" not in md.text.text()
+    assert "What to do: Use Clear meeting data now." in md.text.accessibleName()
+    # The passes show when asked for.
+    assert not w.view.others.isVisibleTo(w)
+    w.view.others_toggle.click()
+    assert w.view.others.isVisibleTo(w)
+    assert w.view.others.text() == "\u2714 OK: Operating system up to date"
 
 
 def test_summary_and_it_detail_only_behind_the_it_door(qtbot: Any) -> None:
@@ -113,8 +118,8 @@ def test_remediation_link_button_opens_the_deep_link(qtbot: Any) -> None:
     urls: list[QUrl] = []
     w = window(qtbot, urls)
     w.set_report(report())
-    button = w.rows["firewall"].remedy_button
-    assert button is not None and button.accessibleName() == "Open settings for Firewall off"
+    button = next(b for b in w.rows["firewall"].buttons if b.text() == "Open settings")
+    assert button.accessibleDescription() == "Open the settings page for Firewall off"
     assert LINK not in button.toolTip()  # a settings URL is IT's word
     button.click()
     assert [u.toString() for u in urls] == [LINK]
@@ -180,7 +185,7 @@ def test_check_again_and_copy_report_for_it(qtbot: Any) -> None:
     w.set_checking(False)
     assert w.copy_button.accessibleName() == "Copy report for IT"
     w.copy_button.click()
-    assert QApplication.clipboard().text() == r.to_text()
+    assert QApplication.clipboard().text() == r.to_text(it=True)  # with IT's part
 
 
 def test_policy_errors_go_to_it_and_the_officer_gets_plain_words(qtbot: Any) -> None:
@@ -189,7 +194,8 @@ def test_policy_errors_go_to_it_and_the_officer_gets_plain_words(qtbot: Any) -> 
     w.set_report(report(loaded))
     assert not w.verdict_label.text().startswith("Policy")
     assert "severity.firewall: bad" in w.it_text.text()
-    assert "severity" not in w.sub_label.text() and "For IT" not in w.sub_label.text()
+    officer = " ".join(widget_strings(w))
+    assert "severity" not in officer and "For IT" not in officer
 
 
 def results(*statuses: tuple[str, Status, Severity]) -> list[CheckResult]:
@@ -201,19 +207,19 @@ def results(*statuses: tuple[str, Status, Severity]) -> list[CheckResult]:
 R, A, OFF = Severity.REQUIRED, Severity.ADVISORY, Severity.OFF
 STATES = {
     "all-pass": (results(("firewall", Status.PASS, R), ("disk-encryption", Status.PASS, R)),
-                 (), "Yes", "good", "2 OK"),
+                 (), "Yes", "good", "2 checks OK"),
     "advisory": (results(("firewall", Status.PASS, R), ("meeting-data", Status.WARN, A)),
-                 (), "Fix soon", "soon", "1 OK, 1 to fix soon"),
+                 (), "Fix soon", "soon", "1 other check OK"),
     "blocked": (results(("firewall", Status.FAIL, R), ("meeting-data", Status.WARN, A)),
-                (), "No", "bad", "0 OK, 1 blocks calls, 1 to fix soon"),
+                (), "No", "bad", ""),
     "unknown": (results(("firewall", Status.PASS, R), ("disk-encryption", Status.UNKNOWN, R)),
-                (), "No", "bad", "1 OK, 1 blocks calls"),
+                (), "No", "bad", "1 other check OK"),
     "skip": (results(("firewall", Status.PASS, R), ("disk-encryption", Status.SKIP, R),
                      ("meeting-data", Status.FAIL, OFF)),
-             (), "Yes", "good", "1 OK, 1 not checked, 1 not counted"),
+             (), "Yes", "good", "1 check OK \u00b7 2 not checked"),
     "policy-errors": (results(("firewall", Status.PASS, R)),
                       (PolicyError("file:/etc/x.toml", "too big", "audit.max_bytes"),),
-                      "Yes", "good", "1 OK"),
+                      "Yes", "good", "1 check OK"),
 }
 
 
@@ -227,24 +233,25 @@ def test_officer_text_is_clean_in_every_state(qtbot: Any, state: str) -> None:
     w.set_report(r)
     assert w.verdict_label.text() == r.words().headline
     assert w.verdict_label.text().startswith(answer) and w.banner.tone() == tone
-    assert f": {counts}." in w.sub_label.text()
+    assert w.view.others_toggle.text() == counts
     if state == "skip":
-        assert "passed" not in w.sub_label.text()  # never "all passed" with some unchecked
-        assert w.rows["meeting-data"].title.text() == "Meeting data not cleared yet"  # no tag
+        assert "meeting-data" not in w.rows  # switched off: "Not checked", not a problem
+        assert "\u2013 Not checked: Meeting data not checked" in w.view.others.text()
     for opened in (False, True):
         w.it_toggle.setChecked(opened)
         texts = widget_strings(w)
         assert_officer_clean(texts, strict=True)
         assert not any("evidence" in t or ".ps1" in t for t in texts)
-        assert any(t.startswith(w.rows[c.id].name) for c in checks for t in texts)  # rows walked
+        assert all(any(t == row.text.accessibleName() for t in texts)
+                   for row in w.rows.values())  # rows walked
         if answer != "Yes":
-            assert "What to do: Ask IT to fix this." in texts
+            assert any(t.endswith("What to do: Ask IT to fix this.") for t in texts)
     it = w.it_text.text()
     assert all(c.summary in it for c in checks)
     assert "fix-firewall.ps1" in it
     if errors:
         assert "audit.max_bytes" in it
-        assert "IT needs to fix a settings problem" in w.sub_label.text()
+        assert "IT needs to fix a settings problem" in w.view.detail.text()
 
 
 def test_advisory_blocks_when_policy_lets_nobody_continue(qtbot: Any) -> None:
@@ -256,9 +263,10 @@ def test_advisory_blocks_when_policy_lets_nobody_continue(qtbot: Any) -> None:
     w = window(qtbot)
     w.set_report(r)
     assert w.verdict_label.text().startswith("No")
-    # The counts and the row agree with "No": no "to fix soon" under a "No".
-    assert ": 1 OK, 1 blocks calls." in w.sub_label.text()
-    assert w.rows["meeting-data"].word.text() == "<b>Problem</b>"
+    # The row agrees with "No": no "Fix soon" under a "No", and it says why it blocks.
+    md = w.rows["meeting-data"].text.text()
+    assert "Problem (blocks calls)" in md and "Fix soon" not in md
+    assert "Your council does not allow calls until this is fixed." in md
 
 
 def test_rows_refill_on_a_new_report(qtbot: Any) -> None:
@@ -266,13 +274,15 @@ def test_rows_refill_on_a_new_report(qtbot: Any) -> None:
     w.set_report(report())
     old = w.rows["firewall"]
     w.set_report(Report(Device("pc-1", "linux", "6.8"), policy_with(),
-                        results(("firewall", Status.PASS, R))))
+                        results(("firewall", Status.FAIL, R))))
     assert list(w.rows) == ["firewall"] and w.rows["firewall"] is not old
     body = w.scroll_area.widget()
     assert body is not None
     visible_rows = [c for c in body.findChildren(QWidget, "checkRow")
                     if c.isVisibleTo(w)]
     assert visible_rows == [w.rows["firewall"]]
+    # The item that had the focus went: the focus goes to the first problem again.
+    assert w.focusWidget() is w.rows["firewall"].text
 
 
 def test_evidence_text_is_bounded() -> None:
@@ -281,14 +291,86 @@ def test_evidence_text_is_bounded() -> None:
     assert len(long) <= MAX_EVIDENCE_CHARS + 2 and long.endswith("…")
 
 
-def test_summary_counts_read_as_plain_english() -> None:
-    def r(status: Status, severity: Severity = Severity.REQUIRED) -> CheckResult:
-        return CheckResult("x", "X", status, severity, "")
+def many_problems() -> Report:
+    """Every registry check failing (long advice), as on a badly set-up laptop."""
+    from devicecheck.checks.registry import CHECKS
 
-    checks = [r(Status.PASS)] * 4 + [r(Status.FAIL), r(Status.UNKNOWN),
-                                     r(Status.FAIL, Severity.ADVISORY), r(Status.SKIP)]
-    assert count_words(checks) == "4 OK, 2 block calls, 1 to fix soon, 1 not checked"
-    assert count_words(checks, advisory_blocks=True) == "4 OK, 3 block calls, 1 not checked"
-    assert count_words([r(Status.PASS), r(Status.FAIL)]) == "1 OK, 1 blocks calls"
-    assert count_words([r(Status.FAIL, Severity.OFF)]) == "0 OK, 1 not counted"
-    assert count_words([]) == "0 OK"
+    long = ("Ask IT to look at this before your next call with a resident; they can "
+            "usually fix it remotely in a few minutes while you carry on working.")
+    checks = [CheckResult(c.id, c.title, Status.FAIL, Severity.REQUIRED, "", {},
+                          Remediation(long, LINK)) for c in CHECKS]
+    return Report(Device("pc-1", "linux", "6.8"), policy_with(), checks)
+
+
+def test_opens_at_the_top_with_the_focus_on_the_first_problem(qtbot: Any) -> None:
+    """Issue 27: the window opened scrolled to the bottom, the focus on IT's door."""
+    w = window(qtbot)
+    w.set_report(many_problems())
+    shown(qtbot, w)
+    bar = w.scroll_area.verticalScrollBar()
+    assert bar.maximum() > 0  # long enough to scroll
+    first = w.view.items[0].text
+    qtbot.waitUntil(lambda: w.focusWidget() is first, timeout=3000)
+    assert bar.value() == 0
+    # With nothing wrong, the focus is on the main action.
+    w.set_report(Report(Device("pc-1", "linux", "6.8"), policy_with(),
+                        results(("firewall", Status.PASS, R))))
+    w.hide()
+    shown(qtbot, w)
+    qtbot.waitUntil(lambda: w.focusWidget() is w.check_button, timeout=3000)
+
+
+def test_keyboard_reads_every_problem_and_scrolls(qtbot: Any) -> None:
+    w = window(qtbot)
+    w.set_report(many_problems())
+    shown(qtbot, w)
+    w.resize(w.width(), 300)
+    items = [i.text for i in w.view.items]
+    qtbot.waitUntil(lambda: w.focusWidget() is items[0], timeout=3000)
+    # Down goes from problem to problem; the body follows.
+    for item in items[1:]:
+        qtbot.keyClick(w.focusWidget(), Qt.Key.Key_Down)
+        assert w.focusWidget() is item
+    qtbot.keyClick(w.focusWidget(), Qt.Key.Key_Up)
+    assert w.focusWidget() is items[-2]
+    # Tab reaches each problem too (and its buttons) before IT's door.
+    items[0].setFocus()
+    reached = []
+    for _ in range(3 * len(items)):
+        qtbot.keyClick(w.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(w.focusWidget())
+    assert all(i in reached for i in items[1:])
+    # PgDn, End and Home scroll the body.
+    bar = w.scroll_area.verticalScrollBar()
+    w.check_button.setFocus()
+    bar.setValue(0)
+    qtbot.keyClick(w.check_button, Qt.Key.Key_PageDown)
+    assert bar.value() > 0
+    qtbot.keyClick(w.check_button, Qt.Key.Key_End)
+    assert bar.value() == bar.maximum()
+    qtbot.keyClick(w.check_button, Qt.Key.Key_Home)
+    assert bar.value() == 0
+    qtbot.keyClick(w.check_button, Qt.Key.Key_Down)
+    assert bar.value() > 0
+
+
+def test_the_window_grows_to_its_content(qtbot: Any) -> None:
+    w = window(qtbot)
+    w.set_report(report())
+    shown(qtbot, w)
+    area = available_area(w)
+    assert area is not None
+    bar = w.scroll_area.verticalScrollBar()
+    # Two problems fit: no scrolling, and not a screenful of empty space either.
+    assert bar.maximum() == 0 and w.height() < area.height() * SHARE
+    small = w.height()
+    w.set_report(many_problems())
+    assert w.height() > small
+
+
+def test_the_meeting_data_problem_offers_to_clear_it(qtbot: Any) -> None:
+    w = window(qtbot)
+    w.set_report(report())
+    md = w.rows["meeting-data"]
+    assert [b.accessibleName() for b in md.buttons] == ["Clear meeting data now"]
+    assert not any(b.accessibleName().startswith("Clear") for b in w.rows["firewall"].buttons)

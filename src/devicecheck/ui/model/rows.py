@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from devicecheck.checks.registry import spec
 from devicecheck.checks.status import Status
 from devicecheck.policy import Severity
-from devicecheck.verdict_words import ordered_problems, result_phrase
+from devicecheck.verdict_words import ordered_problems, phrase, result_phrase
 
 if TYPE_CHECKING:  # annotations only: the check machinery is not needed to word a row
     from devicecheck.checks.base import CheckResult
@@ -178,8 +178,11 @@ def row_words(result: CheckResult, *, advisory_blocks: bool = False, due: str = 
     m = meaning(result, advisory_blocks)
     fix = advice(result, m, contact)
     link = result.remediation.link if fix and result.remediation is not None else None
-    return RowWords(result.id, m, result_phrase(result), status_words(m, due),
-                    why(result, m), fix, link)
+    # Not counted or not run: "Meeting data not checked", never its fault phrase beside
+    # "Not checked" (a check IT switched off may still have found something).
+    name = phrase(result.id, Status.SKIP, result.title) if m == UNCHECKED \
+        else result_phrase(result)
+    return RowWords(result.id, m, name, status_words(m, due), why(result, m), fix, link)
 
 
 @dataclass(frozen=True)

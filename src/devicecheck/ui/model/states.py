@@ -28,8 +28,8 @@ from devicecheck.verdict_words import (
     Answer,
     ordered_problems,
     phrase,
-    result_phrase,
     problem_list,
+    result_phrase,
     severity_tag,
 )
 
@@ -111,6 +111,17 @@ class TrayVerdict:
         return tuple(phrase(c.id, Status.FAIL) for c in CHECKS if c.id in self.problems)
 
 
+def answer_state(answer: Answer, blocking_ids: frozenset[str] | set[str]) -> TrayState:
+    """The state (icon and banner tone) of a verdict: the same in the tray, the report
+    window and pre-call step 1 (issue 27: no policy wore the purple "?" in the tray and
+    the report but a red cross in pre-call). A policy error when policy-health blocks."""
+    if "policy-health" in blocking_ids:
+        return TrayState.POLICY_ERROR
+    if answer is Answer.NO:
+        return TrayState.NOT_READY
+    return TrayState.ATTENTION if answer is Answer.FIX_SOON else TrayState.READY
+
+
 def verdict_of(report: Report) -> TrayVerdict:
     """The tray's verdict. The state follows the verdict's answer: "No" is not ready
     (red) even when only advisory problems caused it (``[notice] allow_advisory_continue
@@ -120,15 +131,10 @@ def verdict_of(report: Report) -> TrayVerdict:
     words = report.words()
     blocking = frozenset(c.id for c in report.blocking)
     attention = frozenset(c.id for c in report.attention)
-    if "policy-health" in blocking:
-        state = TrayState.POLICY_ERROR
-    elif words.answer is Answer.NO:
-        state = TrayState.NOT_READY
-    elif attention:
+    state = answer_state(words.answer, blocking)
+    if state is TrayState.ATTENTION:
         return TrayVerdict(TrayState.ATTENTION, attention, attention, words.problems,
                            words.headline, words.it_notice)
-    else:
-        state = TrayState.READY
     # Problems that stop the call: the blocking ones, or (advisory problems stopping it by
     # policy) the advisory ones, so "a new problem" still compares like with like.
     return TrayVerdict(state, blocking or attention, attention, _tagged(report, words.problems),

@@ -9,6 +9,12 @@ or raw evidence: each check's summary (evidence such as a disk's device name), I
 remediation detail and the policy errors sit in the expandable "Details for IT" section
 (object name ``itDetails``) and in "Copy report for IT" (the text report).
 
+Issue 27: the body is the shared ``ResultsView`` (the same as pre-call step 1): the
+problems worst first, each one focusable item (fault phrase, status word, what to do),
+then one line for the other checks. It opens at the top with the focus on the first
+problem (or "Check again"), grows to its content within 90 % of the screen, and PgUp,
+PgDn, Home, End and the arrow keys scroll it (``BodyKeys``).
+
 Non-modal and reused: the tray opens it, a notification click opens it, "Check again"
 asks the tray for a fresh run and the rows refill when it ends.
 """
@@ -17,36 +23,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from devicecheck.checks.base import CheckResult
 from devicecheck.policy import LoadedPolicy
-from devicecheck.qtsupport.icons import status_icon
-from devicecheck.qtsupport.screen_fit import fit_to_screen, scroll_body
-from devicecheck.qtsupport.style import (
-    FOCUS_STYLE,
-    SPACING,
-    VerdictBanner,
-    button,
-    window_frame,
-)
+from devicecheck.qtsupport.screen_fit import fit_to_screen, grow_to_content, scroll_body
+from devicecheck.qtsupport.style import FOCUS_STYLE, SPACING, button, window_frame
 from devicecheck.report import Report
-from devicecheck.ui.model.rows import BLOCK, LOOKS, SOON, meaning, rows
 from devicecheck.ui.model.states import STATE_WORDS, TrayState, verdict_of
-from devicecheck.verdict_words import Answer, phrase, severity_tag
+from devicecheck.ui.windows.results_view import CLEAN, BodyKeys, ProblemItem, ResultsView
+
+if TYPE_CHECKING:
+    from devicecheck.ui.windows.clean_action import CleanFlow
 
 MAX_EVIDENCE_CHARS = 4000
 
@@ -84,60 +83,6 @@ def it_text(report: Report) -> str:
     return "\n".join(lines)
 
 
-class CheckRow(QFrame):
-    def __init__(self, result: CheckResult, open_url: Callable[[QUrl], object],
-                 parent: QWidget | None = None, *, advisory_blocks: bool = False) -> None:
-        super().__init__(parent)
-        self.setObjectName("checkRow")
-        self.result = result
-        self.meaning = meaning(result, advisory_blocks)
-        word, icon_status = LOOKS[self.meaning].word, LOOKS[self.meaning].icon
-        # The row is named by what is true or wrong ("Firewall off"), never by the title,
-        # which states the requirement and so reads as the opposite of a fault (issue 19).
-        name = phrase(result.id, result.status, result.title)
-        self.name = name
-        self.setAccessibleName(f"{name}: {word}")
-        layout = QVBoxLayout(self)
-        layout.setSpacing(SPACING // 2)
-        head = QHBoxLayout()
-        head.setSpacing(SPACING)
-        icon = QLabel(self)
-        icon.setPixmap(status_icon(icon_status).pixmap(20, 20))
-        icon.setAccessibleName(word)
-        self.word = QLabel(f"<b>{word}</b>", self)
-        self.word.setAccessibleName(f"Status: {word}")
-        self.title = QLabel(f"{name}{severity_tag(result.severity)}", self)
-        self.title.setWordWrap(True)
-        self.title.setAccessibleName(f"Check: {name}")
-        head.addWidget(icon)
-        head.addWidget(self.word)
-        head.addWidget(self.title, 1)
-        layout.addLayout(head)
-        self.remedy_button: QPushButton | None = None
-        self.what: QLabel | None = None
-        if self.meaning in (BLOCK, SOON) and result.remediation is not None:
-            remedy = QHBoxLayout()
-            text = f"What to do: {result.remediation.text}"
-            self.what = QLabel(text, self)
-            self.what.setWordWrap(True)
-            self.what.setTextFormat(Qt.TextFormat.PlainText)
-            self.what.setAccessibleName(text)
-            remedy.addWidget(self.what, 1)
-            if result.remediation.link:
-                self._link = result.remediation.link
-                self._open_url = open_url
-                self.remedy_button = QPushButton("Open settings", self)
-                self.remedy_button.setAutoDefault(False)
-                self.remedy_button.setAccessibleName(f"Open settings for {name}")
-                self.remedy_button.setToolTip("Open the settings page where this is fixed")
-                self.remedy_button.clicked.connect(self._open_link)
-                remedy.addWidget(self.remedy_button, 0, Qt.AlignmentFlag.AlignTop)
-            layout.addLayout(remedy)
-
-    def _open_link(self) -> None:
-        self._open_url(QUrl(self._link))
-
-
 class ReportWindow(QDialog):
     checkRequested = Signal()
 
@@ -151,25 +96,19 @@ class ReportWindow(QDialog):
         self._open_url = open_url or QDesktopServices.openUrl
         self.loaded = loaded
         self.report: Report | None = None
-        self.rows: dict[str, CheckRow] = {}
-
-        self.banner = VerdictBanner(self)
-        self.verdict_icon = self.banner.icon
-        self.verdict_label = self.banner.label
+        self._clean_flow: CleanFlow | None = None
 
         body = QWidget(self)
         body_layout = QVBoxLayout(body)
         body_layout.setContentsMargins(0, 0, SPACING, 0)
         body_layout.setSpacing(SPACING)
-        self.sub_label = QLabel(body)
-        self.sub_label.setWordWrap(True)
-        body_layout.addWidget(self.sub_label)
-        self.rows_box = QVBoxLayout()
-        self.rows_box.setSpacing(SPACING)
-        body_layout.addLayout(self.rows_box)
-        self.contact_label = QLabel(body)
-        self.contact_label.setWordWrap(True)
-        body_layout.addWidget(self.contact_label)
+        # The shared presentation (issue 27): the same as pre-call step 1.
+        self.view = ResultsView(body, open_url=self._open_url, banner_parent=self)
+        self.view.actionRequested.connect(self._on_action)
+        self.banner = self.view.banner
+        self.verdict_icon = self.banner.icon
+        self.verdict_label = self.banner.label
+        body_layout.addWidget(self.view)
         # IT's one door: closed until asked for.
         self.it_toggle = QToolButton(body)
         self.it_toggle.setObjectName("itToggle")
@@ -209,10 +148,18 @@ class ReportWindow(QDialog):
         buttons.addWidget(self.close_button)
 
         window_frame(self, self.scroll_area, buttons, top=self.banner)
+        self.keys = BodyKeys(self.scroll_area, self.view)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
-        self.set_report(None)
+        # Wanted: a readable line length, and only as tall as a first look needs; the
+        # window then grows to its content (within 90 % of the screen) once it is filled.
         metrics = self.fontMetrics()
-        fit_to_screen(self, QSize(metrics.averageCharWidth() * 95, metrics.height() * 34))
+        fit_to_screen(self, QSize(metrics.averageCharWidth() * 90, metrics.height() * 14))
+        self.set_report(None)
+
+    @property
+    def rows(self) -> dict[str, ProblemItem]:
+        """The problem items by check id (the other checks are one line, not items)."""
+        return {item.row.check_id: item for item in self.view.items}
 
     def set_checking(self, checking: bool) -> None:
         self.check_button.setEnabled(not checking)
@@ -220,57 +167,66 @@ class ReportWindow(QDialog):
         self.check_button.setAccessibleName("Checking" if checking else "Check again")
 
     def set_report(self, report: Report | None, loaded: LoadedPolicy | None = None) -> None:
+        # The first results of a window opened while checking take the focus, as they
+        # would have had the window opened with them.
+        first_results = self.report is None
         self.report = report
         if loaded is not None:
             self.loaded = loaded
         elif report is not None:
             self.loaded = report.loaded
         contact = self.loaded.policy.organisation.it_contact
-        self.contact_label.setText(f"Need help? Contact {contact}.")
-        self.contact_label.setAccessibleName(f"IT contact: {contact}")
-        for row in self.rows.values():
-            row.setParent(None)
-            row.deleteLater()
-        self.rows = {}
+        before = self.focusWidget()
+        in_view = first_results or before is None or self.view.isAncestorOf(before)
         if report is None:
-            state, sub = TrayState.CHECKING, "No check has finished yet."
-            heading = STATE_WORDS[state]
+            self.view.set_results(TrayState.CHECKING, STATE_WORDS[TrayState.CHECKING], None,
+                                  detail="No check has finished yet.", contact=contact)
             self.it_text.setText("")
         else:
-            words = report.words()
             verdict = verdict_of(report)
-            state, heading = verdict.state, verdict.line
-            # Advisory problems block when the policy lets nobody continue past them: the
-            # rows and counts then say so too (the verdict is "No").
-            advisory_blocks = words.answer is Answer.NO and not any(
-                c.blocking for c in report.checks)
-            when = report.generated_at.astimezone().strftime("%d %b %Y %H:%M")
-            sub = f"Checked {when}: {rows(report.checks, advisory_blocks=advisory_blocks).others_line()}."
+            at = report.generated_at.astimezone()
+            detail = f"Checked {at.day} {at:%b %Y %H:%M}."
             if verdict.it_notice:
-                sub += f"\n{verdict.it_notice}"
-            for result in report.checks:
-                row = CheckRow(result, self._open_url, self.scroll_area.widget(),
-                               advisory_blocks=advisory_blocks)
-                self.rows[result.id] = row
-                self.rows_box.addWidget(row)
-                # A layout shows a child added to a visible parent only later (queued):
-                # show it now, so it is there for the next paint and for screen readers.
-                row.show()
+                detail += f"\n{verdict.it_notice}"
+            # The rows pass the policy's "no continuing past advisory problems" exactly as
+            # pre-call does (Report.rows), so a row never contradicts the verdict.
+            self.view.set_results(verdict.state, verdict.line, report.rows(), detail=detail,
+                                  contact=contact)
             self.it_text.setText(it_text(report))
         self.it_toggle.setEnabled(report is not None)
-        self.banner.set_verdict(state, heading)
-        self.sub_label.setText(sub)
-        self.sub_label.setAccessibleName(sub)
         self._chain_tabs()
+        if self.isVisible():
+            self.grow()
+            if in_view:
+                self.focus_first()  # the item that had it went with the old rows
 
     def _chain_tabs(self) -> None:
-        """Tab follows the screen: the rows' buttons, IT's door, then the button row (rows
-        are rebuilt after the rest, so the creation order alone would put them last)."""
-        chain: list[QWidget] = [r.remedy_button for r in self.rows.values()
-                                if r.remedy_button is not None]
-        chain += [self.it_toggle, self.check_button, self.copy_button, self.close_button]
+        """Tab follows the screen: the problems and their buttons, the other checks, IT's
+        door, then the button row (the problems are rebuilt after the rest, so the
+        creation order alone would put them last)."""
+        chain = [*self.view.tab_chain(), self.it_toggle, self.check_button,
+                 self.copy_button, self.close_button]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
+        self.keys.watch(chain)
+
+    def grow(self) -> None:
+        """Grow to the content (within 90 % of the screen), at the top."""
+        grow_to_content(self, self.scroll_area)
+        self.scroll_area.verticalScrollBar().setValue(0)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Opened (or raised again): sized to its content, scrolled to the top, the focus
+        on the first problem, or on "Check again" when there is none (issue 27: it opened
+        scrolled to the bottom with the focus on IT's door)."""
+        super().showEvent(event)
+        self.grow()
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        target = self.view.first_focus() or self.check_button
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.scroll_area.verticalScrollBar().setValue(0)
 
     def _toggle_it(self, shown: bool) -> None:
         self.it_details.setVisible(shown)
@@ -287,6 +243,20 @@ class ReportWindow(QDialog):
             margin = self.fontMetrics().height()
             self.scroll_area.ensureWidgetVisible(self.it_details, margin, margin)
             self.scroll_area.ensureWidgetVisible(self.it_toggle, margin, margin)
+
+    def _on_action(self, action: str) -> None:
+        """"Clear meeting data now…" on the meeting-data problem: the same dialog as the
+        tray menu's; a fresh check follows, so the row clears once the data is gone."""
+        if action != CLEAN:
+            return
+        from devicecheck.audit import AuditLog
+        from devicecheck.ui.windows.clean_action import CleanFlow
+
+        if self._clean_flow is None or not self._clean_flow.busy:
+            policy = self.loaded.policy
+            self._clean_flow = CleanFlow(policy, AuditLog.for_policy(policy), parent=self)
+            self._clean_flow.done.connect(lambda _result: self.checkRequested.emit())
+            self._clean_flow.start()
 
     def copy_report(self) -> None:
         if self.report is not None:
