@@ -233,3 +233,93 @@ def test_another_user_listening_on_the_old_tmp_name_gets_nothing(
         proc.wait(timeout=10)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(squat_path)
+
+
+# -- issue 29 #8: a flood of connections must not grow the tray ---------------------------
+@pytest.mark.skipif(os.name == "nt", reason="a Unix socket flood")
+def test_a_flood_of_connections_keeps_the_server_within_its_bounds(qtbot: Any, qapp: Any) -> None:
+    """1000 connections held open, some sending 4 KiB with no newline (once 386 MB): the server holds at most MAX_PEERS peers and MAX_MESSAGE unread bytes each,
+    and a real second launch still gets through once the flood's peers time out."""
+    import psutil
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from devicecheck.ui.tray.single_instance import MAX_MESSAGE, MAX_PEERS, PEER_IDLE_MS
+
+    guard = SingleInstance()
+    assert guard.acquire()
+    path = server_name()
+    rss_before = psutil.Process().memory_info().rss
+    most_peers = most_bytes = connected = 0
+    clients: list[socket.socket] = []
+
+    def serve() -> None:
+        nonlocal most_peers, most_bytes
+        qapp.processEvents()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        most_peers = max(most_peers, guard.peer_count)
+        most_bytes = max(most_bytes, guard.buffered_bytes())
+
+    try:
+        for i in range(1000):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.setblocking(False)
+            clients.append(c)
+            for _attempt in range(20):            # EAGAIN: the backlog is full for now
+                try:
+                    c.connect(path)
+                except BlockingIOError:
+                    serve()
+                    continue
+                connected += 1
+                # A third hold on silent, a third send part of a line and hold on, a
+                # third send a "line" that never ends.
+                with contextlib.suppress(OSError):   # dropped already: EPIPE
+                    c.send(b"x" * (0, 200, 4096)[i % 3])
+                break
+            if i % 10 == 9:
+                serve()
+        for _ in range(20):
+            serve()
+        rss_growth = psutil.Process().memory_info().rss - rss_before
+        assert connected >= 900                   # the flood really reached the server
+        assert 0 < most_peers <= MAX_PEERS
+        assert 0 < most_bytes <= MAX_PEERS * MAX_MESSAGE
+        assert guard.dropped >= connected // 3    # most holders arrived past the cap
+        print(f"flood: {connected} connected, {guard.dropped} dropped at the cap, most "
+              f"{most_peers} peers / {most_bytes} unread bytes held, RSS +{rss_growth >> 10} KiB")
+        assert rss_growth < 32 * 1024 * 1024, rss_growth
+        # The flood ends (its sockets close) and its held peers are let go; a second
+        # launch is heard again.
+        for c in clients:
+            c.close()
+        qtbot.waitUntil(lambda: (serve(), guard.peer_count)[1] == 0, timeout=PEER_IDLE_MS * 3)
+        with qtbot.waitSignal(guard.messageReceived, timeout=5000) as blocker:
+            assert not SingleInstance().acquire("precall")
+        assert blocker.args == ["precall"]
+    finally:
+        for c in clients:
+            c.close()
+        guard.close()
+
+
+def test_one_line_per_connection_and_an_endless_line_is_dropped(qtbot: Any, qapp: Any) -> None:
+    from devicecheck.ui.tray.single_instance import MAX_MESSAGE
+
+    guard = SingleInstance()
+    assert guard.acquire()
+    got: list[str] = []
+    guard.messageReceived.connect(got.append)
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(server_name())
+    c.sendall(b"precall\nreport\nprecall\n")
+    qtbot.waitUntil(lambda: got == ["precall"], timeout=5000)
+    qtbot.waitUntil(lambda: guard.peer_count == 0, timeout=5000)
+    long = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    long.connect(server_name())
+    long.sendall(b"y" * (MAX_MESSAGE * 4))
+    qtbot.waitUntil(lambda: guard.peer_count == 0 and guard.dropped == 0, timeout=5000)
+    qtbot.wait(100)
+    assert got == ["precall"]
+    c.close()
+    long.close()
+    guard.close()

@@ -13,6 +13,14 @@ DeviceCheck's own data folder, created 0700. Each folder is checked with ``lstat
 (owner, mode, not a link) before use; one that fails is refused with its reason logged,
 and when none is safe DeviceCheck runs without the guard (two copies are better than
 being shut out by someone else). Windows keeps Qt's per-user named pipe.
+
+Bounds (issue 29 #8): 1000 connections held open, each sending without a newline, once
+grew the tray to 386 MB (a peer object and an unbounded read buffer each). Now at most
+``MAX_PEERS`` peers live at once (more are dropped as they arrive), each may hold
+``MAX_MESSAGE`` unread bytes (Qt's read buffer is capped there; a peer that fills it
+without a line is dropped), a peer gets ``PEER_IDLE_MS`` to send its line, and one line
+is all a connection carries: the peer is closed after it. A second launch sends its line
+at once, so none of this ever drops a real one unless a flood is on.
 """
 
 from __future__ import annotations
@@ -21,16 +29,21 @@ import getpass
 import logging
 import os
 import stat
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QObject, Signal
+from PySide6.QtCore import QDir, QObject, QTimer, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_MS = 500
 MAX_MESSAGE = 256
+#: Peers served at once; a second launch needs one, a flood gets no more.
+MAX_PEERS = 8
+#: How long a peer may take to send its one line.
+PEER_IDLE_MS = 2000
 SOCKET_NAME = "devicecheck.sock"
 #: sun_path holds 108 bytes on Linux and 104 on macOS, NUL included (unix(7), unix(4)).
 MAX_SOCKET_PATH = 103
@@ -142,6 +155,14 @@ class SingleInstance(QObject):
         self.name = name or ""
         self.server: QLocalServer | None = None
         self.recovered_stale = False
+        #: The connected peers we still hold (at most MAX_PEERS) with when each came, and
+        #: how many were dropped.
+        self._peers: dict[QLocalSocket, float] = {}
+        self.dropped = 0
+        # One sweep for every peer, not a timer each: it runs only while peers are held.
+        self._sweep = QTimer(self)
+        self._sweep.setInterval(PEER_IDLE_MS // 4)
+        self._sweep.timeout.connect(self._drop_idle)
 
     def forward(self, message: str) -> bool:
         """Send ``message`` to a running copy; False when none answers."""
@@ -198,12 +219,33 @@ class SingleInstance(QObject):
             return Path(self.name)
         return Path(QDir.tempPath()) / self.name
 
+    @property
+    def peer_count(self) -> int:
+        """Peers held now (for the flood test and the trace)."""
+        return len(self._peers)
+
+    def buffered_bytes(self) -> int:
+        """Unread bytes held for all peers together (at most MAX_PEERS * MAX_MESSAGE)."""
+        return sum(sock.bytesAvailable() for sock in self._peers)
+
     def _on_new_connection(self) -> None:
         assert self.server is not None
         while self.server.hasPendingConnections():
             sock = self.server.nextPendingConnection()
+            if sock is None:
+                break
+            if len(self._peers) >= MAX_PEERS:
+                self.dropped += 1
+                sock.abort()
+                sock.deleteLater()
+                continue
+            self._peers[sock] = time.monotonic()
+            if not self._sweep.isActive():
+                self._sweep.start()
+            # Qt stops reading from the OS once this much is unread: the bound per peer.
+            sock.setReadBufferSize(MAX_MESSAGE)
             sock.readyRead.connect(self._on_ready_read)
-            sock.disconnected.connect(sock.deleteLater)
+            sock.disconnected.connect(self._on_disconnected)
             if sock.bytesAvailable():
                 self._read(sock)
 
@@ -212,13 +254,42 @@ class SingleInstance(QObject):
         if isinstance(sock, QLocalSocket):
             self._read(sock)
 
+    def _on_disconnected(self) -> None:
+        sock = self.sender()
+        if isinstance(sock, QLocalSocket) and sock in self._peers:
+            del self._peers[sock]
+            sock.deleteLater()
+
+    def _drop(self, sock: QLocalSocket) -> None:
+        if self._peers.pop(sock, None) is None:
+            return
+        sock.abort()
+        sock.deleteLater()
+
+    def _drop_idle(self) -> None:
+        """Peers that have not sent their line in PEER_IDLE_MS are dropped."""
+        cutoff = time.monotonic() - PEER_IDLE_MS / 1000
+        for sock in [s for s, since in self._peers.items() if since <= cutoff]:
+            self._drop(sock)
+        if not self._peers:
+            self._sweep.stop()
+
     def _read(self, sock: QLocalSocket) -> None:
-        while sock.canReadLine():
-            line = bytes(sock.readLine(MAX_MESSAGE).data()).decode("utf-8", "replace").strip()
+        if sock not in self._peers:
+            return
+        if sock.canReadLine():
+            data = bytes(sock.readLine(MAX_MESSAGE + 1).data())
+            line = data.decode("utf-8", "replace").strip()
+            self._drop(sock)   # one line is all a connection carries
             if line:
                 self.messageReceived.emit(line)
+        elif sock.bytesAvailable() >= MAX_MESSAGE:
+            self._drop(sock)   # longer than any message, and no line in sight
 
     def close(self) -> None:
+        for sock in list(self._peers):
+            self._drop(sock)
+        self._sweep.stop()
         if self.server is not None:
             self.server.close()
             self.server = None
