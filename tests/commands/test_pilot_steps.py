@@ -150,3 +150,11 @@ def test_cell_is_yes_no_or_unknown() -> None:
     window_join = results["join"].of("window")
     assert window_join is not None
     assert cell("join", window_join, WINDOW.kinds) is None     # never said anything
+
+
+def test_no_latency_for_a_change_the_source_never_saw() -> None:
+    book = Bookkeeper([AUDIO])
+    run_steps(book)
+    book.observe("audio", False, None, 0.1)       # never sees the meeting (no camera on)
+    leave = book.results()[4].of("audio")
+    assert leave is not None and leave.meeting is False and leave.latency_s is None

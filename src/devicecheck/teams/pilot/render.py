@@ -46,7 +46,7 @@ ADVICE: Mapping[str, Mapping[str, str]] = {
                    "access' and 'Let desktop apps access your microphone' on (Teams must "
                    "be listed), and the same for Camera.",
     },
-    "capture-session": {
+    "audiosession": {
         "windows": "check the privacy setting for microphone access (Settings > Privacy "
                    "& security > Microphone) and that Teams' call audio uses a real "
                    "microphone, not only a virtual device.",

@@ -180,7 +180,10 @@ def judge_step(step: str, start: float, end: float, info: SourceInfo,
     values = {k: (value_at(seen, k, end) if k in info.kinds else None) for k in KINDS}
     latency: float | None = None
     change = CHANGES.get(step)
-    if change is not None and change[0] in info.kinds and values[change[0]] is change[1]:
+    # Only a change the source saw has a latency: one that already said "no meeting"
+    # before ``leave`` (it never saw the meeting) took no time to see anything.
+    if change is not None and change[0] in info.kinds and values[change[0]] is change[1] \
+            and value_at(seen, change[0], start) is not change[1]:
         since = settled_since(seen, change[0], start, end)
         latency = None if since is None else round(max(0.0, since - start), 3)
     return SourceStep(info.name, values[MEETING], values[RECORDING], latency)
