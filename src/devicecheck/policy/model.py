@@ -214,6 +214,10 @@ class TeamsPolicy:
         default=(), metadata=meta("Meeting signal sources not to use.",
                                   choices=("log", "power", "audiosession", "capability",
                                            "audio", "camera", "window")))
+    pilot_menu: bool = field(
+        default=False, metadata=meta("Show \"Test meeting detection…\" in the tray menu: "
+                                     "the guided pilot of meeting and recording detection "
+                                     "(devicecheck pilot), for IT on a test laptop."))
 
 
 @dataclass(frozen=True)
