@@ -103,3 +103,77 @@ def test_keep_list_and_sign_in_are_unchanged() -> None:
     assert not set(NEW_TEAMS_PERSONAL) & set(KEEP)
     assert not any(fnmatch.fnmatchcase("Cookies", p.rsplit("/", 1)[-1])
                    for p in NEW_TEAMS_PERSONAL if p.startswith("Network/"))
+
+
+# -- issue 26: folders added after the first catalogue -------------------------------------
+TFL_TOP = ("DIPS", "DIPS-wal", "DIPS-journal", "SharedStorage", "SharedStorage-wal")
+TFL_COOKIES = ("Cookies", "Cookies-journal", "Cookies-wal")
+TFL_ROOTS = (".config/teams-for-linux", "snap/teams-for-linux/current/.config/teams-for-linux",
+             ".var/app/com.github.IsmaelMartinez.teams_for_linux/config/teams-for-linux")
+
+
+@pytest.mark.parametrize("cookies", [False, True])
+def test_teams_for_linux_dips_and_shared_storage_go_in_every_root(
+        home: Path, cookies: bool) -> None:
+    from devicecheck.cleaner import clean
+
+    for base in TFL_ROOTS:
+        for name in (*TFL_TOP, *TFL_COOKIES, "config.json",
+                     "Partitions/teams-profile-7f3a/DIPS", "Partitions/teams-profile-7f3a/Cookies"):
+            write(home / base / name, f"{name}: alice@example.org\n".encode())
+    policy = Policy(cleaner=CleanerPolicy(clear_cookies=cookies))
+    env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+    result = clean(policy, env=env, home=home, os_name="linux", processes=no_processes)
+    assert result.exit_code == 0 and not result.failures
+    labels = {rp.label for rp in result.plan.clients}
+    assert labels == {"native", "snap", "flatpak"}
+    for base in TFL_ROOTS:
+        root = home / base
+        assert not any((root / n).exists() for n in TFL_TOP), base
+        assert not (root / "Partitions/teams-profile-7f3a/DIPS").exists()
+        # Sign-in: the cookies (and their -wal, which holds cookies too) follow the policy.
+        for n in (*TFL_COOKIES, "Partitions/teams-profile-7f3a/Cookies"):
+            assert (root / n).exists() is not cookies, (base, n)
+        assert (root / "config.json").exists()
+
+
+def test_teams_shared_config_is_never_touched(home: Path) -> None:
+    from devicecheck.cleaner import clean
+    from devicecheck.cleaner.catalogue import NOT_CATALOGUED
+
+    env = _windows_home(home)
+    shared = home / "AppData/Local/Publishers/8wekyb3d8bbwe/TeamsSharedConfig"
+    kept = [write(shared / n) for n in ("tma_settings.json", "app_switcher_settings.json",
+                                        "meeting-addin/meeting-template.json")]
+    policy = Policy(cleaner=CleanerPolicy(mode="personal-data", clear_cookies=True))
+    result = clean(policy, env=env, home=home, os_name="windows", processes=no_processes)
+    assert result.removed_files > 0                    # the new-Teams root was cleaned
+    assert all(p.exists() for p in kept)
+    assert not any("Publishers" in str(rp.path) for rp in result.plan.clients)
+    assert any("TeamsSharedConfig" in k for k in NOT_CATALOGUED)
+
+
+def test_mac_webkit_loses_its_caches_and_keeps_what_may_hold_sign_in(home: Path) -> None:
+    from devicecheck.cleaner import clean
+
+    webkit = home / "Library/Containers/com.microsoft.teams2/Data/Library/WebKit"
+    origin = webkit / "WebsiteDataStore/5E1D0C44-7A6B-4F7E-9B8E-2C1D3A4B5C6D/Origins/ab12/cd34"
+    gone = [origin / "CacheStorage/records/0", origin / "ServiceWorkers/scripts/1.js",
+            webkit / "NetworkCache/Version 16/Records/x",
+            webkit / "WebsiteData/CacheStorage/salt"]
+    kept = [origin / "LocalStorage/localstorage.sqlite3", origin / "IndexedDB/msal.db/1.sqlite3",
+            webkit / "WebsiteData/LocalStorage/https_login.microsoftonline.com_0.localstorage",
+            webkit / "WebsiteData/ResourceLoadStatistics/observations.db"]
+    for p in (*gone, *kept):
+        write(p)
+    for mode in ("caches-only", "personal-data"):
+        for p in gone:
+            write(p)
+        policy = Policy(cleaner=CleanerPolicy(mode=mode, clear_cookies=True))
+        result = clean(policy, env={"HOME": str(home)}, home=home, os_name="macos",
+                       processes=no_processes)
+        assert result.exit_code == 0, result.failures
+        assert not any(p.exists() for p in gone), mode
+        assert all(p.exists() for p in kept), mode
+        [rp] = [r for r in result.plan.clients if r.label == "webkit"]
+        assert {t.category for t in rp.targets if t.action != "keep"} == {CACHES}

@@ -24,17 +24,31 @@ CHROMIUM_CACHES: tuple[str, ...] = (
     "Cache", "Code Cache", "GPUCache", "Service Worker", "Application Cache", "tmp",
 )
 #: Folders that hold names, e-mail addresses, conversations and call history.
+#: ``DIPS*`` and ``SharedStorage*`` (issue 26; seen at teams-for-linux's top level with
+#: their ``-wal``/``-journal`` companions, shared/reference/teams.md "Data folders not in
+#: our first catalogue"): Chromium's bounce-tracking database (DIPS, "Detect Incidental
+#: Party State": per-site timestamps of visits, storage and user interaction, i.e. a
+#: record of sites visited) and the Shared Storage API's per-origin store. Neither holds
+#: sign-in (that is Cookies and the OS keyring); both are rebuilt empty. Personal data.
 CHROMIUM_PERSONAL: tuple[str, ...] = (
     "IndexedDB", "Local Storage", "Session Storage", "WebStorage", "blob_storage",
-    "databases", "History*",
+    "databases", "History*", "DIPS*", "SharedStorage*",
 )
-#: The clients' logs: they carry call events and participants' names.
+#: The clients' logs: they carry call events and participants' names. New Teams writes
+#: ``PerfLog`` (singular; issue 26) beside ``Logs``: Microsoft's new-Teams VDI guidance lists
+#: ``LocalCache\Microsoft\MSTeams\PerfLog`` with ``Logs`` as "Diagnostics, perf logs",
+#: safe to exclude with "no impact" (Microsoft Learn, "New Microsoft Teams for VDI",
+#: "Recommended for exclusion"). Not sign-in.
 TEAMS_LOGS: tuple[str, ...] = (
-    "Logs", "logs", "PerfLogs", "logs.txt", "old_logs_*.txt", "media-stack", "skylib",
+    "Logs", "logs", "PerfLog", "PerfLogs", "logs.txt", "old_logs_*.txt", "media-stack",
+    "skylib",
 )
-#: Session cookies: clearing them forces a new sign-in, so policy decides.
+#: Session cookies: clearing them forces a new sign-in, so policy decides. The ``-wal``
+#: companion (teams-for-linux keeps one, issue 26) goes with its database, or the cookies
+#: would survive in it; without ``clear_cookies`` it is kept like the database.
 CHROMIUM_COOKIES: tuple[str, ...] = (
-    "Cookies", "Cookies-journal", "Network/Cookies", "Network/Cookies-journal",
+    "Cookies", "Cookies-journal", "Cookies-wal", "Network/Cookies", "Network/Cookies-journal",
+    "Network/Cookies-wal",
 )
 #: Custom backgrounds, settings and sign-in state: never cleared.
 KEEP: tuple[str, ...] = (
@@ -77,6 +91,41 @@ CLASSIC_WINDOWS_CLEAR: Mapping[str, tuple[str, ...]] = MappingProxyType({
     PERSONAL: CHROMIUM_PERSONAL + TEAMS_LOGS + (
         "meeting-addin/Logs", "meeting-addin/logs", "meeting-addin/*.txt", "meeting-addin/*.log"),
     COOKIES: CHROMIUM_COOKIES,
+})
+
+
+#: macOS new Teams' WebKit store, ``~/Library/Containers/com.microsoft.teams2/Data/Library/
+#: WebKit`` (issue 26; shared/reference/teams.md). WKWebView keeps per-origin data there:
+#: ``WebsiteData`` (older layout) or ``WebsiteDataStore/<uuid>/Origins/<top>/<frame>/``
+#: with ``LocalStorage``, ``IndexedDB``, ``CacheStorage``, ``ServiceWorkers`` (WebKit's
+#: layout as documented by HackBrowserData's Safari RFC-011, 2026). WebKit is what macOS
+#: sign-in web flows run in: the identity provider's session and MSAL's cache and key
+#: store may sit in its LocalStorage / IndexedDB / cookies, and no listing shows new Teams
+#: keeping meeting data there (that is in ``Application Support/Microsoft/MSTeams``,
+#: cleared above). So only WebKit's caches go; the rest is kept, named, so the plan shows
+#: it. Revisit with a listing from a pilot Mac.
+WEBKIT_PROFILES: tuple[str, ...] = (
+    ".", "WebsiteData", "WebsiteData/Default/*/*", "*/WebsiteData", "WebsiteDataStore/*",
+    "WebsiteDataStore/*/Origins/*/*",
+)
+WEBKIT_CLEAR: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    CACHES: ("NetworkCache", "CacheStorage", "ServiceWorkers"),
+})
+WEBKIT_KEEP: tuple[str, ...] = (
+    "LocalStorage", "IndexedDB", "Cookies", "ResourceLoadStatistics",
+)
+
+#: Considered and deliberately **not** catalogued (issue 26), with why. Kept as data so
+#: the docs and a test can name them.
+NOT_CATALOGUED: Mapping[str, str] = MappingProxyType({
+    r"%LOCALAPPDATA%\Publishers\8wekyb3d8bbwe\TeamsSharedConfig":
+        "new Teams' settings shared with the Outlook meeting add-in: app_switcher_settings.json "
+        "(classic/new switch) and tma_settings.json (the signed-in accounts, ring and "
+        "environment); Microsoft says these must persist for Teams to work (Microsoft Learn, "
+        "'New Microsoft Teams for VDI', 'Profile and cache location'). Settings and account "
+        "configuration, no meeting data of residents: kept. Its meeting-addin folder holds "
+        "the officer's own default meeting template and belongs to Outlook, which the "
+        "restart never closes: kept too.",
 })
 
 
@@ -133,6 +182,10 @@ CLIENTS: Mapping[str, ClientSpec] = MappingProxyType({
                 # The container's Caches folder is all cache; its logs folder all logs.
                 RootSpec("home", (*_MAC_CONTAINER, "Caches"), label="caches",
                          clear=MappingProxyType({CACHES: ("*",)})),
+                # WebKit: caches only; sign-in may live in the rest (WEBKIT_KEEP, above).
+                RootSpec("home", (*_MAC_CONTAINER, "WebKit"), label="webkit",
+                         profiles=WEBKIT_PROFILES, clear=WEBKIT_CLEAR,
+                         keep=KEEP + WEBKIT_KEEP),
                 RootSpec("home", ("Library", "Group Containers", "UBF8T346G9.com.microsoft.teams",
                                   "Library", "Application Support", "Logs"), label="logs",
                          clear=MappingProxyType({PERSONAL: ("*",)})),
