@@ -263,3 +263,103 @@ def test_monitor_follows_a_meeting_in_teams_log_and_a_crash_ends_it(
     names_ = ev.names()
     assert names_.index("teams-exited") < len(names_) - 1 - names_[::-1].index("meeting-ended")
     assert monitor.sources["log"].watched == []        # stopped: calls dropped
+
+
+# -- issue 29 items 3-4, issue 26 item 4 ------------------------------------------------
+def quirk_stamp(when: datetime, offset_h: int) -> str:
+    """New Teams 26225.x: the UTC wall time, with the local offset written after it."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + f"{offset_h:+03d}:00"
+
+
+@pytest.mark.parametrize("offset_h", [1, -5])
+def test_the_first_look_is_right_under_the_utc_quirk(tmp_path: Path, offset_h: int) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    file_start = now - timedelta(hours=3)
+    local = file_start + timedelta(hours=offset_h)     # the name is in local time
+    name = f"MSTeams_{local:%Y-%m-%d_%H-%M-%S}.00.log"
+    started = now - timedelta(minutes=20)               # this Teams run
+    first = f"{quirk_stamp(file_start, offset_h)} 0x1 <INFO> boot::SingleInstanceService: x\n"
+    crashed = (f"{quirk_stamp(now - timedelta(hours=2), offset_h)} 0x2 <INFO> "
+               f"HfpVoipCallCoordinatorImpl: NotifyCallActive callId: {B}causeId: {CAUSE}\n")
+    current = (f"{quirk_stamp(now - timedelta(minutes=10), offset_h)} 0x2 <INFO> "
+               f"HfpVoipCallCoordinatorImpl: NotifyCallActive callId: {A}causeId: {CAUSE}\n")
+    (tmp_path / name).write_text(first + crashed + current)
+    src = source(tmp_path, started=started.timestamp())
+    src.processes({NEW_TEAMS: frozenset({40})})
+    src.start()
+    # As written, +01:00 put the current call before Teams started (missed) and -05:00 put
+    # the last run's crashed call in the future (a meeting that is not on).
+    assert src.poll(0.0) == Reading.of([NEW_TEAMS])
+    assert src.watched[0].tracker.active == {A}
+
+
+def test_another_folder_family_does_not_end_the_meeting(tmp_path: Path) -> None:
+    import os
+    import time
+
+    for f in (FIXTURES / "other-families").iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    main = tmp_path / "MSTeams_2026-09-01_09-00-00.00.log"
+    os.utime(main, (time.time() - 600, time.time() - 600))
+    src = source(tmp_path)
+    src.start()
+    assert src.poll(0.0) == Reading.of([NEW_TEAMS])
+    assert src.snapshot()["folders"][0]["file"] == main.name
+
+
+def test_a_shared_log_folder_is_refused_and_said(tmp_path: Path) -> None:
+    import os
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / LOG).write_text(active(A))
+    os.chmod(shared, 0o777)
+    policy = replace(Policy(), teams=TeamsPolicy(log_folders=(str(shared),)))
+    src = LogSource(replace(context("linux", policy), options={
+        "process_started": lambda _p: None}), lambda _r: None)
+    src.start()
+    assert src.poll(0.0) == CLEAR                 # another user's line cannot start one
+    snap = src.snapshot()["folders"][0]
+    assert snap["file"] is None and "other users can write" in snap["problem"]
+    assert str(shared) not in str(snap)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid(),
+                    reason="making another user's file needs root")
+def test_another_users_file_cannot_fake_or_end_a_meeting(tmp_path: Path) -> None:
+    import os
+    import time
+
+    ours = tmp_path / LOG
+    ours.write_text(active(A))
+    os.utime(ours, (time.time() - 60, time.time() - 60))
+    theirs = tmp_path / "MSTeams_2099-01-01_00-00-00.00.log"
+    theirs.write_text(ended(A) + active(B))
+    os.chown(theirs, 65534, 65534)
+    src = source(tmp_path)
+    src.start()
+    assert src.poll(0.0) == Reading.of([NEW_TEAMS])
+    assert src.watched[0].tracker.active == {A}   # their end line did not end it
+    append(ours, ended(A))
+    assert src.poll(2.0) == CLEAR                 # ours still counts
+
+
+def test_a_call_after_a_long_backlog_counts_at_the_next_poll(tmp_path: Path) -> None:
+    log = tmp_path / LOG
+    log.write_text("")
+    src = source(tmp_path, log_max_read=None)
+    src.start()
+    follower = src.watched[0].follower
+    follower.max_read, follower.tail_bytes = 64 << 10, 16 << 10
+    assert src.poll(0.0) == CLEAR
+    filler = f"{stamp()} 0x1 <INFO> native_modules::Filler: presence line\n" * 20_000
+    append(log, filler + active(A))
+    assert src.poll(2.0) == Reading.of([NEW_TEAMS])      # one poll, backlog unread
+    assert follower.behind > 0 and not src.watched[0].tracker.open
+    polls = 0
+    while follower.behind:
+        assert src.poll(4.0) == Reading.of([NEW_TEAMS])  # stays on while it catches up
+        polls += 1
+    assert polls > 10 and src.watched[0].tracker.active == {A}
+    append(log, ended(A))
+    assert src.poll(6.0) == CLEAR

@@ -5,6 +5,7 @@ Lines follow the published format (tests/fixtures/teams-log/README.md); ids are 
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from devicecheck.teams.logtail import LogFollower, is_log_name
 from devicecheck.teams.teamslog import (
     ACTIVE,
     ENDED,
+    MAX_OPEN,
     MAX_RINGING,
     RINGING,
     CallTracker,
@@ -402,3 +404,329 @@ def test_iter_lines_is_bounded_and_keeps_a_last_line_without_newline() -> None:
     assert list(iter_lines(io.BytesIO(data).read, max_line=10, chunk=7)) == [
         b"one", b"two", b"three"]
     assert list(iter_lines(io.BytesIO(b"").read)) == []
+
+
+# -- issue 26 item 4: the main family, the ring pair, the UTC-with-offset quirk ----------
+def test_only_the_main_family_is_read_though_the_others_are_newer(tmp_path: Path) -> None:
+    import shutil
+
+    tmp_path = tmp_path / "Logs"          # the conftest puts its own folders in tmp_path
+    tmp_path.mkdir()
+    for src in sorted((FIXTURES / "other-families").iterdir()):
+        shutil.copy(src, tmp_path / src.name)
+    main = tmp_path / "MSTeams_2026-09-01_09-00-00.00.log"
+    now = time.time()
+    os.utime(main, (now - 600, now - 600))            # the others written since
+    assert [is_log_name(p.name) for p in sorted(tmp_path.iterdir())] == [
+        False, False, False, True]
+    f = LogFollower(tmp_path)
+    t = CallTracker()
+    t.feed_all(f.poll())
+    assert f.current is not None and f.current.name == main.name
+    assert t.active == {A}                            # neither ended nor joined by the others
+    for other in tmp_path.iterdir():
+        if other != main:
+            write(other, hfp_ended(A) + "\n", "a")    # the others go on being written
+    t.feed_all(f.poll())
+    assert t.active == {A} and f.current.name == main.name
+
+
+def test_a_rings_two_lines_are_one_incoming_call() -> None:
+    from devicecheck.teams.logreplay import replay_lines
+
+    text = (FIXTURES / "ring-pair.log").read_bytes()
+    completed = [ln for ln in text.decode().splitlines() if "completed  for" in ln][0]
+    assert parse_line(completed) == LogEvent(RINGING, C, timestamp(completed))
+    t = tracker_of(*text.decode().splitlines())
+    assert t.rings == 1 and not t.open
+    result = replay_lines(text.splitlines(), 30)
+    assert result.incoming_calls == 1
+    assert [name for _, name, _ in result.events] == ["meeting-started", "meeting-ended"]
+
+
+def test_the_utc_quirk_is_told_from_the_first_line_and_the_name() -> None:
+    from devicecheck.teams.teamslog import name_time, utc_quirk
+
+    start = name_time("MSTeams_2026-07-26_12-24-08.00.log")
+    assert start == datetime(2026, 7, 26, 12, 24, 8)
+    # The capture TEAMS2HA quotes: this file's first line says 11:24:22+01:00.
+    assert utc_quirk(start, timestamp("2026-07-26T11:24:22.599057+01:00 x")) is True
+    assert utc_quirk(start, timestamp("2026-07-26T12:24:09.000001+01:00 x")) is False
+    assert utc_quirk(start, timestamp("2026-07-26T17:24:09.000001-05:00 x")) is True
+    assert utc_quirk(start, timestamp("2026-07-26T15:00:00.000001+01:00 x")) is None
+    assert utc_quirk(None, timestamp("2026-07-26T11:24:22+01:00 x")) is None
+    assert name_time("MSTeams_2026-02-30_00-00-00.00.log") is None
+
+
+def test_durations_are_right_under_the_utc_quirk_across_the_clocks_going_back() -> None:
+    from devicecheck.teams.logreplay import replay_lines
+
+    log = FIXTURES / "utc-quirk" / "MSTeams_2026-10-25_01-40-00.00.log"
+    data = log.read_bytes()
+    result = replay_lines(data.splitlines(), 30, name=log.name)
+    assert result.utc_quirk is True
+    (started, n1, _), (ended, n2, _) = result.events
+    assert (n1, n2) == ("meeting-started", "meeting-ended")
+    assert started == datetime(2026, 10, 25, 0, 50, 0, 100000, tzinfo=UTC)
+    assert ended - started == timedelta(minutes=20, seconds=30, microseconds=400000)
+    naive = replay_lines(data.splitlines(), 30)        # without the name: as written
+    assert naive.events[1][0] - naive.events[0][0] > timedelta(minutes=80)
+
+
+def test_the_follower_corrects_quirk_times(tmp_path: Path) -> None:
+    import shutil
+
+    log = FIXTURES / "utc-quirk" / "MSTeams_2026-10-25_01-40-00.00.log"
+    shutil.copy(log, tmp_path / log.name)
+    f = LogFollower(tmp_path)
+    events = f.poll()
+    assert f.current is not None and f.current.quirk is True
+    assert [e.timestamp for e in events if e.call_id == A] == [
+        datetime(2026, 10, 25, 0, 50, 0, 100000, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 10, 0, 500000, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 10, 0, 500000, tzinfo=UTC)]
+    assert f.head_bytes_read <= 4096
+
+
+# -- issue 29 item 4: bounded cost ----------------------------------------------------------
+def test_open_calls_are_capped_and_the_rest_counted() -> None:
+    import tracemalloc
+
+    t = CallTracker()
+    tracemalloc.start()
+    try:
+        for i in range(50_000):                        # call ids that never end
+            t.feed(LogEvent(ACTIVE, f"{i:08x}-0000-4000-8000-000000000000"))
+        current, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(t.active) == MAX_OPEN and t.dropped == 50_000 - MAX_OPEN
+    assert t.count == 50_000 and t.open
+    assert current < 100_000                           # bytes: the ids are not kept
+    newest = f"{49_999:08x}-0000-4000-8000-000000000000"
+    t.feed(LogEvent(ENDED, newest))
+    assert t.count == 49_999 and t.open                # dropped calls keep the meeting on
+    t.reset()
+    assert not t.open and t.count == 0
+
+
+def test_the_folder_is_listed_again_only_when_it_changed(tmp_path: Path) -> None:
+    from devicecheck.teams.logfolder import LogFolder
+
+    tmp_path = tmp_path / "Logs"          # the conftest puts its own folders in tmp_path
+    tmp_path.mkdir()
+    for i in range(3000):
+        (tmp_path / f"other-{i}.txt").touch()
+    write(tmp_path / "MSTeams_2026-07-30_09-00-00.00.log", "")
+    # The listing starts "later" than the folder's change: not racy.
+    folder = LogFolder(tmp_path, wall=lambda: time.time() + 60)
+    assert folder.newest() == "MSTeams_2026-07-30_09-00-00.00.log"
+    assert folder.listings == 1 and folder.entries_seen == 3001
+    for _ in range(5):
+        folder.newest()
+    assert folder.listings == 1 and folder.entries_seen == 3001   # idle: no listing
+    write(tmp_path / "MSTeams_2026-07-30_09-00-00.01.log", "x\n")
+    assert folder.newest() == "MSTeams_2026-07-30_09-00-00.01.log"
+    assert folder.listings == 2
+
+
+def test_a_listing_is_spread_over_polls_and_capped(tmp_path: Path) -> None:
+    from devicecheck.teams.logfolder import LogFolder
+
+    for i in range(2000):
+        (tmp_path / f"other-{i}.txt").touch()
+    write(tmp_path / "MSTeams_2026-07-30_09-00-00.00.log", "")
+    ticks = iter(range(10**6))
+    folder = LogFolder(tmp_path, budget_s=0.5, clock=lambda: float(next(ticks)),
+                       wall=lambda: time.time() + 60)
+    polls = 0
+    while folder.listings == 0:
+        polls += 1
+        before = folder.entries_seen
+        name = folder.newest()
+        assert folder.entries_seen - before <= 256    # one batch a poll at this budget
+        if folder.listings == 0:
+            assert name is None and folder.problem == "Teams' log folder is still being listed"
+    assert polls >= 2001 // 256 and name == "MSTeams_2026-07-30_09-00-00.00.log"
+    capped = LogFolder(tmp_path, max_entries=512)
+    capped.newest()
+    assert capped.listings == 1 and capped.entries_seen <= 512 + 256
+    assert capped.capped and capped.problem is not None and "too many files" in capped.problem
+
+
+def test_far_behind_the_end_is_read_first_and_events_stay_in_order(tmp_path: Path) -> None:
+    log = tmp_path / "MSTeams_2026-07-30_09-00-00.00.log"
+    write(log, "")
+    f = LogFollower(tmp_path, max_read=64 << 10, tail_bytes=16 << 10)
+    f.poll()
+    filler = (line("native_modules::Filler: presence line") + "\n") * 20_000   # ~1.4 MB
+    write(log, hfp_active(B) + "\n" + filler + hfp_ended(B) + "\n" + hfp_active(A) + "\n",
+          "a")
+    settled = f.poll()
+    assert settled == [] and f.behind > 1_000_000
+    assert kinds(f.pending) == [(ENDED, B), (ACTIVE, A)]    # the current call at once
+    view = CallTracker()
+    view.feed_all(f.pending)
+    assert view.active == {A}
+    seen: list[LogEvent] = []
+    polls = 0
+    while f.behind or f.pending:
+        seen += f.poll()
+        polls += 1
+        assert f.bytes_read <= (polls + 1) * (64 << 10) + 200
+    assert kinds(seen) == [(ACTIVE, B), (ENDED, B), (ACTIVE, A)]    # in file order
+    t = CallTracker()
+    t.feed_all(seen)
+    assert t.active == {A}
+    write(log, hfp_ended(A) + "\n", "a")
+    assert kinds(f.poll()) == [(ENDED, A)]
+
+
+def test_a_backlog_too_long_to_wait_for_is_given_up(tmp_path: Path) -> None:
+    log = tmp_path / "MSTeams_2026-07-30_09-00-00.00.log"
+    write(log, "")
+    f = LogFollower(tmp_path, max_read=4096, tail_bytes=4096, max_pending=3)
+    f.poll()
+    write(log, (line("Filler: x") + "\n") * 2000 + (hfp_active(A) + "\n") * 3, "a")
+    f.poll()
+    assert len(f.pending) == 3
+    write(log, hfp_ended(A) + "\n", "a")
+    events = f.poll()
+    assert f.skipped > 0 and f.behind == 0 and not f.pending
+    assert kinds(events)[-1] == (ENDED, A)
+
+
+# -- issue 29 item 3: whose file, which file, which folder ---------------------------------
+def test_the_file_written_last_is_followed_whatever_its_name(tmp_path: Path) -> None:
+    # The clocks going back: the file started after the change has the lower name.
+    before = tmp_path / "MSTeams_2026-10-25_01-50-00.00.log"
+    after = tmp_path / "MSTeams_2026-10-25_01-10-00.00.log"
+    write(before, hfp_active(A) + "\n")
+    now = time.time()
+    os.utime(before, (now - 120, now - 120))
+    f = LogFollower(tmp_path)
+    f.poll()
+    assert f.current is not None and f.current.name == before.name
+    write(after, hfp_ended(A) + "\n")
+    assert kinds(f.poll()) == [(ENDED, A)]
+    assert f.current is not None and f.current.name == after.name
+
+
+def test_a_deleted_file_is_left_at_once(tmp_path: Path) -> None:
+    real = tmp_path / "MSTeams_2026-07-30_09-00-00.00.log"
+    write(real, hfp_active(A) + "\n")
+    now = time.time()
+    os.utime(real, (now - 60, now - 60))
+    planted = tmp_path / "MSTeams_2099-01-01_00-00-00.00.log"
+    write(planted, hfp_active(B) + "\n")
+    f = LogFollower(tmp_path)
+    f.poll()
+    assert f.current is not None and f.current.name == planted.name
+    planted.unlink()
+    write(real, hfp_ended(A) + "\n", "a")
+    events = f.poll()                                  # the very next poll
+    assert f.current is not None and f.current.name == real.name
+    assert (ENDED, A) in kinds(events)
+
+
+@pytest.mark.skipif(not hasattr(os, "chown") or os.geteuid() != 0,
+                    reason="making another user's file needs root")
+def test_another_users_file_is_never_read(tmp_path: Path) -> None:
+    ours = tmp_path / "MSTeams_2026-07-30_09-00-00.00.log"
+    write(ours, hfp_active(A) + "\n")
+    now = time.time()
+    os.utime(ours, (now - 60, now - 60))
+    theirs = tmp_path / "MSTeams_2026-07-30_10-00-00.00.log"
+    write(theirs, hfp_ended(A) + "\n" + hfp_active(B) + "\n")
+    os.chown(theirs, 65534, 65534)
+    f = LogFollower(tmp_path)
+    assert kinds(f.poll()) == [(ACTIVE, A)]
+    assert f.current is not None and f.current.name == ours.name
+
+
+def test_a_file_owned_by_another_sid_is_refused_on_windows(tmp_path: Path) -> None:
+    """The Windows owner look-up (teams/winsec.py) behind its seam: a fake SID per fd."""
+    from devicecheck.teams.logfolder import WindowsTrust
+
+    owners: dict[str, str] = {}
+
+    def owner(fd: int) -> str:
+        return owners[os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))]
+
+    me = "S-1-5-21-1-2-3-1001"
+    trust = WindowsTrust(lambda: me, owner, lambda _p: (me, []))
+    ours = tmp_path / "MSTeams_2026-07-30_09-00-00.00.log"
+    theirs = tmp_path / "MSTeams_2026-07-30_10-00-00.00.log"
+    write(ours, hfp_active(A) + "\n")
+    now = time.time()
+    os.utime(ours, (now - 60, now - 60))
+    write(theirs, hfp_ended(A) + "\n")
+    owners.update({ours.name: me, theirs.name: "S-1-5-21-1-2-3-1002"})
+    if not Path("/proc/self/fd").exists():
+        pytest.skip("needs /proc to name an fd's file")
+    f = LogFollower(tmp_path, trust=trust)
+    assert kinds(f.poll()) == [(ACTIVE, A)]
+    assert f.current is not None and f.current.name == ours.name
+
+
+@pytest.mark.parametrize(("mode", "refused"), [
+    (0o755, False), (0o700, False), (0o1777, False),  # sticky and ours: others' files ignored
+    (0o775, True), (0o777, True), (0o757, True)])
+def test_a_folder_others_can_write_is_refused(tmp_path: Path, mode: int, refused: bool
+                                              ) -> None:
+    from devicecheck.teams.logfolder import folder_problem
+
+    logs = tmp_path / "Logs"
+    logs.mkdir()
+    write(logs / "MSTeams_2026-07-30_09-00-00.00.log", hfp_active(A) + "\n")
+    os.chmod(logs, mode)
+    f = LogFollower(logs)
+    events = f.poll()
+    if refused:
+        assert events == [] and f.current is None
+        assert f.problem == "other users can write to Teams' log folder (not read)"
+        assert folder_problem(logs) == f.problem
+    else:
+        assert kinds(events) == [(ACTIVE, A)] and folder_problem(logs) is None
+
+
+def test_a_folder_of_another_user_is_refused() -> None:
+    import stat as st_
+
+    from devicecheck.teams.logfolder import posix_folder_problem
+
+    def st(mode: int, uid: int) -> os.stat_result:
+        return os.stat_result((st_.S_IFDIR | mode, 1, 1, 1, uid, 0, 0, 0, 0, 0))
+
+    assert posix_folder_problem(st(0o755, 1000), 1000) is None
+    assert posix_folder_problem(st(0o755, 0), 1000) is None          # root's: IT's
+    assert "another user" in (posix_folder_problem(st(0o700, 1001), 1000) or "")
+    assert "can write" in (posix_folder_problem(st(0o1777, 0), 1000) or "")  # sticky, not ours
+
+
+def test_windows_folder_acl_judgement() -> None:
+    from devicecheck.teams.winsec import (
+        ADMINISTRATORS,
+        FILE_ADD_FILE,
+        GENERIC_ALL,
+        INHERIT_ONLY_ACE,
+        SYSTEM,
+        Ace,
+        others_can_write,
+    )
+
+    me = "S-1-5-21-1-2-3-1001"
+    read = 0x120089                                       # FILE_GENERIC_READ
+    profile = [Ace(0, 0x3, GENERIC_ALL, me), Ace(0, 0x3, GENERIC_ALL, SYSTEM),
+               Ace(0, 0x3, GENERIC_ALL, ADMINISTRATORS),
+               Ace(0, 0x3, GENERIC_ALL, "S-1-15-2-1234-5678"),     # Teams' package
+               Ace(0, 0x3, read, "S-1-1-0")]                        # Everyone may read
+    assert others_can_write(me, profile, me) is None
+    users_write = [*profile, Ace(0, 0, FILE_ADD_FILE, "S-1-5-32-545")]
+    assert others_can_write(me, users_write, me) == "its access list lets other users write to it"
+    inherit_only = [*profile, Ace(0, INHERIT_ONLY_ACE | 0x3, GENERIC_ALL, "S-1-3-0")]
+    assert others_can_write(me, inherit_only, me) is None
+    assert others_can_write(me, None, me) == "it has no access list (everyone may write)"
+    assert others_can_write("S-1-5-21-9", profile, me) == "it belongs to another user"
+    assert others_can_write(None, profile, me) == "its owner cannot be read"
+    assert others_can_write(me, [Ace(5, 0, FILE_ADD_FILE, None)], me) is not None
