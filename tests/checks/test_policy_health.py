@@ -99,3 +99,29 @@ def test_a_good_notice_file_adds_nothing(tmp_path: Path) -> None:
     verdict = run_one(PolicyHealth(), context(replace(base, policy=policy)))
     assert verdict.summary == "The council policy is installed and valid."
     assert verdict.evidence["notice_problem"] == ""
+
+
+def test_a_teams_log_folder_others_can_write_warns(tmp_path: Path) -> None:
+    """Issue 29: the log source refuses such a folder; policy-health says so (a warning:
+    the other meeting signals still run), the path only in IT's evidence."""
+    from dataclasses import replace
+
+    from devicecheck.policy.model import TeamsPolicy
+
+    shared, own = tmp_path / "shared", tmp_path / "own"
+    shared.mkdir()
+    own.mkdir()
+    os.chmod(shared, 0o777)
+    base = LoadedPolicy(sources=("defaults", "file:/etc/x"))
+    policy = replace(base.policy, teams=TeamsPolicy(log_folders=(str(own), str(shared))))
+    verdict = run_one(PolicyHealth(), context(replace(base, policy=policy)))
+    assert verdict.status is Status.WARN
+    assert "could be changed by other people" in verdict.summary
+    assert str(shared) not in verdict.summary
+    assert verdict.evidence["log_folder_problems"] == [
+        f"{shared}: other users can write to Teams' log folder (not read)"]
+    assert verdict.remediation is not None and verdict.remediation.it_detail is not None
+    assert "log_folders" in verdict.remediation.it_detail
+    os.chmod(shared, 0o755)
+    verdict = run_one(PolicyHealth(), context(replace(base, policy=policy)))
+    assert verdict.status is Status.PASS and verdict.evidence["log_folder_problems"] == []

@@ -25,7 +25,12 @@ and the officer sees only that IT needs to fix a settings problem.
 The council's notice file (issue 29): one that is not IT's (``notice.notice_file_problem``:
 the policy file's ownership rule) or cannot be used is ignored and the built-in notice is
 shown, which still carries every fact officers must follow, so it does not block; the
-summary says the council's own notice is not shown and the evidence holds why."""
+summary says the council's own notice is not shown and the evidence holds why.
+
+A ``[teams] log_folders`` folder other users can write (issue 29) is not read by the log
+source (``teams/logfolder.py``: another user's file could fake or end a meeting): a
+warning, since the other meeting signals still run; ``log_folder_problems`` says which
+and why, for IT."""
 
 from __future__ import annotations
 
@@ -43,6 +48,27 @@ OFFICER_TEXT = "IT needs to fix a settings problem. Contact {contact}."
 #: IT's side: where the detail is (the report's policy errors, ``policy validate``).
 IT_DETAIL = ("See the policy errors in this report, or run 'devicecheck policy validate "
              "FILE' on the policy file; fix the values (or the file's permissions).")
+
+
+LOG_FOLDER_DETAIL = ("[teams] log_folders: each folder must be the officer's own (or "
+                     "root's/Administrators') and writable by no other user (POSIX: no group or "
+                     "other write permission, unless sticky and the officer's; Windows: no "
+                     "access entry letting another non-admin user write). See "
+                     "log_folder_problems in this check's evidence.")
+
+
+def log_folder_problems(policy: Policy) -> list[str]:
+    """Why each of the policy's Teams log folders would not be read (issue 29)."""
+    from pathlib import Path
+
+    from devicecheck.teams.logfolder import folder_problem
+
+    out = []
+    for folder in policy.teams.log_folders:
+        why = folder_problem(Path(folder).expanduser())
+        if why is not None:
+            out.append(f"{folder}: {why}")
+    return out
 
 
 def _covers(setting: str, key: str) -> bool:
@@ -75,7 +101,9 @@ class PolicyHealth(Check):
                                                                     loaded.policy)],
                 "machine_policy": loaded.machine_policy_present,
                 "not_machine_policy": loaded.not_machine_policy,
-                "notice_problem": notice_file_problem(loaded.policy)}
+                "notice_problem": notice_file_problem(loaded.policy),
+                "log_folder_problems": [] if ctx.service else log_folder_problems(
+                    loaded.policy)}
 
     def judge(self, facts: Mapping[str, Any], ctx: Context) -> Verdict:
         contact = ctx.policy.organisation.it_contact
@@ -105,6 +133,12 @@ class PolicyHealth(Check):
         if not facts["machine_policy"]:
             return Verdict(Status.FAIL, "No council policy is installed; built-in defaults are "
                                         "used.", facts, officer)
+        if facts.get("log_folder_problems"):
+            return Verdict(Status.WARN, "A folder the council set for Teams' log could be "
+                                        "changed by other people on this laptop, so it is not "
+                                        "used to see meetings.", facts,
+                           Remediation(OFFICER_TEXT.format(contact=contact),
+                                       it_detail=LOG_FOLDER_DETAIL))
         # Why the council's notice file is not shown is IT's (in the evidence, with a path).
         notice = (" The council's own privacy notice is not shown (IT needs to fix its "
                   "file); DeviceCheck's standard notice is shown instead."
