@@ -42,3 +42,31 @@ def test_a_second_launch_runs_the_entry_it_names(make_harness: Any, qtbot: Any) 
     h.app.start()
     h.app.on_message("report")
     assert h.app.windows["report"].isVisible()  # type: ignore[attr-defined]
+
+
+def _with_pilot_menu(on: bool) -> Any:
+    import dataclasses
+
+    loaded = policy_with()
+    policy = loaded.policy
+    teams = dataclasses.replace(policy.teams, pilot_menu=on)
+    return dataclasses.replace(loaded, policy=dataclasses.replace(policy, teams=teams))
+
+
+def test_pilot_item_shows_only_when_it_sets_pilot_menu(make_harness: Any, qtbot: Any) -> None:
+    off = make_harness(policy_with(), scripted(Status.PASS))
+    off.app.start()
+    off.app.refresh_menu()
+    assert not off.app.menu.entries["pilot"].isVisible()
+    assert "Test meeting detection…" in [e.text.replace("&", "") for e in ENTRIES]
+
+    on = make_harness(_with_pilot_menu(True), scripted(Status.PASS))
+    on.app.start()
+    on.app.refresh_menu()
+    item = on.app.menu.entries["pilot"]
+    assert item.isVisible() and item.text() == "&Test meeting detection…"
+    item.trigger()
+    window = on.app.windows["pilot"]
+    assert window.isVisible()  # type: ignore[attr-defined]
+    assert window.windowTitle() == "Test meeting detection"  # type: ignore[attr-defined]
+    window.close()  # type: ignore[attr-defined]

@@ -96,8 +96,9 @@ class Learner:
         self._thread.start()
 
     def stop(self) -> None:
+        """No join: a look in progress (up to its deadline) must not hold up the tray's
+        window; it finds the step gone and is dropped, and the thread ends by itself."""
         self._stop.set()
-        self._thread.join(timeout=self.deadline_s + 3.0)
 
     def set_state(self, step: str | None, pids: frozenset[int]) -> None:
         with self.lock:

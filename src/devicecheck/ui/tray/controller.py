@@ -124,7 +124,7 @@ class TrayController(QObject):
         self.menu = TrayMenu({
             "precall": wm.open_precall, "notice": wm.open_notice, "clean": wm.open_clean,
             "report": wm.open_report, "logs": self.open_logs, "autostart": self.set_autostart,
-            "about": wm.show_about, "quit": self.quit})
+            "about": wm.show_about, "quit": self.quit, "pilot": wm.open_pilot})
         self.menu.aboutToShow.connect(self.refresh_menu)
         self._waited_ms = 0
         self._tray_timer = QTimer(self)
@@ -370,7 +370,8 @@ class TrayController(QObject):
         self.menu.refresh(self.state, self._detail(), allow_quit=tray.allow_quit,
                           autostart_visible=visible, autostart_enabled=enabled,
                           teams_line=self.detection_line, data_waiting=self.data_waiting,
-                          line=state_line(self.state, self.verdict))
+                          line=state_line(self.state, self.verdict),
+                          pilot_visible=self.loaded.policy.teams.pilot_menu)
         if self.fallback is not None:
             self.fallback.sync_visibility(self.menu.command_actions())
         debug("menu-refreshed")

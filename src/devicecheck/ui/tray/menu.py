@@ -44,6 +44,8 @@ ENTRIES: tuple[MenuEntry, ...] = (
     MenuEntry("clean", "&Clear meeting data now…"),
     MenuEntry("report", "&Last report…", message="report"),
     MenuEntry("logs", "Open lo&g folder"),
+    # IT's guided test (``[teams] pilot_menu``): hidden unless the policy shows it.
+    MenuEntry("pilot", "&Test meeting detection…"),
     MenuEntry("autostart", "&Start at log-in", checkable=True, separator_before=True),
     MenuEntry("about", "&About DeviceCheck"),
     MenuEntry("quit", "&Quit", separator_before=True),
@@ -94,6 +96,7 @@ class TrayMenu(QMenu):
                 action.triggered.connect(lambda _checked=False, h=handler: h())
             self.entries[entry.key] = action
         self.quit_separator = self.separators["quit"]
+        self.entries["pilot"].setVisible(False)     # until refresh reads the policy
 
     def _action(self, text: str) -> QAction:
         action = QAction(text, self)
@@ -141,7 +144,8 @@ class TrayMenu(QMenu):
 
     def refresh(self, state: TrayState, detail: str, *, allow_quit: bool,
                 autostart_visible: bool, autostart_enabled: bool, teams_line: str = "",
-                data_waiting: bool = False, line: str = "") -> None:
+                data_waiting: bool = False, line: str = "",
+                pilot_visible: bool = False) -> None:
         """``line``: the verdict line (``states.state_line``); the state's words without."""
         words = f"{line or STATE_WORDS[state]}{' – ' + detail if detail else ''}"
         # "&&": an ampersand in the IT contact ("IT & Digital") is text, not a mnemonic.
@@ -155,6 +159,7 @@ class TrayMenu(QMenu):
         self.clean.setText(label)
         self.clean.setToolTip(label.replace("&", ""))
         self.quit.setVisible(allow_quit)
+        self.entries["pilot"].setVisible(pilot_visible)
         self.quit_separator.setVisible(allow_quit)
         self.autostart.setVisible(autostart_visible)
         self.autostart.blockSignals(True)  # reflecting the file is not a user toggle

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the host only; the windows are imported when they open
 log = logging.getLogger(__name__)
 
 REPORT, PRECALL, NOTICE, CLEAN, ABOUT = "report", "precall", "notice", "clean", "about"
+PILOT = "pilot"     # "Test meeting detection…" ([teams] pilot_menu)
 SCRIPT = "script"  # the opening script card the pre-call window hands over to
 
 
@@ -96,6 +97,16 @@ class WindowManager(QObject):
         # Kept (and deleted when closed) like the other windows once the call may start.
         precall.scriptShown.connect(lambda card: self._show(SCRIPT, card))
         return self._show(PRECALL, precall)
+
+    def open_pilot(self) -> QWidget:
+        """IT's guided test of meeting and recording detection (``devicecheck pilot``)."""
+        if (window := self._existing(PILOT)) is not None:
+            return window
+        from devicecheck.ui.windows.pilot_window import PilotWindow
+
+        window = PilotWindow(self._host.loaded.policy)
+        window.setWindowIcon(app_icon())
+        return self._show(PILOT, window)
 
     def open_notice(self) -> QWidget | None:
         if (window := self._existing(NOTICE)) is not None:
