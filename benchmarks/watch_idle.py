@@ -163,12 +163,13 @@ def peak_rss(proc: psutil.Process, sampled: int) -> int:
 
 @contextmanager
 def stand_in_teams(folder: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A process named teams-for-linux (``sleep`` under that name), as in the tests."""
+    """A process whose executable is named teams-for-linux (a copy of ``sleep``: the
+    client is known by the file it runs, and a link resolves to ``sleep``), as in the tests."""
     sleep = shutil.which("sleep")
     assert sleep, "coreutils sleep is needed"
     exe = folder / "teams-for-linux"
     if not exe.exists():
-        os.symlink(sleep, exe)
+        shutil.copy(sleep, exe)
     proc = subprocess.Popen([str(exe), "3600"])
     try:
         yield proc

@@ -175,11 +175,12 @@ def test_indicator_present_when_the_meeting_starts(qtbot: Any, session: A11ySess
 
 @pytest.fixture
 def stand_in(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A process named teams-for-linux with no window at all (``sleep`` under that name)."""
+    """A process named teams-for-linux with no window at all (a copy of ``sleep`` under
+    that name: the client is known by its executable, and a link resolves to ``sleep``)."""
     sleep = shutil.which("sleep")
     assert sleep
     exe = tmp_path / CLIENT
-    os.symlink(sleep, exe)
+    shutil.copy(sleep, exe)
     proc = subprocess.Popen([str(exe), "600"])
     yield proc
     proc.kill()

@@ -6,8 +6,9 @@ Run as a program (under an X server, on a session bus with AT-SPI)::
     python fake_meeting_window.py [--ready FILE] [--recording]
 
 then write ``show`` / ``hide`` / ``quit`` lines on its standard input. It is a small Qt
-window whose process is named ``teams-for-linux`` (``prctl(PR_SET_NAME)``, as
-tests/helpers/fake_teams_client.py does: what psutil and our process watcher read), with:
+window whose process runs an executable named ``teams-for-linux`` (``window_argv`` uses
+the interpreter copy of ``named_python.py``, as the Teams stand-in does: our process
+watcher knows a client by its executable, never by argv[0] or a ``prctl`` name), with:
 - a meeting header whose "Recording" label (a QLabel: AT-SPI role *label*) is created on
   ``show`` and destroyed on ``hide`` — the way Teams' page adds and removes its indicator;
 - a chat area that mentions recording and must never count: a text area (role *text*)
@@ -25,7 +26,6 @@ socket is private too, and the accessibility bus started on it by activation.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import shutil
 import subprocess
@@ -33,9 +33,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-NAME = b"teams-for-linux"
-PR_SET_NAME = 15
 
 
 class A11yUnavailable(Exception):
@@ -95,7 +92,9 @@ class A11ySession:
 
 
 def window_argv(ready: Path | None = None, recording: bool = False) -> list[str]:
-    argv = [sys.executable, str(Path(__file__).resolve())]
+    from tests.helpers.named_python import named_python
+
+    argv = [str(named_python()), str(Path(__file__).resolve())]
     if ready is not None:
         argv += ["--ready", str(ready)]
     if recording:
@@ -119,18 +118,11 @@ def wait_ready(ready: Path, timeout: float = 30.0) -> int:
     raise TimeoutError("the stand-in meeting window did not start")
 
 
-def set_name() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_NAME, ctypes.c_char_p(NAME), 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME) failed")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ready", type=Path)
     ap.add_argument("--recording", action="store_true")
     args = ap.parse_args()
-    set_name()
 
     from PySide6.QtCore import QSocketNotifier
     from PySide6.QtWidgets import (

@@ -7,11 +7,13 @@ with any interpreter)::
                                 [--tag TEXT] [--interval S]
 
 What it copies from the real client, and where that comes from:
-- its process name is ``teams-for-linux`` (``prctl(PR_SET_NAME)``, which sets
-  /proc/<pid>/comm: what psutil's ``name()`` and ``probes/processes.py`` read). The name
-  is 15 characters, the kernel's limit (TASK_COMM_LEN 16 with the NUL), so it fits whole;
-  psutil only consults argv[0] for names that long when argv[0]'s base name starts with
-  the name, which ``python`` does not.
+- its executable file is named ``teams-for-linux``: tests run it with a copy of the
+  interpreter of that name (``named_python.py``; ``teams_standin.start`` does), because
+  DeviceCheck knows a client by the file its process runs (psutil ``exe()``), never by
+  argv[0] or a ``prctl`` name (issue 29 #8), and the real client runs
+  ``/opt/teams-for-linux/teams-for-linux``. Its children run the same file
+  (``sys.executable``), as Electron's do; ``exec`` sets /proc/<pid>/comm from the file's
+  name, so psutil's ``name()`` says ``teams-for-linux`` too.
 - it keeps a data folder like teams-for-linux's (``Partitions/teams-4-linux/IndexedDB``,
   ``Local Storage``, ``Cache``..., shared/reference/teams.md) and keeps writing into it
   while it runs, as Chromium's stores do.
@@ -30,7 +32,6 @@ the relaunch. Each start appends one JSON line ``{"pid", "argv", "cwd", "child"}
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import signal
@@ -39,8 +40,6 @@ import sys
 import time
 from pathlib import Path
 
-NAME = b"teams-for-linux"
-PR_SET_NAME = 15
 PART = Path("Partitions") / "teams-4-linux"
 SEED = (
     PART / "IndexedDB" / "https_teams.microsoft.com_0.indexeddb.leveldb" / "000003.log",
@@ -55,12 +54,6 @@ SEED = (
 KEPT = (Path("config.json"), PART / "Preferences")
 #: Files it keeps appending to while it runs (only while their folder exists).
 LIVE = (SEED[0], SEED[1], SEED[3])
-
-
-def set_name() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_NAME, ctypes.c_char_p(NAME), 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME) failed")
 
 
 def seed(root: Path) -> None:
@@ -104,7 +97,6 @@ def main() -> int:
     ap.add_argument("--tag", default="")
     ap.add_argument("--interval", type=float, default=0.05)
     args = ap.parse_args()
-    set_name()
     stop = False
 
     def on_term(_sig: int, _frame: object) -> None:

@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from typing import Any
 import psutil
 
 from devicecheck.cleaner.control import ClientProcess, LinuxControl
+from tests.helpers.named_python import named_python
 
 FAKE = Path(__file__).with_name("fake_teams_client.py")
 
@@ -78,7 +78,9 @@ def wait_for(cond: Any, timeout: float = 30.0, what: str = "condition") -> None:
 def start(root: Path, ready: Path, *, ignore_term: bool = False, children: int = 0,
           cwd: Path | None = None) -> StandIn:
     tag = f"standin-{uuid.uuid4().hex}"
-    argv = [sys.executable, str(FAKE), "--root", str(root), "--ready", str(ready),
+    # Run by an interpreter whose file is named teams-for-linux: DeviceCheck knows the
+    # client by its executable, as it knows the real one (named_python.py).
+    argv = [str(named_python()), str(FAKE), "--root", str(root), "--ready", str(ready),
             "--tag", tag, "--children", str(children),
             *(["--ignore-term"] if ignore_term else [])]
     proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL)

@@ -4,7 +4,6 @@ engineers' tests on the same machine may run fake Teams processes too)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
@@ -29,14 +28,15 @@ def fake_teams(qtbot: Any) -> Iterator[FakeTeamsServer]:
 
 
 class FakeTeamsProcess:
-    """A real process whose name is ``teams-for-linux`` (``sleep`` under that name)."""
+    """A real process whose executable is named ``teams-for-linux`` (a copy of ``sleep``:
+    the client is known by the file it runs, and a link would resolve to ``sleep``)."""
 
     def __init__(self, folder: Path) -> None:
         sleep = shutil.which("sleep")
         assert sleep, "coreutils sleep is needed"
         self.exe = folder / CLIENT_EXE
         if not self.exe.exists():
-            os.symlink(sleep, self.exe)
+            shutil.copy(sleep, self.exe)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> int:

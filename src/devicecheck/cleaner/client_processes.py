@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from devicecheck.osinfo import OsName
+from devicecheck.probes.processes import executable_name
 
 
 @dataclass(frozen=True)
@@ -164,20 +165,12 @@ def _fold(name: str, os_name: OsName) -> str:
     return name if os_name == "linux" else name.lower()
 
 
-def _candidates(row: ClientProcess) -> Iterable[str]:
-    """As probes/processes.py: the process name, the executable's and argv[0]'s base names
-    (wrappers show a generic name in one of them)."""
-    if row.name:
-        yield row.name
-    for path in (row.exe, row.cmdline[0] if row.cmdline else ""):
-        if path:
-            yield os.path.basename(path.replace("\\", "/"))
-
-
 def match_client(rows: Iterable[ClientProcess], client_id: str, names: frozenset[str],
                  os_name: OsName) -> list[ClientProcess]:
-    """The rows that are ``client_id``'s processes, with ``main`` set on the top-most ones."""
+    """The rows that are ``client_id``'s processes, with ``main`` set on the top-most ones.
+    By the file each runs (``probes.processes.executable_name``), never by argv[0]: these
+    are the processes a restart quits and starts again (issue 29 #8)."""
     wanted = {_fold(n, os_name) for n in names}
-    hits = [r for r in rows if any(_fold(c, os_name) in wanted for c in _candidates(r))]
+    hits = [r for r in rows if _fold(executable_name(r.name, r.exe), os_name) in wanted]
     pids = {r.pid for r in hits}
     return [replace(r, client_id=client_id, main=r.ppid not in pids) for r in hits]

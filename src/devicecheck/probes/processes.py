@@ -13,7 +13,18 @@ program ``teams-for-linux``, and must not make the officer's ``clean`` refuse (i
 Remote Desktop session, from ``ProcessIdToSessionId`` (kernel32; psutil has no session
 id, giampaolo/psutil#697), since one account may be signed in twice. When our own
 identity cannot be read, every process counts: refusing a clean is safe, deleting while
-our own Teams runs is not."""
+our own Teams runs is not.
+
+``by_executable=True`` (issue 29 #8) is for code that *acts on* a process or *trusts* it:
+the restart-and-clean quits and relaunches it, the Teams watcher believes what it says,
+the local API hands it the pairing token. There a process is who its executable says:
+the base name of the file it runs (psutil ``exe()``, ``/proc/<pid>/exe`` on Linux, the
+resolved file, so a link named like Teams shows its target), and only when that cannot
+be read, the process name (the kernel's ``comm``, set by ``exec`` from the file's name).
+Never argv[0], which a program sets to anything (``exec -a teams-for-linux sleep``
+once got an officer's ``sleep`` quit and relaunched by ``clean --restart``). Wrappers
+such as Flatpak and Snap still match: their client process runs the client's own binary
+(``/app/teams-for-linux/teams-for-linux``, ``/snap/teams-for-linux/<rev>/...``)."""
 
 from __future__ import annotations
 
@@ -83,8 +94,19 @@ def _fold(name: str, os_name: OsName) -> str:
     return name if os_name == "linux" else name.lower()
 
 
-def _candidates(proc: psutil.Process) -> Iterator[str]:
+def executable_name(name: str, exe: str) -> str:
+    """Who a process is, for acting on it or trusting it (pure): its executable's base
+    name, or its process name only when the executable cannot be read. Never argv[0]."""
+    if exe:
+        return os.path.basename(exe.replace("\\", "/"))
+    return name
+
+
+def _candidates(proc: psutil.Process, by_executable: bool = False) -> Iterator[str]:
     info = proc.info  # filled by process_iter(attrs=...)
+    if by_executable:
+        yield executable_name(info.get("name") or "", info.get("exe") or "")
+        return
     if info.get("name"):
         yield info["name"]
     for path in (info.get("exe") or "", (info.get("cmdline") or [""])[0] or ""):
@@ -93,9 +115,11 @@ def _candidates(proc: psutil.Process) -> Iterator[str]:
 
 
 def find_processes(names: Iterable[str], *, os_name: OsName | None = None,
-                   with_cmdline: bool = False, own_user: bool = False) -> list[ProcInfo]:
+                   with_cmdline: bool = False, own_user: bool = False,
+                   by_executable: bool = False) -> list[ProcInfo]:
     """Running processes whose name matches one of ``names`` (one entry per PID); with
-    ``own_user`` only this user's (and, on Windows, this session's)."""
+    ``own_user`` only this user's (and, on Windows, this session's); with
+    ``by_executable`` only by the file they run (``executable_name``), never argv[0]."""
     os_name = os_name or current_os()
     wanted = {_fold(n, os_name): n for n in names}
     if not wanted:
@@ -109,7 +133,7 @@ def find_processes(names: Iterable[str], *, os_name: OsName | None = None,
         try:
             if owner is not None and not owned_by(proc.info, owner):
                 continue
-            for cand in _candidates(proc):
+            for cand in _candidates(proc, by_executable):
                 hit = wanted.get(_fold(cand, os_name))
                 if hit is not None:
                     cmd = tuple(proc.info.get("cmdline") or ()) if with_cmdline else ()
@@ -122,8 +146,9 @@ def find_processes(names: Iterable[str], *, os_name: OsName | None = None,
 
 def pid_alive(pid: int, name: str, *, os_name: OsName | None = None,
               own_user: bool = False) -> bool:
-    """Is ``pid`` still running *and* still the named program (PIDs get reused)? With
-    ``own_user``, also still this user's (a reused PID may be another user's program)."""
+    """Is ``pid`` still running *and* still the named program (PIDs get reused), by its
+    executable (``executable_name``)? With ``own_user``, also still this user's (a reused
+    PID may be another user's program)."""
     os_name = os_name or current_os()
     try:
         proc = psutil.Process(pid)
@@ -132,12 +157,12 @@ def pid_alive(pid: int, name: str, *, os_name: OsName | None = None,
             key = "uids" if owner.uid is not None else "username"
             if not owned_by({"pid": pid, **proc.as_dict(attrs=[key])}, owner):
                 return False
-        names = {proc.name()}
         try:
-            names.add(os.path.basename(proc.exe()))
+            exe = proc.exe()
         except (psutil.Error, OSError):
-            pass
-        return _fold(name, os_name) in {_fold(n, os_name) for n in names} and proc.is_running() \
+            exe = ""
+        seen = executable_name(proc.name(), exe)
+        return _fold(name, os_name) == _fold(seen, os_name) and proc.is_running() \
             and proc.status() != psutil.STATUS_ZOMBIE
     except (psutil.Error, OSError):
         return False

@@ -46,7 +46,9 @@ def teams_listener_problem(host: str, port: int, *, os_name: OsName | None = Non
     if not names:
         return "no Teams client that serves the API is catalogued for this system"
     try:
-        procs: Iterable[ProcInfo] = find(names, os_name=os_name, own_user=True)
+        # By the file each runs, never argv[0]: the token goes to what this finds.
+        procs: Iterable[ProcInfo] = find(names, os_name=os_name, own_user=True,
+                                         by_executable=True)
     except (OSError, psutil.Error) as exc:
         return f"the running programs could not be read ({type(exc).__name__})"
     unreadable = 0

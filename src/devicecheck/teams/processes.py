@@ -8,7 +8,9 @@ Teams PID is known (to notice Teams starting), every ``busy_rescan_s`` otherwise
 a second client or a new main process).
 
 Only the officer's own processes count (``own_user``): another local user's Teams, or a
-program merely named like it, says nothing about the officer's meetings.
+program merely named like it, says nothing about the officer's meetings. And only by the
+file they run (``by_executable``): a program whose argv[0] says ``teams-for-linux`` is not
+Teams (issue 29 #8).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ class ProcessWatcher:
         by_name = self._by_name()
         fold = (lambda s: s) if self.os_name == "linux" else str.lower
         found: dict[int, _Known] = {}
-        for info in self._find(names, os_name=self.os_name, own_user=True):
+        for info in self._find(names, os_name=self.os_name, own_user=True, by_executable=True):
             client = by_name.get(fold(info.name))
             if client is not None:
                 found[info.pid] = _Known(client, info.name)
