@@ -9,6 +9,7 @@ with what to do for each source that did not work (``ADVICE``, per OS).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ from devicecheck.teams.pilot.steps import (
 from devicecheck.teams.pilot.uncovered import Gap
 
 FORMAT = 1
+WIDTH = 96      # advice lines wrap here (a terminal, the tray window)
 YES, NO, UNKNOWN, UNUSED = "✓", "✗", "?", "–"
 LEGEND = (f"{YES} saw what happened   {NO} missed it or saw something else   "
           f"{UNKNOWN} could not tell   {UNUSED} cannot run here")
@@ -162,7 +164,8 @@ def promise_lines(report: Mapping[str, Any]) -> list[str]:
             if todo is None:
                 continue
             why = f" ({s['unavailable']})" if s.get("unavailable") else ""
-            lines.append(f"  - {s['source']}{why}: {todo}")
+            lines += textwrap.wrap(f"- {s['source']}{why}: {todo}", WIDTH,
+                                   initial_indent="  ", subsequent_indent="    ")
             shown += 1
         if not shown:
             lines.append(f"  - no source on this laptop can see it; see {GUIDE}.")

@@ -166,6 +166,12 @@ class PilotWindow(QDialog):
         self.instruction.setAccessibleDescription(saved)
         self.result_text.setPlainText(render_text(report))
         self.result_text.setVisible(True)
+        # The table is wide: as much room as it needs, within 90 % of the screen.
+        from devicecheck.qtsupport.screen_fit import fit_to_screen
+
+        metrics = self.result_text.fontMetrics()
+        fit_to_screen(self, QSize(metrics.horizontalAdvance("x") * 118,
+                                  metrics.height() * 40))
         self.next_button.setVisible(False)
         self.stop_button.setVisible(False)
         self._default(self.close_button)
