@@ -13,6 +13,7 @@ import pytest
 
 from devicecheck.cleaner import winrestart as w
 from devicecheck.cleaner.control import ClientProcess
+from devicecheck.cleaner.winlockfiles import lock_files
 from tests.cleaner.fake_rstrtmgr import T0, Proc, make
 from tests.cleaner.helpers import write
 
@@ -110,7 +111,7 @@ def test_lock_files_are_the_clients_own_bounded_and_never_links(tmp_path: Path) 
     os.symlink(tmp_path / "elsewhere.db", root / "tfl" / "linked.db")
     write(tmp_path / "elsewhere.db")
     env = {"LOCALAPPDATA": str(tmp_path / "AppData/Local")}
-    files = w.lock_files("teams-new", env, tmp_path)
+    files = lock_files("teams-new", env, tmp_path)
     rel = [os.path.relpath(f, root).replace(os.sep, "/") for f in files]
     assert rel[:5] == ["EBWebView/lockfile", "EBWebView/WV2Profile_tfw/Network/Cookies",
                        "EBWebView/WV2Profile_tfw/Local Storage/leveldb/LOCK",
@@ -119,8 +120,8 @@ def test_lock_files_are_the_clients_own_bounded_and_never_links(tmp_path: Path) 
     logs = [r for r in rel if r.startswith("Logs/")]
     assert logs == [f"Logs/MSTeams_2026-07-26_09-{n:02d}-00.00.log" for n in range(19, 11, -1)]
     assert not any("linked" in r or "Backgrounds" in r for r in rel)
-    assert len(w.lock_files("teams-new", env, tmp_path, cap=3)) == 3
-    assert w.lock_files("teams-for-linux", env, tmp_path) == []     # no Windows root
+    assert len(lock_files("teams-new", env, tmp_path, cap=3)) == 3
+    assert lock_files("teams-for-linux", env, tmp_path) == []     # no Windows root
 
 
 # -- the graceful quit ---------------------------------------------------------------------

@@ -293,9 +293,10 @@ class WindowsControl(ClientControl):
             self.request_quit(procs)
             return QuitRequest("close", {"rm_fallback": "rm-unavailable"})
         from devicecheck.cleaner.plan import default_home
+        from devicecheck.cleaner.winlockfiles import lock_files
 
         env = dict(self._env if self._env is not None else os.environ)
-        files = winrestart.lock_files(client_id, env, default_home("windows", env))
+        files = lock_files(client_id, env, default_home("windows", env))
         q = winrestart.quit_gracefully(rm, files=files, mains=[p for p in procs if p.main],
                                        family=self._family(procs), timeout=timeout,
                                        clock=self._clock)
