@@ -347,7 +347,7 @@ def test_another_users_file_cannot_fake_or_end_a_meeting(tmp_path: Path) -> None
 def test_a_call_after_a_long_backlog_counts_at_the_next_poll(tmp_path: Path) -> None:
     log = tmp_path / LOG
     log.write_text("")
-    src = source(tmp_path, log_max_read=None)
+    src = source(tmp_path)
     src.start()
     follower = src.watched[0].follower
     follower.max_read, follower.tail_bytes = 64 << 10, 16 << 10
