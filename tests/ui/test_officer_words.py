@@ -101,8 +101,8 @@ def test_precall_step_one(qtbot: Any, log: Any, statuses: tuple[Status, ...],  #
     assert_officer_clean(texts, ["Firewall on", "Disk encrypted"], strict=True)
     # Rows, verdict and help name checks by phrase, never by title (the stand-in's summary
     # column repeats its title, so it is left out here).
-    named = [page.verdict_text, page.help.toPlainText(),
-             *(item.text(1) for item in page.rows.values())]
+    named = [page.verdict_text, page.view.others.text(),
+             *(item.text.accessibleName() for item in page.rows.values())]
     for text in named:
         assert "The firewall is on" not in text and "The disk is encrypted" not in text
 

@@ -254,7 +254,8 @@ class PrecallWindow(QDialog):
         if index == NOTICE:
             focus: QWidget = self.notice_view.browser
         elif page.blocked:
-            focus = self.close_button
+            # The first problem (issue 27: read first, at the top), else Close.
+            focus = page.view.first_focus() or self.close_button
         elif self.all_passed and self.next_button.isEnabled():
             focus = self.next_button
         else:

@@ -1,54 +1,41 @@
-"""Step 1 of the pre-call window: the device checks, each row filling in as its check
-completes, what to do about each problem, and the verdict for the call.
+"""Step 1 of the pre-call window: the device checks, filling in as each completes, what
+to do about each problem, and the verdict for the call.
 
-Statuses are shown as a symbol and a word (never colour alone). Required problems block
-the call; advisory ones block it too unless policy lets the officer go on despite them.
-A row is the officer's: the fault or pass phrase, "(can wait)" for an advisory check and
-"What to do"; what the check found (``CheckResult.summary``, e.g. "(vda)") and IT's part
-of the fix (``Remediation.it_detail``) are IT's, given by ``it_details`` (issue 19).
+The results are the shared ``ResultsView`` (issue 27: the same presentation as the report
+window): the verdict banner, the problems worst first as focusable items (fault phrase,
+status word, why it blocks, "What to do"), then "7 other checks OK · 2 not checked". No
+scroll area of its own: the pre-call window's one body scrolls, and ``BodyKeys`` scrolls
+it with PgUp, PgDn, Home, End and the arrow keys. A meeting-data problem offers "Clear
+meeting data now…" (the same dialog as the tray menu's); the checks run again after it.
+
+Statuses are a symbol and a word (never colour alone). Required problems block the call;
+advisory ones block it too unless policy lets the officer go on despite them. What the
+check found (``CheckResult.summary``) and IT's part of the fix
+(``Remediation.it_detail``) are IT's, given by ``it_details`` (issue 19).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTextBrowser,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from devicecheck.advisory_dates import with_first_seen
 from devicecheck.checks import Check, CheckResult, Context, Status
-from devicecheck.checks.base import STATUS_WORDS
 from devicecheck.policy import LoadedPolicy
-from devicecheck.qtsupport.style import VerdictBanner
 from devicecheck.qtsupport.workers import CheckWorker, WorkerKeeper
 from devicecheck.report import Report
-from devicecheck.ui.model.rows import LOOKS, meaning
-from devicecheck.ui.model.states import TrayState
-from devicecheck.verdict_words import (
-    NO,
-    Answer,
-    VerdictWords,
-    ordered_problems,
-    phrase,
-    severity_tag,
-    topic,
-    verdict_words,
-)
+from devicecheck.ui.model.rows import LOOKS, Rows, meaning, rows
+from devicecheck.ui.model.states import TrayState, answer_state
+from devicecheck.ui.windows.results_view import CLEAN, BodyKeys, ResultsView
+from devicecheck.verdict_words import NO, Answer, VerdictWords, verdict_words
+
+if TYPE_CHECKING:
+    from devicecheck.ui.windows.clean_action import CleanFlow
 
 #: Shapes that read differently from one another even in grey: tick, cross, warning, etc.
 SYMBOLS = {Status.PASS: "\u2714", Status.WARN: "\u26a0", Status.FAIL: "\u2716",
@@ -81,30 +68,6 @@ def it_line(result: CheckResult) -> str:
     return line
 
 
-class _WrappingDelegate(QStyledItemDelegate):
-    """Row heights that fit wrapped text. QTreeView asks the delegate for a size without
-    telling it the column width, so a long result would be cut off with "..."."""
-
-    def __init__(self, tree: QTreeWidget) -> None:
-        super().__init__(tree)
-        self._tree = tree
-
-    def sizeHint(self, option: QStyleOptionViewItem,
-                 index: QModelIndex | QPersistentModelIndex) -> QSize:
-        base = super().sizeHint(option, index)
-        column = self._tree.header().sectionSize(index.column())
-        if base.width() <= column:
-            return base  # fits on one line
-        # Ask the style with a real width: it then wraps exactly as it will paint.
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.rect = QRect(0, 0, column, 1)
-        style = self._tree.style()
-        size = style.sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(),
-                                      self._tree)
-        return QSize(base.width(), max(base.height(), size.height()))
-
-
 class ChecksPage(QWidget):
     """``finished`` fires when every check has answered (or the run failed)."""
 
@@ -122,76 +85,46 @@ class ChecksPage(QWidget):
         self._worker: CheckWorker | None = None  # the current run (older runs are ignored)
         self._keeper = WorkerKeeper()
 
-        intro = QLabel("DeviceCheck is checking that this laptop is fit for a private call "
-                       "with a resident. Rows fill in as each check finishes.", self)
-        intro.setWordWrap(True)
-        self.tree = QTreeWidget(self)
-        self.tree.setColumnCount(3)
-        self.tree.setHeaderLabels(["Status", "Check", "What to do"])
-        self.tree.setRootIsDecorated(False)
-        self.tree.setWordWrap(True)
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)  # wrap, never cut words off
-        self.tree.setUniformRowHeights(False)
-        self.tree.setAccessibleName("Device check results")
-        self.tree.setAccessibleDescription("One row a check: its status in words, what is "
-                                           "right or wrong, and what to do. Use the arrow "
-                                           "keys to read.")
-        self.tree.setItemDelegate(_WrappingDelegate(self.tree))
-        header = self.tree.header()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.sectionResized.connect(self._relayout)
-        self.rows: dict[str, QTreeWidgetItem] = {}
-        for check in self.checks:
-            item = QTreeWidgetItem([PENDING, topic(check.id, check.title), ""])
-            self.tree.addTopLevelItem(item)
-            self.rows[check.id] = item
-        self.help = QTextBrowser(self)
-        self.help.setOpenExternalLinks(True)
-        self.help.setAccessibleName("What to do")
-        self.help.setAccessibleDescription("How to fix each problem found, with links to "
-                                           "the settings where there is one.")
-        self.help.setVisible(False)
-        # The answer in the shared banner (the same look as the report window's), the
-        # problems under it in plain text; ``verdict_text`` is both, for screen readers.
-        self.banner = VerdictBanner(self, icon_px=32, factor=1.15)
-        self.verdict_detail = QLabel(self)
-        self.verdict_detail.setWordWrap(True)
-        self.verdict_detail.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._clean_flow: CleanFlow | None = None
+        self._keys: BodyKeys | None = None
+
+        # The answer in the shared banner and the problems under it (``ResultsView``, the
+        # same as the report window); ``verdict_text`` says both, for the step's one line.
+        self.view = ResultsView(self, open_url=QDesktopServices.openUrl)
+        self.view.actionRequested.connect(self._on_action)
+        self.banner = self.view.banner
         self._verdict_text = ""
-        verdict_box = QVBoxLayout()
-        verdict_box.addWidget(self.banner)
-        verdict_box.addWidget(self.verdict_detail)
+        self.intro = QLabel("DeviceCheck is checking that this laptop is fit for a private "
+                            "call with a resident.", self)
+        self.intro.setWordWrap(True)
         self.again = QPushButton("Check again", self)
         self.again.setAccessibleName("Check again")
         self.again.setAccessibleDescription("Run all the device checks again, for example "
                                             "after fixing a problem")
         self.again.setAutoDefault(False)
         self.again.clicked.connect(self.start)
-        bottom = QHBoxLayout()
-        bottom.addLayout(verdict_box, 1)
-        bottom.addWidget(self.again, 0, Qt.AlignmentFlag.AlignTop)
+        top = QHBoxLayout()
+        top.addWidget(self.banner, 1)
+        top.addWidget(self.again, 0, Qt.AlignmentFlag.AlignTop)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        # The verdict and "Check again" first: on a small screen the rows scroll, the
-        # answer to "can I take calls?" stays in view (issue 19).
-        layout.addLayout(bottom)
-        layout.addWidget(intro)
-        layout.addWidget(self.tree, 3)
-        layout.addWidget(self.help, 2)
+        # The verdict and "Check again" first, then the problems: on a small screen the
+        # answer to "can I take calls?" and the first problems are what shows (issue 27).
+        layout.addLayout(top)
+        layout.addWidget(self.intro)
+        layout.addWidget(self.view)
+        layout.addStretch(1)
+
+    @property
+    def rows(self) -> dict[str, QWidget]:
+        """The problem items by check id (the passes are one line, not items)."""
+        return {item.row.check_id: item for item in self.view.items}
 
     # -- running ---------------------------------------------------------------------------
     def start(self) -> None:
         self.results.clear()
         self.report, self.error = None, ""
-        for item in self.rows.values():
-            item.setText(0, PENDING)
-            item.setText(2, "")
-        self.help.clear()
-        self.help.setVisible(False)
         self.again.setEnabled(False)
         self._set_verdict(f"{PENDING}: 0 of {len(self.checks)} done.")
         worker = CheckWorker(self.loaded, ctx=self.ctx, checks=self.checks)
@@ -211,9 +144,7 @@ class ChecksPage(QWidget):
         if not self._current():
             return
         self.results[result.id] = result
-        self._show_row(result)
-        if not self.done:  # a result can arrive after a failed run was already reported
-            self._set_verdict(f"{PENDING}: {len(self.results)} of {len(self.checks)} done.")
+        self._show_row(result)  # a result can arrive after a failed run was reported
 
     def _on_finished(self, report: Report) -> None:
         if not self._current():
@@ -223,7 +154,6 @@ class ChecksPage(QWidget):
         self.report = with_first_seen(report)
         for result in report.checks:
             self.results[result.id] = result
-            self._show_row(result)
         self._conclude()
 
     def _on_failed(self, message: str) -> None:
@@ -233,26 +163,17 @@ class ChecksPage(QWidget):
         self._conclude()
 
     def _show_row(self, result: CheckResult) -> None:
-        item = self.rows.get(result.id)
-        if item is None:
-            return
-        # Named by what is true or wrong ("Firewall off"), never by the title (issue 19).
-        name = phrase(result.id, result.status, result.title)
-        tag = severity_tag(result.severity)
-        what = what_to_do(result)
-        # Without leave to go on, an advisory problem blocks like a required one.
-        item.setText(0, status_label(result, not self.policy.notice.allow_advisory_continue))
-        item.setText(1, f"{name}{tag}")
-        item.setText(2, what)
-        for col in range(3):
-            item.setTextAlignment(col, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            item.setToolTip(col, f"{STATUS_WORDS[result.status]}: {name}{tag}."
-                                 + (f" {what}" if what else ""))
-        self._relayout()
+        """A result arrived: the problems so far, worst first (the verdict waits)."""
+        del result
+        if not self.done:
+            self._set_verdict(f"{PENDING}: {len(self.results)} of {len(self.checks)} done.")
 
-    def _relayout(self, *_: object) -> None:
-        # Row heights are cached; lay out again so a long summary wraps onto more lines.
-        self.tree.scheduleDelayedItemsLayout()
+    def _shown_rows(self) -> Rows:
+        # Without leave to go on, an advisory problem blocks like a required one; the
+        # fix-by date is the verdict's (``words``: from the first sighting).
+        return rows(self._ordered(),
+                    advisory_blocks=not self.policy.notice.allow_advisory_continue,
+                    due=self.words().due, contact=self.policy.organisation.it_contact)
 
     # -- verdict ---------------------------------------------------------------------------
     @property
@@ -310,63 +231,73 @@ class ChecksPage(QWidget):
         contact = self.policy.organisation.it_contact
         words = self.words()
         detail = ""
+        blocking = {r.id for r in self.blocking}
         if self.error:
-            # The engine's message is IT's detail: it goes in the help box, not the verdict.
-            state, symbol = TrayState.NOT_READY, SYMBOLS[Status.FAIL]
-            head = f"{NO}: the checks could not run. Contact {contact}."
-        elif words.answer is Answer.NO:
-            state, symbol, head = TrayState.NOT_READY, SYMBOLS[Status.FAIL], words.headline
-            detail = f"Problems: {'; '.join(words.problems)}."
-            if not self.blocking:
-                detail += " Your council does not allow calls until this is fixed."
-        elif words.answer is Answer.FIX_SOON:
-            state, symbol = TrayState.ATTENTION, SYMBOLS[Status.WARN]
-            head = f"{words.headline}."
-            detail = f"To fix: {'; '.join(words.problems)}."
+            # The engine's message is IT's detail: it goes behind IT's door, not here.
+            state, head = TrayState.NOT_READY, f"{NO}: the checks could not run. Contact {contact}."
+            detail = ("DeviceCheck could not run its checks. Try Check again; if it happens "
+                      f"again, contact {contact}.")
         else:
-            state, symbol, head = TrayState.READY, SYMBOLS[Status.PASS], f"{words.headline}."
-        if words.it_notice and not self.error:
-            detail = f"{detail} {words.it_notice}".strip()
-        self._set_verdict(head, state=state, symbol=symbol, detail=detail)
-        self._show_help(contact)
+            # The same state as the tray and the report window (a policy problem wears
+            # the tray's policy-error look, not a red cross: issue 27).
+            state, head = answer_state(words.answer, blocking), words.headline
+            if words.answer is not Answer.NO and not head.endswith("."):
+                head += "."
+            if words.it_notice:
+                detail = words.it_notice
+        self._set_verdict(head, state=state, detail=detail)
+        self.intro.setVisible(False)
         self.again.setEnabled(True)
         self.finished.emit()
 
     def _set_verdict(self, head: str, *, state: TrayState = TrayState.CHECKING,
-                     symbol: str = "", detail: str = "") -> None:
-        """The banner says ``head`` (its icon is the symbol's shape); ``detail`` below."""
-        self.banner.set_verdict(state, head)
-        self.verdict_detail.setText(detail)
-        self.verdict_detail.setAccessibleName(detail)
-        self.verdict_detail.setVisible(bool(detail))
-        self._verdict_text = " ".join(p for p in (symbol, head, detail) if p)
+                     detail: str = "") -> None:
+        """The banner says ``head`` in ``state``'s look; the problems so far under it."""
+        shown = self._shown_rows()
+        pending = 0 if self.done else len(self.checks) - len(self.results)
+        self.view.set_results(state, head, shown, detail=detail,
+                              contact=self.policy.organisation.it_contact if self.done else "",
+                              pending=pending)
+        symbol = LOOKS[{TrayState.READY: "ok", TrayState.ATTENTION: "soon"}.get(
+            state, "block")].symbol if self.done else ""
+        names = [r.phrase for r in self.view.rows.problems]
+        problems = ""
+        if self.done and names and not self.error:
+            problems = f"{'Problems' if self.blocked else 'To fix'}: {'; '.join(names)}."
+            if self.blocked and not self.blocking:
+                problems += " Your council does not allow calls until this is fixed."
+        self._verdict_text = " ".join(p for p in (symbol, head, problems, detail) if p)
+        self._chain_tabs()
 
-    def _show_help(self, contact: str) -> None:
-        problems = ordered_problems(self._ordered())
-        if not problems and not self.error:
+    def _chain_tabs(self) -> None:
+        chain = [self.again, *self.view.tab_chain()]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+        area = self._scroll_area()
+        if area is not None:
+            if self._keys is None:
+                self._keys = BodyKeys(area, self.view)
+            self._keys.watch(chain)
+
+    def _scroll_area(self) -> QScrollArea | None:
+        """The pre-call window's scrolling body this page sits in (None: not in one)."""
+        w = self.parentWidget()
+        while w is not None and not isinstance(w, QScrollArea):
+            w = w.parentWidget()
+        return w
+
+    def _on_action(self, action: str) -> None:
+        """"Clear meeting data now…": the tray menu's dialog, then the checks again."""
+        if action != CLEAN:
             return
-        parts = ["<h3>What to do</h3>"]
-        if self.error:
-            parts.append("<p>DeviceCheck could not run its checks. Try <b>Check again</b>; "
-                         f"if it happens again, contact <b>{html.escape(contact)}</b>.</p>")
-        for r in problems:
-            what = r.remediation.text if r.remediation else ""
-            link = ""
-            if r.remediation and r.remediation.link:
-                href = html.escape(r.remediation.link)
-                link = f' <a href="{href}">Open the setting</a>'
-            # The fault first, then its status, as in the rows above.
-            name = phrase(r.id, r.status, r.title)
-            parts.append(f"<p><b>{html.escape(name)} \u2013 {SYMBOLS[r.status]} "
-                         f"{html.escape(STATUS_WORDS[r.status])}</b><br>"
-                         f"{html.escape(what or f'Contact {contact}.')}{link}</p>")
-        # Most remedies already name the IT contact; say it once more only when none did.
-        if self.blocked and not self.error and not any(
-                contact in (r.remediation.text if r.remediation else "") for r in problems):
-            parts.append(f"<p>If you cannot fix this yourself, contact "
-                         f"<b>{html.escape(contact)}</b>.</p>")
-        self.help.setHtml("".join(parts))
-        self.help.setVisible(True)
+        from devicecheck.audit import AuditLog
+        from devicecheck.ui.windows.clean_action import CleanFlow
+
+        if self._clean_flow is None or not self._clean_flow.busy:
+            self._clean_flow = CleanFlow(self.policy, AuditLog.for_policy(self.policy),
+                                         parent=self)
+            self._clean_flow.done.connect(lambda _result: self.start())
+            self._clean_flow.start()
 
     def it_details(self) -> str:
         """What IT needs and the officer does not: each result's evidence and IT's fix, the
@@ -379,7 +310,8 @@ class ChecksPage(QWidget):
         return "\n".join(lines)
 
     def first_focus(self) -> QWidget:
-        return self.tree
+        """The first problem, or "Check again" when there is none (or none yet)."""
+        return self.view.first_focus() or self.again
 
 
 __all__ = ["ChecksPage", "status_label"]

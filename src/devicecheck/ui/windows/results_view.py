@@ -169,7 +169,11 @@ class ResultsView(QWidget):
         dot = " \u00b7 "
         self._say(self.summary, f"{head}: {dot.join(names)}" if names else "")
         for item in self.items:
-            item.setParent(None)
+            # Hidden first, inside the window: a focused item hands the focus on now. An
+            # item taken out of the window with the focus (setParent(None)) took it with
+            # it, and the window had none left once the item was deleted.
+            item.hide()
+            self.problems_box.removeWidget(item)
             item.deleteLater()
         self.items = []
         for row in self.rows.problems:
