@@ -16,7 +16,7 @@ from devicecheck import __version__
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = ("check", "policy", "log", "clean", "watch", "pilot", "notice",
-                             "precall")
+                             "precall", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
