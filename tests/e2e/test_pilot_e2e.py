@@ -34,6 +34,7 @@ from tests.helpers.fake_meeting_window import (
     A11yUnavailable,
     wait_ready,
 )
+from tests.helpers.named_python import named_python
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -89,7 +90,7 @@ def test_pilot_reports_sources_learns_the_indicator_and_finds_the_store(
     assert data_root.is_relative_to(isolated_dirs)       # the test's own home
     ready, steps_seen = tmp_path / "teams.ready", tmp_path / "teams.steps"
     teams = subprocess.Popen(
-        [sys.executable, standin.__file__, "--root", str(data_root), "--ready", str(ready),
+        [str(named_python()), standin.__file__, "--root", str(data_root), "--ready", str(ready),
          "--pacat", exe, "--source", MONITOR, "--steps", str(steps_seen)],
         env={**env, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb",
              "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1"},

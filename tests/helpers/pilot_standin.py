@@ -4,11 +4,13 @@ pilot's own ``[pilot] step NAME`` lines on its standard input.
 Run as a program, under an X server, on a session bus with AT-SPI (``A11ySession`` in
 ``fake_meeting_window.py``) and with ``PULSE_SERVER`` naming a test audio server::
 
-    python pilot_standin.py --root DATA --ready FILE --pacat PACAT --source MONITOR
+    <named_python()> pilot_standin.py --root DATA --ready FILE --pacat PACAT --source MONITOR
 
 What it models, and why:
-- one main process named ``teams-for-linux`` (``prctl``, as the other stand-ins) with a Qt
-  window exposed over AT-SPI (``QT_LINUX_ACCESSIBILITY_ALWAYS_ON=1``);
+- one main process running an executable named ``teams-for-linux`` (run it with the
+  interpreter copy of ``named_python.py``: DeviceCheck knows a client by the file it runs,
+  never by argv[0] or ``prctl``) with a Qt window exposed over AT-SPI
+  (``QT_LINUX_ACCESSIBILITY_ALWAYS_ON=1``);
 - in the meeting (``join`` to ``leave``) a *child* process captures audio: plain
   ``pacat`` recording from the null sink's monitor, a real PulseAudio capture stream whose
   own name says nothing — an Electron client captures from a helper below its main
@@ -26,15 +28,12 @@ What it models, and why:
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-NAME = b"teams-for-linux"
-PR_SET_NAME = 15
 STEP = re.compile(r"\[pilot\] step (\S+)")
 PART = Path("Partitions") / "teams-4-linux"
 CATALOGUED = PART / "IndexedDB" / "https_teams.microsoft.com_0.indexeddb.leveldb"
@@ -42,12 +41,6 @@ UNKNOWN_STORE = PART / "shared_proto_db"
 SECRET_FILE = "resident-jane-doe.ldb"
 CHAT_TEXT = "Jane Doe: please do not start recording me (jane.doe@example.org)"
 LABELS = ("Recording", "Yn recordio")
-
-
-def set_name() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_NAME, ctypes.c_char_p(NAME), 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME) failed")
 
 
 def seed(root: Path) -> None:
@@ -64,7 +57,6 @@ def main() -> int:
     ap.add_argument("--source", required=True)
     ap.add_argument("--steps", type=Path, help="append each step seen (for the test)")
     args = ap.parse_args()
-    set_name()
     seed(args.root)
 
     from PySide6.QtCore import QSocketNotifier, QTimer
