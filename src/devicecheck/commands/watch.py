@@ -212,7 +212,8 @@ def run_replay(path: Path | str, *, policy_file: Path | str | None, as_json: boo
             print(f"devicecheck watch: not a log file: {path}", file=sys.stderr)
             return EXIT_USAGE
         with open(path, "rb") as f:     # a file the user named: all of it, a chunk at a time
-            result = replay_lines(iter_lines(f.read), policy.teams.meeting_end_grace_seconds)
+            result = replay_lines(iter_lines(f.read), policy.teams.meeting_end_grace_seconds,
+                                  name=Path(path).name)   # its start time: the UTC quirk
     except FileNotFoundError:
         print(f"devicecheck watch: no such log file: {path}", file=sys.stderr)
         return EXIT_USAGE
