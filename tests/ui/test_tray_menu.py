@@ -70,3 +70,35 @@ def test_pilot_item_shows_only_when_it_sets_pilot_menu(make_harness: Any, qtbot:
     assert window.isVisible()  # type: ignore[attr-defined]
     assert window.windowTitle() == "Test meeting detection"  # type: ignore[attr-defined]
     window.close()  # type: ignore[attr-defined]
+
+
+def test_the_verdict_line_is_shortened_at_a_word_never_mid_word() -> None:
+    """Issue 27: at 200 % with a real IT contact the status line was cut mid-word."""
+    from devicecheck.ui.tray.menu import elide_at_word
+
+    line = ("No \u2014 don't take calls on this laptop. Contact the IT service desk on "
+            "01234 567890")
+    assert elide_at_word(line, lambda t: True) == line
+    short = elide_at_word(line, lambda t: len(t) <= 40)
+    assert short == "No \u2014 don't take calls on this laptop\u2026"
+    assert line.startswith(short.rstrip("\u2026"))  # whole words, in order
+    assert elide_at_word("Unbreakable", lambda t: False) == "Unbreakable\u2026"
+
+
+def test_a_long_verdict_line_keeps_its_full_words_in_the_tool_tip(qapp: object) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    from devicecheck.ui.model.states import TrayState
+    from devicecheck.ui.tray.menu import ENTRIES, TrayMenu
+
+    menu = TrayMenu({e.key: (lambda *_a: None) for e in ENTRIES} | {"report": lambda: None})
+    screen = QGuiApplication.primaryScreen()
+    assert screen is not None
+    contact = "the council's IT service desk " * (screen.availableGeometry().width() // 60)
+    line = f"No \u2014 don't take calls on this laptop. Contact {contact.strip()}."
+    menu.refresh(TrayState.NOT_READY, "", allow_quit=True, autostart_visible=False,
+                 autostart_enabled=False, line=line)
+    shown = menu.status.text()
+    assert shown.endswith("\u2026") and len(shown) < len(line)
+    assert line.startswith(shown.rstrip("\u2026"))
+    assert line in menu.status.toolTip() and menu.toolTipsVisible()

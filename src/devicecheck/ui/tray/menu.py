@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
 from devicecheck.qtsupport.icons import state_icon
@@ -65,11 +65,26 @@ def entry_for_message(message: str) -> MenuEntry:
 Handler = Callable[..., object]
 
 
+def elide_at_word(text: str, fits: Callable[[str], bool]) -> str:
+    """``text``, or as many whole words of it as ``fits`` with "…" after them (a lone
+    first word too long to fit is kept whole: a cut word reads as a different one)."""
+    if fits(text):
+        return text
+    words = text.split(" ")
+    while len(words) > 1:
+        words.pop()
+        candidate = " ".join(words).rstrip(" ,.;:\u2013\u2014-") + "\u2026"
+        if fits(candidate):
+            return candidate
+    return words[0] + "\u2026"
+
+
 class TrayMenu(QMenu):
     def __init__(self, handlers: Mapping[str, Handler], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("DeviceCheck")
         self.setAccessibleName("DeviceCheck menu")
+        self.setToolTipsVisible(True)  # the status line's full words when it is shortened
         self.status = self._action(STATE_WORDS[TrayState.CHECKING])
         font = self.status.font()
         font.setBold(True)
@@ -97,6 +112,16 @@ class TrayMenu(QMenu):
             self.entries[entry.key] = action
         self.quit_separator = self.separators["quit"]
         self.entries["pilot"].setVisible(False)     # until refresh reads the policy
+
+    def _fits(self, text: str) -> bool:
+        """Whether the status line fits the screen (90 % of it, less the icon and the
+        menu's margins: about six average characters)."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            return True
+        metrics = QFontMetrics(self.status.font())
+        room = int(screen.availableGeometry().width() * 0.9) - 6 * metrics.averageCharWidth()
+        return metrics.horizontalAdvance(text) <= room
 
     def _action(self, text: str) -> QAction:
         action = QAction(text, self)
@@ -148,8 +173,12 @@ class TrayMenu(QMenu):
                 pilot_visible: bool = False) -> None:
         """``line``: the verdict line (``states.state_line``); the state's words without."""
         words = f"{line or STATE_WORDS[state]}{' – ' + detail if detail else ''}"
+        # Never cut mid-word (issue 27: at 200 % with a real IT contact the line ran off
+        # the screen and was cut mid-word): shortened at a word, the full words in the
+        # tool tip, which this menu shows.
+        shown = elide_at_word(words, self._fits)
         # "&&": an ampersand in the IT contact ("IT & Digital") is text, not a mnemonic.
-        self.status.setText(words.replace("&", "&&"))
+        self.status.setText(shown.replace("&", "&&"))
         self.status.setIcon(state_icon(state))
         self.status.setToolTip(f"{words}. {STATUS_HINT}")
         self.teams_status.setText(teams_line)
