@@ -110,9 +110,10 @@ class Clock:
         return self.t
 
 
-def window_source(backend: Any, os_name: Any, pid: int) -> tuple[WindowSource, Clock]:
+def window_source(backend: Any, os_name: Any, pid: int,
+                  policy: Policy | None = None) -> tuple[WindowSource, Clock]:
     clock = Clock()
-    ctx = SourceContext(policy=Policy(), os_name=os_name, clients=(CLIENT,),
+    ctx = SourceContext(policy=policy or Policy(), os_name=os_name, clients=(CLIENT,),
                         process_names=lambda _c, _o: frozenset({"ms-teams.exe"}), clock=clock,
                         options={"window_backend": backend, "window_clock": clock})
     source = WindowSource(ctx, lambda _r: None)
@@ -132,6 +133,28 @@ def test_windows_hangup_button_is_a_meeting_looked_for_every_15_s_outside_meetin
     clock.t += IDLE_INTERVAL_S
     assert source.poll(clock.t) == Reading.of([CLIENT])
     assert source.walks == 0                                # no walk: FindFirst by id
+
+
+def test_call_control_ids_come_from_policy_as_the_pilot_offers_them() -> None:
+    """IT pastes the pilot's `[teams] call_control_ids` line: a Teams build whose toolbar
+    names its leave button otherwise is a call by that id, on UIA (FindFirst) and AX
+    (the walk) alike; the built-in id alone would miss it."""
+    renamed = {"en": [(name, "call-end-button" if ident == HANGUP else ident)
+                      for name, ident in TOOLBAR["en"]]}
+    policy = replace(Policy(), teams=replace(Policy().teams,
+                                             call_control_ids=("call-end-button",)))
+    try:
+        TOOLBAR["x"] = renamed["en"]
+        uia = FakeUia(uia_window("x"))
+        source, clock = window_source(UiaBackend(uia), "windows", 4242, policy)
+        assert source.poll(clock.t) == Reading.of([CLIENT])
+        default, clock2 = window_source(UiaBackend(FakeUia(uia_window("x"))), "windows", 4242)
+        assert default.poll(clock2.t) == Reading()
+        ax = FakeAx(ax_window("x"))
+        mac, clock3 = window_source(AxBackend(ax), "macos", 777, policy)
+        assert mac.poll(clock3.t) == Reading.of([CLIENT])
+    finally:
+        TOOLBAR.pop("x", None)
 
 
 def test_in_a_meeting_it_reads_the_recording_indicator_too() -> None:

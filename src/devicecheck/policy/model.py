@@ -214,6 +214,14 @@ class TeamsPolicy:
         default=(), metadata=meta("Meeting signal sources not to use.",
                                   choices=("log", "power", "audiosession", "capability",
                                            "audio", "camera", "window")))
+    # New Teams' toolbar automation ids are language-independent (danswett/
+    # streamdeck-teams-control README; jimmyeao/TEAMS2HA uia_monitor.rs): a window holding
+    # one of them is a call in progress. `devicecheck pilot` offers the ids it saw in `join`.
+    call_control_ids: tuple[str, ...] = field(
+        default=("hangup-button",),
+        metadata=meta("Automation ids of Teams' in-call controls: a Teams window holding one "
+                      "of them is in a call (Windows and macOS window source; devicecheck "
+                      "pilot lists the ids seen on this laptop)."))
     pilot_menu: bool = field(
         default=False, metadata=meta("Show \"Test meeting detection…\" in the tray menu: "
                                      "the guided pilot of meeting and recording detection "

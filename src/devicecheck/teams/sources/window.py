@@ -47,7 +47,6 @@ from typing import Any, ClassVar
 from devicecheck.teams.a11y import backend_for
 from devicecheck.teams.a11y.base import (
     CALL_CONTROLS,
-    HANGUP,
     WALK_DEADLINE_S,
     Backend,
     Match,
@@ -95,6 +94,10 @@ class WindowSource(SignalSource):
         self.deadline_s = float(ctx.option("window_deadline_s", WALK_DEADLINE_S))
         self._clock = ctx.option("window_clock", time.monotonic)
         self.watches_calls: bool = bool(ctx.option("window_calls", ctx.os_name in CALL_OS))
+        # IT may add ids the pilot saw ([teams] call_control_ids); an empty list keeps the
+        # built-in one, so a policy cannot switch the call watch off by accident.
+        self.call_ids: frozenset[str] = (frozenset(ctx.policy.teams.call_control_ids)
+                                         or CALL_CONTROLS)
         self.in_meeting = False
         self.patience: Patience = ctx.option("window_patience") or Patience()
         self.walks = 0           # full walks done (tests, benchmark)
@@ -103,7 +106,7 @@ class WindowSource(SignalSource):
         self.unknown_reason: str | None = None
         self.seen: Match | None = None        # the last match (the alert says what)
         self._cache: dict[str, Match] = {}
-        self._calls: dict[str, tuple[int, ...]] = {}   # client -> hangup-button's path
+        self._calls: dict[str, tuple[int, ...]] = {}   # client -> a call control's path
         self._last_read: float | None = None
         self._not_before: float | None = None
         self._too_big = False
@@ -216,12 +219,12 @@ class WindowSource(SignalSource):
               names: tuple[str, ...]) -> tuple[bool, Match | None, str | None]:
         """(call controls seen, the recording indicator, why the indicator is unknown)."""
         assert self.backend is not None
-        idents = CALL_CONTROLS if self.watches_calls else frozenset()
+        idents = self.call_ids if self.watches_calls else frozenset()
         finder = getattr(self.backend, "find_idents", None)
         call = False
         if idents and finder is not None:
             # Windows: UI Automation searches by AutomationId itself (a11y/windows.py).
-            call = HANGUP in finder(pids, idents, self.deadline_s)
+            call = bool(self.call_ids & set(finder(pids, idents, self.deadline_s)))
             idents = frozenset()
             if not names:
                 return call, None, None
@@ -235,9 +238,10 @@ class WindowSource(SignalSource):
         remaining = max(0.0, self.deadline_s - (self._clock() - started))
         result = look(windows, names, idents, deadline_s=remaining, clock=self._clock)
         self.walks += 1
-        call = call or HANGUP in result.controls
-        if HANGUP in result.control_paths:
-            self._calls[client] = tuple(result.control_paths[HANGUP])
+        call = call or bool(self.call_ids & set(result.controls))
+        seen = sorted(self.call_ids & set(result.control_paths))
+        if seen:
+            self._calls[client] = tuple(result.control_paths[seen[0]])
         if result.match is not None and names:
             self._cache[client] = result.match
         if result.abandoned and result.match is None and not (idents and call):
@@ -264,7 +268,7 @@ class WindowSource(SignalSource):
         if idents:
             path = self._calls.get(client)
             node = node_at(windows, path, remaining()) if path else None
-            if node is None or getattr(node, "ident", "") != HANGUP:
+            if node is None or getattr(node, "ident", "") not in self.call_ids:
                 self._calls.pop(client, None)
                 return False
         return True
