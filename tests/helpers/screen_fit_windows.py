@@ -251,6 +251,12 @@ def build_precall_script(scene: Scene) -> QWidget:
     page = window.checks_page
     scene.wait_until(lambda: getattr(page, "done", True), "the checks to finish")
     _advance_to(scene, window, window.notice_page, "the notice step")
+    view = getattr(window, "notice_view", None)
+    if getattr(view, "end_seen", None) is not None:  # the box waits for the end (issue 29)
+        window.show()  # only a notice on screen can be read; the card takes over below
+        bar = view.browser.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        scene.wait_until(lambda: view.end_seen, "the notice read to its end")
     window.read_box.setChecked(True)
     old_page = getattr(window, "checklist_page", None)
     if old_page is not None:  # the card used to be the window's third step

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from devicecheck.acknowledgement import record_ack
@@ -126,6 +126,8 @@ def test_the_real_tray_app_prompts_and_the_flow_satisfies_it(make_harness: Any, 
     assert any(n[0] == "Privacy notice not acknowledged" for n in h.app.notifications)
     # All checks pass: the flow is on the notice; acknowledging it lets the call start.
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.notice_page, timeout=5000)
+    qtbot.keyClick(window.notice_view.browser, Qt.Key.Key_End)  # read to the end first
+    qtbot.waitUntil(lambda: window.notice_view.end_seen, timeout=3000)
     window.read_box.setChecked(True)
     with qtbot.waitSignal(window.completed, timeout=3000):
         window.next_button.click()

@@ -207,3 +207,127 @@ def test_revision_date_reads_as_a_date(qtbot: Any, tmp_path: Path) -> None:
     view = show(qtbot, NoticeView(load_notice(policy_with(file=str(file),
                                                           revision_date="2026-12-01"))))
     assert view.version_label.text() == "Council notice, revised 1 Dec 2026"
+
+
+# -- issue 29, item 6: nothing unseen, and read to the end --------------------------------
+def _html_notice(tmp_path: Path, body: str) -> Any:
+    file = tmp_path / "notice.html"
+    file.write_text(body, encoding="utf-8")
+    notice = load_notice(policy_with(file=str(file)))
+    assert not notice.problem, notice.problem
+    return notice
+
+
+def test_bidi_override_shows_the_words_in_file_order(qtbot: Any, tmp_path: Path) -> None:
+    """The attack: U+202E made the window show "WE MAY RECORD"-looking text while the file
+    and --text said the reverse. The view now holds exactly what --text prints."""
+    notice = _html_notice(tmp_path, "<h1>N</h1><p>WE MAY &#x202E;DROCER TON&#x202C; THE "
+                                    "CALL</p><p>zero\u200bwidth \U000e0041tag\u00adsoft</p>")
+    view = show(qtbot, NoticeView(notice))
+    shown = view.plain_text()
+    assert "WE MAY DROCER TON THE CALL" in shown and "zerowidth tagsoft" in shown
+    assert not [c for c in shown if ord(c) > 0x7e]
+    # The same words as --text (which underlines headings with "=").
+    assert shown.split() == [w for w in notice.text.split() if set(w) != {"="}]
+    # No right-to-left text is left for the layout to reorder.
+    block = view.browser.document().begin()
+    while block.isValid():
+        assert block.textDirection() == Qt.LayoutDirection.LeftToRight
+        block = block.next()
+
+
+def test_preformatted_text_stays_on_screen(qtbot: Any, tmp_path: Path) -> None:
+    """The attack: 400 spaces in a <pre> pushed "NOT RECORD" far off to the right."""
+    notice = _html_notice(tmp_path, "<h1>N</h1><pre>WE MAY" + " " * 400 + "NOT RECORD "
+                                    + "x" * 300 + "</pre>")
+    view = show(qtbot, NoticeView(notice))
+    view.resize(420, 400)
+    qtbot.waitUntil(lambda: view.browser.width() <= 420)
+    assert view.browser.horizontalScrollBar().maximum() == 0   # nothing to scroll to
+    found = view.browser.document().find("NOT RECORD")
+    assert not found.isNull()
+    where = view.browser.cursorRect(found)
+    assert 0 <= where.left() and where.right() <= view.browser.viewport().width()
+
+
+def long_notice() -> Any:
+    return load_notice(Policy())   # the built-in notice: longer than a small view
+
+
+def small_view(qtbot: Any, notice: Any, **kwargs: Any) -> NoticeView:
+    view = NoticeView(notice, **kwargs)
+    view.resize(420, 300)
+    show(qtbot, view)
+    qtbot.waitUntil(lambda: view.browser.verticalScrollBar().maximum() > 0, timeout=2000)
+    return view
+
+
+def settle(qtbot: Any) -> None:
+    qtbot.wait(50)   # the end check runs just after the events that prompt it
+
+
+def test_the_end_is_not_seen_until_scrolled_to(qtbot: Any) -> None:
+    view = small_view(qtbot, long_notice(), must_read=True)
+    settle(qtbot)
+    assert not view.end_seen and not view.end_in_view()
+    assert view.end_hint.isVisible() and "read the whole notice" in view.end_hint.text()
+    assert "Page Down or End" in view.end_hint.accessibleName()
+    bar = view.browser.verticalScrollBar()
+    bar.setValue(bar.maximum() - 3 * view.fontMetrics().height())   # nearly, not quite
+    settle(qtbot)
+    assert not view.end_seen
+    with qtbot.waitSignal(view.endSeen, timeout=2000):
+        bar.setValue(bar.maximum())
+    assert view.end_seen and not view.end_hint.isVisible()
+    bar.setValue(0)   # scrolling back up does not take it away
+    settle(qtbot)
+    assert view.end_seen
+
+
+def test_page_down_by_keyboard_reaches_the_end(qtbot: Any) -> None:
+    view = small_view(qtbot, long_notice())
+    view.browser.setFocus()
+    presses = 0
+    while not view.end_seen:
+        assert presses < 40, "Page Down never reached the end"
+        qtbot.keyClick(view.browser, Qt.Key.Key_PageDown)
+        presses += 1
+        settle(qtbot)
+    assert presses > 1   # it did not count as read at the first page
+
+
+def test_end_key_reaches_the_end(qtbot: Any) -> None:
+    view = small_view(qtbot, long_notice())
+    settle(qtbot)
+    assert not view.end_seen
+    with qtbot.waitSignal(view.endSeen, timeout=2000):
+        qtbot.keyClick(view.browser, Qt.Key.Key_End)
+
+
+def test_a_notice_that_fits_is_seen_at_once(qtbot: Any, tmp_path: Path) -> None:
+    view = NoticeView(_html_notice(tmp_path, "<h1>Short</h1><p>All of it.</p>"),
+                      must_read=True)
+    view.resize(600, 500)
+    with qtbot.waitSignal(view.endSeen, timeout=2000):
+        show(qtbot, view)
+    assert not view.end_hint.isVisible()
+
+
+def test_a_hidden_view_never_counts_as_read(qtbot: Any, tmp_path: Path) -> None:
+    view = NoticeView(_html_notice(tmp_path, "<h1>Short</h1><p>All of it.</p>"))
+    qtbot.addWidget(view)
+    view.resize(600, 500)
+    view.browser.verticalScrollBar().setValue(10**6)
+    settle(qtbot)
+    assert not view.end_seen and not view.end_in_view()
+
+
+def test_a_long_notice_still_being_laid_out_does_not_look_read(qtbot: Any,
+                                                              tmp_path: Path) -> None:
+    body = "".join(f"<p>Paragraph {i} of a long notice.</p>" for i in range(5000))
+    view = small_view(qtbot, _html_notice(tmp_path, f"<h1>Long</h1>{body}"))
+    settle(qtbot)
+    assert not view.end_seen
+    with qtbot.waitSignal(view.endSeen, timeout=5000):
+        qtbot.keyClick(view.browser, Qt.Key.Key_End)
+    assert "Paragraph 4999" in view.plain_text()

@@ -10,7 +10,13 @@ browser loads nothing (``loadResource`` answers every request with nothing: no
 else is ignored.
 
 A link reached with Tab wears the same 2 px focus frame as every other control
-(``NoticeBrowser``): the platform marks it with a 1 px dotted line only (issue 19)."""
+(``NoticeBrowser``): the platform marks it with a 1 px dotted line only (issue 19).
+
+Read to the end (issue 29, item 6): ``NoticeView`` knows when the end of the notice has
+been in view (``end_seen``, ``endSeen``): the notice's last line inside the part of the
+browser the officer can see, whether it got there by scrolling (wheel, scroll bar, Page
+Down, End, Space) or because the whole notice fits. The pre-call window lets the officer
+acknowledge only then; with ``must_read`` the view says so in words under the notice."""
 
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt, QUrl
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QFocusEvent,
@@ -158,13 +164,23 @@ def open_link(url: QUrl, browser: QTextBrowser,
     return True
 
 
-class NoticeView(QWidget):
-    """The notice text with "Smaller text" / "Larger text" buttons and Ctrl+= / Ctrl+-."""
+#: Under the notice until its end has been in view (``NoticeView(must_read=True)``).
+READ_TO_THE_END = ("You need to read the whole notice before you can confirm it: scroll to "
+                   "its end (Page Down or End).")
 
-    def __init__(self, notice: Notice, parent: QWidget | None = None) -> None:
+
+class NoticeView(QWidget):
+    """The notice text with "Smaller text" / "Larger text" buttons and Ctrl+= / Ctrl+-.
+    ``endSeen`` is emitted once, when the end of the notice is first in view."""
+
+    endSeen = Signal()
+
+    def __init__(self, notice: Notice, parent: QWidget | None = None, *,
+                 must_read: bool = False) -> None:
         super().__init__(parent)
         self.notice = notice
         self.zoom = 0
+        self.end_seen = False
         self.browser = NoticeBrowser(self)
         # Neither Qt nor the OS follows a link on its own: anchorClicked decides.
         self.browser.setOpenExternalLinks(False)
@@ -209,6 +225,13 @@ class NoticeView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.browser, 1)
         layout.addLayout(tools)
+        # Words, not a colour: what is needed before the box below can be ticked.
+        self.end_hint = QLabel(f"\u2139 {READ_TO_THE_END}", self)
+        self.end_hint.setWordWrap(True)
+        self.end_hint.setAccessibleName(READ_TO_THE_END)
+        self.end_hint.setVisible(must_read)
+        layout.addWidget(self.end_hint)
+        self._watch_end()
         self.setTabOrder(self.browser, self.smaller)
         self.setTabOrder(self.smaller, self.larger)
 
@@ -223,6 +246,51 @@ class NoticeView(QWidget):
                 shortcut = QShortcut(QKeySequence(key), self)
                 shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
                 shortcut.activated.connect(slot)
+
+    # -- has the end been in view? -------------------------------------------------------
+    def _watch_end(self) -> None:
+        """Look again whenever what the browser shows may have changed: a scroll, a new
+        range (zoom, resize, the layout growing), the viewport shown, resized or painted
+        (an outer scroll area moving the browser repaints it). Coalesced into one look
+        after the event: the layout may be mid-change when its signals fire."""
+        self._end_timer = QTimer(self)
+        self._end_timer.setSingleShot(True)
+        self._end_timer.setInterval(0)
+        self._end_timer.timeout.connect(self._check_end)
+        bar = self.browser.verticalScrollBar()
+        # Not connected to start() itself: the value would be taken as the interval.
+        bar.valueChanged.connect(self._look_again)
+        bar.rangeChanged.connect(self._look_again)
+        self.browser.viewport().installEventFilter(self)
+
+    def _look_again(self, *_: object) -> None:
+        if not self.end_seen:
+            self._end_timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Show, QEvent.Type.Resize, QEvent.Type.Paint):
+            self._look_again()
+        return super().eventFilter(watched, event)
+
+    def end_in_view(self) -> bool:
+        """Whether the notice's last line lies wholly in the part of the browser the officer
+        can see now (shown, not minimised, not clipped away by an outer scroll area).
+        ``cursorRect`` lays the document out up to the end, so a long notice still being
+        laid out never looks as if it fitted."""
+        browser = self.browser
+        if not browser.isVisible() or self.window().isMinimized():
+            return False
+        end = QTextCursor(browser.document())
+        end.movePosition(QTextCursor.MoveOperation.End)
+        seen = browser.viewport().visibleRegion().boundingRect()
+        return seen.isValid() and seen.contains(browser.cursorRect(end))
+
+    def _check_end(self) -> None:
+        if self.end_seen or not self.end_in_view():
+            return
+        self.end_seen = True
+        self.end_hint.setVisible(False)
+        self.endSeen.emit()
 
     def _on_anchor(self, url: QUrl) -> None:
         if open_link(url, self.browser, self.opener):

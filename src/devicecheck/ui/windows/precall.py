@@ -192,21 +192,30 @@ class PrecallWindow(QDialog):
         self.notice_banner.setFrameShape(QFrame.Shape.StyledPanel)
         self.notice_banner.setMargin(6)
         self.notice_banner.setVisible(bool(self.notice_banner.text()))
-        self.notice_view = NoticeView(self.notice, page)
+        # The box can be ticked once the notice's end has been in view (issue 29).
+        self.notice_view = NoticeView(self.notice, page, must_read=True)
+        self.notice_view.endSeen.connect(self._on_notice_read)
         # Alt+I ticks it from anywhere on the page (a mnemonic, for keyboard users).
         self.read_box = QCheckBox("&I have read the privacy notice and will follow it "
                                   "during this call", page)
         self.read_box.setAccessibleName("I have read the privacy notice")
         self.read_box.setAccessibleDescription(
-            "Tick to acknowledge the privacy notice; it is recorded when you continue to "
-            "the call.")
+            "Available once you have scrolled to the end of the notice (Page Down or End).")
         self.read_box.toggled.connect(self._update_buttons)
-        self.read_box.setEnabled(not self.notice_missing)
+        self.read_box.setEnabled(False)
         layout.addWidget(self.checks_line)
         layout.addWidget(self.notice_banner)
         layout.addWidget(self.notice_view, 1)
         layout.addWidget(self.read_box)
         return page
+
+    def _on_notice_read(self) -> None:
+        debug("notice-end-seen")
+        self.read_box.setEnabled(not self.notice_missing)
+        self.read_box.setAccessibleDescription(
+            "Tick to acknowledge the privacy notice; it is recorded when you continue to "
+            "the call.")
+        self._update_buttons()
 
     def _notice_banner_text(self) -> str:
         contact = self.policy.organisation.it_contact
@@ -298,7 +307,9 @@ class PrecallWindow(QDialog):
                            if page.attention else "Go on to the next step")
             default = enabled and not page.attention
         else:
-            enabled, text = self.read_box.isChecked(), TO_THE_CALL
+            # A box ticked by other means before the end was in view counts for nothing.
+            enabled = self.read_box.isChecked() and self.notice_view.end_seen
+            text = TO_THE_CALL
             description = "Record that you have read the notice; then the call may start"
             default = True
         self.next_button.setText(text)
@@ -347,8 +358,8 @@ class PrecallWindow(QDialog):
     def _start_call(self) -> None:
         """The call may start: record the acknowledgement (once), say so, hand over to the
         opening script card and close."""
-        if self._done:
-            return
+        if self._done or not (self.notice_covered or self.notice_view.end_seen):
+            return  # never an acknowledgement of a notice whose end was not in view
         self._done = True
         page = self.checks_page
         if not self.notice_covered:
