@@ -21,6 +21,7 @@ council's file arrives here as the character and is removed).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -34,7 +35,7 @@ _IGNORABLE = ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x1
 _UNSEEN_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs"})
 #: Only these can be unseen (ASCII tab, newline, return and printables are all fine), so the
 #: category is looked up for non-ASCII characters alone: linear and quick on English text.
-_SUSPECT = re.compile(r"[^\t\n\r\x20-\x7e]")
+_SUSPECT = re.compile(r"[^\t\n\r\x20-\x7e]+")
 _LINE_BREAKS = {0x2028: "\n", 0x2029: "\n", 0x85: "\n"}
 #: A horizontal blank as it stands in the sanitised document (nh3 writes U+00A0 as
 #: ``&nbsp;``; every other character is written as itself).
@@ -47,8 +48,10 @@ _BLANK_LINES = re.compile(r"\n(?:" + _BLANK + r"*\n){2,}")
 _BREAKS = re.compile(r"(?:<br>\s*){3,}")
 
 
-def _unseen(match: re.Match[str]) -> str:
-    char = match.group()
+@functools.lru_cache(maxsize=4096)
+def _shown_as(char: str) -> str:
+    """What ``char`` becomes: itself, a newline, or nothing. Cached: a notice uses few
+    distinct characters, so a page of accented or non-Latin text costs one lookup each."""
     point = ord(char)
     if point in _LINE_BREAKS:
         return _LINE_BREAKS[point]
@@ -56,6 +59,10 @@ def _unseen(match: re.Match[str]) -> str:
             any(lo <= point <= hi for lo, hi in _IGNORABLE):
         return ""
     return char
+
+
+def _unseen(match: re.Match[str]) -> str:
+    return "".join(_shown_as(c) for c in match.group())
 
 
 def drop_invisible(text: str) -> str:

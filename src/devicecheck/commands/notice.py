@@ -4,6 +4,9 @@ HTML by default (the document the pre-call window shows), plain text with ``--te
 No Qt is imported, so it works in a terminal and over SSH. Exit 0, or 2 when the policy
 has errors or names a notice file that cannot be used (the built-in notice is printed
 then, with the reason on stderr, so IT sees both what officers get and what to fix).
+A notice file that is not IT's (owned by root/administrators, folder too, writable by no
+one else: issue 29) is one that cannot be used. Both outputs are made from the one
+sanitised document the window shows (``notice.py``), bidi and invisible characters gone.
 """
 
 from __future__ import annotations
