@@ -97,10 +97,11 @@ def test_malformed_attestation_is_unknown_and_says_what_is_wrong(name: str) -> N
 
 def test_unreadable_attestation_is_unknown() -> None:
     target = paths.machine_policy_dir("linux") / paths.ATTESTATION_FILE_NAME
-    target.mkdir(parents=True)  # a folder where the file should be: open() fails
+    target.mkdir(parents=True)  # a folder where the file should be: refused, not read
     result = run()
     assert result.status is Status.UNKNOWN
-    assert "could not be read (IsADirectoryError" in result.summary
+    # safefile refuses anything but a regular file before reading (issue 29 #5).
+    assert "could not be read (NotRegularFile: not a regular file (a folder))" in result.summary
 
 
 def test_non_utf8_attestation_is_unreadable() -> None:
