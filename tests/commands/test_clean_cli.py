@@ -161,13 +161,13 @@ def standin(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     with teams_standin.running(root, tmp_path / "ready", children=1) as s:
         monkeypatch.setattr("devicecheck.cleaner.restart.control_for",
                             lambda *a, **k: s.control())
-        monkeypatch.setattr("devicecheck.cleaner.restart.meeting_in_progress",
+        monkeypatch.setattr("devicecheck.teams.oneshot.meeting_in_progress",
                             lambda policy, **k: False)
         yield s
 
 
 def _meeting(monkeypatch: pytest.MonkeyPatch, on: bool | None) -> None:
-    monkeypatch.setattr("devicecheck.cleaner.restart.meeting_in_progress",
+    monkeypatch.setattr("devicecheck.teams.oneshot.meeting_in_progress",
                         lambda policy, **k: on)
 
 

@@ -8,7 +8,10 @@ module asks the client to quit, waits for every one of its processes to end (pol
 ``cleaner.clean`` and starts the client again the way it was started.
 
 Rules kept here:
-- a meeting is never interrupted: ``meeting_on()`` is asked right before the quit;
+- a meeting is never interrupted: ``meeting_on()`` is asked right before the quit. It is
+  a port the caller gives (``MeetingCheck``): the Teams link asks its own state machine,
+  the ``clean --restart`` command a one-shot read of the sources
+  (``teams/oneshot.py``). This package never imports the Teams link (issue 28);
 - a client that had to be forced may have left its stores half-written. ``personal-data``
   deletes those stores anyway; ``caches-only`` would keep them, so after a forced quit it
   deletes nothing and says so (``refused_reason = "forced-caches-only"``);
@@ -24,10 +27,9 @@ Rules kept here:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +64,8 @@ REASONS: Mapping[str, str] = {
 }
 
 CleanFn = Callable[..., CleanResult]
+#: "Is a meeting on?" (True on, False off, None cannot tell), asked by the flow itself.
+MeetingCheck = Callable[[], bool | None]
 
 
 @dataclass
@@ -185,7 +189,7 @@ def _finder(control: ClientControl) -> Callable[[frozenset[str], OsName], set[st
 
 def restart_and_clean(policy: Policy, *, client_ids: Sequence[str] | None = None,
                       audit: AuditLog | None = None,
-                      meeting_on: Callable[[], bool | None] = lambda: False,
+                      meeting_on: MeetingCheck = lambda: False,
                       automatic: bool = False, relaunch: bool = True,
                       control: ClientControl | None = None, cleaner: CleanFn | None = None,
                       clock: Callable[[], float] = time.monotonic,
@@ -194,7 +198,8 @@ def restart_and_clean(policy: Policy, *, client_ids: Sequence[str] | None = None
     """Quit the running client(s) among ``client_ids`` (default: the policy's), clean,
     start them again (``relaunch=False`` at session end). Never while ``meeting_on()``.
 
-    ``meeting_on`` may return None (cannot tell): the flow goes on, and the result says
+    ``meeting_on`` (default: no check, for the logoff task, when the session ends anyway)
+    may return None (cannot tell): the flow goes on, and the result says
     ``meeting = None``; callers that must not guess (the CLI without ``--yes``) ask first.
     """
     start = clock()
@@ -331,110 +336,3 @@ def _audit(policy: Policy, log: AuditLog, result: RestartResult) -> None:
         # said, not swallowed.
         logging.getLogger(__name__).warning("The restart was not recorded in the audit "
                                             "log (%s).", exc)
-
-
-def meeting_in_progress(policy: Policy, *, control: ClientControl | None = None,
-                        os_name: OsName | None = None,
-                        sources: Sequence[str] | None = None) -> bool | None:
-    """Is a meeting on, from what a command can read at once (no Qt event loop, no
-    history)? True: some source sees one. False: no restartable client runs (no desktop
-    meeting to interrupt), or at least one source answered and none sees one. None: a
-    client runs but no source could answer on this laptop.
-
-    It takes one ``snapshot()`` of each enabled signal source (the same one-shot read
-    ``watch --signals`` uses), except the retired local API (it needs Qt networking and
-    a pairing). On Windows, a microphone or camera held open by a Teams client counts as a
-    meeting even when the capability source would not trust it yet (it trusts a device
-    only after seeing it idle, which one read cannot): closing Teams mid-call is the worse
-    mistake. Limit: a source that only learns from new log lines sees nothing in one read.
-    """
-    os_name = os_name or current_os()
-    control = control or control_for(os_name)
-    pids = {cid: frozenset(p.pid for p in control.find(cid))
-            for cid in _restartable(policy, None)}
-    pids = {c: p for c, p in pids.items() if p}
-    if not pids:
-        return False
-    answered = False
-    if os_name == "windows":
-        opened = _windows_devices_open(tuple(pids))
-        if opened:
-            return True
-        answered = opened is not None
-    from devicecheck.teams import sources as registry
-
-    names = list(sources) if sources is not None else [
-        n for n in registry.enabled(policy) if n != "api"]
-    for name in names:
-        seen = _snapshot(policy, name, os_name, pids)
-        if seen is None:
-            continue
-        answered = True
-        if seen:
-            return True
-    return False if answered else None
-
-
-def _windows_devices_open(clients: Sequence[str]) -> bool | None:
-    try:
-        from devicecheck.cleaner.catalogue import process_names
-        from devicecheck.probes.registry import default_registry
-        from devicecheck.teams.capability import devices_in_use
-
-        reader = default_registry()
-        if reader is None:
-            return None
-        using = devices_in_use(reader, {c: process_names(c, "windows") for c in clients})
-    except Exception:  # noqa: BLE001 - unreadable means "cannot tell", never "no meeting"
-        return None
-    return any(using.get(c) for c in clients)
-
-
-def _snapshot(policy: Policy, name: str, os_name: OsName,
-              pids: Mapping[str, frozenset[int]]) -> bool | None:
-    """One source's one-shot answer: True/False, or None when it cannot run or failed."""
-    try:
-        from devicecheck.cleaner.catalogue import process_names
-        from devicecheck.teams import sources as registry
-        from devicecheck.teams.sources.base import SourceContext
-
-        cls = registry.load(name)
-        ctx = SourceContext(policy=policy, os_name=os_name, clients=tuple(pids),
-                            process_names=process_names, clock=time.monotonic,
-                            registry=_registry_for(os_name))
-        source = cls(ctx, lambda _reading: None)
-        if source.unavailable():
-            return None
-        # snapshot() is the sources' one-shot read (``watch --signals``): it reads once
-        # and starts nothing that outlives it, so start() is not called (it would begin
-        # listening, e.g. a ``pactl subscribe`` child). A source's own warnings (no audio
-        # server...) become "cannot tell" here instead of lines on the officer's terminal.
-        source.processes(pids)
-        with _quiet(logging.getLogger("devicecheck.teams")):
-            snap = source.snapshot()
-    except Exception:  # noqa: BLE001 - a source that fails says nothing, never "no meeting"
-        return None
-    if snap.get("problem"):
-        return None
-    return bool(snap.get("meeting"))
-
-
-@contextlib.contextmanager
-def _quiet(logger: logging.Logger) -> Iterator[None]:
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-def _registry_for(os_name: OsName) -> Any:
-    if os_name != "windows":
-        return None
-    try:
-        from devicecheck.probes.registry import default_registry
-
-        return default_registry()
-    except Exception:  # noqa: BLE001 - no registry: sources that need it say unavailable
-        return None

@@ -273,12 +273,8 @@ def _preview(policy: Any, ids: list[str] | None, result: Any) -> None:
 
 
 def run_restart(policy: Any, ids: list[str] | None, *, yes: bool, as_json: bool) -> int:
-    from devicecheck.cleaner.restart import (
-        MEETING_ON,
-        RestartResult,
-        meeting_in_progress,
-        restart_and_clean,
-    )
+    from devicecheck.cleaner.restart import MEETING_ON, RestartResult, restart_and_clean
+    from devicecheck.teams.oneshot import meeting_in_progress
 
     text_out = sys.stderr if as_json else sys.stdout
     meeting = meeting_in_progress(policy)
