@@ -112,3 +112,32 @@ def test_launch_command(monkeypatch: pytest.MonkeyPatch, frozen: bool) -> None:
     cmd = self_command()
     assert cmd[0] == sys.executable
     assert cmd[1:] == ([] if frozen else ["-m", "devicecheck"])
+
+
+@pytest.mark.parametrize("kind", ["xdg", "launch-agent"])
+def test_a_fifo_at_the_entry_never_blocks_and_is_replaced(tmp_path: Path, kind: str) -> None:
+    """Issue 29 #5: a FIFO planted at the autostart entry used to hang the tray's main thread
+    in open() when the officer toggled autostart (no reader ever comes). Now it is read as
+    'off' at once and replaced by a regular file when switched on."""
+    import os
+    import threading
+
+    backend: XdgAutostart | LaunchAgentAutostart = (
+        XdgAutostart(tmp_path, command=["devicecheck"]) if kind == "xdg"
+        else LaunchAgentAutostart(tmp_path, command=["devicecheck"]))
+    backend.path.parent.mkdir(parents=True)
+    os.mkfifo(backend.path)
+    results: list[bool] = []
+
+    def toggle() -> None:
+        results.append(backend.is_enabled())
+        backend.set_enabled(True)
+        results.append(backend.is_enabled())
+
+    worker = threading.Thread(target=toggle, daemon=True)
+    worker.start()
+    worker.join(5)
+    assert not worker.is_alive(), "autostart blocked on a FIFO"
+    assert results == [False, True]
+    assert backend.path.is_file() and not backend.path.is_symlink()
+    assert backend.path.stat().st_mode & 0o077 == 0

@@ -16,10 +16,12 @@ from typing import Any, Protocol
 from devicecheck.osinfo import OsName, current_os
 from devicecheck.paths import MACOS_BUNDLE_ID
 from devicecheck.qtsupport.self_command import self_command
+from devicecheck.safefile import read_regular, write_private
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = "DeviceCheck"
 DESKTOP_NAME = "devicecheck.desktop"
+MAX_ENTRY_BYTES = 64 * 1024     # a desktop entry is a few hundred bytes
 
 
 
@@ -58,7 +60,9 @@ class XdgAutostart:
         if not self.path.is_file():
             return False
         try:
-            text = self.path.read_text(encoding="utf-8")
+            # Non-blocking and regular files only: a FIFO planted here must not hang the
+            # tray's main thread (issue 29 #5). A linked entry is still read (desktops do).
+            text = read_regular(self.path, MAX_ENTRY_BYTES, follow_links=True).decode("utf-8")
         except (OSError, UnicodeDecodeError):
             return False
         # Desktops honour these two switches for "off" without deleting the file.
@@ -70,7 +74,9 @@ class XdgAutostart:
             self.path.unlink(missing_ok=True)
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(self.entry_text(), encoding="utf-8")
+        # Replaced, never written through: whatever sits at the path (a FIFO that would
+        # block the open for good, a link to another file) is swapped for our entry.
+        write_private(self.path, self.entry_text().encode("utf-8"))
 
     def entry_text(self) -> str:
         lines = []
@@ -162,7 +168,7 @@ class LaunchAgentAutostart:
 
     def is_enabled(self) -> bool:
         try:
-            data = plistlib.loads(self.path.read_bytes())
+            data = plistlib.loads(read_regular(self.path, MAX_ENTRY_BYTES, follow_links=True))
         except (OSError, plistlib.InvalidFileException, ValueError):
             return False
         return bool(data.get("RunAtLoad")) and not data.get("Disabled", False)
@@ -175,7 +181,7 @@ class LaunchAgentAutostart:
         plist = {"Label": MACOS_BUNDLE_ID, "ProgramArguments": list(self._command),
                  "RunAtLoad": True, "ProcessType": "Interactive",
                  "LimitLoadToSessionType": "Aqua"}
-        self.path.write_bytes(plistlib.dumps(plist))
+        write_private(self.path, plistlib.dumps(plist))
 
 
 def autostart_for(os_name: OsName | None = None, *, home: Path | None = None,
