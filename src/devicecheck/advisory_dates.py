@@ -20,7 +20,6 @@ control (IT's record of how long a problem lasted is the audit log's "report" re
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import logging
@@ -146,25 +145,16 @@ class FirstSeenStore:
 
     def save(self, entries: Mapping[str, date]) -> bool:
         folder = self.path.parent
-        tmp = folder / f".{self.path.name}.{os.getpid()}.tmp"
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             if os.path.islink(folder):
                 raise OSError(errno.ELOOP, "the folder is a link")
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()  # a crash's leftover, or a planted link: removed, not followed
-            fd = safefile.open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                os.write(fd, render(entries).encode("utf-8"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)
+            # Its temp file (.<name>.<pid>.tmp): a crash's leftover or a planted link
+            # there is removed, not followed.
+            safefile.write_private(self.path, render(entries).encode("utf-8"))
         except OSError as exc:
             log.warning("advisory first-seen dates not saved (%s)",
                         exc.strerror or type(exc).__name__)
-            with contextlib.suppress(OSError):
-                tmp.unlink()
             return False
         return True
 

@@ -292,14 +292,10 @@ class AuditLog:
         extra = os.O_EXCL | os.O_CREAT if exclusive else 0
         try:
             fd = safefile.open_regular(file, flags | extra, 0o600)
-        except safefile.NotRegularFile as exc:
-            raise AuditPathError(errno.EPERM, f"refusing to write the audit log: {file} is "
-                                 f"{exc.strerror}") from exc
         except OSError as exc:
-            if exc.errno == errno.ELOOP or (exc.errno == errno.EEXIST and exclusive):
-                raise AuditPathError(exc.errno, f"refusing to write the audit log: {file} is a "
-                                     "link or already exists") from exc
-            raise
+            if (refused := _refusal(file, exc, exclusive=exclusive)) is None:
+                raise
+            raise refused from exc
         st = os.fstat(fd)
         problem = None
         if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
@@ -313,16 +309,15 @@ class AuditLog:
 
     def _rewrite(self, file: Path, keep: list[dict[str, Any]]) -> None:
         tmp = file.with_name(file.name + ".tmp")
+        data = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in keep)
         # A leftover temp file (a crash) or a planted link is removed, never written
         # through: unlink removes the link itself, and O_EXCL refuses anything re-created.
-        tmp.unlink(missing_ok=True)
-        fd = self._open(tmp, os.O_WRONLY, exclusive=True)
         try:
-            data = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in keep)
-            os.write(fd, data.encode())
-        finally:
-            os.close(fd)
-        os.replace(tmp, file)
+            safefile.write_private(file, data.encode(), tmp=tmp)
+        except OSError as exc:
+            if (refused := _refusal(tmp, exc, exclusive=True)) is None:
+                raise
+            raise refused from exc
 
     def _rotated(self, n: int) -> Path:
         return self.path.with_name(f"{self.path.name}.{n}")
@@ -359,6 +354,19 @@ class AuditLog:
             yield
         finally:
             os.close(fd)
+
+
+def _refusal(file: Path, exc: OSError, *, exclusive: bool) -> AuditPathError | None:
+    """The refusal, in words, when a failed open of ``file`` met a FIFO, a folder, a link
+    or a file re-created under an exclusive create; None for other errors (raised as
+    they came)."""
+    if isinstance(exc, safefile.NotRegularFile):
+        return AuditPathError(errno.EPERM, f"refusing to write the audit log: {file} is "
+                              f"{exc.strerror}")
+    if exc.errno == errno.ELOOP or (exc.errno == errno.EEXIST and exclusive):
+        return AuditPathError(exc.errno, f"refusing to write the audit log: {file} is a "
+                              "link or already exists")
+    return None
 
 
 def _flock_within(fd: int, seconds: float) -> None:

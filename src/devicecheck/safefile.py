@@ -14,10 +14,19 @@ writes of regular files ignore it), so the descriptor is returned as opened.
 
 Windows has neither flag: a named pipe lives in ``\\\\.\\pipe\\``, never at a path in
 a folder, and links are refused with ``lstat`` before the open.
+
+``write_private`` is the one atomic private write (issue 28: the audit log, the
+first-sighting store and the pairing token each had their own, with different
+hardening): a fresh temporary file created exclusively (``O_EXCL``: a planted link or
+FIFO at its name is removed first, and anything re-created there is refused, never
+written through), mode 0600, ``fsync``-ed, then renamed over the target (``os.replace``
+replaces a link itself, never its target), then the folder is ``fsync``-ed so the
+rename itself survives a power cut. A crash before the rename leaves the old file whole.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -26,6 +35,9 @@ NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 BINARY = getattr(os, "O_BINARY", 0)
+#: ``O_DIRECTORY`` where the OS has it (POSIX), else 0: with it, ``open`` of anything but a
+#: folder fails ``ENOTDIR`` (a FIFO planted as a folder is never opened).
+DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 #: Flags every open in this module adds to the caller's.
 SAFE_FLAGS = NOFOLLOW | NONBLOCK | CLOEXEC | BINARY
 
@@ -89,4 +101,65 @@ def read_regular(path: str | os.PathLike[str], limit: int, *,
         os.close(fd)
 
 
-__all__ = ["NotRegularFile", "SAFE_FLAGS", "kind_of", "open_regular", "read_regular"]
+def fsync_folder(folder: str | os.PathLike[str]) -> bool:
+    """Flush ``folder``'s entries to disk, so a rename in it survives a power cut.
+
+    fsync(2): syncing a file "does not necessarily ensure that the entry in the directory
+    containing the file has also reached disk. For that an explicit fsync() on a file
+    descriptor for the directory is also needed." POSIX only: Windows cannot ``os.open`` a
+    folder (NTFS journals its own renames). Best effort, so False when it could not be
+    done (some file systems refuse ``fsync`` on a folder): the data is already in place."""
+    if os.name != "posix":
+        return False
+    try:
+        fd = os.open(folder, os.O_RDONLY | DIRECTORY | NONBLOCK | CLOEXEC)
+    except OSError:
+        return False
+    try:
+        os.fsync(fd)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:  # os.write may write less than asked (a signal, a full disk's last block)
+        view = view[os.write(fd, view):]
+
+
+def write_private(path: str | os.PathLike[str], data: bytes, *,
+                  tmp: str | os.PathLike[str] | None = None) -> None:
+    """Replace ``path`` by a file holding ``data``, readable by this account alone (0600
+    on POSIX; on Windows the per-user folder's ACL does that job), all or nothing.
+
+    ``tmp``: the temporary file's path, in the same folder (a rename is atomic only
+    within one file system); default ``.<name>.<pid>.tmp`` beside ``path``. Whatever is at
+    ``tmp`` (a crash's leftover, a planted link or FIFO) is unlinked, never opened. Raises
+    OSError (``NotRegularFile``, ``EEXIST`` for a file re-created at ``tmp`` meanwhile);
+    the temporary file is removed on any failure after it was created."""
+    target = os.fspath(path)
+    folder = os.path.dirname(target) or os.curdir
+    tmp_path = os.fspath(tmp) if tmp is not None else \
+        os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp_path)   # unlink removes a link itself, never its target
+    fd = open_regular(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)   # the data on disk before the name points at it
+        finally:
+            os.close(fd)
+        os.replace(tmp_path, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_path)
+        raise
+    fsync_folder(folder)
+
+
+__all__ = ["NOFOLLOW", "NotRegularFile", "SAFE_FLAGS", "fsync_folder", "kind_of",
+           "open_regular", "read_regular", "write_private"]

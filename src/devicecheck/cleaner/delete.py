@@ -27,9 +27,9 @@ from typing import Any
 
 from devicecheck.cleaner.mounts import MountKey, mount_key
 from devicecheck.cleaner.plan import Ident, RootPlan, Target, display, ident_of
+from devicecheck.safefile import CLOEXEC, DIRECTORY, NOFOLLOW
 
-DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | \
-    getattr(os, "O_CLOEXEC", 0)
+DIR_FLAGS = os.O_RDONLY | DIRECTORY | NOFOLLOW | CLOEXEC
 MAX_FAILURES = 50          # detailed failures kept per target; the rest are only counted
 SHARING_VIOLATION = 32     # ERROR_SHARING_VIOLATION: the file is open in another program
 MOUNT_POINT = "another file system is mounted here; not crossed"
@@ -71,7 +71,7 @@ def delete_target(rp: RootPlan, target: Target) -> Outcome:
     """Remove ``target`` (which must be a DELETE target of a non-refused root)."""
     out = Outcome()
     try:
-        if os.name == "nt" or not hasattr(os, "O_NOFOLLOW") or \
+        if os.name == "nt" or not NOFOLLOW or \
                 os.unlink not in os.supports_dir_fd:
             _delete_by_path(rp, target, out)  # pragma: no cover - Windows
         else:

@@ -30,6 +30,8 @@ import struct
 import sys
 from collections.abc import Callable
 
+from devicecheck.safefile import CLOEXEC, DIRECTORY, NOFOLLOW
+
 MountKey = tuple[object, ...]
 
 STATX_MNT_ID = 0x1000      # linux/stat.h
@@ -37,8 +39,7 @@ AT_EMPTY_PATH = 0x1000     # linux/fcntl.h: operate on dirfd itself
 STATX_BUF = 256            # sizeof(struct statx)
 STX_MNT_ID_OFFSET = 144
 _O_PATH = getattr(os, "O_PATH", 0)
-PATH_FLAGS = (_O_PATH or os.O_RDONLY) | getattr(os, "O_NOFOLLOW", 0) | \
-    getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_DIRECTORY", 0)
+PATH_FLAGS = (_O_PATH or os.O_RDONLY) | NOFOLLOW | CLOEXEC | DIRECTORY
 
 StatxFn = Callable[..., int]
 
@@ -141,7 +142,7 @@ def mount_key_at(path: str | os.PathLike[str], dir_fd: int | None = None) -> Mou
     """``mount_key`` of the folder at ``path`` (never following a link at its end; O_PATH
     on Linux, so no read permission is needed). None when it cannot be opened or told."""
     flags = PATH_FLAGS if sys.platform.startswith("linux") else \
-        os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_DIRECTORY", 0)
+        os.O_RDONLY | NOFOLLOW | DIRECTORY
     try:
         fd = os.open(path, flags, dir_fd=dir_fd)
     except OSError:

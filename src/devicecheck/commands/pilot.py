@@ -51,16 +51,11 @@ def default_out(now: datetime | None = None) -> Path:
 
 def write_report(report: dict[str, Any], out: Path) -> None:
     """The report, user-only (it names the laptop's Teams set-up, nothing personal)."""
-    import os
+    from devicecheck import safefile
 
     out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     data = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-    tmp = out.with_name(out.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
-                 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(data)
-    os.replace(tmp, out)
+    safefile.write_private(out, data.encode("utf-8"), tmp=out.with_name(out.name + ".tmp"))
 
 
 def exit_code(report: dict[str, Any]) -> int:

@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from devicecheck.safefile import BINARY, CLOEXEC, NOFOLLOW, NONBLOCK
 from devicecheck.teams.logfolder import LogFolder, Trust, default_trust, is_log_name, name_order
 from devicecheck.teams.teamslog import (
     LogEvent,
@@ -64,8 +65,7 @@ MAX_PENDING = 4096             # events waiting beyond an unread backlog
 HEAD_BYTES = 4096              # a file's start: its first timestamp (the UTC quirk)
 MAX_REMEMBERED = 64            # files left or refused, remembered by name
 
-_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-          | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+_FLAGS = os.O_RDONLY | NOFOLLOW | BINARY | NONBLOCK | CLOEXEC
 
 Opener = Callable[[str], int]
 

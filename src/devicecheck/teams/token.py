@@ -8,7 +8,6 @@ ACL does the same job) and a file anyone else could read is refused on POSIX.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
@@ -72,18 +71,9 @@ class TokenStore:
         try:
             # A stale .tmp (a crash) or a planted link or FIFO is removed, never opened:
             # a fresh file, created exclusively, non-blocking (safefile).
-            tmp.unlink(missing_ok=True)
-            fd = safefile.open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                os.write(fd, token.encode("utf-8"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)
+            safefile.write_private(self.path, token.encode("utf-8"), tmp=tmp)
         except OSError as exc:
             log.warning("Could not store the Teams pairing token (%s).", type(exc).__name__)
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
             return False
         log.info("Stored a new Teams pairing token.")
         return True
