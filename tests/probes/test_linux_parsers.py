@@ -3,6 +3,8 @@ columns), nft, gsettings, kscreenlockerrc and sssd.conf."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from devicecheck.probes import ParseError
@@ -108,3 +110,25 @@ def test_sssd_domains() -> None:
 def test_os_release_kept_working() -> None:
     assert parse_os_release('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n') == \
         {"PRETTY_NAME": "Debian GNU/Linux 12 (bookworm)", "ID": "debian"}
+
+
+def test_kde_screen_lock_never_blocks_on_a_fifo(tmp_path: Path) -> None:
+    """Issue 29 #5: the officer's kscreenlockerrc is theirs to replace; a FIFO there is
+    refused at once (the system file still counts), never waited on."""
+    import os
+    import threading
+
+    from devicecheck.probes.linux import kde_screen_lock
+
+    (tmp_path / "etc/xdg").mkdir(parents=True)
+    (tmp_path / "etc/xdg/kscreenlockerrc").write_text(fixture("linux/kscreenlockerrc"))
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True, exist_ok=True)
+    os.mkfifo(home / ".config/kscreenlockerrc")
+    got: list[dict[str, object]] = []
+    worker = threading.Thread(target=lambda: got.append(kde_screen_lock(tmp_path, home)),
+                              daemon=True)
+    worker.start()
+    worker.join(5)
+    assert not worker.is_alive(), "kde_screen_lock blocked on a FIFO"
+    assert got == [{"files": ["system"], **parse_kscreenlockerrc(fixture("linux/kscreenlockerrc"))}]

@@ -19,6 +19,7 @@ from typing import Any
 from devicecheck.probes import ParseError
 from devicecheck.probes.commands import Runner, run_parsed
 from devicecheck.probes.runner import CommandResult, Outcome
+from devicecheck.safefile import read_regular
 
 COMMAND_TIMEOUT_S = 3.0
 INTUNE_BINARIES = ("opt/microsoft/intune/bin/intune-portal", "usr/bin/intune-portal")
@@ -395,7 +396,10 @@ def kde_screen_lock(root: Path, home: Path, env: dict[str, str] | None = None) -
     files = []
     for path in (root / "etc/xdg/kscreenlockerrc", config_home / "kscreenlockerrc"):
         try:
-            merged.update(parse_kscreenlockerrc(path.read_text(encoding="utf-8", errors="replace")))
+            # The officer's own file: read non-blocking, regular files only (a FIFO
+            # planted there must not hold the check until its timeout; issue 29 #5).
+            text = read_regular(path, 1 << 20, follow_links=True).decode("utf-8", "replace")
+            merged.update(parse_kscreenlockerrc(text))
             files.append("user" if path.parent == config_home else "system")
         except (OSError, ParseError):
             continue
