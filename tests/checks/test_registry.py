@@ -2,8 +2,8 @@
 
 The acceptance test of issue 16 adds a dummy check through the registry alone (one entry
 and its module, nothing else) and finds it in ``check --json``, ``policy show``, the Intune
-rules and the ADMX/ADML output. The policy model reads the registry when it is imported,
-so the dummy is added in a fresh interpreter before anything else imports the model.
+rules and the ADMX/ADML output. The policy's settings are built once, at their first use
+(``policy/contributions.py``), so the dummy is added in a fresh interpreter first.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 
 from devicecheck.checks import all_checks, registry
 from devicecheck.checks.base import PerOsCheck
-from devicecheck.policy.model import CHECK_IDS, DEFAULT_SEVERITY, Severity
+from devicecheck.policy.model import CHECK_IDS, Severity, default_severity
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,8 +106,8 @@ def test_a_registered_check_has_a_group_policy(with_dummy: dict[str, Any]) -> No
 def test_the_policy_model_follows_the_registry() -> None:
     assert CHECK_IDS == tuple(c.id for c in registry.CHECKS)
     assert len(set(CHECK_IDS)) == len(CHECK_IDS)
-    assert DEFAULT_SEVERITY == {c.id: Severity(c.severity) for c in registry.CHECKS}
-    assert DEFAULT_SEVERITY["meeting-data"] is Severity.ADVISORY
+    assert default_severity() == {c.id: Severity(c.severity) for c in registry.CHECKS}
+    assert default_severity()["meeting-data"] is Severity.ADVISORY
 
 
 def test_every_entry_loads_its_check_with_its_title() -> None:

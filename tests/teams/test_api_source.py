@@ -14,7 +14,9 @@ import pytest
 from devicecheck.audit import AuditLog
 from devicecheck.policy import Policy
 from devicecheck.policy.model import TeamsPolicy
+from devicecheck.teams.localapi import TeamsApiClient
 from devicecheck.teams.monitor import TeamsMonitor
+from devicecheck.teams.sources.api import ApiSource
 from devicecheck.teams.sources.base import ANY_CLIENT
 from devicecheck.teams.token import TokenStore
 from tests.teams.conftest import CLIENT_EXE, FakeTeamsProcess, own_find
@@ -25,6 +27,14 @@ NAMES = {"teams-for-linux": frozenset({CLIENT_EXE})}
 
 def names(client: str, _os: str) -> frozenset[str]:
     return NAMES.get(client, frozenset())
+
+
+def api_client(monitor: TeamsMonitor) -> TeamsApiClient:
+    """The local API client of the monitor's ``api`` source (the monitor knows no source
+    by name)."""
+    source = monitor.sources["api"]
+    assert isinstance(source, ApiSource)
+    return source.client
 
 
 def api_policy(url: str, grace: int = 0) -> Policy:
@@ -74,11 +84,11 @@ def test_the_api_is_off_unless_the_policy_switches_it_on(make_monitor: Any) -> N
     monitor = TeamsMonitor(Policy(), os_name="linux", client_ids=(), process_names=names,
                            find=own_find, auto_clean=False)
     try:
-        assert "api" not in monitor.sources and monitor.api is None
+        assert "api" not in monitor.sources
     finally:
         monitor.stop()
     on, _ = make_monitor("ws://127.0.0.1:1")
-    assert "api" in on.sources and on.api is not None
+    assert isinstance(on.sources.get("api"), ApiSource)
 
 
 def test_permission_only_frames_start_and_end_a_meeting(qtbot: Any,
@@ -113,7 +123,7 @@ def test_pairing_mid_meeting_keeps_the_meeting_and_the_link_up(
                     timeout=5000)
     assert fake_teams.queries[1]["token"] == fake_teams.token
     assert TokenStore(tmp_path / "teams-token").load() == fake_teams.token
-    assert monitor.api is not None and monitor.api.has_token
+    assert api_client(monitor).has_token
     fake_teams.send_meeting_update(in_meeting=True, recording=False)
     qtbot.waitUntil(lambda: ev.count("recording-stopped") == 1, timeout=5000)
     # One meeting, one link: the planned reconnect is neither a drop nor a meeting end.
@@ -178,7 +188,7 @@ def test_teams_dropping_at_once_is_not_hammered(qtbot: Any, make_monitor: Any) -
         monitor, ev = make_monitor(server.url, min_backoff_ms=50, max_backoff_ms=400)
         monitor.start()
         qtbot.waitUntil(lambda: ev.count("teams-disconnected") >= 4, timeout=15000)
-        assert monitor.api is not None and monitor.api._backoff > 50
+        assert api_client(monitor)._backoff > 50
         assert ev.count("teams-connected") == ev.count("teams-disconnected")
         assert not monitor.in_meeting
     finally:

@@ -7,10 +7,10 @@ the macOS profile follow), the Intune compliance rules (setting name, the title 
 description Company Portal shows), each check's title, and the remediation text and
 settings deep link per OS that ``checks.remedies.remedy`` hands out.
 
-This module is plain data with no imports from the rest of the package: ``policy.model``
-imports it, and the CLI ``check`` path and the tray's start-up must not import check
-modules (or probes) just to learn the check ids. Adding a check = its module, one entry
-here, its tests, and ``python installer/build.py generate``.
+This module is plain data: it imports only the policy's contributions interface, and
+fills the policy model's check ids and default severities through it
+(``policy/contributions.py``; the model never imports this package). Adding a check = its
+module, one entry here, its tests, and ``python installer/build.py generate``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
+
+from devicecheck.policy.contributions import CHECKS as CHECKS_SLOT
+from devicecheck.policy.contributions import contribute
 
 #: OS family keys of ``remedy``/``links`` ("any" = every OS without its own text).
 RemedyKey = Literal["windows", "macos", "linux", "any"]
@@ -260,5 +263,7 @@ def spec(check_id: str) -> CheckSpec:
             return entry
     raise KeyError(check_id)
 
+
+contribute(CHECKS_SLOT, lambda: {c.id: c.severity for c in CHECKS})
 
 __all__ = ["CHECKS", "CheckSpec", "intune_setting_name", "spec"]

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from devicecheck.osinfo import OsName
+from devicecheck.policy.contributions import CLIENTS as CLIENTS_SLOT
+from devicecheck.policy.contributions import contribute
 
 #: Categories a pattern belongs to. Policy ``cleaner.mode`` picks "caches" alone or
 #: "caches" + "personal"; ``cleaner.clear_cookies`` adds "cookies" in either mode.
@@ -242,8 +244,11 @@ CLIENTS: Mapping[str, ClientSpec] = MappingProxyType({
 })
 
 #: Every Teams client id, in catalogue order: the one list (the policy model's
-#: ``cleaner.clients`` default and choices and ``clean --client`` read it from here).
+#: ``cleaner.clients`` default and choices, through ``contribute`` below, and
+#: ``clean --client`` read it from here).
 CLIENT_IDS: tuple[str, ...] = tuple(CLIENTS)
+
+contribute(CLIENTS_SLOT, lambda: {client: client for client in CLIENTS})
 
 
 def process_names(client_id: str, os_name: OsName) -> frozenset[str]:

@@ -132,9 +132,9 @@ def _plain(text: object) -> str:
 
 def _source_name(s: dict[str, Any]) -> str:
     """What a source watches, in words ("Audio capture"), never its id where words exist."""
-    from devicecheck.teams.detection import PHRASES
+    from devicecheck.teams.detection import phrase
 
-    words = _plain(s.get("describes") or "") or PHRASES.get(str(s["source"]), "")
+    words = _plain(s.get("describes") or "") or phrase(str(s["source"]))
     words = words or str(s["source"]).replace("-", " ").replace("_", " ")
     return words[:1].upper() + words[1:]
 

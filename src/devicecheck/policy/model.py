@@ -13,8 +13,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from devicecheck.checks.registry import CHECKS
-from devicecheck.cleaner.catalogue import CLIENT_IDS
+from devicecheck.policy import contributions as slots
+from devicecheck.policy.contributions import Choices
 
 
 class Severity(StrEnum):
@@ -23,11 +23,21 @@ class Severity(StrEnum):
     OFF = "off"
 
 
-#: Every check id the product knows, in report order (``checks.registry``: plain data, so
-#: this model never imports a check module); severity keys outside it are policy errors.
-CHECK_IDS: tuple[str, ...] = tuple(c.id for c in CHECKS)
+#: Every check id the product knows, in report order, each with its default severity
+#: (contributed by ``checks/registry.py``, ``policy/contributions.py``); severity keys
+#: outside it are policy errors.
+CHECK_IDS: Choices = Choices(slots.CHECKS)
+#: The catalogued Teams clients (contributed by their registry).
+CLIENT_IDS: Choices = Choices(slots.CLIENTS)
+#: The meeting signal sources policy can switch off, by their policy names (contributed by
+#: ``teams/sources/__init__.py``).
+SIGNAL_SOURCES: Choices = Choices(slots.SIGNAL_SOURCES)
 
-DEFAULT_SEVERITY: dict[str, Severity] = {c.id: Severity(c.severity) for c in CHECKS}
+
+def default_severity() -> dict[str, Severity]:
+    """Each check's severity when the policy does not set it."""
+    return {check: Severity(value) for check, value in CHECK_IDS.defaults().items()}
+
 
 # Recording tools by process name (shared/reference/teams.md); IT can extend the list.
 DEFAULT_RECORDERS: tuple[str, ...] = (
@@ -156,7 +166,7 @@ class CleanerPolicy:
         default=24, metadata=meta("meeting-data warns when personal data is older than this "
                                   "and no clean has run.", min=1, max=720))
     clients: tuple[str, ...] = field(
-        default=CLIENT_IDS,
+        default_factory=CLIENT_IDS.ids,
         metadata=meta("Client ids the cleaner looks after.", choices=CLIENT_IDS))
 
 
@@ -212,8 +222,7 @@ class TeamsPolicy:
                                   "follow (a non-standard profile location)."))
     disabled_sources: tuple[str, ...] = field(
         default=(), metadata=meta("Meeting signal sources not to use.",
-                                  choices=("log", "power", "audiosession", "capability",
-                                           "audio", "camera", "window")))
+                                  choices=SIGNAL_SOURCES))
     # New Teams' toolbar automation ids are language-independent (danswett/
     # streamdeck-teams-control README; jimmyeao/TEAMS2HA uia_monitor.rs): a window holding
     # one of them is a call in progress. `devicecheck pilot` offers the ids it saw in `join`.
@@ -276,7 +285,7 @@ class Policy:
     organisation: Organisation = field(
         default_factory=Organisation, metadata=meta(title="Organisation"))
     severity: MappingProxyType[str, Severity] = field(
-        default_factory=lambda: MappingProxyType(dict(DEFAULT_SEVERITY)),
+        default_factory=lambda: MappingProxyType(default_severity()),
         metadata=meta("Per check: required, advisory or off.", title="Check severity",
                       keys=CHECK_IDS,
                       choices=tuple(s.value for s in Severity)))

@@ -87,7 +87,30 @@ def _build_leaves() -> dict[str, Leaf]:
     return out
 
 
-LEAVES: Mapping[str, Leaf] = MappingProxyType(_build_leaves())
+class _Leaves(Mapping[str, Leaf]):
+    """Every leaf, built on first use: the severities' keys come from the check registry
+    (``policy/contributions.py``), which must not be read while the policy package is
+    still being imported (the registries import it)."""
+
+    def __init__(self) -> None:
+        self._built: Mapping[str, Leaf] | None = None
+
+    def _leaves(self) -> Mapping[str, Leaf]:
+        if self._built is None:
+            self._built = MappingProxyType(_build_leaves())
+        return self._built
+
+    def __getitem__(self, key: str) -> Leaf:
+        return self._leaves()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._leaves())
+
+    def __len__(self) -> int:
+        return len(self._leaves())
+
+
+LEAVES: Mapping[str, Leaf] = _Leaves()
 
 
 def _check_str(leaf: Leaf, value: str) -> None:

@@ -161,7 +161,7 @@ class AudioSource(SignalSource):
         self._names = {c: frozenset(ctx.process_names(c, "linux")) for c in ctx.clients}
         self.browsers = frozenset(ctx.process_names(BROWSER_CLIENT, "linux"))
         self.streams: list[pactl.CaptureStream] = []
-        self.problem: str | None = None
+        self.problem = None
         self.active = False
         self.proc: QProcess | None = None
         self._proc_started = 0.0

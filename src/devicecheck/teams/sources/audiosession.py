@@ -99,7 +99,7 @@ class AudioSessionSource(SignalSource):
     def __init__(self, ctx: Any, emit: Any) -> None:
         super().__init__(ctx, emit)
         self.capture = shared_capture(ctx)
-        self.problem: str | None = None
+        self.problem = None
 
     def unavailable(self) -> str | None:
         if self.ctx.os_name != "windows":

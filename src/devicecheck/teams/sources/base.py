@@ -86,7 +86,12 @@ class SourceContext:
 
 
 class SignalSource:
-    """Base class: override what applies. ``name`` is the pinned ``detail.source`` word."""
+    """Base class: override what applies. ``name`` is the pinned ``detail.source`` word.
+
+    Everything the monitor (and the pilot) reads of a source is declared here: the class
+    settings below, ``problem`` and ``unknown_reason``, and the methods. The monitor knows
+    no source by name.
+    """
 
     name: ClassVar[str] = ""
     kinds: ClassVar[frozenset[str]] = frozenset({MEETING})
@@ -96,12 +101,22 @@ class SignalSource:
     needs_running: ClassVar[bool] = True
     #: One line for officers and IT: what this source looks at.
     describes: ClassVar[str] = ""
+    #: Look only while a meeting is on (the window's recording indicator): the monitor
+    #: starts and stops it on meeting events, unless the source can see meetings itself
+    #: here (``only_in_meetings``); the pilot tells it a meeting is on in every step.
+    needs_meeting: ClassVar[bool] = False
 
     def __init__(self, ctx: SourceContext, emit: Emit) -> None:
         self.ctx = ctx
         self._emit = emit
         self.pids: Mapping[str, frozenset[int]] = {}
         self.last: Reading = CLEAR
+        #: Runs, but cannot read what it watches right now (no audio server answering):
+        #: why, for IT. While set, the source does not count as detecting meetings.
+        self.problem: str | None = None
+        #: A recording source that cannot tell whether this meeting is recorded (the
+        #: window's tree cannot be read): why. None: it can tell (or does not look).
+        self.unknown_reason: str | None = None
 
     # -- life cycle -----------------------------------------------------------------
     def unavailable(self) -> str | None:
@@ -132,6 +147,12 @@ class SignalSource:
         """What this source can say on this laptop (``kinds`` unless it knows better: the
         window source sees meetings only where the OS gives automation ids)."""
         return self.kinds
+
+    def only_in_meetings(self) -> bool:
+        """Run only while the state machine says a meeting is on: ``needs_meeting``, unless
+        the source sees meetings itself here (then it runs while a client runs and looks
+        for recording once told a meeting is on, ``meeting_changed``)."""
+        return self.needs_meeting and MEETING not in self.says()
 
     # -- output ---------------------------------------------------------------------
     def emit(self, reading: Reading) -> None:

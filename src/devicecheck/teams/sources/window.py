@@ -103,7 +103,7 @@ class WindowSource(SignalSource):
         self.walks = 0           # full walks done (tests, benchmark)
         self.abandoned = 0       # walks stopped by the deadline
         self.cache_hits = 0      # polls answered by the cached matches
-        self.unknown_reason: str | None = None
+        self.unknown_reason = None
         self.seen: Match | None = None        # the last match (the alert says what)
         self._cache: dict[str, Match] = {}
         self._calls: dict[str, tuple[int, ...]] = {}   # client -> a call control's path
