@@ -109,9 +109,9 @@ def test_windows_without_new_teams_installed_starts_nothing(tmp_path: Path) -> N
 
 def test_macos_starts_new_teams_by_bundle_id(monkeypatch: pytest.MonkeyPatch,
                                              tmp_path: Path) -> None:
-    app = tmp_path / "Microsoft Teams.app"
-    app.mkdir()
-    monkeypatch.setattr("devicecheck.logon._MAC_APPS", (str(app),))
+    # The client entry's install folder, /Applications/Microsoft Teams.app, under a fake root.
+    (tmp_path / "Applications" / "Microsoft Teams.app").mkdir(parents=True)
+    monkeypatch.setattr("devicecheck.logon.FS_ROOT", tmp_path)
     spawns = Spawns()
     result = clean_at_logon(ON, control=_control("macos", spawns=spawns),
                             cleaner=_fake_clean([]), os_name="macos", env={})

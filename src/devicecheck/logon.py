@@ -7,8 +7,9 @@ IT switches Teams' own autostart off (docs/it-deployment.md, "Meeting data at se
 and logon") and the tray, which every OS starts at logon, calls ``clean_at_logon`` once at
 start-up: no Teams client runs yet, so the clean can delete everything, and then the Teams
 clients IT looks after are started through ``cleaner.control`` (new Teams on Windows through
-its app id, ``explorer.exe shell:AppsFolder\\MSTeams_8wekyb3d8bbwe!MSTeams``; on macOS
-``open -b com.microsoft.teams2``; teams-for-linux from PATH).
+its app id, ``explorer.exe shell:AppsFolder\\<app id>``; on macOS ``open -b <bundle id>``;
+teams-for-linux from PATH). Which client starts how, and when it counts as installed, is
+its entry's ``logon_start`` in ``devicecheck/clients.py``.
 
 If a Teams client already runs (its own autostart won, or the officer was quicker), nothing
 is quit and nothing cleaned here: the result says so, and the tray's after-meeting restart
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from devicecheck.clients import CLIENTS, RESTARTABLE, Place
 from devicecheck.osinfo import OsName, current_os
 
 if TYPE_CHECKING:
@@ -35,11 +37,8 @@ if TYPE_CHECKING:
 Cleaner = Callable[["Policy", Sequence[str]], "CleanResult"]
 #: Where a client is installed, or None: injectable so tests need no real Teams.
 Locator = Callable[[str, OsName, Mapping[str, str]], "LaunchSpec | None"]
-
-#: New Teams' per-user package folder: Windows creates it when the package is registered
-#: for the user (the catalogue's data root lives under it).
-_NEW_TEAMS_PACKAGE = ("Packages", "MSTeams_8wekyb3d8bbwe")
-_MAC_APPS = ("/Applications/Microsoft Teams.app",)
+#: Where a ``root`` install folder is looked for (the tests' seam: /Applications is macOS').
+FS_ROOT = Path("/")
 
 
 @dataclass(frozen=True)
@@ -76,29 +75,41 @@ class LogonResult:
 def _launch_spec(client_id: str, os_name: OsName, env: Mapping[str, str]) -> LaunchSpec | None:
     """How to start an installed client that is not running (no process to copy a command
     line from), or None when it is not installed here."""
-    from devicecheck.cleaner.control import FLATPAK_IDS, MAC_BUNDLES, NEW_TEAMS_APP_ID, LaunchSpec
+    from devicecheck.cleaner.control import LaunchSpec
 
-    if os_name == "windows" and client_id == "teams-new":
-        local = env.get("LOCALAPPDATA")
-        if local and Path(local, *_NEW_TEAMS_PACKAGE).is_dir():
-            return LaunchSpec(client_id, app_id=NEW_TEAMS_APP_ID, via="appsfolder")
-        return None
-    if os_name == "macos" and client_id == "teams-new":
-        if any(Path(p).is_dir() for p in _MAC_APPS):
-            return LaunchSpec(client_id, app_id=MAC_BUNDLES[client_id], via="bundle")
-        return None
-    if os_name == "linux" and client_id == "teams-for-linux":
-        path = env.get("PATH", "")
-        # The native package's program, a snap's /snap/bin wrapper, or flatpak's exported
-        # launcher (named by the app id), whichever is on PATH.
-        for name in ("teams-for-linux", FLATPAK_IDS[client_id]):
-            found = shutil.which(name, path=path)
-            if found:
-                return LaunchSpec(client_id, argv=(found,), executable=found)
-        return None
+    client = CLIENTS.get(client_id)
+    start = client.logon_start.get(os_name) if client is not None else None
     # Classic Teams is retired and has no stable launcher to start it by; teams-web is a
-    # browser, never started by us.
+    # browser, never started by us: neither has a logon start.
+    if client is None or start is None:
+        return None
+    method = client.restart.get(os_name)
+    if start.installed:
+        if not any(_installed(place, env) for place in start.installed):
+            return None
+        if method == "appsfolder" and client.windows_app_id:
+            return LaunchSpec(client_id, app_id=client.windows_app_id, via="appsfolder")
+        if method == "bundle" and client.mac_bundle:
+            return LaunchSpec(client_id, app_id=client.mac_bundle, via="bundle")
+        return None
+    path = env.get("PATH", "")
+    for name in start.programs:
+        found = shutil.which(name, path=path)
+        if found:
+            return LaunchSpec(client_id, argv=(found,), executable=found)
     return None
+
+
+def _installed(place: Place, env: Mapping[str, str]) -> bool:
+    """Whether an install folder of ``LogonStart.installed`` exists (%LOCALAPPDATA% only as
+    the environment sets it: without it nothing is installed for this user)."""
+    if place.base == "root":
+        return FS_ROOT.joinpath(*place.parts).is_dir()
+    if place.base == "localappdata":
+        local = env.get("LOCALAPPDATA")
+        return local is not None and local != "" and Path(local, *place.parts).is_dir()
+    raise ValueError(f"a logon start looks for installs under root or localappdata, not "
+                     f"{place.base!r}")
 
 
 def _default_cleaner(policy: Policy, client_ids: Sequence[str]) -> CleanResult:
@@ -118,7 +129,7 @@ def clean_at_logon(policy: Policy, *, control: ClientControl | None = None,
     policy switched it on. Never quits a running client."""
     if not policy.cleaner.clean_at_logon:
         return LogonResult(enabled=False)
-    from devicecheck.cleaner.control import RESTARTABLE, control_for
+    from devicecheck.cleaner.control import control_for
 
     os_name = os_name or current_os()
     env = os.environ if env is None else env

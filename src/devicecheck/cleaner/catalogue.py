@@ -1,10 +1,14 @@
-"""The catalogue: where each Teams client keeps meeting data, what to clear and what to keep.
+"""The catalogue: how each Teams client's data roots are cleaned, what to clear and what to
+keep.
 
-Pure data (facts from ``shared/reference/teams.md``); ``plan.py`` interprets it. A root is a
-folder named relative to one of the OS's own user folders (resolved from the environment
-at plan time, so tests redirect it). Patterns are matched under a root's *profiles* (the
-root itself, or Chromium-style profile folders below it); a ``/`` in a pattern steps into
-a real sub-folder (never a link). Kept names win over any clear pattern.
+Pure data (facts from ``shared/reference/teams.md``); ``plan.py`` interprets it. The
+clients and their data roots are in ``devicecheck/clients.py`` (one home per client, issue
+28); here each root gets its cleaning rule (``CLEANING``, keyed by client id, OS and the
+root's label), and ``CLIENTS`` joins the two into the ``ClientSpec`` the cleaner reads. A
+root is a folder named relative to one of the OS's own user folders (resolved from the
+environment at plan time, so tests redirect it). Patterns are matched under a root's
+*profiles* (the root itself, or Chromium-style profile folders below it); a ``/`` in a
+pattern steps into a real sub-folder (never a link). Kept names win over any clear pattern.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from devicecheck import clients
+from devicecheck.clients import CLIENT_IDS, MS_PUBLISHER, Place, process_names
 from devicecheck.osinfo import OsName
-from devicecheck.policy.contributions import CLIENTS as CLIENTS_SLOT
-from devicecheck.policy.contributions import contribute
 
 #: Categories a pattern belongs to. Policy ``cleaner.mode`` picks "caches" alone or
 #: "caches" + "personal"; ``cleaner.clear_cookies`` adds "cookies" in either mode.
@@ -96,7 +100,7 @@ CLASSIC_WINDOWS_CLEAR: Mapping[str, tuple[str, ...]] = MappingProxyType({
 })
 
 
-#: macOS new Teams' WebKit store, ``~/Library/Containers/com.microsoft.teams2/Data/Library/
+#: macOS new Teams' WebKit store, ``~/Library/Containers/<its bundle id>/Data/Library/
 #: WebKit`` (issue 26; shared/reference/teams.md). WKWebView keeps per-origin data there:
 #: ``WebsiteData`` (older layout) or ``WebsiteDataStore/<uuid>/Origins/<top>/<frame>/``
 #: with ``LocalStorage``, ``IndexedDB``, ``CacheStorage``, ``ServiceWorkers`` (WebKit's
@@ -120,7 +124,7 @@ WEBKIT_KEEP: tuple[str, ...] = (
 #: Considered and deliberately **not** catalogued (issue 26), with why. Kept as data so
 #: the docs and a test can name them.
 NOT_CATALOGUED: Mapping[str, str] = MappingProxyType({
-    r"%LOCALAPPDATA%\Publishers\8wekyb3d8bbwe\TeamsSharedConfig":
+    rf"%LOCALAPPDATA%\Publishers\{MS_PUBLISHER}\TeamsSharedConfig":
         "new Teams' settings shared with the Outlook meeting add-in: app_switcher_settings.json "
         "(classic/new switch) and tma_settings.json (the signed-in accounts, ring and "
         "environment); Microsoft says these must persist for Teams to work (Microsoft Learn, "
@@ -157,106 +161,81 @@ class ClientSpec:
     processes: Mapping[OsName, tuple[str, ...]] = field(default_factory=dict)
 
 
-_MAC_CONTAINER = ("Library", "Containers", "com.microsoft.teams2", "Data", "Library")
+@dataclass(frozen=True)
+class Cleaning:
+    """How one data root is cleaned: everything of a ``RootSpec`` but where it is."""
+
+    profiles: tuple[str, ...] = (".",)
+    clear: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_CLEAR)
+    keep: tuple[str, ...] = KEEP
+    report_only: bool = False
+
+
 _BROWSER_TEAMS = MappingProxyType({
     # Only Teams' own origins inside each browser profile: what we *report* to IT.
     PERSONAL: ("IndexedDB/https_teams.microsoft.com_*", "IndexedDB/https_teams.cloud.microsoft_*",
                "storage/default/https+++teams.microsoft.com*",
                "storage/default/https+++teams.cloud.microsoft*"),
 })
+#: Chromium-style profiles under the root and under ``Partitions`` (Electron's sessions).
+_PARTITIONS = (".", "Partitions/*")
 
-
-def _browser(base: str, *parts: str, label: str, profiles: tuple[str, ...] = ("*",)) -> RootSpec:
-    return RootSpec(base, parts, label=label, profiles=profiles, clear=_BROWSER_TEAMS,
-                    keep=(), report_only=True)
-
-
-CLIENTS: Mapping[str, ClientSpec] = MappingProxyType({
-    "teams-new": ClientSpec(
-        "teams-new", "Microsoft Teams (new)",
-        roots={
-            "windows": (RootSpec("localappdata", ("Packages", "MSTeams_8wekyb3d8bbwe", "LocalCache",
-                                                  "Microsoft", "MSTeams"),
-                                 profiles=(".", "EBWebView/*"), clear=NEW_TEAMS_CLEAR),),
-            "macos": (
-                RootSpec("home", (*_MAC_CONTAINER, "Application Support", "Microsoft", "MSTeams"),
-                         profiles=(".", "EBWebView/*"), clear=NEW_TEAMS_CLEAR),
-                # The container's Caches folder is all cache; its logs folder all logs.
-                RootSpec("home", (*_MAC_CONTAINER, "Caches"), label="caches",
-                         clear=MappingProxyType({CACHES: ("*",)})),
-                # WebKit: caches only; sign-in may live in the rest (WEBKIT_KEEP, above).
-                RootSpec("home", (*_MAC_CONTAINER, "WebKit"), label="webkit",
-                         profiles=WEBKIT_PROFILES, clear=WEBKIT_CLEAR,
-                         keep=KEEP + WEBKIT_KEEP),
-                RootSpec("home", ("Library", "Group Containers", "UBF8T346G9.com.microsoft.teams",
-                                  "Library", "Application Support", "Logs"), label="logs",
-                         clear=MappingProxyType({PERSONAL: ("*",)})),
-            ),
-        },
-        processes={"windows": ("ms-teams.exe", "ms-teams_modulehost.exe"), "macos": ("MSTeams",)},
-    ),
-    "teams-classic": ClientSpec(
-        "teams-classic", "Microsoft Teams (classic)",
-        roots={
-            # %LOCALAPPDATA%\Microsoft\Teams is the install: never catalogued.
-            "windows": (RootSpec("appdata", ("Microsoft", "Teams"), profiles=(".", "Partitions/*"),
-                                 clear=CLASSIC_WINDOWS_CLEAR),),
-            "macos": (RootSpec("home", ("Library", "Application Support", "Microsoft", "Teams"),
-                               profiles=(".", "Partitions/*")),),
-            "linux": (RootSpec("xdg_config", ("Microsoft", "Microsoft Teams"),
-                               profiles=(".", "Partitions/*")),),
-        },
-        processes={"windows": ("Teams.exe",), "macos": ("Teams",), "linux": ("teams",)},
-    ),
-    "teams-for-linux": ClientSpec(
-        "teams-for-linux", "Teams for Linux",
-        roots={"linux": (
-            RootSpec("xdg_config", ("teams-for-linux",), profiles=(".", "Partitions/*")),
-            RootSpec("home", ("snap", "teams-for-linux", "current", ".config", "teams-for-linux"),
-                     label="snap", profiles=(".", "Partitions/*")),
-            RootSpec("home", (".var", "app", "com.github.IsmaelMartinez.teams_for_linux", "config",
-                              "teams-for-linux"), label="flatpak", profiles=(".", "Partitions/*")),
-        )},
-        processes={"linux": ("teams-for-linux",)},
-    ),
-    "teams-web": ClientSpec(
-        "teams-web", "Teams in a web browser",
-        roots={
-            "windows": (_browser("localappdata", "Google", "Chrome", "User Data", label="chrome"),
-                        _browser("localappdata", "Microsoft", "Edge", "User Data", label="edge"),
-                        _browser("appdata", "Mozilla", "Firefox", "Profiles", label="firefox")),
-            "macos": (_browser("home", "Library", "Application Support", "Google", "Chrome",
-                               label="chrome"),
-                      _browser("home", "Library", "Application Support", "Microsoft Edge",
-                               label="edge"),
-                      _browser("home", "Library", "Application Support", "Firefox", "Profiles",
-                               label="firefox")),
-            "linux": (_browser("xdg_config", "google-chrome", label="chrome"),
-                      _browser("xdg_config", "chromium", label="chromium"),
-                      _browser("xdg_config", "microsoft-edge", label="edge"),
-                      _browser("home", ".mozilla", "firefox", label="firefox")),
-        },
-        processes={"windows": ("chrome.exe", "msedge.exe", "firefox.exe"),
-                   "macos": ("Google Chrome", "Microsoft Edge", "firefox"),
-                   "linux": ("chrome", "chromium", "msedge", "microsoft-edge", "firefox",
-                             "firefox-esr")},
-    ),
+#: The cleaning rule of each data root in ``clients.CLIENTS``: client id -> (OS, label) ->
+#: rule; ``"*"`` stands for any OS or any label (the exact key wins). Every root must have
+#: one: a client without is refused when this module loads (``_rule``).
+CLEANING: Mapping[str, Mapping[tuple[str, str], Cleaning]] = MappingProxyType({
+    "teams-new": {
+        ("*", "native"): Cleaning(profiles=(".", "EBWebView/*"), clear=NEW_TEAMS_CLEAR),
+        # The container's Caches folder is all cache; its logs folder all logs.
+        ("macos", "caches"): Cleaning(clear=MappingProxyType({CACHES: ("*",)})),
+        # WebKit: caches only; sign-in may live in the rest (WEBKIT_KEEP, above).
+        ("macos", "webkit"): Cleaning(profiles=WEBKIT_PROFILES, clear=WEBKIT_CLEAR,
+                                      keep=KEEP + WEBKIT_KEEP),
+        ("macos", "logs"): Cleaning(clear=MappingProxyType({PERSONAL: ("*",)})),
+    },
+    "teams-classic": {
+        ("windows", "native"): Cleaning(profiles=_PARTITIONS, clear=CLASSIC_WINDOWS_CLEAR),
+        ("*", "native"): Cleaning(profiles=_PARTITIONS),
+    },
+    "teams-for-linux": {("*", "*"): Cleaning(profiles=_PARTITIONS)},
+    # Browser profiles are detected and measured, never deleted in.
+    "teams-web": {("*", "*"): Cleaning(profiles=("*",), clear=_BROWSER_TEAMS, keep=(),
+                                       report_only=True)},
 })
 
-#: Every Teams client id, in catalogue order: the one list (the policy model's
-#: ``cleaner.clients`` default and choices, through ``contribute`` below, and
-#: ``clean --client`` read it from here).
-CLIENT_IDS: tuple[str, ...] = tuple(CLIENTS)
 
-contribute(CLIENTS_SLOT, lambda: {client: client for client in CLIENTS})
+def _rule(client_id: str, os_name: str, label: str) -> Cleaning:
+    rules = CLEANING.get(client_id, {})
+    for key in ((os_name, label), ("*", label), (os_name, "*"), ("*", "*")):
+        if key in rules:
+            return rules[key]
+    raise LookupError(f"no cleaning rule for {client_id}'s {label!r} data root on {os_name}: "
+                      "add one to CLEANING in cleaner/catalogue.py")
 
 
-def process_names(client_id: str, os_name: OsName) -> frozenset[str]:
-    """Process names meaning ``client_id`` runs on ``os_name`` (empty when not catalogued)."""
-    return frozenset(CLIENTS[client_id].processes.get(os_name, ()))
+def _root(client_id: str, os_name: str, place: Place) -> RootSpec:
+    rule = _rule(client_id, os_name, place.label)
+    return RootSpec(place.base, place.parts, label=place.label, profiles=rule.profiles,
+                    clear=rule.clear, keep=rule.keep, report_only=rule.report_only)
+
+
+def _spec(client: clients.Client) -> ClientSpec:
+    roots = {os_name: tuple(_root(client.id, os_name, p) for p in places)
+             for os_name, places in client.data_roots.items()}
+    return ClientSpec(client.id, client.name, roots=roots, processes=client.processes)
+
+
+#: The cleaner's view of every client: its data roots with their cleaning rules.
+CLIENTS: Mapping[str, ClientSpec] = MappingProxyType(
+    {cid: _spec(c) for cid, c in clients.CLIENTS.items()})
 
 
 def categories(mode: str, clear_cookies: bool) -> tuple[str, ...]:
     """Which pattern categories a policy clears."""
     cats = (CACHES,) if mode == "caches-only" else (CACHES, PERSONAL)
     return (*cats, COOKIES) if clear_cookies else cats
+
+
+#: ``CLIENT_IDS`` and ``process_names`` live in ``clients.py``; re-exported for the cleaner.
+__all__ = ["CACHES", "CLEANING", "CLIENTS", "CLIENT_IDS", "COOKIES", "KEEP", "NOT_CATALOGUED",
+           "PERSONAL", "Cleaning", "ClientSpec", "RootSpec", "categories", "process_names"]

@@ -21,12 +21,14 @@ open", unless cited here):
   at a logoff (WM_QUERYENDSESSION/WM_ENDSESSION), without force. Only when that fails
   does the taskkill close request follow, and ``taskkill /F /T`` after the timeout last.
   ``begin_quit`` says which it was (``QuitRequest.method``).
-  New Teams starts again through its app id (``explorer.exe
-  shell:AppsFolder\\MSTeams_8wekyb3d8bbwe!MSTeams``); classic Teams from its remembered
-  executable and arguments.
-- **macOS**: the quit Apple Event (``osascript -e 'quit app id "com.microsoft.teams2"'``),
-  as the app's Quit menu item does; force is SIGTERM then SIGKILL; start again with
+  New Teams starts again through its app id (``explorer.exe shell:AppsFolder\\<app id>``);
+  classic Teams from its remembered executable and arguments.
+- **macOS**: the quit Apple Event (``osascript -e 'quit app id "<bundle id>"'``), as the
+  app's Quit menu item does; force is SIGTERM then SIGKILL; start again with
   ``open -b <bundle id>``.
+
+Which client is started again how, and its ids, are the client's entry in
+``devicecheck/clients.py`` (``restart``: ``appsfolder``, ``bundle`` or ``exec`` per OS).
 
 Everything outside this process goes through an injectable seam (``client_processes.py``:
 process table, runner, spawner, signal sender, liveness test), so the Windows and macOS
@@ -47,7 +49,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from devicecheck.cleaner.catalogue import process_names
 from devicecheck.cleaner.client_processes import (
     AliveFn,
     ClientProcess,
@@ -64,21 +65,16 @@ from devicecheck.cleaner.client_processes import (
     run_command,
     spawn_detached,
 )
+from devicecheck.clients import CLIENTS, FLATPAK_IDS, MAC_BUNDLES, RESTARTABLE, process_names
+from devicecheck.clients import restart_method as _restart_method
 from devicecheck.osinfo import OsName, current_os
 
 if TYPE_CHECKING:
     from devicecheck.cleaner.winrestart import RestartManager
 
-#: Clients DeviceCheck may quit and start again. Never a browser (teams-web): other sites
-#: and the officer's own tabs live there.
-RESTARTABLE: tuple[str, ...] = ("teams-new", "teams-classic", "teams-for-linux")
-
-#: New Teams' Windows app id (AUMID) and macOS bundle ids.
-NEW_TEAMS_APP_ID = "MSTeams_8wekyb3d8bbwe!MSTeams"
-MAC_BUNDLES: Mapping[str, str] = {"teams-new": "com.microsoft.teams2",
-                                  "teams-classic": "com.microsoft.teams"}
-#: teams-for-linux's Flathub id (shared/reference/teams.md, data folder table).
-FLATPAK_IDS: Mapping[str, str] = {"teams-for-linux": "com.github.IsmaelMartinez.teams_for_linux"}
+#: ``RESTARTABLE`` (clients DeviceCheck may quit and start again: never a browser, where
+#: other sites and the officer's own tabs live), ``MAC_BUNDLES`` and ``FLATPAK_IDS`` come
+#: from the clients' entries (``devicecheck/clients.py``), re-exported here for the flow.
 
 RUN_TIMEOUT_S = 10.0      # taskkill, explorer.exe, open: each returns at once or hangs
 POLL_S = 0.05             # how often wait_gone / wait_started look again
@@ -348,11 +344,12 @@ class WindowsControl(ClientControl):
                 self._run([taskkill, "/F", "/T", "/PID", str(p.pid)], RUN_TIMEOUT_S)
 
     def launch_spec(self, client_id: str, procs: Sequence[ClientProcess]) -> LaunchSpec | None:
-        if client_id == "teams-new":
+        app_id = CLIENTS[client_id].windows_app_id if client_id in CLIENTS else None
+        if _restart_method(client_id, "windows") == "appsfolder" and app_id:
             # A packaged app cannot be started from its exe path; its app id starts it
             # the way the Start menu does.
             main = next((p for p in procs if p.main), None)
-            return LaunchSpec(client_id, app_id=NEW_TEAMS_APP_ID, via="appsfolder",
+            return LaunchSpec(client_id, app_id=app_id, via="appsfolder",
                               cwd=main.cwd if main and main.cwd else None)
         return super().launch_spec(client_id, procs)
 
@@ -394,7 +391,7 @@ class MacControl(ClientControl):
 
     def launch_spec(self, client_id: str, procs: Sequence[ClientProcess]) -> LaunchSpec | None:
         bundle = MAC_BUNDLES.get(client_id)
-        if bundle is None:
+        if bundle is None or _restart_method(client_id, "macos") != "bundle":
             return super().launch_spec(client_id, procs)
         return LaunchSpec(client_id, app_id=bundle, via="bundle")
 
@@ -415,7 +412,7 @@ def control_for(os_name: OsName | None = None, **kwargs: object) -> ClientContro
 
 
 #: The flow per OS, and the process seams it uses (re-exported from client_processes).
-__all__ = ["FLATPAK_IDS", "MAC_BUNDLES", "NEW_TEAMS_APP_ID", "RESTARTABLE", "AliveFn",
+__all__ = ["FLATPAK_IDS", "MAC_BUNDLES", "RESTARTABLE", "AliveFn",
            "ClientControl", "ClientProcess", "LaunchSpec", "LinuxControl", "MacControl",
            "ProcessTable", "QuitRequest", "Runner", "SignalFn", "Spawner", "WindowsControl",
            "control_for",

@@ -11,27 +11,24 @@ import fnmatch
 import os
 import stat
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from devicecheck.cleaner.winrestart import MAX_LOCK_FILES
+from devicecheck.clients import CLIENTS
 
 PER_PATTERN = 8            # newest first: rotated logs must not crowd out the locks
 
 #: Per client, below each of its catalogued Windows roots: files a running client keeps
-#: open. Chromium/WebView2 holds ``lockfile`` in its user-data folder for its whole life
-#: (chrome_constants' kLockFileName on Windows, as Chromium-based importers read it), the
+#: open (its entry's ``windows_held_files``, ``devicecheck/clients.py``). Chromium/WebView2
+#: holds ``lockfile`` in its user-data folder for its whole life (chrome_constants'
+#: kLockFileName on Windows, as Chromium-based importers read it), the
 #: LevelDB ``LOCK`` of Local Storage and each IndexedDB origin, and its SQLite stores;
 #: new Teams writes its current ``Logs\\MSTeams_*.log`` itself (shared/reference/teams.md).
 #: Registering a file changes nothing in it: sign-in stores (Cookies) are listed because
 #: they are held, not to be cleared.
-LOCK_PATTERNS: Mapping[str, tuple[str, ...]] = {
-    "teams-new": ("EBWebView/lockfile", "EBWebView/*/Network/Cookies", "EBWebView/*/Cookies",
-                  "EBWebView/*/Local Storage/leveldb/LOCK", "EBWebView/*/IndexedDB/*/LOCK",
-                  "EBWebView/*/History", "EBWebView/*/Web Data", "tfw/*", "tfl/*",
-                  "Logs/MSTeams_*.log"),
-    "teams-classic": ("lockfile", "Cookies", "Network/Cookies", "Local Storage/leveldb/LOCK",
-                      "IndexedDB/*/LOCK", "Partitions/*/Cookies", "logs.txt"),
-}
+LOCK_PATTERNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {c.id: c.windows_held_files for c in CLIENTS.values() if c.windows_held_files})
 
 
 def _matches(base: str, pattern: str) -> list[os.DirEntry[str]]:
@@ -70,10 +67,10 @@ def lock_files(client_id: str, env: Mapping[str, str], home: Any,
                cap: int = MAX_LOCK_FILES) -> list[str]:
     """Full paths of the client's held files under its catalogued Windows roots: at most
     ``cap``, locks first, then stores, then the newest logs."""
-    from devicecheck.cleaner.catalogue import CLIENTS
+    from devicecheck.cleaner.catalogue import CLIENTS as CATALOGUE
     from devicecheck.cleaner.plan import resolve_base
 
-    spec = CLIENTS.get(client_id)
+    spec = CATALOGUE.get(client_id)
     out: list[str] = []
     for root_spec in spec.roots.get("windows", ()) if spec else ():
         root = os.fspath(resolve_base(root_spec.base, env, home).joinpath(*root_spec.parts))

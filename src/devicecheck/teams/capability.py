@@ -1,8 +1,9 @@
 """Windows: is a Teams client using the microphone or camera right now?
 
 Windows records each app's use of a device under
-``HKCU\\...\\CapabilityAccessManager\\ConsentStore\\<device>``: packaged apps (new Teams,
-``MSTeams_8wekyb3d8bbwe``) by package family name, desktop apps under ``NonPackaged`` by
+``HKCU\\...\\CapabilityAccessManager\\ConsentStore\\<device>``: packaged apps (new Teams) by
+package family name (its client entry's ``windows_package``, ``devicecheck/clients.py``),
+desktop apps under ``NonPackaged`` by
 executable path with ``#`` for ``\\``. ``LastUsedTimeStop == 0`` (with a start time set)
 means the device is open now. Reading goes through ``RegistryReader`` so the parser is
 tested with fixtures here; a device test also opens the microphone, which is why the state
@@ -21,15 +22,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from devicecheck.clients import CONSENT_PACKAGES
 from devicecheck.probes.registry import RegistryReader
 
 CONSENT_STORE = (r"HKCU\Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager"
                  r"\ConsentStore")
 DEVICES: tuple[str, ...] = ("microphone", "webcam")
 
-#: Package family names of packaged clients. The consumer app
-#: (``MicrosoftTeams_8wekyb3d8bbwe``) is a different product and not catalogued.
-PACKAGES: Mapping[str, str] = {"msteams_8wekyb3d8bbwe": "teams-new"}
+#: Package family names of packaged clients, lower case (from the clients' entries). The
+#: consumer app (``MicrosoftTeams_`` of the same publisher) is a different product and not
+#: a client.
+PACKAGES: Mapping[str, str] = CONSENT_PACKAGES
 
 
 def _as_int(value: Any) -> int | None:

@@ -23,7 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from devicecheck.audit import AuditLog
-from devicecheck.cleaner.catalogue import CLIENT_IDS, process_names
+from devicecheck.clients import BROWSER_CLIENTS, CLIENT_IDS, process_names
 from devicecheck.osinfo import OsName, current_os
 from devicecheck.policy import Policy
 from devicecheck.probes.registry import RegistryReader, default_registry
@@ -41,14 +41,7 @@ from devicecheck.teams.cleanup import (
 )
 from devicecheck.teams.detection import detection_summary
 from devicecheck.teams.processes import AliveFn, FindFn, ProcessWatcher
-from devicecheck.teams.sources.base import (
-    CLEAR,
-    MEETING,
-    RECORDING,
-    Reading,
-    SignalSource,
-    SourceContext,
-)
+from devicecheck.teams.sources.base import CLEAR, Reading, SignalSource, SourceContext
 from devicecheck.teams.sources.base import reading_dict as _reading_dict
 
 log = logging.getLogger(__name__)
@@ -61,7 +54,6 @@ SIGNALS = "signals"                    # which sources are live (at start and on
 EVENTS: tuple[str, ...] = (TEAMS_CONNECTED, TEAMS_DISCONNECTED, *st.STATE_EVENTS,
                            CLEANED, CLEAN_REFUSED, SIGNALS, RESTARTING)
 MEETING_ENDED_KIND = "meeting-ended"   # audit record: {"duration_s": int, "sources"}
-BROWSER_CLIENT = "teams-web"           # a browser running is not Teams running
 IDLE_CHECK_MS = 30_000                 # restart-when-idle: how often idle is read
 
 NamesFn = Callable[[str, OsName], frozenset[str]]
@@ -139,8 +131,6 @@ class TeamsMonitor(QObject):
                                   env=env, options=options, announce=self.teamsEvent.emit)
         self.sources: dict[str, SignalSource] = {}
         self.unavailable: dict[str, str] = {}
-        #: What each unavailable source would have said (None: it could not be loaded).
-        self._unavailable_says: dict[str, frozenset[str] | None] = {}
         self._poll_timers: dict[str, QTimer] = {}
         self._active: set[str] = set()
         self._build_sources(sources)
@@ -166,10 +156,11 @@ class TeamsMonitor(QObject):
     @staticmethod
     def _clients(client_ids: Sequence[str] | None,
                  names_fn: NamesFn | None) -> tuple[tuple[str, ...], NamesFn]:
-        # The catalogue is pure data and always ships: no fallback for its absence.
+        # The clients' entries are pure data and always ship: no fallback for their absence.
         names_fn = names_fn or process_names
         client_ids = client_ids if client_ids is not None else CLIENT_IDS
-        return tuple(c for c in client_ids if c != BROWSER_CLIENT), names_fn
+        # A browser running is not Teams running.
+        return tuple(c for c in client_ids if c not in BROWSER_CLIENTS), names_fn
 
     # -- sources --------------------------------------------------------------------
     def _build_sources(self, specs: Sequence[SourceSpec] | None) -> None:
@@ -181,13 +172,11 @@ class TeamsMonitor(QObject):
             except Exception as exc:  # noqa: BLE001 - one broken source never stops the link
                 name = spec if isinstance(spec, str) else getattr(spec, "name", "?")
                 self.unavailable[name] = f"could not be loaded ({type(exc).__name__}: {exc})"
-                self._unavailable_says[name] = None
                 log.warning("Meeting source %s could not be loaded (%s).", name,
                             type(exc).__name__)
                 continue
             if reason:
                 self.unavailable[cls.name] = reason
-                self._unavailable_says[cls.name] = source.says()
                 log.info("Meeting source %s is not used on this laptop: %s.", cls.name, reason)
                 continue
             self.sources[cls.name] = source
@@ -199,6 +188,12 @@ class TeamsMonitor(QObject):
     def _emitter(self, name: str) -> Callable[[Reading], None]:
         return lambda reading: self._on_reading(name, reading)
 
+    @property
+    def api(self) -> Any:
+        """The local API client when that source is on (None otherwise)."""
+        source = self.sources.get("api")
+        return getattr(source, "client", None)
+
     def live_sources(self) -> list[str]:
         return list(self.sources)
 
@@ -207,7 +202,7 @@ class TeamsMonitor(QObject):
         runs but cannot read what it watches right now (no audio server answering) does
         not count as detecting."""
         working = [n for n, src in self.sources.items()
-                   if not src.problem and MEETING in src.says()]
+                   if not getattr(src, "problem", None) and "meeting" in src.says()]
         return detection_summary(working, self.unavailable)
 
     def signals_detail(self) -> dict[str, Any]:
@@ -244,10 +239,13 @@ class TeamsMonitor(QObject):
         """Start the sources that need a running client when one runs; stop them after."""
         for name, source in self.sources.items():
             want = running or not source.needs_running
-            # Issue 18: a source that looks only in meetings (the window's recording
-            # indicator) runs only while one is on; _feed calls here on meeting-started/
-            # -ended. Issue 26: unless it sees meetings itself (``only_in_meetings``).
-            if source.only_in_meetings() and not self.machine.in_meeting:
+            # Issue 18: a source with ``needs_meeting`` (the window's recording indicator)
+            # runs only while a meeting is on; _feed calls here on meeting-started/-ended.
+            # Issue 26: unless it is a meeting source itself (the window's call controls on
+            # Windows and macOS, ``watches_calls``): then it runs while a client runs, and
+            # looks for recording only once told a meeting is on (``meeting_changed``).
+            if (getattr(source, "needs_meeting", False) and not self.machine.in_meeting
+                    and not getattr(source, "watches_calls", False)):
                 want = False
             if want and name not in self._active:
                 self._active.add(name)
@@ -333,13 +331,10 @@ class TeamsMonitor(QObject):
             return {"status": "recording", "reason": None}
         looking = [(n, s) for n, s in self.sources.items()
                    if "recording" in s.says() and n in self._active]
-        if any(s.unknown_reason is None for _n, s in looking):
+        if any(getattr(s, "unknown_reason", None) is None for _n, s in looking):
             return {"status": "not-recording", "reason": None}
-        reasons = [s.unknown_reason or "" for _n, s in looking]
-        # A recording source that cannot run here (or could not be loaded: it may have
-        # been one) is part of why nothing can tell.
-        reasons += [f"{n}: {why}" for n, why in self.unavailable.items()
-                    if (says := self._unavailable_says.get(n)) is None or RECORDING in says]
+        reasons = [str(getattr(s, "unknown_reason", "") or "") for _n, s in looking]
+        reasons += [f"{n}: {why}" for n, why in self.unavailable.items() if n == "window"]
         return {"status": "unknown",
                 "reason": "; ".join(reasons) or "no source can see recording here"}
 

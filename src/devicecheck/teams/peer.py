@@ -15,13 +15,12 @@ from collections.abc import Callable, Iterable
 
 import psutil
 
-from devicecheck.cleaner.catalogue import process_names
+from devicecheck.clients import API_CLIENTS, process_names
 from devicecheck.osinfo import OsName, current_os
 from devicecheck.probes.processes import ProcInfo, find_processes
 
-#: Clients that serve the third-party app API (new and classic Teams; not the web or Linux
-#: clients, which never had it: shared/reference/teams.md).
-API_CLIENTS = ("teams-new", "teams-classic")
+#: ``API_CLIENTS``: the clients whose entry says they serve the third-party app API (new
+#: and classic Teams; ``devicecheck/clients.py``).
 
 #: ``(host, port) -> None`` when the listener is the officer's Teams, else why not.
 PeerCheck = Callable[[str, int], "str | None"]

@@ -1,6 +1,6 @@
 """New Teams' own log, read for call lines: a pure parser and a pure call tracker.
 
-New Teams (Windows ``MSTeams_8wekyb3d8bbwe``; macOS, unverified that the lines match)
+New Teams (Windows' packaged app, ``devicecheck/clients.py``; macOS, unverified that the lines match)
 writes ``Logs/MSTeams_<date>_<time>.<n>.log``. The format is undocumented and changes
 between releases; what is relied on here comes from published captures (2026):
 

@@ -31,8 +31,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from devicecheck.cleaner.catalogue import CLIENT_IDS
-from devicecheck.cleaner.catalogue import process_names as catalogue_names
+from devicecheck.clients import BROWSER_CLIENTS, CLIENT_IDS
+from devicecheck.clients import process_names as catalogue_names
 from devicecheck.osinfo import OsName, current_os
 from devicecheck.policy import Policy
 from devicecheck.teams import sources as registry
@@ -55,7 +55,6 @@ from devicecheck.teams.sources.base import Reading, SignalSource, SourceContext
 
 log = logging.getLogger(__name__)
 
-BROWSER_CLIENT = "teams-web"
 PROCESS_POLL_MS = 1000
 LEARN_S = 2.0
 LEARN_DEADLINE_S = 1.5
@@ -65,14 +64,14 @@ def reading_values(source: SignalSource, reading: Reading) -> tuple[bool | None,
     """A reading as (meeting, recording): True / False, or None where the source cannot
     tell now (it lost its view: a stale reading, an audio server that does not answer,
     a window it cannot read) or does not look at that kind at all."""
-    lost = reading.stale or bool(source.problem)
+    lost = reading.stale or bool(getattr(source, "problem", None))
     meeting: bool | None = None
     recording: bool | None = None
     if MEETING in source.kinds and not lost:
         meeting = bool(reading.meeting)
     if RECORDING in source.kinds and not lost:
         recording = True if reading.recording else (
-            None if source.unknown_reason else False)
+            None if getattr(source, "unknown_reason", None) else False)
     return meeting, recording
 
 
@@ -169,7 +168,7 @@ class PilotRunner(QObject):
         self.os_name: OsName = os_name or current_os()
         self._clock, self._announce = clock, announce
         ids = client_ids if client_ids is not None else CLIENT_IDS
-        self.clients = tuple(c for c in ids if c != BROWSER_CLIENT)
+        self.clients = tuple(c for c in ids if c not in BROWSER_CLIENTS)
         names = {c: catalogue_names(c, self.os_name) for c in self.clients}
         kwargs: dict[str, Any] = {"idle_rescan_s": 1.0, "busy_rescan_s": 5.0}
         if find is not None:
@@ -208,7 +207,8 @@ class PilotRunner(QObject):
 
     def _build(self, specs: Sequence[str | type[SignalSource]] | None) -> None:
         if specs is None:
-            specs = registry.runnable(self.policy)
+            specs = [n for n in registry.REGISTRY
+                     if n not in registry.OPT_IN or self.policy.local_api_on()]
         for spec in specs:
             name = spec if isinstance(spec, str) else spec.name
             try:
@@ -256,7 +256,7 @@ class PilotRunner(QObject):
             except Exception as exc:  # noqa: BLE001
                 log.warning("Pilot: source %s did not start (%s).", name, type(exc).__name__)
         for source in self.sources.values():
-            if source.needs_meeting:
+            if getattr(source, "needs_meeting", False):
                 # Forced to look as in a meeting, in every step: outside a meeting is
                 # where a false "recording" would show (the window source).
                 source.meeting_changed(True)

@@ -150,8 +150,9 @@ def covered(os_name: OsName, env: Mapping[str, str] | None = None,
 
 def _plan(os_name: OsName, env: Mapping[str, str] | None,
           clients: Iterable[str] | None) -> list[RootPlan]:
-    from devicecheck.cleaner.catalogue import CLIENT_IDS, CLIENTS
+    from devicecheck.cleaner.catalogue import CLIENTS
     from devicecheck.cleaner.plan import plan_clean
+    from devicecheck.clients import CLIENT_IDS
     from devicecheck.policy import Policy
 
     policy = Policy()

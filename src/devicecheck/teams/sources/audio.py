@@ -11,7 +11,7 @@ once with ``pactl -f json list source-outputs`` and judged:
   binary name can be anything; parents are walked a bounded number of steps);
 - failing that, when its ``application.process.binary`` is a running client's program
   name: a Flatpak app reports the PID inside its sandbox, which means nothing here
-  (teams-for-linux ships as a Flatpak: cleaner/catalogue.py). A note says so;
+  (teams-for-linux ships as a Flatpak: devicecheck/clients.py). A note says so;
 - a browser's stream (``process_names("teams-web", "linux")``) is reported in ``notes``
   only: a browser capturing is not necessarily Teams (shared/reference/teams.md, "2026").
 
@@ -37,13 +37,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
+from devicecheck.clients import BROWSER_CLIENTS
 from devicecheck.probes.runner import default_system_dirs, find_program
 from devicecheck.teams import pactl
 from devicecheck.teams.sources.base import CLEAR, Reading, SignalSource
 
 log = logging.getLogger(__name__)
 
-BROWSER_CLIENT = "teams-web"
 LIST_TIMEOUT_S = 3.0
 #: Parents walked from a stream's process to find the client (Electron: main -> zygote ->
 #: utility process; a Flatpak/bwrap wrapper adds a couple more).
@@ -159,9 +159,10 @@ class AudioSource(SignalSource):
         parent = ctx.option("parent")
         self._parent = parent if isinstance(parent, QObject) else None
         self._names = {c: frozenset(ctx.process_names(c, "linux")) for c in ctx.clients}
-        self.browsers = frozenset(ctx.process_names(BROWSER_CLIENT, "linux"))
+        self.browsers = frozenset(n for c in sorted(BROWSER_CLIENTS)
+                                  for n in ctx.process_names(c, "linux"))
         self.streams: list[pactl.CaptureStream] = []
-        self.problem = None
+        self.problem: str | None = None
         self.active = False
         self.proc: QProcess | None = None
         self._proc_started = 0.0

@@ -2,12 +2,13 @@
 
 Polled every 2 s while a Teams client runs. One ``LogFollower`` (``teams/logtail.py``) and
 one ``CallTracker`` (``teams/teamslog.py``) per folder; a folder's client is in a meeting
-while its tracker has open calls. Folders:
-- Windows: ``%LOCALAPPDATA%\\Packages\\MSTeams_8wekyb3d8bbwe\\LocalCache\\Microsoft\\MSTeams\\Logs``
+while its tracker has open calls. Folders: each client's ``log_folders`` on this OS
+(``devicecheck/clients.py``), attributed to that client:
+- Windows: ``%LOCALAPPDATA%\\Packages\\<new Teams' package>\\LocalCache\\Microsoft\\MSTeams\\Logs``
   (jimmyeao/TEAMS2HA ``Utils/TeamsLogWatcher.cs`` and ``log_watcher.rs`` read it there);
-- macOS: ``~/Library/Group Containers/UBF8T346G9.com.microsoft.teams/Library/Application
-  Support/Logs`` (shared/reference/teams.md; unverified that its lines match Windows');
-  both attributed to ``teams-new``;
+- macOS: ``~/Library/Group Containers/<Teams' group>/Library/Application Support/Logs``
+  (shared/reference/teams.md; unverified that its lines match Windows');
+  both new Teams' (``teams-new``);
 - every folder in ``[teams] log_folders`` on any OS, attributed to any client (IT says
   which folder, not which client).
 
@@ -41,6 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from devicecheck.clients import CLIENTS
 from devicecheck.teams.logtail import LogFollower
 from devicecheck.teams.sources.base import ANY_CLIENT, Reading, SignalSource
 from devicecheck.teams.teamslog import CallTracker, LogEvent
@@ -48,10 +50,9 @@ from devicecheck.teams.teamslog import CallTracker, LogEvent
 log = logging.getLogger(__name__)
 
 NEW_TEAMS = "teams-new"
-WINDOWS_PARTS = ("Packages", "MSTeams_8wekyb3d8bbwe", "LocalCache", "Microsoft", "MSTeams",
-                 "Logs")
-MACOS_PARTS = ("Library", "Group Containers", "UBF8T346G9.com.microsoft.teams", "Library",
-               "Application Support", "Logs")
+#: New Teams' log folders under their base folders (from its client entry).
+WINDOWS_PARTS = CLIENTS[NEW_TEAMS].log_folders["windows"][0].parts
+MACOS_PARTS = CLIENTS[NEW_TEAMS].log_folders["macos"][0].parts
 #: Log lines up to this long before the oldest process's start still count (clock slack).
 START_SLACK = timedelta(seconds=2)
 
@@ -70,16 +71,18 @@ def process_started(pid: int) -> float | None:
 
 def default_folders(os_name: str, env: Mapping[str, str], home: Path | None = None
                     ) -> list[tuple[Path, str]]:
-    """New Teams' log folder on this OS (resolved as the cleaner resolves its roots)."""
+    """The clients' log folders on this OS, each with its client (resolved as the cleaner
+    resolves its roots)."""
     from devicecheck.cleaner.plan import default_home, resolve_base
 
-    if os_name not in ("windows", "macos"):
+    places = [(place, cid) for cid, client in CLIENTS.items()
+              for os_key, folders in client.log_folders.items() if os_key == os_name
+              for place in folders]
+    if not places:
         return []
     home = home or default_home(os_name, env)  # type: ignore[arg-type]
-    if os_name == "windows":
-        return [(resolve_base("localappdata", env, home).joinpath(*WINDOWS_PARTS),
-                 NEW_TEAMS)]
-    return [(home.joinpath(*MACOS_PARTS), NEW_TEAMS)]
+    return [(resolve_base(place.base, env, home).joinpath(*place.parts), cid)
+            for place, cid in places]
 
 
 @dataclass(frozen=True)

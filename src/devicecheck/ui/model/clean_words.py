@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from devicecheck.cleaner.catalogue import CLIENTS
+from devicecheck.clients import CLIENTS
 from devicecheck.policy import Policy
 from devicecheck.ui.model.notifications import clean_refused_message
 
@@ -42,8 +42,9 @@ QUESTION, WARNING, INFO, PLAIN = "question", "warning", "info", "plain"
 CLEAR, RESTART, CANCEL, LATER, RETRY, CLOSE = (
     "clear", "restart", "cancel", "later", "retry", "close")
 
-#: Clients whose sign-in is known to live outside what a clean deletes (module docstring).
-SIGN_IN_OUTSIDE = frozenset({"teams-new"})
+#: Clients whose sign-in is known to live outside what a clean deletes (module docstring;
+#: the client entry's ``sign_in_outside_data``, ``devicecheck/clients.py``).
+SIGN_IN_OUTSIDE = frozenset(c.id for c in CLIENTS.values() if c.sign_in_outside_data)
 
 MENU_TITLE = "Clear meeting data"
 PROMPT_TITLE = "Clear this meeting's data?"
@@ -82,10 +83,10 @@ class Screen:
 
 # ----- client names and what a clean touches ------------------------------------------
 def client_name(client_id: str) -> str:
-    """The name officers know: the catalogue's display name without "(new)" (new Teams is
-    simply "Microsoft Teams" to them); "Teams" for anything not catalogued."""
-    spec = CLIENTS.get(client_id)
-    return spec.name.removesuffix(" (new)") if spec is not None else "Teams"
+    """The name officers know, from the client's entry (new Teams is simply "Microsoft
+    Teams" to them); "Teams" for anything that is no client."""
+    client = CLIENTS.get(client_id)
+    return client.officer_name if client is not None else "Teams"
 
 
 def client_names(client_ids: Iterable[str]) -> str:
