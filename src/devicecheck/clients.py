@@ -12,10 +12,12 @@ and the pilot. Adding a client is one ``Client`` in ``CLIENTS`` and its test
 it is never restarted, and that the ids below are written in this module only).
 
 Why a top-level leaf module and not ``cleaner/catalogue.py`` or ``teams/clients.py``: the
-facts are read by ``cleaner/``, ``teams/``, ``ui/``, ``logon.py`` and ``policy/`` (the
-``cleaner.clients`` choices), and ``cleaner/`` must not import ``teams/`` nor ``policy/``
-import ``cleaner/`` (issue 28). A module here that imports nothing but ``osinfo`` keeps all
-of those edges one-way. Pure data: no I/O, no Qt.
+facts are read by ``cleaner/``, ``teams/``, ``ui/`` and ``logon.py`` (and the policy's
+``cleaner.clients`` choices are these ids, contributed by the catalogue), while ``cleaner/``
+must not import ``teams/`` nor ``policy/`` import ``cleaner/`` (issue 28); in ``teams/`` the
+cleaner would depend on the Teams link, in ``cleaner/`` the link and the dialogs would load
+the cleaner for a name. A module here that imports nothing but ``osinfo`` keeps every edge
+one-way. Pure data: no I/O, no Qt.
 
 Facts from ``shared/reference/teams.md`` ("Where each client keeps meeting data", "Teams
 stays open"): new Teams is the MSIX package ``MSTeams_<publisher>`` whose app id is
