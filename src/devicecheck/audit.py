@@ -77,7 +77,7 @@ def _os_account() -> str:
 
         size = wintypes.DWORD(257)  # UNLEN + 1
         buf = ctypes.create_unicode_buffer(size.value)
-        advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)  # type: ignore[attr-defined]
+        advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)
         if advapi32.GetUserNameW(buf, ctypes.byref(size)):
             return str(buf.value)
         return "unknown"
@@ -346,11 +346,7 @@ class AuditLog:
         lock_path = self.path.with_name(self.path.name + ".lock")
         fd = self._open(lock_path, os.O_RDWR | os.O_CREAT)
         try:
-            if os.name == "posix":
-                _flock_within(fd, LOCK_WAIT_S)
-            else:  # pragma: no cover - Windows
-                import msvcrt
-                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+            _lock_within(fd, LOCK_WAIT_S)
             yield
         finally:
             os.close(fd)
@@ -369,8 +365,13 @@ def _refusal(file: Path, exc: OSError, *, exclusive: bool) -> AuditPathError | N
     return None
 
 
-def _flock_within(fd: int, seconds: float) -> None:
-    """``flock(LOCK_EX)`` waited for ``seconds`` at most (TimeoutError, an OSError, after)."""
+def _lock_within(fd: int, seconds: float) -> None:
+    """``flock(LOCK_EX)`` waited for ``seconds`` at most (TimeoutError, an OSError, after).
+    Windows: ``msvcrt.locking``, which itself gives up after about 10 s."""
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        import msvcrt
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        return
     import fcntl
 
     deadline = time.monotonic() + seconds
@@ -394,7 +395,7 @@ def _ends_torn(fd: int) -> bool:
     size = os.fstat(fd).st_size
     if size == 0:
         return False
-    if hasattr(os, "pread"):
+    if sys.platform != "win32":
         return os.pread(fd, 1, size - 1) != b"\n"
     os.lseek(fd, size - 1, os.SEEK_SET)  # Windows has no pread
     return os.read(fd, 1) != b"\n"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -162,6 +163,8 @@ def _delete_by_fd(rp: RootPlan, target: Target, out: Outcome) -> None:
 
 def _make_writable(dir_fd: int) -> bool:
     """A read-only folder blocks unlinking its entries: give the owner write access."""
+    if sys.platform == "win32":  # pragma: no cover - the fd walk is POSIX only (delete_target)
+        return False
     try:
         mode = os.fstat(dir_fd).st_mode
         os.fchmod(dir_fd, stat.S_IMODE(mode) | stat.S_IRWXU)

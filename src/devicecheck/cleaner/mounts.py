@@ -48,14 +48,15 @@ def _load_statx() -> StatxFn | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        fn: StatxFn | None = getattr(ctypes.CDLL(None, use_errno=True), "statx", None)
+        fn = getattr(ctypes.CDLL(None, use_errno=True), "statx", None)
     except (OSError, AttributeError):  # pragma: no cover - no libc handle
         return None
-    if fn is not None:
-        fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_uint,  # type: ignore[attr-defined]
-                       ctypes.c_void_p]
-        fn.restype = ctypes.c_int  # type: ignore[attr-defined]
-    return fn
+    if fn is None:
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_void_p]
+    fn.restype = ctypes.c_int
+    statx: StatxFn = fn
+    return statx
 
 
 #: The libc wrapper, or None (glibc < 2.28, musl without it, not Linux). Tests set it to

@@ -19,13 +19,12 @@ over the socket's datagram size; ours are a few hundred bytes and capped at
 from __future__ import annotations
 
 import os
-import socket
 import stat
 import struct
 from collections.abc import Iterable
 
 from devicecheck.oslog.events import OsLogEvent, OsLogUnavailable
-from devicecheck.oslog.syslog import SyslogWriter
+from devicecheck.oslog.syslog import SyslogWriter, unix_datagram_socket
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
 MAX_ENTRY = 48 * 1024   # well under the default AF_UNIX datagram limit (~208 KiB)
@@ -66,7 +65,7 @@ class JournaldWriter:
         if len(data) > MAX_ENTRY:
             raise OsLogUnavailable(f"entry of {len(data)} bytes is over {MAX_ENTRY}")
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            with unix_datagram_socket() as sock:
                 sock.settimeout(SEND_TIMEOUT_S)
                 sock.sendto(data, self.socket_path)
         except OSError as exc:
@@ -77,7 +76,7 @@ class JournaldWriter:
             if not stat.S_ISSOCK(os.stat(self.socket_path).st_mode):
                 return f"{self.socket_path} is not a socket"
             # connect() on a datagram socket checks that journald listens; sends nothing.
-            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            with unix_datagram_socket() as sock:
                 sock.settimeout(SEND_TIMEOUT_S)
                 sock.connect(self.socket_path)
         except OSError as exc:

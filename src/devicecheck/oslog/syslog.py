@@ -10,8 +10,10 @@ structured fields, so the message carries ``event_id``, ``kind`` and ``message_i
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
+import sys
 import time
 
 from devicecheck.oslog.events import IDENTIFIER, OsLogEvent, OsLogUnavailable
@@ -20,6 +22,15 @@ DEV_LOG = "/dev/log"
 FACILITY_AUTHPRIV = 10
 SEVERITY = {"info": 6, "warning": 4}
 MAX_LINE = 8 * 1024   # rsyslog's default maxMessageSize
+
+
+def unix_datagram_socket() -> socket.socket:
+    """A Unix datagram socket, as syslog and journald take. Python on Windows has no
+    ``AF_UNIX`` (the Windows writer is the Event Log): an OSError there, which the writers
+    report as "unavailable" like any other."""
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        raise OSError(errno.EAFNOSUPPORT, "no Unix sockets on Windows")
+    return socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 
 
 def format_line(event: OsLogEvent, *, now: float | None = None, pid: int | None = None) -> bytes:
@@ -44,7 +55,7 @@ class SyslogWriter:
 
     def write(self, event: OsLogEvent) -> None:
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            with unix_datagram_socket() as sock:
                 sock.settimeout(1.0)
                 sock.sendto(format_line(event), self.path)
         except OSError as exc:
@@ -52,7 +63,7 @@ class SyslogWriter:
 
     def probe(self) -> str | None:
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            with unix_datagram_socket() as sock:
                 sock.settimeout(1.0)
                 sock.connect(self.path)
         except OSError as exc:

@@ -18,6 +18,8 @@ carries two insertion strings: [0] the readable text (a line, then ``key=value``
 from __future__ import annotations
 
 import ctypes
+import errno
+import sys
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -43,11 +45,26 @@ class EventLogApi(Protocol):
     def deregister(self, handle: Any) -> None: ...
 
 
+def _last_error() -> OSError:
+    """The calling thread's last Windows error (``GetLastError``) as an OSError."""
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        return ctypes.WinError(ctypes.get_last_error())
+    return OSError(errno.ENOSYS, "not Windows")
+
+
 class CtypesEventLogApi:  # pragma: no cover - exercised on Windows only
+    # advapi32's function pointers, set in __init__ (declared here: elsewhere than on
+    # Windows mypy sees __init__ stop before them).
+    _register: Any
+    _report: Any
+    _deregister: Any
+
     def __init__(self) -> None:
         from ctypes import wintypes
 
-        lib = ctypes.WinDLL("advapi32", use_last_error=True)  # type: ignore[attr-defined]
+        if sys.platform != "win32":   # WindowsWriter says "unavailable"
+            raise OSError(errno.ENOSYS, "the Windows Event Log exists on Windows only")
+        lib = ctypes.WinDLL("advapi32", use_last_error=True)
         self._register = lib.RegisterEventSourceW
         self._register.argtypes = [wintypes.LPCWSTR, wintypes.LPCWSTR]
         self._register.restype = wintypes.HANDLE
@@ -63,7 +80,7 @@ class CtypesEventLogApi:  # pragma: no cover - exercised on Windows only
     def register(self, source: str) -> Any:
         handle = self._register(None, source)
         if not handle:
-            raise ctypes.WinError(ctypes.get_last_error())  # type: ignore[attr-defined]
+            raise _last_error()
         return handle
 
     def report(self, handle: Any, event_type: int, category: int, event_id: int,
@@ -75,7 +92,7 @@ class CtypesEventLogApi:  # pragma: no cover - exercised on Windows only
         # the account is a field instead (docs/siem.md says what that means for trust).
         if not self._report(handle, event_type, category, event_id, None, len(strings), 0,
                             arr, None):
-            raise ctypes.WinError(ctypes.get_last_error())  # type: ignore[attr-defined]
+            raise _last_error()
 
     def deregister(self, handle: Any) -> None:
         self._deregister(handle)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -56,11 +57,11 @@ class Owner:
 
 
 def _session_of(pid: int) -> int | None:  # pragma: no cover - Windows only
-    if os.name != "nt":
+    if sys.platform != "win32":
         return None
     sid = ctypes.c_ulong(0)
     try:
-        ok = ctypes.windll.kernel32.ProcessIdToSessionId(  # type: ignore[attr-defined]
+        ok = ctypes.windll.kernel32.ProcessIdToSessionId(
             ctypes.c_ulong(pid), ctypes.byref(sid))
     except (OSError, AttributeError):
         return None

@@ -40,10 +40,12 @@ WINDOWS_SUFFIXES: tuple[str, ...] = (".exe", ".com")
 def windows_system_directory() -> str | None:  # pragma: no cover - Windows only
     """``%SystemRoot%\\System32`` as the OS reports it (``GetSystemDirectoryW``), not
     from the ``SystemRoot`` variable, which a user's environment can redefine."""
+    if sys.platform != "win32":
+        return None
     import ctypes
 
     try:
-        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
         buf = ctypes.create_unicode_buffer(520)
         size = kernel32.GetSystemDirectoryW(buf, len(buf))
     except (AttributeError, OSError):

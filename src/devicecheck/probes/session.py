@@ -14,6 +14,7 @@ The readers are small and injectable; the Windows parts use ctypes and run on Wi
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,8 @@ def console_user(os_name: OsName, *, root: Path = Path("/"),
 
 
 def _posix_user(uid: int) -> tuple[str, Path] | None:
+    if sys.platform == "win32":  # pragma: no cover - no uids on Windows
+        return None
     import pwd
 
     try:
@@ -133,11 +136,13 @@ def linux_seated_user(root: Path = Path("/")) -> ConsoleUser | None:
 
 def _windows_token_sid() -> str | None:  # pragma: no cover - Windows only
     """The string SID of this process's token user."""
+    if sys.platform != "win32":
+        return None
     import ctypes
     from ctypes import wintypes
 
-    advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)  # type: ignore[attr-defined]
-    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
     token = wintypes.HANDLE()
     if not advapi32.OpenProcessToken(kernel32.GetCurrentProcess(), 0x0008, ctypes.byref(token)):
         return None
@@ -154,13 +159,15 @@ def _windows_token_sid() -> str | None:  # pragma: no cover - Windows only
 
 
 def _sid_to_string(advapi32: Any, psid: Any) -> str | None:  # pragma: no cover - Windows only
+    if sys.platform != "win32":
+        return None
     import ctypes
 
     out = ctypes.c_wchar_p()
     if not advapi32.ConvertSidToStringSidW(psid, ctypes.byref(out)):
         return None
     value = out.value
-    ctypes.windll.kernel32.LocalFree(out)  # type: ignore[attr-defined]
+    ctypes.windll.kernel32.LocalFree(out)
     return value
 
 
@@ -168,12 +175,14 @@ def _windows_console_user(registry: RegistryReader | None) -> ConsoleUser | None
     """WTSGetActiveConsoleSessionId -> WTSQuerySessionInformation(WTSUserName,
     WTSDomainName) -> LookupAccountName -> SID -> ProfileList. 0xFFFFFFFF or an empty
     user name means nobody is at the console (learn.microsoft.com, wtsapi32)."""
+    if sys.platform != "win32":
+        return None
     import ctypes
     from ctypes import wintypes
 
-    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
-    wtsapi32 = ctypes.WinDLL("wtsapi32", use_last_error=True)  # type: ignore[attr-defined]
-    advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    wtsapi32 = ctypes.WinDLL("wtsapi32", use_last_error=True)
+    advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)
     session = kernel32.WTSGetActiveConsoleSessionId()
     if session == 0xFFFFFFFF:
         return None

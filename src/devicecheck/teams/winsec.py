@@ -26,6 +26,8 @@ weighed (a folder is judged by what it allows: the safe side).
 
 from __future__ import annotations
 
+import errno
+import sys
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -104,11 +106,13 @@ ERROR_INSUFFICIENT_BUFFER = 122
 
 def _api() -> Any:
     """advapi32 and kernel32 with their prototypes (imported on Windows only)."""
+    if sys.platform != "win32":
+        raise OSError(errno.ENOSYS, "Windows security descriptors exist on Windows only")
     import ctypes
     from ctypes import wintypes
 
-    advapi = ctypes.WinDLL("advapi32", use_last_error=True)  # type: ignore[attr-defined]
-    kernel = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    advapi = ctypes.WinDLL("advapi32", use_last_error=True)
+    kernel = ctypes.WinDLL("kernel32", use_last_error=True)
     p = ctypes.c_void_p
     advapi.GetSecurityInfo.argtypes = [wintypes.HANDLE, ctypes.c_int, wintypes.DWORD,
                                        ctypes.POINTER(p), ctypes.POINTER(p),
@@ -180,11 +184,13 @@ def current_user_sid() -> str | None:
 
 def handle_owner_sid(fd: int) -> str | None:
     """The owner SID of the file open as ``fd`` (``GetSecurityInfo`` on its handle)."""
+    if sys.platform != "win32":
+        return None
     import msvcrt
 
     api = _api()
     ctypes, _wintypes, advapi, kernel = api
-    handle = msvcrt.get_osfhandle(fd)  # type: ignore[attr-defined]
+    handle = msvcrt.get_osfhandle(fd)
     owner, sd = ctypes.c_void_p(), ctypes.c_void_p()
     if advapi.GetSecurityInfo(handle, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION,
                               ctypes.byref(owner), None, None, None, ctypes.byref(sd)) != 0:

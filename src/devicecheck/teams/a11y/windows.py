@@ -36,6 +36,8 @@ Identifiers", IUIAutomation2::TransactionTimeout):
 
 from __future__ import annotations
 
+import errno
+import sys
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -108,14 +110,20 @@ class WindowNudger:
     their child windows (WebView2's ``Chrome_RenderWidgetHostHWND`` lives in a child
     window owned by ``msedgewebview2.exe``), each window once (ctypes; Windows only)."""
 
+    # user32 and the callback type, set in __init__ (declared here: elsewhere than on
+    # Windows mypy sees __init__ stop before them).
+    _user32: Any
+    _proc: Any
+
     def __init__(self) -> None:
         import ctypes
         from ctypes import wintypes
 
         self._ctypes, self._wintypes = ctypes, wintypes
-        self._user32 = ctypes.WinDLL("user32", use_last_error=True)  # type: ignore[attr-defined]
-        self._proc = ctypes.WINFUNCTYPE(  # type: ignore[attr-defined]
-            wintypes.BOOL, wintypes.HWND, wintypes.LPARAM)
+        if sys.platform != "win32":
+            raise OSError(errno.ENOSYS, "window messages exist on Windows only")
+        self._user32 = ctypes.WinDLL("user32", use_last_error=True)
+        self._proc = ctypes.WINFUNCTYPE(wintypes.BOOL, wintypes.HWND, wintypes.LPARAM)
         self._user32.SendMessageTimeoutW.argtypes = [
             wintypes.HWND, wintypes.UINT, wintypes.WPARAM, wintypes.LPARAM, wintypes.UINT,
             wintypes.UINT, ctypes.POINTER(ctypes.c_size_t)]

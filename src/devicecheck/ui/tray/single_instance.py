@@ -29,6 +29,7 @@ import getpass
 import logging
 import os
 import stat
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -55,6 +56,8 @@ class NoPrivateFolder(Exception):
 
 def folder_problem(path: Path) -> str | None:
     """Why ``path`` is not a folder only this user can use, or None when it is."""
+    if sys.platform == "win32":  # pragma: no cover - Windows: Qt's named pipe, no folder
+        return "Windows uses a named pipe, not a socket folder"
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -75,6 +78,8 @@ def folder_problem(path: Path) -> str | None:
 def _own_folder(path: Path) -> str | None:
     """Create DeviceCheck's own socket folder 0700 (or tighten one that is ours); the
     reason it cannot be used, or None."""
+    if sys.platform == "win32":  # pragma: no cover - Windows: Qt's named pipe, no folder
+        return "Windows uses a named pipe, not a socket folder"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.mkdir(path, 0o700)

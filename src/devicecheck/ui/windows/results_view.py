@@ -227,7 +227,7 @@ class ResultsView(QWidget):
     def neighbour(self, widget: QObject, step: int) -> QWidget | None:
         texts = [i.text for i in self.items]
         if widget in texts:
-            at = texts.index(widget) + step  # type: ignore[arg-type]
+            at = texts.index(widget) + step
             if 0 <= at < len(texts):
                 return texts[at]
         return None
