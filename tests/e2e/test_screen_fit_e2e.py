@@ -2,10 +2,15 @@
 90 % of the screen's available area, lies wholly on the screen with every button on it
 (none squeezed below its text), and scrolls inside when its content is long, but not when
 the window had room to show it all. Measured on a real X server (a private
-Xvfb, the xcb platform) at the two screens the issue names:
+Xvfb, the xcb platform) at the screens issues 19 and 27 name:
 
+* 1366×768 at 100 % (the common council laptop; issue 27 asks for every window's
+  screenshot at the three sizes),
 * 1024×600 at 100 % (a netbook), and
 * 1366×768 with ``QT_SCALE_FACTOR=2`` (200 % scaling: 683×384 logical pixels).
+
+The report is measured twice: ``report`` in its fullest state (IT's details open) and
+``report-first`` as it opens, the officer's first screen.
 
 Each window is opened by ``tests/helpers/screen_fit_driver.py`` in its own process (the
 real classes with long, realistic content), which prints the geometry as JSON and saves
@@ -37,6 +42,7 @@ SHARE = 0.9
 TOLERANCE_PX = 2
 #: name -> (Xvfb screen size, QT_SCALE_FACTOR or None)
 SCREENS: dict[str, tuple[tuple[int, int], str | None]] = {
+    "1366x768": ((1366, 768), None),
     "1024x600": ((1024, 600), None),
     "1366x768-scale2": ((1366, 768), "2"),
 }
@@ -183,6 +189,7 @@ def test_problems_reads_a_fitting_and_a_too_big_window() -> None:
 def test_every_window_has_a_builder() -> None:
     """The windows issue 19 names are all measured (a renamed builder must not silently
     drop one)."""
-    assert {"precall-checks", "precall-notice", "precall-script", "report", "notice-dialog",
+    assert {"precall-checks", "precall-notice", "precall-script", "report", "report-first",
+            "notice-dialog",
             "recording-alert", "clear-prompt", "clean-ask", "clean-blocked", "clean-result",
             "fallback", "about"} <= set(BUILDERS)

@@ -76,6 +76,8 @@ class App:
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
         self.lines: list[str] = []
+        #: pattern -> how many lines wait_new_line has looked at for it
+        self._cursors: dict[str, int] = {}
         self._queue: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -102,6 +104,29 @@ class App:
             if m := regex.search(line):
                 return m
         raise AssertionError(f"no line matching {pattern!r}; got:\n" + "\n".join(self.lines))
+
+    def wait_new_line(self, pattern: str, timeout: float = 20.0) -> re.Match[str]:
+        """The next line matching ``pattern`` after the last one this method returned for
+        the same pattern: for trace lines that repeat, such as a scroll position (each
+        pattern keeps its own place, so reading one kind of line skips no other kind)."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            while self._cursors.get(pattern, 0) < len(self.lines):
+                line = self.lines[self._cursors.get(pattern, 0)]
+                self._cursors[pattern] = self._cursors.get(pattern, 0) + 1
+                if m := regex.search(line):
+                    return m
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                self.lines.append(self._queue.get(timeout=min(0.1, left)))
+            except queue.Empty:
+                if self.proc.poll() is not None and self._queue.empty():
+                    break
+        raise AssertionError(f"no new line matching {pattern!r}; got:\n"
+                             + "\n".join(self.lines[-40:]))
 
     def stop(self) -> int:
         if self.proc.poll() is None:

@@ -300,6 +300,17 @@ def build_report(scene: Scene) -> QWidget:
     return window
 
 
+def build_report_first(scene: Scene) -> QWidget:
+    """The report as it opens (issue 27's first screen): every check failing, nothing
+    opened, at the top with the focus on the first problem."""
+    from devicecheck.ui.windows.report_window import ReportWindow
+
+    loaded = _loaded()
+    window = ReportWindow(loaded, open_url=lambda _url: None)
+    window.set_report(_report(loaded), loaded)
+    return window
+
+
 def _open_details(window: QWidget) -> None:
     """Press every "Show details" toggle (the rows' and the IT door's)."""
     for b in window.findChildren(QAbstractButton):
@@ -482,6 +493,7 @@ BUILDERS: dict[str, Callable[[Scene], QWidget]] = {
     "precall-notice": build_precall_notice,
     "precall-script": build_precall_script,
     "report": build_report,
+    "report-first": build_report_first,
     "notice-dialog": build_notice_dialog,
     "recording-alert": build_recording_alert,
     "clear-prompt": build_clear_prompt,

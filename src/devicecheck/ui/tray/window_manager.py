@@ -76,6 +76,9 @@ class WindowManager(QObject):
 
             window = ReportWindow(host.loaded, open_url=host.open_url)
             window.checkRequested.connect(host.check_now)
+            # Its "Clear meeting data now…" is the menu's (restart-and-clean through the
+            # Teams link when Teams is open), not a second dialog path (issue 27).
+            window.clean_handler = self.open_clean
             window.setWindowIcon(app_icon())
             self.report_window = window
         window.set_report(host.report, host.loaded)
@@ -94,6 +97,7 @@ class WindowManager(QObject):
         precall = PrecallWindow(host.loaded, audit=host.audit, ctx=host.check_context,
                                 checks=host.check_list)
         precall.setModal(False)
+        precall.checks_page.clean_handler = self.open_clean  # the menu's clear (issue 27)
         # Kept (and deleted when closed) like the other windows once the call may start.
         precall.scriptShown.connect(lambda card: self._show(SCRIPT, card))
         return self._show(PRECALL, precall)

@@ -6,7 +6,9 @@ window): the verdict banner, the problems worst first as focusable items (fault 
 status word, why it blocks, "What to do"), then "7 other checks OK · 2 not checked". No
 scroll area of its own: the pre-call window's one body scrolls, and ``BodyKeys`` scrolls
 it with PgUp, PgDn, Home, End and the arrow keys. A meeting-data problem offers "Clear
-meeting data now…" (the same dialog as the tray menu's); the checks run again after it.
+meeting data now…": opened by the tray, the tray menu's own clear (``clean_handler``,
+with Teams open its restart-and-clean); on its own, the same dialog here. The checks run
+again once it ends.
 
 Statuses are a symbol and a word (never colour alone). Required problems block the call;
 advisory ones block it too unless policy lets the officer go on despite them. What the
@@ -16,7 +18,7 @@ check found (``CheckResult.summary``) and IT's part of the fix
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -86,6 +88,9 @@ class ChecksPage(QWidget):
         self._keeper = WorkerKeeper()
 
         self._clean_flow: CleanFlow | None = None
+        #: The tray's "Clear meeting data now…" (``WindowManager.open_clean``), set by the
+        #: tray that opened this window; it returns the tray's one flow (issue 27).
+        self.clean_handler: Callable[[], CleanFlow] | None = None
         self._keys: BodyKeys | None = None
 
         # The answer in the shared banner and the problems under it (``ResultsView``, the
@@ -287,8 +292,18 @@ class ChecksPage(QWidget):
         return w
 
     def _on_action(self, action: str) -> None:
-        """"Clear meeting data now…": the tray menu's dialog, then the checks again."""
+        """"Clear meeting data now…": the tray's flow when the tray opened this window (else
+        the same dialog here), then the checks again once it ends."""
         if action != CLEAN:
+            return
+        if self.clean_handler is not None:
+            flow = self.clean_handler()
+            if flow is not self._clean_flow:
+                # One run of the checks per clear, however often the button was pressed
+                # while the tray's flow was on screen (it raises the same dialog).
+                self._clean_flow = flow
+                flow.done.connect(self._after_tray_clean,
+                                  Qt.ConnectionType.SingleShotConnection)
             return
         from devicecheck.audit import AuditLog
         from devicecheck.ui.windows.clean_action import CleanFlow
@@ -298,6 +313,10 @@ class ChecksPage(QWidget):
                                          parent=self)
             self._clean_flow.done.connect(lambda _result: self.start())
             self._clean_flow.start()
+
+    def _after_tray_clean(self, _result: object) -> None:
+        self._clean_flow = None
+        self.start()
 
     def it_details(self) -> str:
         """What IT needs and the officer does not: each result's evidence and IT's fix, the

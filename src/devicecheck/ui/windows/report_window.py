@@ -42,6 +42,7 @@ from devicecheck.qtsupport.screen_fit import fit_to_screen, grow_to_content, scr
 from devicecheck.qtsupport.style import FOCUS_STYLE, SPACING, button, window_frame
 from devicecheck.report import Report
 from devicecheck.ui.model.states import STATE_WORDS, TrayState, verdict_of
+from devicecheck.ui.windows.report_trace import attach as attach_trace
 from devicecheck.ui.windows.results_view import CLEAN, BodyKeys, ProblemItem, ResultsView
 
 if TYPE_CHECKING:
@@ -97,6 +98,10 @@ class ReportWindow(QDialog):
         self.loaded = loaded
         self.report: Report | None = None
         self._clean_flow: CleanFlow | None = None
+        #: The tray's own "Clear meeting data now…" (``WindowManager.open_clean``), set by
+        #: the tray that opened this window: its restart-and-clean through the Teams link,
+        #: one flow for the menu and this button (issue 27). None: this window's own flow.
+        self.clean_handler: Callable[[], object] | None = None
 
         body = QWidget(self)
         body_layout = QVBoxLayout(body)
@@ -154,6 +159,7 @@ class ReportWindow(QDialog):
         # window then grows to its content (within 90 % of the screen) once it is filled.
         metrics = self.fontMetrics()
         fit_to_screen(self, QSize(metrics.averageCharWidth() * 90, metrics.height() * 14))
+        self._trace = attach_trace(self)  # the e2e tests' trace lines (report_trace.py)
         self.set_report(None)
 
     @property
@@ -199,6 +205,8 @@ class ReportWindow(QDialog):
             self.grow()
             if in_view:
                 self.focus_first()  # the item that had it went with the old rows
+            if self._trace is not None:
+                self._trace.layout_settled()
 
     def _chain_tabs(self) -> None:
         """Tab follows the screen: the problems and their buttons, the other checks, IT's
@@ -222,6 +230,8 @@ class ReportWindow(QDialog):
         super().showEvent(event)
         self.grow()
         self.focus_first()
+        if self._trace is not None:
+            self._trace.layout_settled()
 
     def focus_first(self) -> None:
         target = self.view.first_focus() or self.check_button
@@ -245,9 +255,15 @@ class ReportWindow(QDialog):
             self.scroll_area.ensureWidgetVisible(self.it_toggle, margin, margin)
 
     def _on_action(self, action: str) -> None:
-        """"Clear meeting data now…" on the meeting-data problem: the same dialog as the
-        tray menu's; a fresh check follows, so the row clears once the data is gone."""
+        """"Clear meeting data now…" on the meeting-data problem. Opened by the tray: the
+        tray menu's own clear (``clean_handler``: with Teams open, the restart-and-clean
+        through the Teams link), whose end re-checks and refills this window. On its own
+        (``devicecheck report`` with no tray): the same dialog here, then a fresh check,
+        so the row clears once the data is gone."""
         if action != CLEAN:
+            return
+        if self.clean_handler is not None:
+            self.clean_handler()
             return
         from devicecheck.audit import AuditLog
         from devicecheck.ui.windows.clean_action import CleanFlow
