@@ -17,7 +17,7 @@ import pytest
 from devicecheck.acknowledgement import record_ack
 from devicecheck.assess import audit_summary
 from devicecheck.audit import AuditLog
-from devicecheck.checks.base import CheckResult, Severity, Status
+from devicecheck.checks.base import CheckResult, Status
 from devicecheck.cleaner import clean
 from devicecheck.cleaner.restart import RestartResult
 from devicecheck.cleaner.restart import _audit as restart_audit
@@ -27,7 +27,7 @@ from devicecheck.oslog.events import CATALOGUE
 from devicecheck.oslog.journald import JournaldWriter
 from devicecheck.oslog.macos import MacWriter
 from devicecheck.oslog.windows import WindowsWriter
-from devicecheck.policy import LoadedPolicy, Policy, load_policy
+from devicecheck.policy import LoadedPolicy, Policy, Severity, load_policy
 from devicecheck.recording.alerts import record_alert
 from devicecheck.report import Device, Report
 from tests.cleaner.helpers import TFL_PART, make_tfl, no_processes, tfl_root

@@ -4,8 +4,9 @@ import json
 from types import MappingProxyType
 
 from devicecheck.checks.base import CheckResult, Remediation, Status
+from devicecheck.checks.registry import intune_setting_name
 from devicecheck.policy import LoadedPolicy, Policy, PolicyError, Severity
-from devicecheck.report import Device, Overall, Report, intune_setting_name
+from devicecheck.report import Device, Overall, Report
 
 
 def result(cid: str, status: Status, severity: Severity = Severity.REQUIRED) -> CheckResult:

@@ -60,17 +60,17 @@ def test_no_agent_named_is_skip(os_name: str) -> None:
 FALCON = "/opt/CrowdStrike/falcon-sensor"
 
 
-def agent_ctx(os_name: str = "linux", *names: str):  # type: ignore[no-untyped-def]
+def agent_ctx(os_name: str = "linux", *names: str):
     return make_ctx(os_name, loaded=make_policy(  # type: ignore[arg-type]
         antivirus={"endpoint_agent_processes": names or ("falcon-sensor",)}))
 
 
-def table(*rows: AgentProcess):  # type: ignore[no-untyped-def]
+def table(*rows: AgentProcess):
     """A fake process list: the rows whose name the policy asks for."""
     return lambda names, _os: [r for r in rows if r.name in names]
 
 
-def agent_verdict(*rows: AgentProcess, os_name: str = "linux", names: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+def agent_verdict(*rows: AgentProcess, os_name: str = "linux", names: tuple[str, ...] = ()):
     return run_one(AntivirusCheck(agents=table(*rows)), agent_ctx(os_name, *names))
 
 

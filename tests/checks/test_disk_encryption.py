@@ -15,7 +15,7 @@ from tests.probes.fakes import FakeRunner, failed, fixture, make_ctx, ok
 from tests.probes.linuxfakes import FakeLinux
 
 
-def windows(answers: dict[str, object]):  # type: ignore[no-untyped-def]
+def windows(answers: dict[str, object]):
     runner = FakeRunner(answers)  # type: ignore[arg-type]
     return run_one(DiskEncryption(), make_ctx("windows", runner=runner)), runner
 

@@ -60,7 +60,7 @@ def test_full_windows_check_run_starts_at_most_two_processes(tmp_path: Path) -> 
 def system_registry() -> DictRegistry:
     """HKLM as on the laptop; the console user's hive under HKU\\<SID>; SYSTEM's own HKCU
     says something else, which must never be read."""
-    data = {f"HKU\\{SID}\\Control Panel\\Desktop": {
+    data: dict[str, dict[str, object]] = {f"HKU\\{SID}\\Control Panel\\Desktop": {
                 "ScreenSaveActive": "1", "ScreenSaverIsSecure": "1", "ScreenSaveTimeOut": "240",
                 "SCRNSAVE.EXE": r"C:\Windows\system32\scrnsave.scr"},
             r"HKCU\Control Panel\Desktop": {"ScreenSaveActive": "0"},

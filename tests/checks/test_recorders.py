@@ -31,7 +31,7 @@ def ctx(policy: Policy | None = None, os_name: str = "linux",
                    runner=ProbeRunner(), registry=registry)
 
 
-def run(context: Context):  # type: ignore[no-untyped-def]
+def run(context: Context):
     [result] = run_checks([Recorders()], context)
     return result
 
@@ -60,11 +60,11 @@ def spawn(tmp_path: Path) -> Iterator[object]:
         proc.wait()
 
 
-def running_pids(result) -> set[int]:  # type: ignore[no-untyped-def]
+def running_pids(result) -> set[int]:
     return {p["pid"] for p in result.evidence["running"]}
 
 
-def test_recorder_is_reported_while_it_runs_and_not_after_it_exits(spawn) -> None:  # type: ignore[no-untyped-def]
+def test_recorder_is_reported_while_it_runs_and_not_after_it_exits(spawn) -> None:
     proc = spawn("simplescreenrecorder")
     during = run(ctx())
     assert during.status is Status.FAIL and during.blocking
@@ -79,14 +79,14 @@ def test_recorder_is_reported_while_it_runs_and_not_after_it_exits(spawn) -> Non
     assert after.summary == "No recording software is running."
 
 
-def test_extra_recorder_names_from_policy_are_watched(spawn) -> None:  # type: ignore[no-untyped-def]
+def test_extra_recorder_names_from_policy_are_watched(spawn) -> None:
     proc = spawn("council-capture")
     assert proc.pid not in running_pids(run(ctx()))
     result = run(ctx(council_policy(extra_recorders=("council-capture",))))
     assert result.status is Status.FAIL and proc.pid in running_pids(result)
 
 
-def test_ffmpeg_counts_only_while_grabbing_the_screen(spawn) -> None:  # type: ignore[no-untyped-def]
+def test_ffmpeg_counts_only_while_grabbing_the_screen(spawn) -> None:
     converting = spawn("ffmpeg", "-i", "in.wav", "out.mp3", script=True)
     result = run(ctx())
     assert converting.pid not in running_pids(result)
@@ -124,7 +124,7 @@ def test_windows_without_registry_access_is_unknown() -> None:
     assert "Game Bar settings could not be read" in result.summary
 
 
-def test_running_recorder_and_game_bar_both_reported(spawn) -> None:  # type: ignore[no-untyped-def]
+def test_running_recorder_and_game_bar_both_reported(spawn) -> None:
     spawn("obs")
     result = run(ctx(os_name="windows", registry=registry("gamebar-user-on.json")))
     assert result.status is Status.FAIL

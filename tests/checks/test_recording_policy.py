@@ -29,7 +29,7 @@ def install(name: str) -> Path:
     return target
 
 
-def run(policy: Policy | None = None):  # type: ignore[no-untyped-def]
+def run(policy: Policy | None = None):
     [result] = run_checks([RecordingPolicyCheck()], ctx_for(policy or council_policy()))
     return result
 

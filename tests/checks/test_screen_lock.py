@@ -45,7 +45,7 @@ def test_windows_without_registry_is_unknown() -> None:
 
 
 def mac(sysadminctl: str | None, pmset: str = "pmset_g", idle: str | None = None,
-        root: Path | None = None):  # type: ignore[no-untyped-def]
+        root: Path | None = None):
     answers: dict[str, object] = {"pmset -g": fixture(f"macos/{pmset}.txt")}
     if sysadminctl:
         # sysadminctl prints on stderr; the fake puts it there too.

@@ -23,7 +23,7 @@ COUNCIL = make_policy(organisation={"tenant_ids": (TENANT,), "domains": ("counci
                                     "it_contact": "the IT desk on 01234 567890"})
 
 
-def windows(dsreg: str, reg: str = "registry_not_enrolled.json", loaded=COUNCIL):  # type: ignore[no-untyped-def]
+def windows(dsreg: str, reg: str = "registry_not_enrolled.json", loaded=COUNCIL):
     runner = FakeRunner({"dsregcmd /status": fixture(f"windows/dsregcmd_{dsreg}.txt")})
     ctx = make_ctx("windows", runner=runner, registry=registry(f"windows/{reg}"), loaded=loaded)
     return run_one(WorkDevice(), ctx)
@@ -122,7 +122,7 @@ def test_macos_profiles_failing_is_unknown() -> None:
 
 # ---------------------------------------------------------------- Linux
 
-def linux_verdict(fake: FakeLinux, loaded=COUNCIL):  # type: ignore[no-untyped-def]
+def linux_verdict(fake: FakeLinux, loaded=COUNCIL):
     return run_one(WorkDevice(), fake.ctx(loaded))
 
 

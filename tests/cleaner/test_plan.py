@@ -19,7 +19,7 @@ from tests.cleaner.helpers import (
 )
 
 
-def _rels(plan, action: str = "delete") -> set[str]:  # type: ignore[no-untyped-def]
+def _rels(plan, action: str = "delete") -> set[str]:
     return {"/".join(t.rel) for rp in plan.clients for t in rp.targets if t.action == action}
 
 

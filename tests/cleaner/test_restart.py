@@ -175,7 +175,7 @@ def test_a_client_that_cannot_be_stopped_is_not_cleaned_or_started(
     cleaned: list[bool] = []
     control = StuckControl()
     result = restart_and_clean(_policy(), client_ids=[TFL], audit=audit, control=control,
-                               cleaner=lambda *a, **k: cleaned.append(True),  # type: ignore[arg-type,return-value]
+                               cleaner=lambda *a, **k: cleaned.append(True),  # type: ignore[arg-type]
                                env=env, home=home, os_name="linux")
     assert result.refused_reason == QUIT_FAILED and result.exit_code == 3
     assert cleaned == [] and control.spawned == 0 and len(control.sent) == 2  # TERM, KILL

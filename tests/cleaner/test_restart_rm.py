@@ -88,12 +88,15 @@ def _setup(home: Path, *, close_works: bool = False, restartable: bool = False,
     if other_holder:
         procs.append(Proc(7000, T0 + 1, "Microsoft Windows Search Indexer", w.RM_SERVICE,
                           holds={lockfile}))
-    rm, dll, _ = make(procs, on_shutdown=lambda pids: [machine.teams_gone(p) for p in pids],
-                      **rm_kwargs)
+    def gone(pids: list[int]) -> None:
+        for pid in pids:
+            machine.teams_gone(pid)
+
+    rm, dll, _ = make(procs, on_shutdown=gone, **rm_kwargs)
     kwargs = machine.kwargs()
     kwargs["env"] = {"SystemRoot": r"C:\Windows", "USERPROFILE": str(home),
                      "LOCALAPPDATA": str(home / "AppData/Local")}
-    control = WindowsControl(restart_manager=lambda: rm, **kwargs)  # type: ignore[arg-type]
+    control = WindowsControl(restart_manager=lambda: rm, **kwargs)
     return machine, dll, control
 
 
@@ -161,7 +164,7 @@ def test_rmrestart_starts_teams_again_when_it_registered(home: Path, audit: Audi
     def restart(*args: Any) -> int:
         machine.started_again()
         return real(*args)
-    dll.RmRestart = restart  # type: ignore[method-assign]
+    dll.RmRestart = restart  # type: ignore[method-assign, assignment]
     result = _run(machine, control, audit, [])
     assert result.clients[TEAMS]["relaunch_method"] == "restart-manager"
     assert machine.spawned == []                              # ours not needed
@@ -230,7 +233,7 @@ def test_without_the_restart_manager_the_old_close_then_force_flow(
         home: Path, audit: AuditLog) -> None:
     machine = Machine([*WIN_NEW])
     kwargs = machine.kwargs()
-    control = WindowsControl(restart_manager=lambda: None, **kwargs)  # type: ignore[arg-type]
+    control = WindowsControl(restart_manager=lambda: None, **kwargs)
     result = _run(machine, control, audit, [])
     assert result.clients[TEAMS]["quit_method"] == "forced"
     assert machine.ran[0] == [r"C:\Windows\System32\taskkill.exe", "/PID", "4100"]

@@ -99,11 +99,11 @@ def test_no_restart_manager_off_windows() -> None:
 # -- the files registered ----------------------------------------------------------------
 def test_lock_files_are_the_clients_own_bounded_and_never_links(tmp_path: Path) -> None:
     root = tmp_path / LOCAL
-    for rel in ("EBWebView/lockfile", "EBWebView/WV2Profile_tfw/Network/Cookies",
+    for sub in ("EBWebView/lockfile", "EBWebView/WV2Profile_tfw/Network/Cookies",
                 "EBWebView/WV2Profile_tfw/Local Storage/leveldb/LOCK",
                 "EBWebView/WV2Profile_tfw/IndexedDB/https_teams.microsoft.com_0.indexeddb.leveldb/LOCK",
                 "tfw/db.sqlite", "Backgrounds/Uploads/office.png"):
-        write(root / rel)
+        write(root / sub)
     for n in range(20):
         log = write(root / f"Logs/MSTeams_2026-07-26_09-{n:02d}-00.00.log")
         os.utime(log, (1_700_000_000 + n, 1_700_000_000 + n))

@@ -12,6 +12,8 @@ from devicecheck.teams.pilot.steps import (
     Bookkeeper,
     Seen,
     SourceInfo,
+    SourceStep,
+    StepResult,
     cell,
     settled_since,
     value_at,
@@ -60,13 +62,19 @@ def test_steps_are_pinned_and_in_order() -> None:
     assert book.bounds() == [("idle", 0.0, 2.0), ("join", 2.0, 3.0)]
 
 
+def of(result: StepResult, source: str) -> SourceStep:
+    step = result.of(source)
+    assert step is not None, source
+    return step
+
+
 def test_values_at_step_end_and_latency_of_the_steps_change() -> None:
     book = Bookkeeper([AUDIO, WINDOW, LOG])
     run_steps(book)
     audio_like(book)
     window_like(book)
     results = {r.name: r for r in book.results()}
-    audio = {n: r.of("audio") for n, r in results.items()}
+    audio = {n: of(r, "audio") for n, r in results.items()}
     assert [audio[s].meeting for s in STEPS] == [False, True, True, True, False, False]
     assert all(audio[s].recording is None for s in STEPS)       # audio cannot see it
     assert audio["join"].latency_s == 0.5
@@ -74,7 +82,7 @@ def test_values_at_step_end_and_latency_of_the_steps_change() -> None:
     # Steps whose change is about recording, or with no change: no audio latency.
     assert audio["record"].latency_s is None and audio["idle"].latency_s is None
 
-    window = {n: r.of("window") for n, r in results.items()}
+    window = {n: of(r, "window") for n, r in results.items()}
     assert [window[s].recording for s in STEPS] == [False, False, True, False, False, False]
     assert window["record"].latency_s == pytest.approx(4.1)    # seen at the 24.1 s poll
     assert window["stop-record"].latency_s == pytest.approx(3.1)
@@ -82,7 +90,8 @@ def test_values_at_step_end_and_latency_of_the_steps_change() -> None:
 
     log = results["join"].of("log")
     assert log is not None and (log.meeting, log.recording, log.latency_s) == (None, None, None)
-    assert results["join"].as_dict()["sources"][0] == {
+    sources = results["join"].as_dict()["sources"]
+    assert isinstance(sources, list) and sources[0] == {
         "source": "audio", "meeting": True, "recording": None, "latency_s": 0.5}
 
 

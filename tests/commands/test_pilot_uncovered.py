@@ -19,12 +19,14 @@ from devicecheck.teams.pilot.uncovered import (
 )
 
 PART = ("Partitions", "teams-4-linux")
+#: A root's files: path parts -> (size, mtime), as ``uncovered`` keeps them.
+Files = dict[tuple[str, ...], tuple[int, int]]
 COVERED = {(*PART, "IndexedDB"), (*PART, "Cache"), ("config.json",), (*PART, "Preferences")}
 
 
 def test_written_is_new_or_changed_files() -> None:
-    before = {("a",): (1, 10), ("b",): (2, 20), ("gone",): (1, 1)}
-    after = {("a",): (1, 10), ("b",): (3, 21), ("c",): (1, 30)}
+    before: Files = {("a",): (1, 10), ("b",): (2, 20), ("gone",): (1, 1)}
+    after: Files = {("a",): (1, 10), ("b",): (3, 21), ("c",): (1, 30)}
     assert written(before, after) == {("b",), ("c",)}
 
 
@@ -55,8 +57,8 @@ def test_folder_names_with_addresses_are_masked() -> None:
 
 def test_gaps_per_root_sorted() -> None:
     native = RootKey("teams-for-linux", "native")
-    before = {native: {(*PART, "IndexedDB", "1.log"): (1, 1)}}
-    after = {native: {(*PART, "IndexedDB", "1.log"): (2, 2),
+    before: dict[RootKey, Files] = {native: {(*PART, "IndexedDB", "1.log"): (1, 1)}}
+    after: dict[RootKey, Files] = {native: {(*PART, "IndexedDB", "1.log"): (2, 2),
                       (*PART, "shared_proto_db", "1.log"): (1, 3)}}
     assert gaps(before, after, {native: COVERED}) == [
         Gap("teams-for-linux", "native", "Partitions/teams-4-linux/shared_proto_db", 1)]

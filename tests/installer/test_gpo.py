@@ -21,6 +21,12 @@ ADMX = INSTALLER / "gpo" / "DeviceCheck.admx"
 ADML = INSTALLER / "gpo" / "en-US" / "DeviceCheck.adml"
 
 
+def find(el: ET.Element, path: str) -> ET.Element:
+    found = el.find(path, NS)
+    assert found is not None, path
+    return found
+
+
 def template_values(path: Path = ADMX) -> dict[tuple[str, str], tuple[str, Any]]:
     """(key, value name) -> (element kind, a value Group Policy would write)."""
     out: dict[tuple[str, str], tuple[str, Any]] = {}
@@ -28,15 +34,15 @@ def template_values(path: Path = ADMX) -> dict[tuple[str, str], tuple[str, Any]]
         assert policy.get("class") == "Machine"
         key = policy.get("key", "")
         if policy.get("valueName"):
-            assert policy.find("p:enabledValue/p:decimal", NS).get("value") == "1"
-            assert policy.find("p:disabledValue/p:decimal", NS).get("value") == "0"
+            assert find(policy, "p:enabledValue/p:decimal").get("value") == "1"
+            assert find(policy, "p:disabledValue/p:decimal").get("value") == "0"
             out[(key, policy.get("valueName", ""))] = ("boolean", 1)
         for el in policy.iterfind("p:elements/*", NS):
             kind = el.tag.split("}")[1]
             if kind == "decimal":
                 sample: Any = int(el.get("minValue", "0"))
             elif kind == "enum":
-                sample = el.find("p:item/p:value/p:string", NS).text
+                sample = find(el, "p:item/p:value/p:string").text
             else:
                 sample = ""
             out[(el.get("key", key), el.get("valueName", ""))] = (kind, sample)
@@ -90,8 +96,7 @@ def test_adml_defines_every_string_and_presentation_the_admx_uses() -> None:
     assert set(re.findall(r"\$\(presentation\.([^)]+)\)", admx_text)) == presentations
     for pres in root.iterfind("p:resources/p:presentationTable/p:presentation", NS):
         ref_ids = {el.get("refId") for el in pres}
-        policy = ET.parse(ADMX).getroot().find(
-            f"p:policies/p:policy[@name='{pres.get('id')}']", NS)
+        policy = find(ET.parse(ADMX).getroot(), f"p:policies/p:policy[@name='{pres.get('id')}']")
         assert ref_ids == {el.get("id") for el in policy.iterfind("p:elements/*", NS)}
 
 

@@ -55,7 +55,8 @@ def test_bitlocker_order_wmi_then_exit_code_then_shell_then_text() -> None:
     facts = _bitlocker({"Win32_EncryptableVolume": shell_on, "manage-bde": failed(
         -2147024891, stdout="ERROR: An attempt to access a required resource was denied.")})
     assert facts["source"] == "shell" and facts["shell_state"] == "on"
-    assert "needs administrator" in facts["signals"][0]
+    signals = facts["signals"]
+    assert isinstance(signals, list) and "needs administrator" in signals[0]
     # ...and English text is the last resort.
     facts = _bitlocker({"Win32_EncryptableVolume": unread,
                         "manage-bde": fixture("windows/manage_bde_suspended.txt")})

@@ -47,7 +47,7 @@ def sign(target: Path, key: Ed25519PrivateKey = KEY) -> Path:
     return sig
 
 
-def run(policy: Policy):  # type: ignore[no-untyped-def]
+def run(policy: Policy):
     ctx = Context(loaded=LoadedPolicy(policy), os_name="linux", runner=ProbeRunner(), now=NOW)
     [result] = run_checks([RecordingPolicyCheck()], ctx)
     return result

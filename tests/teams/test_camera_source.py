@@ -73,7 +73,7 @@ def test_unreadable_processes_are_a_note_not_a_crash(proc_root: Path,
             raise PermissionError(13, "Permission denied")
         return real_scandir(path)
 
-    monkeypatch.setattr(camera.os, "scandir", scandir)
+    monkeypatch.setattr(os, "scandir", scandir)   # the os module camera.py uses
     source = make(proc_root)
     source.processes(PIDS)
     reading = source.poll(0.0)

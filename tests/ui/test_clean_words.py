@@ -4,6 +4,7 @@ as the catalogue and policy decide, plural agreement, results by outcome."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from devicecheck.policy.model import Policy
 from devicecheck.ui.model import clean_words as words
@@ -11,7 +12,7 @@ from tests.helpers.officer_text import assert_officer_clean
 from tests.ui.test_clean_action import Plan, Result, Root, T
 
 
-def policy(**cleaner: object) -> Policy:
+def policy(**cleaner: Any) -> Policy:
     base = Policy()
     return dataclasses.replace(base, cleaner=dataclasses.replace(base.cleaner, **cleaner))
 

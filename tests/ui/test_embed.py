@@ -24,7 +24,8 @@ class FakeTray:
 def test_reports_the_geometry_once_embedded(qtbot: Any, monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("DEVICECHECK_DEBUG_TRAY", "1")
-    tray, done = FakeTray(), []
+    tray = FakeTray()
+    done: list[object] = []
     wait = EmbedWait(tray, done.append, poll_ms=10, wait_ms=60_000)  # type: ignore[arg-type]
     wait.start()
     qtbot.wait(50)

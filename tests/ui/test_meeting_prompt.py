@@ -135,7 +135,7 @@ def test_the_real_tray_app_prompts_and_the_flow_satisfies_it(make_harness: Any, 
     assert isinstance(card, QWidget) and card.isVisible() and not window.isVisible()
     card.close()
     opened: list[int] = []
-    h.app.open_precall = lambda: opened.append(1)  # type: ignore[method-assign]
+    h.app.open_precall = lambda: opened.append(1)
     monitor.send("meeting-ended", in_meeting=False)
     monitor.send("meeting-started", in_meeting=True)
     assert opened == []

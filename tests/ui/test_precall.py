@@ -606,8 +606,8 @@ def test_missing_notice_never_lets_the_call_start(qtbot: Any, open_window: Any, 
 class Unrunnable(Fixed):
     """The engine itself fails on this one (not just the check): the run reports failure."""
 
-    @property  # type: ignore[override]
-    def timeout_s(self) -> float:
+    @property
+    def timeout_s(self) -> float:  # type: ignore[override]
         raise RuntimeError("engine broke")
 
 

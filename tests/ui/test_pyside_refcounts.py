@@ -23,7 +23,8 @@ class Emitter(QObject):
 
 
 def test_emit_keeps_true_alive() -> None:
-    emitter, got = Emitter(), []
+    emitter = Emitter()
+    got: list[bool] = []
     emitter.changed.connect(got.append)
     before = sys.getrefcount(True)
     for _ in range(CALLS):

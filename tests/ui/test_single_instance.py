@@ -292,7 +292,11 @@ def test_a_flood_of_connections_keeps_the_server_within_its_bounds(qtbot: Any, q
         # launch is heard again.
         for c in clients:
             c.close()
-        qtbot.waitUntil(lambda: (serve(), guard.peer_count)[1] == 0, timeout=PEER_IDLE_MS * 3)
+        def served_and_idle() -> bool:
+            serve()
+            return guard.peer_count == 0
+
+        qtbot.waitUntil(served_and_idle, timeout=PEER_IDLE_MS * 3)
         with qtbot.waitSignal(guard.messageReceived, timeout=5000) as blocker:
             assert not SingleInstance().acquire("precall")
         assert blocker.args == ["precall"]

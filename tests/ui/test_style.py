@@ -48,9 +48,15 @@ def _label() -> QWidget:
     return label
 
 
+def tool_button(text: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    return button
+
+
 CONTROLS: dict[str, Callable[[], QWidget]] = {
     "button": lambda: QPushButton("Press"),
-    "tool button": lambda: QToolButton(text="Tool"),
+    "tool button": lambda: tool_button("Tool"),
     "check box": lambda: QCheckBox("Tick"),
     "radio button": lambda: QRadioButton("Pick"),
     "line edit": lambda: QLineEdit("text"),

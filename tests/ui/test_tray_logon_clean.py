@@ -32,8 +32,11 @@ def loaded(on: bool) -> LoadedPolicy:
 
 
 @pytest.mark.parametrize("outcome, notified", [
-    (logon.LogonResult(True, cleaned=True, clean=Clean(), started=("teams-for-linux",)), False),
-    (logon.LogonResult(True, cleaned=True, clean=Clean(), not_started=("teams-for-linux",)),
+    # Clean: a stand-in for CleanResult, of which the tray reads exit_code only.
+    (logon.LogonResult(True, cleaned=True, clean=Clean(),  # type: ignore[arg-type]
+                       started=("teams-for-linux",)), False),
+    (logon.LogonResult(True, cleaned=True, clean=Clean(),  # type: ignore[arg-type]
+                       not_started=("teams-for-linux",)),
      True),
     (logon.LogonResult(True, running=("teams-for-linux",)), False),
 ])

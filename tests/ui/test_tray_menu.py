@@ -41,7 +41,7 @@ def test_a_second_launch_runs_the_entry_it_names(make_harness: Any, qtbot: Any) 
     h = make_harness(policy_with(), scripted(Status.PASS))
     h.app.start()
     h.app.on_message("report")
-    assert h.app.windows["report"].isVisible()  # type: ignore[attr-defined]
+    assert h.app.windows["report"].isVisible()
 
 
 def _with_pilot_menu(on: bool) -> Any:
@@ -67,9 +67,9 @@ def test_pilot_item_shows_only_when_it_sets_pilot_menu(make_harness: Any, qtbot:
     assert item.isVisible() and item.text() == "&Test meeting detection…"
     item.trigger()
     window = on.app.windows["pilot"]
-    assert window.isVisible()  # type: ignore[attr-defined]
-    assert window.windowTitle() == "Test meeting detection"  # type: ignore[attr-defined]
-    window.close()  # type: ignore[attr-defined]
+    assert window.isVisible()
+    assert window.windowTitle() == "Test meeting detection"
+    window.close()
 
 
 def test_the_verdict_line_is_shortened_at_a_word_never_mid_word() -> None:

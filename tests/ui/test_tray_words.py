@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QAccessible, QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
@@ -38,8 +38,8 @@ def loaded_with(*, allow_continue: bool = True, grace_days: int = 0,
         base,
         notice=dataclasses.replace(base.notice, allow_advisory_continue=allow_continue),
         checks=dataclasses.replace(base.checks, advisory_grace_days=grace_days),
-        organisation=dataclasses.replace(base.organisation,
-                                         **({"it_contact": contact} if contact else {})))
+        organisation=dataclasses.replace(base.organisation, it_contact=contact)
+        if contact else base.organisation)
     return LoadedPolicy(policy=policy, sources=("defaults", "file:/etc/xdg/devicecheck/policy.toml"))
 
 
@@ -59,7 +59,7 @@ def menu_strings(menu: TrayMenu) -> list[str]:
             *(a.toolTip() for a in actions)]
 
 
-STATES = {
+STATES: dict[str, tuple[list[Scripted], dict[str, Any]]] = {
     "ready": ([Scripted("firewall", Status.PASS)], {}),
     "attention": ([Scripted("firewall", Status.PASS), Scripted("meeting-data", Status.FAIL)],
                   {}),
@@ -88,7 +88,7 @@ def test_menu_verdict_line_is_readable_and_officer_clean(make_harness: Any, qtbo
     assert_officer_clean(menu_strings(app.menu), PASSES, strict=True)
     # Choosing it opens the report (what to do).
     status.trigger()
-    assert app.windows["report"].isVisible()  # type: ignore[attr-defined]
+    assert app.windows["report"].isVisible()
 
 
 @pytest.mark.parametrize("event", ["meeting", "recording"])
@@ -192,7 +192,11 @@ def test_open_log_folder_says_so_when_nothing_opens_it(make_harness: Any, qtbot:
     h = started(make_harness, qtbot, loaded_with(), [Scripted("firewall", Status.PASS)])
     app = h.app
     asked: list[str] = []
-    app.open_url = lambda url: asked.append(url.toLocalFile()) or False  # no file manager
+    def open_url(url: QUrl) -> bool:
+        asked.append(url.toLocalFile())
+        return False   # no file manager
+
+    app.open_url = open_url
     app.menu.logs.trigger()
     assert asked == [str(paths.user_data_dir())]
     box = app.windows["logs"]
@@ -209,7 +213,7 @@ def test_open_log_folder_says_so_when_nothing_opens_it(make_harness: Any, qtbot:
     # A second failure replaces the first window, not a pile of them.
     app.menu.logs.trigger()
     assert app.windows["logs"] is not box
-    app.windows["logs"].close()  # type: ignore[attr-defined]
+    app.windows["logs"].close()
 
 
 def test_open_log_folder_that_opens_shows_nothing_else(make_harness: Any, qtbot: Any) -> None:
