@@ -1,12 +1,14 @@
-"""The import graph of ``src/devicecheck`` has no cycles (issue 16).
+"""The import graph of ``src/devicecheck`` has no cycles (issues 16 and 28).
 
 Edges come from the modules' own ``import`` statements, read with ``ast``: top-level and
-function-level imports of ``devicecheck.*`` both count (an import inside a function that
-breaks a cycle at import time still ties the two modules together), but imports under
-``if TYPE_CHECKING:`` do not (they never run). ``from devicecheck.pkg import name`` is an
-edge to ``devicecheck.pkg.name`` when that is a module, else to ``devicecheck.pkg``.
-Importing a submodule also runs its packages' ``__init__``; a package's ``__init__`` is a
-node like any module, so an ``__init__`` that imports its own submodules shows up too."""
+function-level imports of ``devicecheck.*`` count (an import inside a function that breaks
+a cycle at import time still ties the two modules together), and so do imports under
+``if TYPE_CHECKING:`` (issue 28: they never run, but a module that names another's types
+depends on it as much; the tray's parts named the controller that way and formed a
+cycle). ``from devicecheck.pkg import name`` is an edge to ``devicecheck.pkg.name`` when
+that is a module, else to ``devicecheck.pkg``. Importing a submodule also runs its
+packages' ``__init__``; a package's ``__init__`` is a node like any module, so an
+``__init__`` that imports its own submodules shows up too."""
 
 from __future__ import annotations
 
@@ -34,21 +36,22 @@ def _is_type_checking(test: ast.expr) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def _imports(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Every import under ``node`` except those guarded by ``if TYPE_CHECKING:``."""
+def _imports(node: ast.AST, *, type_only: bool = True) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import under ``node``; those guarded by ``if TYPE_CHECKING:`` only when
+    ``type_only`` (the default: they count)."""
     for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.If) and _is_type_checking(child.test):
+        if not type_only and isinstance(child, ast.If) and _is_type_checking(child.test):
             for other in child.orelse:  # the ``else:`` branch runs
-                yield from _imports_of(other)
+                yield from _imports_of(other, type_only=type_only)
             continue
-        yield from _imports_of(child)
+        yield from _imports_of(child, type_only=type_only)
 
 
-def _imports_of(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+def _imports_of(node: ast.AST, *, type_only: bool) -> Iterator[ast.Import | ast.ImportFrom]:
     if isinstance(node, ast.Import | ast.ImportFrom):
         yield node
     else:
-        yield from _imports(node)
+        yield from _imports(node, type_only=type_only)
 
 
 def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
@@ -59,13 +62,15 @@ def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
-def import_graph() -> dict[str, set[str]]:
+def import_graph(*, type_only: bool = True) -> dict[str, set[str]]:
+    """Module -> the package modules it imports (``type_only``: counting imports under
+    ``if TYPE_CHECKING:``)."""
     files = module_files()
     graph: dict[str, set[str]] = {name: set() for name in files}
     for name, path in files.items():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         is_package = path.name == "__init__.py"
-        for node in _imports(tree):
+        for node in _imports(tree, type_only=type_only):
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
             else:
@@ -115,12 +120,9 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
-#: Cycles outside ``ui/`` left for their owners (issue 16), each to be removed from here
-#: when it is broken, so that this list only ever shrinks:
-#: - ``cleaner/plan.py`` imports ``display`` from ``cleaner/delete.py`` inside a function,
-#:   and ``delete.py`` imports ``plan.py``'s types at the top;
-#: - ``oslog/__init__.py`` imports its per-OS writers, which import the interface from
-#:   the package (the interface could live in a leaf ``oslog/base.py``).
+#: Cycles left for their owners, each to be removed from here when it is broken, so that
+#: this list only ever shrinks. Empty: none is known (the last ones, the tray's parts
+#: naming the controller for their types, went with issue 28).
 KNOWN_CYCLES: list[list[str]] = []
 
 
@@ -128,10 +130,34 @@ def test_graph_is_read_from_the_sources() -> None:
     graph = import_graph()
     assert "devicecheck.ui.tray.controller" in graph
     assert "devicecheck.ui.tray.window_manager" in graph["devicecheck.ui.tray.controller"]
-    # A TYPE_CHECKING import is not an edge: the window manager names its host only there.
-    assert "devicecheck.ui.tray.controller" not in graph["devicecheck.ui.tray.window_manager"]
-    # A function-level import is: the window manager opens the report window lazily.
+    # A function-level import is an edge: the window manager opens the report window lazily.
     assert "devicecheck.ui.windows.report_window" in graph["devicecheck.ui.tray.window_manager"]
+    # So is a TYPE_CHECKING import (the window manager names the report's type only
+    # there), unless the graph is asked for run-time imports alone.
+    wm = "devicecheck.ui.tray.window_manager"
+    assert "devicecheck.report" in graph[wm]
+    assert "devicecheck.report" not in import_graph(type_only=False)[wm]
+
+
+def test_no_tray_part_imports_the_controller() -> None:
+    """Issue 28: the parts are written against Protocols (``HookHost``, ``LinkHost``,
+    ``WindowHost``), so the controller composes them and none depends on it."""
+    graph = import_graph()
+    controller = "devicecheck.ui.tray.controller"
+    parts = sorted(m for m in graph[controller] if m.startswith("devicecheck.ui.tray."))
+    assert {"devicecheck.ui.tray.teams_link", "devicecheck.ui.tray.window_manager",
+            "devicecheck.ui.tray.log_folder", "devicecheck.ui.tray.hooks"} <= set(parts)
+    assert [m for m in parts if controller in graph[m]] == []
+
+
+def test_the_cleaner_does_not_import_the_teams_link() -> None:
+    """Issue 28: the restart flow is given "is a meeting on?" as a callable; the one-shot
+    read of the sources lives in ``teams/oneshot.py``."""
+    graph = import_graph()
+    assert {m: sorted(t for t in targets if t.startswith("devicecheck.teams"))
+            for m, targets in graph.items()
+            if m.startswith("devicecheck.cleaner")
+            and any(t.startswith("devicecheck.teams") for t in targets)} == {}
 
 
 def test_cycle_finder_finds_a_cycle() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from devicecheck.audit import AuditLog
+from devicecheck.teams.handoff import MeetingDataCleaner
 from devicecheck.teams.monitor import TeamsMonitor
 from devicecheck.teams.token import TokenStore
 from tests.teams.conftest import FakeTeamsProcess, own_find, own_running
@@ -58,8 +59,10 @@ def test_meeting_end_to_data_cleaned(qtbot: Any, fake_teams: FakeTeamsServer,
     audit = AuditLog(tmp_path / "audit.jsonl")
     # The real cleaner; only its process finder is limited to this test's children, so a
     # fake Teams started by someone else's test on this machine cannot interfere.
-    cleaner = functools.partial(real_clean, processes=own_running)
-    monitor = TeamsMonitor(make_policy(fake_teams.url, grace=GRACE_S), cleaner=cleaner,
+    policy = make_policy(fake_teams.url, grace=GRACE_S)
+    cleaner = MeetingDataCleaner(policy, audit,
+                                 clean=functools.partial(real_clean, processes=own_running))
+    monitor = TeamsMonitor(policy, cleaner=cleaner,
                            client_ids=("teams-for-linux",), find=own_find, audit=audit,
                            token_store=TokenStore(tmp_path / "teams-token"),
                            process_poll_ms=200, idle_rescan_s=0.2, min_backoff_ms=50,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from devicecheck.policy.model import CleanerPolicy, TeamsPolicy
 from devicecheck.probes.processes import ProcInfo
 from devicecheck.probes.registry import DictRegistry
 from devicecheck.teams.capability import CONSENT_STORE
+from devicecheck.teams.handoff import CleanOutcome, MeetingCheck
 from devicecheck.teams.monitor import EVENTS, TeamsMonitor
 from devicecheck.teams.token import TokenStore
 from tests.teams.conftest import CLIENT_EXE, FakeTeamsProcess, own_find
@@ -31,29 +32,27 @@ def names(client: str, _os: str) -> frozenset[str]:
     return NAMES.get(client, frozenset())
 
 
-@dataclass
-class FakeResult:
-    refused: list[str] = field(default_factory=list)
-    removed_files: int = 3
-    removed_bytes: int = 300
-    failures: list[dict[str, Any]] = field(default_factory=list)
-
-
 class FakeCleaner:
-    """Stands in for devicecheck.cleaner.clean: records calls, refuses running clients."""
+    """Stands in for the link's ``Cleaner`` (``teams/handoff.py``): records the cleans,
+    refuses running clients; no restart is expected of it."""
 
     def __init__(self, proc: FakeTeamsProcess | None = None, fail: bool = False) -> None:
         self.calls: list[dict[str, Any]] = []
         self.proc, self.fail = proc, fail
         self.thread_names: list[str] = []
 
-    def __call__(self, policy: Policy, **kwargs: Any) -> FakeResult:
-        self.calls.append(kwargs)
+    def clean(self, clients: Sequence[str]) -> CleanOutcome:
+        self.calls.append({"client_ids": list(clients)})
         self.thread_names.append(threading.current_thread().name)
         if self.fail:
             raise OSError("disk on fire")
         running = self.proc is not None and self.proc.running
-        return FakeResult(refused=list(kwargs["client_ids"]) if running else [])
+        return CleanOutcome(refused=tuple(clients) if running else (), removed_files=3,
+                            removed_bytes=300)
+
+    def restart_and_clean(self, clients: Sequence[str], *, meeting_on: MeetingCheck,
+                          automatic: bool) -> CleanOutcome:
+        raise AssertionError("this test's link was not meant to restart Teams")
 
 
 class Events:
@@ -133,7 +132,7 @@ def test_full_meeting_then_clean_when_teams_exits(
     assert ev.names().count("clean-refused") == 1   # offered once, not per poll
     teams_process.stop()
     qtbot.waitUntil(lambda: ev.has("cleaned"), timeout=5000)
-    assert cleaner.calls == [{"client_ids": ["teams-for-linux"], "audit": monitor._audit}]
+    assert cleaner.calls == [{"client_ids": ["teams-for-linux"]}]
     assert cleaner.thread_names == ["devicecheck-autoclean"]   # off the GUI thread
     _, cleaned = ev.first("cleaned")
     assert cleaned == {"clients": ["teams-for-linux"], "removed_files": 3,

@@ -1,11 +1,11 @@
 """TeamsMonitor with plug-in sources: readings in, events out, sources that cannot run
-or fail, and the after-meeting restart-to-clean modes (restarter and idle injected)."""
+or fail, and the after-meeting restart-to-clean modes (a restarting ``Cleaner`` and idle injected)."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,6 +14,7 @@ import pytest
 from devicecheck.audit import AuditLog
 from devicecheck.policy import Policy
 from devicecheck.policy.model import CleanerPolicy, TeamsPolicy
+from devicecheck.teams.handoff import CleanOutcome, MeetingCheck
 from devicecheck.teams.monitor import TeamsMonitor
 from devicecheck.teams.sources.base import CLEAR, Reading, SignalSource
 from tests.teams.conftest import FakeTeamsProcess, own_find
@@ -66,28 +67,25 @@ class Broken(SignalSource):
         raise RuntimeError("no accessibility bus")
 
 
-@dataclass
-class FakeRestart:
-    refused_reason: str | None = None
-    clients: dict[str, dict[str, Any]] = field(default_factory=dict)
-    clean: Any = None
-    automatic: bool = False
-    seconds: float = 1.5
+class FakeRestarter(FakeCleaner):
+    """A ``Cleaner`` that also restarts: every client comes back, none forced (or the
+    restart is refused with ``reason``)."""
 
-
-class FakeRestarter:
-    def __init__(self, reason: str | None = None) -> None:
-        self.calls: list[dict[str, Any]] = []
+    def __init__(self, proc: FakeTeamsProcess | None = None,
+                 reason: str | None = None) -> None:
+        super().__init__(proc)
+        self.restarts: list[dict[str, Any]] = []
         self.reason = reason
-        self.meeting_on_seen: list[bool] = []
+        self.meeting_on_seen: list[bool | None] = []
 
-    def __call__(self, policy: Policy, **kwargs: Any) -> FakeRestart:
-        self.calls.append(kwargs)
-        self.meeting_on_seen.append(kwargs["meeting_on"]())
-        ids = kwargs["client_ids"]
-        return FakeRestart(self.reason, {c: {"restarted": True, "forced": False} for c in ids},
-                           clean=FakeCleaner()(policy, client_ids=ids),
-                           automatic=kwargs["automatic"])
+    def restart_and_clean(self, clients: Sequence[str], *, meeting_on: MeetingCheck,
+                          automatic: bool) -> CleanOutcome:
+        self.restarts.append({"client_ids": list(clients), "automatic": automatic})
+        self.meeting_on_seen.append(meeting_on())
+        if self.reason:
+            return CleanOutcome(refused_reason=self.reason, automatic=automatic)
+        return CleanOutcome(removed_files=3, removed_bytes=300,
+                            restarted=frozenset(clients), automatic=automatic, seconds=1.5)
 
 
 @pytest.fixture(autouse=True)
@@ -192,7 +190,7 @@ def after_a_meeting(qtbot: Any, tmp_path: Path, teams: FakeTeamsProcess, pol: Po
 def test_ask_then_clear_now_restarts_and_cleans(
         qtbot: Any, tmp_path: Path, teams_process: FakeTeamsProcess) -> None:
     restarter = FakeRestarter()
-    with after_a_meeting(qtbot, tmp_path, teams_process, policy("ask"), restarter=restarter,
+    with after_a_meeting(qtbot, tmp_path, teams_process, policy("ask"), cleaner=restarter,
                          interactive=True) as (monitor, ev):
         qtbot.waitUntil(lambda: ev.has("clean-refused"), timeout=5000)
         _, asked = ev.first("clean-refused")
@@ -202,7 +200,7 @@ def test_ask_then_clear_now_restarts_and_cleans(
         qtbot.waitUntil(lambda: ev.has("cleaned"), timeout=5000)
         _, cleaned = ev.first("cleaned")
         assert cleaned["restarted"] == {CLIENT: True} and cleaned["forced"] == {CLIENT: False}
-        assert restarter.calls[0]["client_ids"] == [CLIENT]
+        assert restarter.restarts[0]["client_ids"] == [CLIENT]
         assert restarter.meeting_on_seen == [False]
         assert ev.names().index("teams-restarting") < ev.names().index("cleaned")
         assert monitor.waiting_clients == set() and not monitor.restarting
@@ -211,7 +209,7 @@ def test_ask_then_clear_now_restarts_and_cleans(
 def test_clear_now_is_refused_while_a_meeting_is_on(
         qtbot: Any, tmp_path: Path, teams_process: FakeTeamsProcess) -> None:
     restarter = FakeRestarter()
-    with after_a_meeting(qtbot, tmp_path, teams_process, policy("ask"), restarter=restarter,
+    with after_a_meeting(qtbot, tmp_path, teams_process, policy("ask"), cleaner=restarter,
                          interactive=True) as (monitor, ev):
         assert PushSource.current is not None
         PushSource.current.emit(Reading.of([CLIENT]))     # a new call started meanwhile
@@ -220,7 +218,7 @@ def test_clear_now_is_refused_while_a_meeting_is_on(
         refused = [d for _, n, d in ev.items if n == "clean-refused"]
         assert refused[-1]["reason"] == "meeting-on"
         qtbot.wait(200)
-        assert restarter.calls == []
+        assert restarter.restarts == []
 
 
 def test_restart_when_idle_restarts_once_idle_without_asking(
@@ -228,13 +226,13 @@ def test_restart_when_idle_restarts_once_idle_without_asking(
     restarter = FakeRestarter()
     idle = {"s": 5.0}
     with after_a_meeting(qtbot, tmp_path, teams_process, policy("restart-when-idle"),
-                         restarter=restarter, idle=lambda: idle["s"],
+                         cleaner=restarter, idle=lambda: idle["s"],
                          idle_check_ms=50) as (_, ev):
         qtbot.wait(300)
-        assert restarter.calls == [] and not ev.has("clean-refused")  # not idle yet
+        assert restarter.restarts == [] and not ev.has("clean-refused")  # not idle yet
         idle["s"] = 61.0
         qtbot.waitUntil(lambda: ev.has("cleaned"), timeout=5000)
-        assert restarter.calls[0]["automatic"] is True
+        assert restarter.restarts[0]["automatic"] is True
         assert ev.first("cleaned")[1]["automatic"] is True
 
 
@@ -242,26 +240,25 @@ def test_restart_when_idle_asks_when_idle_cannot_be_read(
         qtbot: Any, tmp_path: Path, teams_process: FakeTeamsProcess) -> None:
     restarter = FakeRestarter()
     with after_a_meeting(qtbot, tmp_path, teams_process, policy("restart-when-idle"),
-                         restarter=restarter, idle=lambda: None, idle_check_ms=50,
+                         cleaner=restarter, idle=lambda: None, idle_check_ms=50,
                          interactive=True) as (_, ev):
         qtbot.waitUntil(lambda: ev.has("clean-refused"), timeout=5000)
         _, asked = ev.first("clean-refused")
         assert asked["ask"] is True and asked["idle_unknown"] is True
         qtbot.wait(200)
-        assert restarter.calls == []
+        assert restarter.restarts == []
 
 
 def test_wait_for_exit_never_restarts(
         qtbot: Any, tmp_path: Path, teams_process: FakeTeamsProcess) -> None:
-    restarter = FakeRestarter()
-    cleaner = FakeCleaner(teams_process)
+    restarter = FakeRestarter(teams_process)
     with after_a_meeting(qtbot, tmp_path, teams_process, policy("wait-for-exit"),
-                         restarter=restarter, idle=lambda: 9999.0, idle_check_ms=50,
-                         cleaner=cleaner) as (_, ev):
+                         cleaner=restarter, idle=lambda: 9999.0,
+                         idle_check_ms=50) as (_, ev):
         qtbot.waitUntil(lambda: ev.has("clean-refused"), timeout=5000)
         assert ev.first("clean-refused")[1]["offer_restart"] is False
         qtbot.wait(300)
-        assert restarter.calls == [] and cleaner.calls == []
+        assert restarter.restarts == [] and restarter.calls == []
         teams_process.stop()
         qtbot.waitUntil(lambda: ev.has("cleaned"), timeout=5000)
 
@@ -269,7 +266,7 @@ def test_wait_for_exit_never_restarts(
 def test_failed_restart_is_reported_and_data_keeps_waiting(
         qtbot: Any, tmp_path: Path, teams_process: FakeTeamsProcess) -> None:
     restarter = FakeRestarter(reason="quit-failed")
-    with after_a_meeting(qtbot, tmp_path, teams_process, policy("ask"), restarter=restarter,
+    with after_a_meeting(qtbot, tmp_path, teams_process, policy("ask"), cleaner=restarter,
                          interactive=True) as (monitor, ev):
         qtbot.waitUntil(lambda: ev.has("clean-refused"), timeout=5000)
         monitor.restart_and_clean()

@@ -22,6 +22,7 @@ from devicecheck.cleaner.restart import restart_and_clean
 from devicecheck.policy import Policy
 from devicecheck.policy.model import CleanerPolicy, TeamsPolicy
 from devicecheck.probes.processes import ProcInfo, find_processes
+from devicecheck.teams.handoff import MeetingDataCleaner
 from devicecheck.teams.monitor import TeamsMonitor
 from tests.e2e.test_clean_day_e2e import MEETING_DATA, TeamsLog, write_meeting_data
 from tests.helpers import teams_standin
@@ -77,8 +78,10 @@ def test_restart_when_idle_clears_without_a_click(qtbot: Any, tmp_path: Path) ->
     policy, log, root = setup(tmp_path, "restart-when-idle")
     idle = {"s": 0.0}
     with teams_standin.running(root, tmp_path / "ready.jsonl") as standin:
-        restarter = functools.partial(restart_and_clean, control=standin.control())
-        monitor, ev = link(policy, tmp_path, standin.tag, restarter=restarter,
+        cleaner = MeetingDataCleaner(policy, AuditLog(tmp_path / "audit.jsonl"),
+                                     restart=functools.partial(restart_and_clean,
+                                                               control=standin.control()))
+        monitor, ev = link(policy, tmp_path, standin.tag, cleaner=cleaner,
                            idle=lambda: idle["s"])
         monitor.start()
         try:
@@ -104,8 +107,9 @@ def test_restart_when_idle_clears_without_a_click(qtbot: Any, tmp_path: Path) ->
 def test_wait_for_exit_keeps_the_data_until_teams_exits(qtbot: Any, tmp_path: Path) -> None:
     policy, log, root = setup(tmp_path, "wait-for-exit")
     with teams_standin.running(root, tmp_path / "ready.jsonl") as standin:
-        cleaner = functools.partial(real_clean, processes=lambda names, os_name: {
-            p.name for p in tagged_find(standin.tag)(names, os_name=os_name)})
+        cleaner = MeetingDataCleaner(policy, AuditLog(tmp_path / "audit.jsonl"), clean=(
+            functools.partial(real_clean, processes=lambda names, os_name: {
+                p.name for p in tagged_find(standin.tag)(names, os_name=os_name)})))
         monitor, ev = link(policy, tmp_path, standin.tag, cleaner=cleaner,
                            idle=lambda: 9999.0)
         monitor.start()

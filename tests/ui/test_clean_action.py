@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QPushButton
 from devicecheck.audit import AuditLog
 from devicecheck.policy.model import Policy
 from devicecheck.qtsupport.screen_fit import available_area, inside
+from devicecheck.teams.events import parse
 from devicecheck.ui.model import clean_words as words
 from devicecheck.ui.windows.clean_action import CleanFlow
 from devicecheck.ui.windows.clean_dialog import CleanDialog
@@ -184,13 +185,14 @@ def test_teams_open_with_the_restart_flow(qtbot: Any, tmp_path: Any, fake_cleane
     click(box, "Restart Teams and clear")
     assert len(calls) == 1 and "clean" not in fake_cleaner.calls   # the link cleans
     box = shown(qtbot, f, "Clearing meeting data…")
-    assert calls[0]("cleaned", {"clients": ["teams-new"], "failures": 0, "automatic": False,
-                                "restarted": {"teams-new": True}}) is True
+    assert calls[0](parse("cleaned", {"clients": ["teams-new"], "failures": 0,
+                                      "automatic": False,
+                                      "restarted": {"teams-new": True}})) is True
     box = shown(qtbot, f, "Meeting data cleared")
     assert "Teams is opening again." in box.screen_now.text()
     click(box, "Close")
     # Closed: a late outcome is declined, so the link's balloon tells it instead.
-    assert calls[0]("cleaned", {"restarted": {}}) is False
+    assert calls[0](parse("cleaned", {"restarted": {}})) is False
 
 
 def test_teams_open_without_a_restart_flow_waits_for_the_officer_to_quit_it(

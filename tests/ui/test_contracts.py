@@ -2,7 +2,7 @@
 drifts from the real thing lets the tray tests pass against an API that no longer exists.
 
 - ``tray_helpers.FakeMonitor`` against ``teams.monitor.TeamsMonitor``: every member of
-  ``teams_link.Monitor`` (what the tray uses of a monitor) exists on both, methods with
+  ``hooks.Monitor`` (what the tray uses of a monitor) exists on both, methods with
   the same signature, properties on the real class and plain attributes on the fake.
 - The two check workers the scheduler picks from (``workers.CheckWorker`` in this process,
   ``process_worker.ProcessCheckWorker`` in a child) report through the same signals."""
@@ -18,7 +18,7 @@ from PySide6.QtCore import QRunnable, SignalInstance
 from devicecheck.qtsupport.process_worker import ProcessCheckWorker
 from devicecheck.qtsupport.workers import CheckSignals, CheckWorker
 from devicecheck.teams.monitor import TeamsMonitor
-from devicecheck.ui.tray.teams_link import Monitor
+from devicecheck.ui.tray.hooks import Monitor
 from tests.ui.tray_helpers import FakeMonitor, policy_with
 
 

@@ -3,6 +3,7 @@ GUI thread, notifications, Teams link and hooks, and the no-tray window."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import time
@@ -137,10 +138,26 @@ def test_clean_refused_offers_once_per_meeting_to_quit_teams(make_harness: Any,
     monitor.send("meeting-ended", in_meeting=False)
     monitor.send("clean-refused", detail=refused)  # the next meeting gets its own
     assert offers() == 2
-    monitor.send("clean-refused", detail={**refused, "offer_quit_teams": False})
     monitor.send("clean-refused", detail={"clients": [], "reason": "error", "error": "OSError"})
     assert offers() == 2
     assert app.state is TrayState.READY
+
+
+def test_the_quit_teams_offer_follows_the_trays_own_policy(make_harness: Any,
+                                                            qtbot: Any) -> None:
+    """Issue 28: ``[cleaner] offer_quit_teams`` is the tray's to read in its policy; what
+    the event echoes of the monitor's policy is for ``watch`` readers."""
+    loaded = policy_with()
+    policy = dataclasses.replace(loaded.policy, cleaner=dataclasses.replace(
+        loaded.policy.cleaner, offer_quit_teams=False))
+    monitor = FakeMonitor()
+    h = make_harness(dataclasses.replace(loaded, policy=policy), scripted(Status.PASS),
+                     monitor=monitor, gate=NotificationGate(min_gap_s=0))
+    app = started(h, qtbot)
+    qtbot.waitUntil(lambda: monitor.started == 1, timeout=5000)
+    monitor.send("clean-refused", detail={"clients": ["teams-new"], "reason": "teams-running",
+                                          "offer_quit_teams": True, "clean_on_exit": True})
+    assert not any(n[0].startswith("Quit Teams") for n in app.notifications)
 
 
 def test_hooks_attach_to_the_app(make_harness: Any, qtbot: Any,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from devicecheck.teams.events import Cleaned, CleanRefused, parse
 from devicecheck.ui.model.notifications import (
     NotificationGate,
     clean_refused_message,
@@ -82,28 +85,41 @@ def test_verdict_messages_name_at_most_three_checks_by_fault_phrase() -> None:
     assert "policy" not in policy[0].lower() and "settings could not be read" not in policy[0]
 
 
+def refused(detail: dict[str, Any]) -> CleanRefused:
+    """A ``clean-refused`` event as the tray reads it off the wire."""
+    return CleanRefused.from_detail(detail)
+
+
+def cleaned(detail: dict[str, Any]) -> Cleaned:
+    return Cleaned.from_detail(detail)
+
+
 def test_quit_teams_offer_only_when_teams_is_running_and_policy_offers_it() -> None:
-    running = {"clients": ["teams-new"], "reason": "teams-running", "offer_quit_teams": True,
-               "clean_on_exit": True}
-    offer = clean_refused_message(running)
+    running = refused({"clients": ["teams-new"], "reason": "teams-running",
+                       "offer_quit_teams": True, "clean_on_exit": True})
+    offer = clean_refused_message(running, offer_quit_teams=True)
     assert offer is not None
     title, message, level = offer
     assert "Quit Teams" in title and "clears them by itself" in message and level == "info"
-    assert clean_refused_message({**running, "offer_quit_teams": False}) is None
-    assert clean_refused_message({**running, "offer_quit_teams": "yes"}) is None  # odd: no
-    assert clean_refused_message({**running, "ask": True}) is None   # the prompt asks
-    assert clean_refused_message({}) is None
+    # The tray's own policy decides, whatever the event echoes of the monitor's.
+    assert clean_refused_message(running, offer_quit_teams=False) is None
+    asking = refused({"clients": ["teams-new"], "reason": "teams-running", "ask": True})
+    assert clean_refused_message(asking, offer_quit_teams=True) is None  # the prompt asks
+    assert clean_refused_message(refused({}), offer_quit_teams=True) is None
 
 
 def test_refusals_and_failures_say_what_happened_in_plain_words() -> None:
-    failed = clean_refused_message({"clients": ["teams-new"], "reason": "error",
-                                    "error": "OSError", "clean_on_exit": True})
+    def says(detail: dict[str, Any]) -> tuple[str, str, str] | None:
+        return clean_refused_message(refused(detail), offer_quit_teams=True)
+
+    failed = says({"clients": ["teams-new"], "reason": "error", "error": "OSError",
+                   "clean_on_exit": True})
     assert failed is not None and failed[2] == "warning" and "OSError" not in failed[1]
-    meeting = clean_refused_message({"clients": ["teams-new"], "reason": "meeting-on"})
+    meeting = says({"clients": ["teams-new"], "reason": "meeting-on"})
     assert meeting is not None and "call is on" in meeting[1] and meeting[2] == "info"
-    stuck = clean_refused_message({"clients": ["teams-new"], "reason": "quit-failed"})
+    stuck = says({"clients": ["teams-new"], "reason": "quit-failed"})
     assert stuck is not None and "did not close" in stuck[1] and stuck[2] == "warning"
-    forced = clean_refused_message({"clients": ["teams-new"], "reason": "forced-caches-only"})
+    forced = says({"clients": ["teams-new"], "reason": "forced-caches-only"})
     assert forced is not None and "by force" in forced[1] and forced[2] == "warning"
 
 
@@ -111,15 +127,15 @@ def test_one_message_after_a_restart_and_clean() -> None:
     done = {"clients": ["teams-new"], "removed_files": 12, "removed_bytes": 999,
             "failures": 0, "restarted": {"teams-new": True}, "forced": {"teams-new": False},
             "automatic": False}
-    title, message, level = cleaned_message(done) or ("", "", "")
+    title, message, level = cleaned_message(cleaned(done)) or ("", "", "")
     assert title == "Meeting data cleared" and "opening again" in message and level == "info"
-    away = cleaned_message({**done, "automatic": True})
+    away = cleaned_message(cleaned({**done, "automatic": True}))
     assert away is not None and away[0] == "Meeting data cleared while you were away"
-    partly = cleaned_message({**done, "failures": 2})
+    partly = cleaned_message(cleaned({**done, "failures": 2}))
     assert partly is not None and partly[2] == "warning"
     # A plain clean after Teams exited needs no words: it is what the officer expects.
-    assert cleaned_message({"clients": ["teams-new"], "removed_files": 3,
-                            "removed_bytes": 30, "failures": 0}) is None
+    assert cleaned_message(cleaned({"clients": ["teams-new"], "removed_files": 3,
+                                    "removed_bytes": 30, "failures": 0})) is None
 
 
 def test_outcome_watch_gives_the_officers_restart_to_their_dialog_not_a_balloon() -> None:
@@ -128,30 +144,31 @@ def test_outcome_watch_gives_the_officers_restart_to_their_dialog_not_a_balloon(
     seen: list[str] = []
     watch = OutcomeWatch()
     done = {"restarted": {"teams-new": True}, "automatic": False, "failures": 0}
-    assert watch.run(lambda: True, lambda name, detail: seen.append(name) or True)
+    assert watch.run(lambda: True, lambda event: seen.append(event.name) or True)
     assert watch.waiting
     # The next offer is not the outcome; a plain clean after Teams exited is not either.
-    assert not watch.claim("clean-refused", {"reason": "teams-running"})
-    assert not watch.claim("cleaned", {"removed_files": 3, "failures": 0})
-    assert watch.claim("cleaned", done) and seen == ["cleaned"] and not watch.waiting
-    assert not watch.claim("cleaned", done)   # one outcome per click: the next one notifies
+    assert not watch.claim(parse("clean-refused", {"reason": "teams-running"}))
+    assert not watch.claim(parse("cleaned", {"removed_files": 3, "failures": 0}))
+    assert watch.claim(parse("cleaned", done)) and seen == ["cleaned"] and not watch.waiting
+    # One outcome per click: the next one notifies.
+    assert not watch.claim(parse("cleaned", done))
     # Automatic cleans (idle restart) keep their one balloon.
-    assert not ends_restart("cleaned", {**done, "automatic": True})
-    assert ends_restart("clean-refused", {"reason": "meeting-on"})
+    assert not ends_restart(parse("cleaned", {**done, "automatic": True}))
+    assert ends_restart(parse("clean-refused", {"reason": "meeting-on"}))
 
 
 def test_outcome_watch_lets_the_balloon_through_when_the_dialog_is_gone() -> None:
     from devicecheck.ui.model.notifications import OutcomeWatch
 
     watch = OutcomeWatch()
-    watch.run(lambda: True, lambda name, detail: False)   # the officer closed it
-    assert not watch.claim("cleaned", {"restarted": {}, "automatic": False})
+    watch.run(lambda: True, lambda event: False)   # the officer closed it
+    assert not watch.claim(parse("cleaned", {"restarted": {}, "automatic": False}))
 
 
 def test_outcome_watch_forgets_a_restart_that_did_not_start() -> None:
     from devicecheck.ui.model.notifications import OutcomeWatch
 
     watch = OutcomeWatch()
-    assert watch.run(lambda: False, lambda name, detail: True) is False
+    assert watch.run(lambda: False, lambda event: True) is False
     assert not watch.waiting
     assert watch.run(lambda: True) is True and not watch.waiting   # no dialog: balloons

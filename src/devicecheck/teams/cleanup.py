@@ -6,7 +6,9 @@ now?", Teams restarts for a few seconds), restarted when the officer is idle, or
 its next exit (``autoclean.py`` decides which; this module does it). Cleans and restarts run
 off the GUI thread (deleting a large cache takes seconds; quitting Teams waits for it) and
 report back through queued signals; the officer's idle time is read on a thread too.
-Events go out through the monitor's ``teamsEvent`` (``emit``).
+The cleaner is the ``Cleaner`` port (``handoff.py``) and answers with a ``CleanOutcome``;
+events go out as typed values (``events.py``) through ``emit``, which the monitor puts on
+its ``teamsEvent`` signal.
 """
 
 from __future__ import annotations
@@ -14,41 +16,44 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from devicecheck.audit import AuditLog
 from devicecheck.policy import Policy
 from devicecheck.teams import state as st
 from devicecheck.teams.autoclean import ASK, CLEAN, OFFER, RESTART, Action, CleanScheduler
+from devicecheck.teams.events import (
+    ERROR,
+    MEETING_ON,
+    TEAMS_RUNNING,
+    AfterMeetingSetting,
+    Cleaned,
+    CleanRefused,
+    RestartFacts,
+    Restarting,
+    TeamsEvent,
+)
+from devicecheck.teams.handoff import Cleaner, CleanOutcome
 
 log = logging.getLogger(__name__)
 
-CLEANED = "cleaned"
-CLEAN_REFUSED = "clean-refused"
-RESTARTING = "teams-restarting"        # a restart-to-clean began (Teams closes briefly)
-
-CleanFn = Callable[..., Any]
-RestartFn = Callable[..., Any]
 IdleFn = Callable[[], float | None]
 
 
 class AfterMeeting(QObject):
-    _cleanFinished = Signal(object, object, bool)   # clients, result or exception, restart
+    _cleanFinished = Signal(object, object, bool)   # clients, CleanOutcome or exception, restart
     _idleRead = Signal(object)                       # seconds idle, or None (unknown)
 
     def __init__(self, policy: Policy, *, machine: st.MeetingStateMachine,
-                 scheduler: CleanScheduler, audit: AuditLog, emit: Callable[[str, dict[str, Any]], None],
-                 cleaner: CleanFn, restarter: RestartFn, idle: IdleFn, interactive: bool,
-                 idle_check_ms: int, parent: QObject | None = None) -> None:
+                 scheduler: CleanScheduler, emit: Callable[[TeamsEvent], None],
+                 cleaner: Cleaner, idle: IdleFn, interactive: bool, idle_check_ms: int,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.policy = policy
         self.machine = machine
         self.scheduler = scheduler
-        self._audit = audit
         self._emit = emit
-        self._cleaner, self._restarter, self._idle = cleaner, restarter, idle
+        self._cleaner, self._idle = cleaner, idle
         self.interactive = interactive
         self.restarting = False
         self._clean_thread: threading.Thread | None = None
@@ -66,21 +71,19 @@ class AfterMeeting(QObject):
         if self._clean_thread is not None:
             self._clean_thread.join(wait_s)
 
-    def _refused_detail(self, clients: Iterable[str], reason: str, **extra: Any) -> dict[str, Any]:
-        mode = self.scheduler.mode
-        return {"clients": sorted(clients), "reason": reason,
-                "offer_quit_teams": self.policy.cleaner.offer_quit_teams,
-                "after_meeting": mode, "offer_restart": mode != "wait-for-exit",
-                "clean_on_exit": True, **extra}
+    def _refused(self, clients: Iterable[str], reason: str, *, ask: bool | None = None,
+                 idle_unknown: bool = False) -> CleanRefused:
+        # The policy is echoed for ``watch`` readers; the tray reads its own.
+        setting = AfterMeetingSetting(self.scheduler.mode, self.policy.cleaner.offer_quit_teams)
+        return CleanRefused(tuple(sorted(clients)), reason, ask=ask,
+                            idle_unknown=idle_unknown, setting=setting)
 
     def act(self, actions: Iterable[Action]) -> None:
         for action in actions:
             if action.kind == OFFER:
-                self._emit(CLEAN_REFUSED, self._refused_detail(action.clients,
-                                                                         "teams-running"))
+                self._emit(self._refused(action.clients, TEAMS_RUNNING))
             elif action.kind == ASK:
-                self._emit(CLEAN_REFUSED, self._refused_detail(
-                    action.clients, "teams-running", ask=self.interactive))
+                self._emit(self._refused(action.clients, TEAMS_RUNNING, ask=self.interactive))
             elif action.kind == RESTART:
                 self.idle_timer.start()
                 QTimer.singleShot(0, self.check_idle)
@@ -116,8 +119,8 @@ class AfterMeeting(QObject):
         if idle is None:
             self.idle_timer.stop()
             self.scheduler.idle_unreadable()
-            self._emit(CLEAN_REFUSED, self._refused_detail(
-                waiting, "teams-running", ask=self.interactive, idle_unknown=True))
+            self._emit(self._refused(waiting, TEAMS_RUNNING, ask=self.interactive,
+                                     idle_unknown=True))
             return
         if idle >= self.policy.cleaner.idle_minutes * 60:
             self.idle_timer.stop()
@@ -132,13 +135,13 @@ class AfterMeeting(QObject):
         if not wanted:
             wanted = tuple(sorted(self.scheduler.pending or self.machine.running))
         if self.machine.in_meeting:
-            self._emit(CLEAN_REFUSED, self._refused_detail(wanted, "meeting-on"))
+            self._emit(self._refused(wanted, MEETING_ON))
             return False
         if self.restarting or self.scheduler.busy:
             return False
         self.restarting = True
         self.scheduler.begin_restart(wanted)
-        self._emit(RESTARTING, {"clients": list(wanted), "automatic": automatic})
+        self._emit(Restarting(wanted, automatic))
         self._clean_thread = threading.Thread(
             target=self._run_restart, args=(wanted, automatic), name="devicecheck-restart",
             daemon=True)
@@ -146,10 +149,10 @@ class AfterMeeting(QObject):
         return True
 
     def _run_restart(self, clients: tuple[str, ...], automatic: bool) -> None:
+        result: CleanOutcome | Exception
         try:
-            result: Any = self._restarter(
-                self.policy, client_ids=list(clients), audit=self._audit,
-                meeting_on=lambda: self.machine.in_meeting, automatic=automatic)
+            result = self._cleaner.restart_and_clean(
+                clients, meeting_on=lambda: self.machine.in_meeting, automatic=automatic)
         except Exception as exc:  # noqa: BLE001 - reported as an event, never a crash
             result = exc
         self._cleanFinished.emit(clients, result, True)
@@ -161,55 +164,47 @@ class AfterMeeting(QObject):
         self._clean_thread.start()
 
     def _run_clean(self, clients: tuple[str, ...]) -> None:
+        result: CleanOutcome | Exception
         try:
-            result: Any = self._cleaner(self.policy, client_ids=list(clients), audit=self._audit)
+            result = self._cleaner.clean(clients)
         except Exception as exc:  # noqa: BLE001 - reported as an event, never a crash
             result = exc
         self._cleanFinished.emit(clients, result, False)
 
-    def _on_clean_finished(self, clients: tuple[str, ...], result: Any, restart: bool) -> None:
+    def _on_clean_finished(self, clients: tuple[str, ...], result: CleanOutcome | Exception,
+                           restart: bool) -> None:
         if restart:
             self.restarting = False
         if isinstance(result, BaseException):
             log.warning("The clean-up failed (%s); it is tried again when Teams next exits.",
                         type(result).__name__)
             refused = list(clients)
-            self._emit(CLEAN_REFUSED, {"clients": sorted(clients), "reason": "error",
-                                                 "error": type(result).__name__,
-                                                 "clean_on_exit": True})
+            self._emit(CleanRefused(tuple(sorted(clients)), ERROR,
+                                    error=type(result).__name__))
         elif restart:
             refused = self._report_restart(clients, result)
         else:
-            refused = [c for c in getattr(result, "refused", []) if c in clients]
+            refused = [c for c in result.refused if c in clients]
             done = [c for c in clients if c not in refused]
             if done:
-                self._emit(CLEANED, {
-                    "clients": done, "removed_files": int(result.removed_files),
-                    "removed_bytes": int(result.removed_bytes),
-                    "failures": len(result.failures)})
+                self._emit(Cleaned(tuple(done), result.removed_files, result.removed_bytes,
+                                   result.failures))
             if refused:
-                self._emit(CLEAN_REFUSED, self._refused_detail(refused,
-                                                                         "teams-running"))
+                self._emit(self._refused(refused, TEAMS_RUNNING))
         self.act(self.scheduler.on_clean_done(refused, running=self.machine.running,
                                                in_meeting=self.machine.in_meeting))
 
-    def _report_restart(self, clients: tuple[str, ...], result: Any) -> list[str]:
+    def _report_restart(self, clients: tuple[str, ...], outcome: CleanOutcome) -> list[str]:
         """A restart-and-clean finished: one ``cleaned`` (with restarted/forced per client)
         or one ``clean-refused`` with the reason; returns the clients still waiting."""
-        reason = getattr(result, "refused_reason", None)
-        per_client = dict(getattr(result, "clients", {}) or {})
-        if reason:
-            self._emit(CLEAN_REFUSED, self._refused_detail(clients, reason))
+        if outcome.refused_reason:
+            self._emit(self._refused(clients, outcome.refused_reason))
             return list(clients)
-        cleaned = getattr(result, "clean", None)
-        refused = [c for c in getattr(cleaned, "refused", []) if c in clients]
+        refused = [c for c in outcome.refused if c in clients]
         done = [c for c in clients if c not in refused]
-        self._emit(CLEANED, {
-            "clients": done, "removed_files": int(getattr(cleaned, "removed_files", 0)),
-            "removed_bytes": int(getattr(cleaned, "removed_bytes", 0)),
-            "failures": len(getattr(cleaned, "failures", []) or []),
-            "restarted": {c: bool(per_client.get(c, {}).get("restarted")) for c in clients},
-            "forced": {c: bool(per_client.get(c, {}).get("forced")) for c in clients},
-            "automatic": bool(getattr(result, "automatic", False)),
-            "seconds": round(float(getattr(result, "seconds", 0.0)), 2)})
+        facts = RestartFacts(restarted={c: c in outcome.restarted for c in clients},
+                             forced={c: c in outcome.forced for c in clients},
+                             automatic=outcome.automatic, seconds=outcome.seconds)
+        self._emit(Cleaned(tuple(done), outcome.removed_files, outcome.removed_bytes,
+                           outcome.failures, facts))
         return refused

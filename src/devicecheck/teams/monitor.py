@@ -30,16 +30,10 @@ from devicecheck.probes.registry import RegistryReader, default_registry
 from devicecheck.teams import sources as registry_of_sources
 from devicecheck.teams import state as st
 from devicecheck.teams.autoclean import CleanScheduler
-from devicecheck.teams.cleanup import (
-    CLEAN_REFUSED,
-    CLEANED,
-    RESTARTING,
-    AfterMeeting,
-    CleanFn,
-    IdleFn,
-    RestartFn,
-)
+from devicecheck.teams.cleanup import AfterMeeting, IdleFn
 from devicecheck.teams.detection import detection_summary
+from devicecheck.teams.events import CLEAN_REFUSED, CLEANED, RESTARTING, TeamsEvent
+from devicecheck.teams.handoff import Cleaner, MeetingDataCleaner
 from devicecheck.teams.processes import AliveFn, FindFn, ProcessWatcher
 from devicecheck.teams.sources.base import CLEAR, Reading, SignalSource, SourceContext
 from devicecheck.teams.sources.base import reading_dict as _reading_dict
@@ -60,18 +54,6 @@ NamesFn = Callable[[str, OsName], frozenset[str]]
 SourceSpec = str | type[SignalSource]
 
 
-def _default_clean(policy: Policy, **kwargs: Any) -> Any:
-    from devicecheck.cleaner import clean  # lazy: the watcher starts without it
-
-    return clean(policy, **kwargs)
-
-
-def _default_restart(policy: Policy, **kwargs: Any) -> Any:
-    from devicecheck.cleaner.restart import restart_and_clean  # lazy, as above
-
-    return restart_and_clean(policy, **kwargs)
-
-
 def _default_idle() -> float | None:
     from devicecheck.idle import idle_seconds  # lazy: only restart-when-idle reads it
 
@@ -82,8 +64,8 @@ class TeamsMonitor(QObject):
     teamsEvent = Signal(str, dict)
 
     def __init__(self, policy: Policy, *, auto_clean: bool = True,
-                 parent: QObject | None = None, cleaner: CleanFn | None = None,
-                 restarter: RestartFn | None = None, idle: IdleFn | None = None,
+                 parent: QObject | None = None, cleaner: Cleaner | None = None,
+                 idle: IdleFn | None = None,
                  process_names: NamesFn | None = None, client_ids: Sequence[str] | None = None,
                  os_name: OsName | None = None, registry: RegistryReader | None = None,
                  token_store: Any = None, audit: AuditLog | None = None,
@@ -118,10 +100,10 @@ class TeamsMonitor(QObject):
         self._started_at: datetime | None = None
         self._logged: set[str] = set()
         self.after_meeting = AfterMeeting(
-            policy, machine=self.machine, scheduler=self.scheduler, audit=self._audit,
-            emit=self.teamsEvent.emit, cleaner=cleaner or _default_clean,
-            restarter=restarter or _default_restart, idle=idle or _default_idle,
-            interactive=interactive, idle_check_ms=idle_check_ms, parent=self)
+            policy, machine=self.machine, scheduler=self.scheduler, emit=self._send,
+            cleaner=cleaner or MeetingDataCleaner(policy, self._audit),
+            idle=idle or _default_idle, interactive=interactive, idle_check_ms=idle_check_ms,
+            parent=self)
 
         options = {"token_store": token_store, "min_backoff_ms": min_backoff_ms,
                    "max_backoff_ms": max_backoff_ms, "capability_poll_ms": capability_poll_ms,
@@ -399,6 +381,10 @@ class TeamsMonitor(QObject):
         if self.auto_clean and events:
             self.after_meeting.act(self.scheduler.on_events(
                 events, running=self.machine.running, in_meeting=self.machine.in_meeting))
+
+    def _send(self, event: TeamsEvent) -> None:
+        """A typed clean-up event onto the wire: its pinned name and detail."""
+        self.teamsEvent.emit(event.name, event.to_detail())
 
     def _update_grace_timer(self) -> None:
         deadline = self.machine.next_deadline()

@@ -27,12 +27,13 @@ What goes and what stays follows the catalogue (``cleaner/catalogue.py``) and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from devicecheck.clients import CLIENTS
 from devicecheck.policy import Policy
+from devicecheck.teams.events import FORCED_CACHES_ONLY, Cleaned, CleanRefused, TeamsEvent
 from devicecheck.ui.model.notifications import clean_refused_message
 
 #: Icons a screen may wear. A failure is always WARNING, never INFO; success is PLAIN.
@@ -302,23 +303,22 @@ def outcome_of_result(result: Any) -> Outcome:
                    still_open=refused)
 
 
-def outcome_of_event(name: str, detail: Mapping[str, object]) -> Outcome:
+def outcome_of_event(event: TeamsEvent) -> Outcome:
     """From the Teams link's ``cleaned`` / ``clean-refused`` event after a restart."""
-    listed = detail.get("clients")
-    clients = tuple(str(c) for c in listed) if isinstance(listed, list | tuple) else ()
-    if name != "cleaned":
-        message = clean_refused_message(dict(detail))
+    if not isinstance(event, Cleaned):
+        # A restart's end is never the "quit Teams" offer (``ends_restart``): the offer
+        # setting does not matter here.
+        message = (clean_refused_message(event, offer_quit_teams=False)
+                   if isinstance(event, CleanRefused) else None)
         why = message[1] if message is not None else (
             "Clearing the meeting data did not happen. Try again later; if this keeps "
             "happening, contact IT.")
+        clients = event.clients if isinstance(event, CleanRefused) else ()
         return Outcome(cleaned=False, refusal=why, clients=clients)
-    restarted = detail.get("restarted")
-    restarted = restarted if isinstance(restarted, dict) else {}
-    failures = detail.get("failures")
-    return Outcome(cleaned=True, failures=failures if isinstance(failures, int) else 0,
-                   reopened=any(restarted.values()),
+    restarted = event.restart.restarted if event.restart is not None else {}
+    return Outcome(cleaned=True, failures=event.failures, reopened=any(restarted.values()),
                    not_reopened=tuple(c for c, ok in restarted.items() if not ok),
-                   clients=clients)
+                   clients=event.clients)
 
 
 def _still_open(client_ids: Sequence[str]) -> str:
@@ -395,5 +395,5 @@ def fullest_screens(policy: Policy | None = None) -> dict[str, Screen]:
             cleaned=True, failures=3, still_open=("teams-for-linux",),
             not_reopened=("teams-new",)), retry=True),
         "failure": result_screen(MENU_TITLE, outcome_of_event(
-            "clean-refused", {"reason": "forced-caches-only"}), retry=True),
+            CleanRefused((), FORCED_CACHES_ONLY)), retry=True),
     }

@@ -17,6 +17,17 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from devicecheck.teams.events import (
+    ERROR,
+    FORCED_CACHES_ONLY,
+    MEETING_ON,
+    QUIT_FAILED,
+    TEAMS_RUNNING,
+    Cleaned,
+    CleanRefused,
+    TeamsEvent,
+    ends_restart,
+)
 from devicecheck.ui.model.states import STATE_WORDS, TrayState, TrayVerdict
 from devicecheck.verdict_words import SETTINGS_PROBLEM, problem_list
 
@@ -81,80 +92,67 @@ def verdict_message(verdict: TrayVerdict, titles: dict[str, str] | None = None
 CLEAN_OFFER_KEY = "clean-offer:"
 
 
-def clean_refused_message(detail: dict[str, object]) -> tuple[str, str, str] | None:
+def clean_refused_message(event: CleanRefused, *,
+                          offer_quit_teams: bool) -> tuple[str, str, str] | None:
     """(title, message, level) for the Teams link's ``clean-refused`` event, or None when
     there is nothing to tell (the restart prompt itself asks, see ``ui/clear_prompt.py``).
 
     - Teams still open, ``wait-for-exit`` (or no one to ask): suggest quitting Teams, when
-      the policy offers it (``[cleaner] offer_quit_teams``); the watcher then clears.
+      the policy offers it (``offer_quit_teams``: the tray's own ``[cleaner]`` setting,
+      not read back from the event); the watcher then clears.
     - A restart was refused because a meeting is on, or Teams would not close: say so.
     - The clean failed: say it will be tried again."""
-    reason = detail.get("reason")
-    if reason == "teams-running":
-        if detail.get("ask") is True or detail.get("offer_quit_teams") is not True:
+    reason = event.reason
+    if reason == TEAMS_RUNNING:
+        if event.ask is True or not offer_quit_teams:
             return None
         return ("Quit Teams to clear this meeting's data",
                 "Teams is still open, so the meeting's names, e-mail and IP addresses are "
                 "still on this laptop. Quit Teams when you have finished: DeviceCheck then "
                 "clears them by itself.", "info")
-    if reason == "meeting-on":
+    if reason == MEETING_ON:
         return ("Meeting data not cleared yet",
                 "A call is on, so Teams was left alone. DeviceCheck asks again after this "
                 "call.", "info")
-    if reason == "quit-failed":
+    if reason == QUIT_FAILED:
         return ("Meeting data not cleared",
                 "Teams did not close, so its meeting data is still on this laptop. Quit Teams "
                 "yourself when you can: DeviceCheck then clears it.", "warning")
-    if reason == "forced-caches-only":
+    if reason == FORCED_CACHES_ONLY:
         return ("Meeting data not cleared",
                 "Teams had to be stopped by force, so DeviceCheck did not delete its files "
                 "(the council's setting keeps Teams' stores, and a forced stop may leave them "
                 "half-written). Teams is opening again.", "warning")
-    if reason == "error":
+    if reason == ERROR:
         return ("Meeting data not cleared",
                 "Clearing the meeting data failed. DeviceCheck tries again when Teams next "
                 "closes; if this keeps happening, contact IT.", "warning")
     return None
 
 
-def cleaned_message(detail: dict[str, object]) -> tuple[str, str, str] | None:
+def cleaned_message(event: Cleaned) -> tuple[str, str, str] | None:
     """One notification after a restart-and-clean (a plain clean after Teams exited says
     nothing: it is what the officer expects). Counts only, never file names."""
-    restarted = detail.get("restarted")
-    if not isinstance(restarted, dict):
+    restart = event.restart
+    if restart is None:
         return None
-    failures = detail.get("failures")
-    again = ("Teams is opening again." if any(restarted.values())
+    again = ("Teams is opening again." if any(restart.restarted.values())
              else "Start Teams again when you need it.")
-    if detail.get("automatic") is True:
+    if restart.automatic:
         title = "Meeting data cleared while you were away"
     else:
         title = "Meeting data cleared"
-    if isinstance(failures, int) and failures:
+    if event.failures:
         return (title, f"Some of it could not be removed. {again} If this keeps "
                 "happening, contact IT.", "warning")
     return (title, f"The last meeting's data has been deleted from this laptop. {again}",
             "info")
 
 
-#: What a dialog that waits for a restart-and-clean is told: the event's name and detail.
-#: It returns whether it showed the outcome (False: the officer closed it meanwhile).
-OutcomeFn = Callable[[str, dict[str, object]], bool]
-
-#: ``clean-refused`` reasons that end a restart-and-clean (``teams/cleanup.py``); a
-#: "teams-running" refusal is the next offer, not an outcome.
-RESTART_OUTCOME_REASONS = frozenset({"meeting-on", "quit-failed", "forced-caches-only",
-                                     "error"})
-
-
-def ends_restart(name: str, detail: dict[str, object]) -> bool:
-    """Whether a Teams-link event is the outcome of a restart-and-clean the officer asked
-    for (never of an automatic one: idle restarts keep their one notification)."""
-    if detail.get("automatic") is True:
-        return False
-    if name == "cleaned":
-        return isinstance(detail.get("restarted"), dict)
-    return name == "clean-refused" and detail.get("reason") in RESTART_OUTCOME_REASONS
+#: What a dialog that waits for a restart-and-clean is told: the event (``Cleaned`` or
+#: ``CleanRefused``, ``teams/events.py``: ``ends_restart`` says which end one). It returns
+#: whether it showed the outcome (False: the officer closed it meanwhile).
+OutcomeFn = Callable[[TeamsEvent], bool]
 
 
 class OutcomeWatch:
@@ -184,10 +182,10 @@ class OutcomeWatch:
                 self._show = None
         return started
 
-    def claim(self, name: str, detail: dict[str, object]) -> bool:
+    def claim(self, event: TeamsEvent) -> bool:
         """Give the event to the waiting dialog; True when it showed it (no balloon)."""
         show = self._show
-        if show is None or not ends_restart(name, detail):
+        if show is None or not ends_restart(event):
             return False
         self._show = None
-        return bool(show(name, detail))
+        return bool(show(event))

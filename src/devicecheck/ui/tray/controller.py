@@ -7,6 +7,10 @@
 - ``scheduler.CheckScheduler``: when the checks run;
 - one ``qtsupport.workers.WorkerKeeper`` for everything it runs on the thread pool.
 
+Each part is written against a Protocol of what it uses of the tray (``hooks.HookHost``,
+``teams_link.LinkHost``, ``window_manager.WindowHost``; the log folder is given plain
+values), never against this class: no tray module imports this one (issue 28).
+
 Start-up is kept lean: the icon (state "checking") is shown first; the first check, the
 Teams link, the pre-call / recording hooks and the network watcher start from the event
 loop once the icon is embedded.
@@ -41,11 +45,12 @@ from devicecheck.ui.model.states import (
 )
 from devicecheck.ui.tray.debug import debug
 from devicecheck.ui.tray.embed import EmbedWait
+from devicecheck.ui.tray.hooks import Monitor
 from devicecheck.ui.tray.memory import release_memory
 from devicecheck.ui.tray.menu import TrayMenu, entry_for_message
 from devicecheck.ui.tray.report_audit import ReportAudit
 from devicecheck.ui.tray.scheduler import CheckScheduler
-from devicecheck.ui.tray.teams_link import Monitor, TeamsLink
+from devicecheck.ui.tray.teams_link import TeamsLink
 from devicecheck.ui.tray.window_manager import WindowManager
 
 if TYPE_CHECKING:  # loaded after the icon is up (checks: in the worker thread)
@@ -118,8 +123,8 @@ class TrayController(QObject):
         self.scheduler.finished.connect(self._on_report)
         self.scheduler.failed.connect(self._on_checks_failed)
         self.report_audit = ReportAudit(lambda: self.audit, lambda: self.scheduler.isolated)
-        self.window_manager = WindowManager(self)
-        self.teams = TeamsLink(self, monitor_factory)
+        self.teams = TeamsLink(self, monitor_factory, parent=self)
+        self.window_manager = WindowManager(self, self.teams.restart_for_menu, parent=self)
         wm = self.window_manager
         self.menu = TrayMenu({
             "precall": wm.open_precall, "notice": wm.open_notice, "clean": wm.open_clean,
@@ -420,7 +425,8 @@ class TrayController(QObject):
     def open_logs(self) -> Path:
         from devicecheck.ui.tray.log_folder import open_log_folder
 
-        return open_log_folder(self)
+        return open_log_folder(self.open_url, self.loaded.policy.organisation.it_contact,
+                               self.window_manager.show_dialog)
 
     def quit(self) -> None:
         if not self.loaded.policy.tray.allow_quit:

@@ -1,6 +1,8 @@
 """The tray's Teams hooks: modules with ``attach(host)`` that the tray imports on the
-thread pool at start-up and attaches to itself (a leaf module: it names the hooks, never
-imports the controller).
+thread pool at start-up and attaches to itself, and the Protocols they are written against:
+``Monitor`` (what the tray uses of the Teams link) and ``HookHost`` (what a hook uses of the
+tray). A leaf of the tray: it names the hooks, never imports the controller or the tray's
+other parts (issue 28: no import cycle, type-only imports counted).
 
 Attached at every start-up, so each hook is kept light: the windows it may open (pre-call,
 recording alert) and the notice code are imported only when needed."""
@@ -9,17 +11,41 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+
     from devicecheck.audit import AuditLog
     from devicecheck.policy import LoadedPolicy
-    from devicecheck.ui.tray.teams_link import Monitor
 
 log = logging.getLogger(__name__)
 
 #: Attached at every start-up, in this order.
 HOOK_MODULES = ("devicecheck.ui.tray.meeting_prompt", "devicecheck.ui.tray.recording_guard")
+
+
+class Monitor(Protocol):
+    """What the tray uses of ``devicecheck.teams.monitor.TeamsMonitor`` (the tests' fake
+    offers the same: ``tests/ui/test_contracts.py``)."""
+
+    @property
+    def teamsEvent(self) -> SignalInstance: ...
+    @property
+    def in_meeting(self) -> bool: ...
+    @property
+    def recording(self) -> bool: ...
+    @property
+    def running_clients(self) -> frozenset[str]: ...
+    @property
+    def waiting_clients(self) -> frozenset[str]: ...
+
+    def detection(self) -> str: ...
+    def restart_and_clean(self, clients: Iterable[str] | None = None, *,
+                          automatic: bool = False) -> bool: ...
+    def start(self) -> None: ...
+    def stop(self, wait_s: float = 10.0) -> None: ...
 
 
 class HookHost(Protocol):

@@ -15,15 +15,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from devicecheck.ui.tray.debug import debug
-
-if TYPE_CHECKING:
-    from devicecheck.ui.tray.controller import TrayController
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +62,17 @@ def failure_box(folder: Path, it_contact: str, parent: QWidget | None = None) ->
     return box
 
 
-def open_log_folder(host: TrayController) -> Path:
-    """The menu action: open the folder, or say that it could not be opened."""
+def open_log_folder(opener: Callable[[QUrl], object], it_contact: str,
+                    show_dialog: Callable[[str, QDialog], object]) -> Path:
+    """The menu action: open the folder with ``opener``, or say that it could not be
+    opened (``show_dialog``: the tray's window manager keeps the box, one per key)."""
     from devicecheck import paths
 
     folder = paths.user_data_dir()
-    if open_folder(folder, host.open_url):
+    if open_folder(folder, opener):
         debug("logs-opened")
     else:
         log.warning("no application opened the log folder")
-        box = failure_box(folder, host.loaded.policy.organisation.it_contact)
-        host.window_manager.show_dialog("logs", box)
+        show_dialog("logs", failure_box(folder, it_contact))
         debug("logs-failed")
     return folder

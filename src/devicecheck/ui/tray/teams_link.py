@@ -1,7 +1,13 @@
 """The tray's side of the Teams link: create the monitor, attach the pre-call and
 recording hooks to it, and turn its events into tray state, a re-check after a clean, the
 one "clear now?" prompt per meeting (Teams restarts for a few seconds) or "quit Teams to
-clear" offer, and one notification after a restart-and-clean. Also the logon clean."""
+clear" offer, and one notification after a restart-and-clean. Also the logon clean.
+
+Events arrive on the monitor's ``teamsEvent(str, dict)`` (the pinned wire, which ``watch``
+prints) and are read once into typed values (``teams/events.py``). The policy's clean-up
+settings come from the tray's own policy, never back from the monitor's events. The host
+is any ``LinkHost`` (the controller is one); this module never imports the controller.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,9 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, SignalInstance
+from PySide6.QtCore import QObject
 
+from devicecheck.teams.events import TEAMS_RUNNING, Cleaned, CleanRefused, parse
 from devicecheck.ui.model.notifications import (
     CLEAN_OFFER_KEY,
     OutcomeFn,
@@ -19,11 +26,13 @@ from devicecheck.ui.model.notifications import (
     cleaned_message,
 )
 from devicecheck.ui.tray.debug import debug
-from devicecheck.ui.tray.hooks import attach_hooks, import_hook_modules
+from devicecheck.ui.tray.hooks import HookHost, Monitor, attach_hooks, import_hook_modules
 
 if TYPE_CHECKING:
     from devicecheck.logon import LogonResult
-    from devicecheck.ui.tray.controller import TrayController
+    from devicecheck.qtsupport.workers import WorkerKeeper
+    from devicecheck.ui.model.notifications import NotificationGate
+    from devicecheck.ui.tray.scheduler import CheckScheduler
     from devicecheck.ui.windows.clear_prompt import ClearPrompt
 
 log = logging.getLogger(__name__)
@@ -34,34 +43,27 @@ RECORDING_AFTER = {"recording-started": True, "recording-stopped": False,
                    "meeting-ended": False, "teams-exited": False}
 
 
-class Monitor(Protocol):
-    """What the tray uses of ``devicecheck.teams.monitor.TeamsMonitor`` (the tests' fake
-    offers the same: ``tests/ui/test_contracts.py``)."""
+class LinkHost(HookHost, Protocol):
+    """What the Teams link uses of the tray (``TrayController`` is one), besides what it
+    hands on to the hooks (``HookHost``)."""
 
     @property
-    def teamsEvent(self) -> SignalInstance: ...
+    def keeper(self) -> WorkerKeeper: ...
     @property
-    def in_meeting(self) -> bool: ...
+    def scheduler(self) -> CheckScheduler: ...
     @property
-    def recording(self) -> bool: ...
-    @property
-    def running_clients(self) -> frozenset[str]: ...
-    @property
-    def waiting_clients(self) -> frozenset[str]: ...
+    def gate(self) -> NotificationGate: ...
 
-    def detection(self) -> str: ...
-    def restart_and_clean(self, clients: Iterable[str] | None = None, *,
-                          automatic: bool = False) -> bool: ...
-    def start(self) -> None: ...
-    def stop(self, wait_s: float = 10.0) -> None: ...
+    def apply_state(self) -> None: ...
 
 
 class TeamsLink(QObject):
-    """Owned by the controller (``host``); ``monitor`` is None without a Teams link."""
+    """Owned by the controller (``host``, also its Qt ``parent``); ``monitor`` is None
+    without a Teams link."""
 
-    def __init__(self, host: TrayController,
-                 factory: Callable[[], Monitor | None] | None = None) -> None:
-        super().__init__(host)
+    def __init__(self, host: LinkHost, factory: Callable[[], Monitor | None] | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._host = host
         self._factory = factory
         self.monitor: Monitor | None = None
@@ -150,20 +152,22 @@ class TeamsLink(QObject):
         self.recording = bool(getattr(mon, "recording",
                                       RECORDING_AFTER.get(name, self.recording)))
         debug(f"teams {name}")  # the event name only: end-to-end tests follow the link
-        if name == "cleaned":
+        event = parse(name, data)
+        if isinstance(event, Cleaned):
             host.scheduler.run("cleaned")  # meeting-data has just changed
-            message = cleaned_message(data)
-            if not self.outcome.claim(name, data) and message is not None:
+            message = cleaned_message(event)
+            if not self.outcome.claim(event) and message is not None:
                 host.notify(*message)
         elif name == "meeting-started":
             host.gate.forget(CLEAN_OFFER_KEY)  # a new meeting earns its own offer
             if self.clear_prompt is not None:
                 self.clear_prompt.dismiss()   # never quit Teams once a call is on
-        elif name == "clean-refused":
-            if data.get("ask") is True and data.get("reason") == "teams-running":
-                self.ask_to_clear(data.get("clients") or ())
-            offer = clean_refused_message(data)
-            if not self.outcome.claim(name, data) and offer is not None:
+        elif isinstance(event, CleanRefused):
+            if event.ask is True and event.reason == TEAMS_RUNNING:
+                self.ask_to_clear(event.clients)
+            offer = clean_refused_message(
+                event, offer_quit_teams=host.loaded.policy.cleaner.offer_quit_teams)
+            if not self.outcome.claim(event) and offer is not None:
                 host.notify(*offer, key=CLEAN_OFFER_KEY + offer[0])
         host.apply_state()
 

@@ -2,15 +2,20 @@
 carries none of them), a window still on screen is raised instead of opened twice, the
 report window is reused (it is refilled after every run), and every other window is
 deleted (``deleteLater``) when it is closed or replaced, so a closed pre-call window and
-its check rows do not stay in the tray's memory all day."""
+its check rows do not stay in the tray's memory all day.
+
+The host is any ``WindowHost`` (the controller is one): this module never imports the
+controller (issue 28: no import cycle, type-only imports counted).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QThreadPool, QUrl
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from devicecheck import __version__
@@ -18,9 +23,15 @@ from devicecheck.qtsupport.icons import app_icon
 from devicecheck.ui.model.states import state_line
 from devicecheck.ui.tray.debug import debug
 
-if TYPE_CHECKING:  # the host only; the windows are imported when they open
+if TYPE_CHECKING:  # the host's types only; the windows are imported when they open
+    from devicecheck.audit import AuditLog
+    from devicecheck.checks import Check, Context
+    from devicecheck.cleaner.run import CleanResult
+    from devicecheck.policy import LoadedPolicy
     from devicecheck.report import Report
-    from devicecheck.ui.tray.controller import TrayController
+    from devicecheck.ui.model.notifications import OutcomeFn
+    from devicecheck.ui.model.states import TrayState, TrayVerdict
+    from devicecheck.ui.tray.scheduler import CheckScheduler
     from devicecheck.ui.windows.clean_action import CleanFlow
     from devicecheck.ui.windows.report_window import ReportWindow
 
@@ -31,12 +42,50 @@ PILOT = "pilot"     # "Test meeting detection…" ([teams] pilot_menu)
 SCRIPT = "script"  # the opening script card the pre-call window hands over to
 
 
-class WindowManager(QObject):
-    """Opens, raises, reuses and deletes the tray's windows for ``host``."""
+class WindowHost(Protocol):
+    """What the windows need of the tray (``TrayController`` is one)."""
 
-    def __init__(self, host: TrayController) -> None:
-        super().__init__(host)
+    @property
+    def loaded(self) -> LoadedPolicy: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def pool(self) -> QThreadPool: ...
+    @property
+    def open_url(self) -> Callable[[QUrl], object]: ...
+    @property
+    def scheduler(self) -> CheckScheduler: ...
+    @property
+    def report(self) -> Report | None: ...
+    @property
+    def state(self) -> TrayState: ...
+    @property
+    def verdict(self) -> TrayVerdict | None: ...
+    @property
+    def check_list(self) -> Sequence[Check] | None: ...
+    @property
+    def check_context(self) -> Context | None: ...
+
+    def check_now(self) -> bool: ...
+    def notify(self, title: str, message: str, level: str = "info", *,
+               key: str | None = None) -> bool: ...
+    def on_clean_done(self, result: CleanResult | None) -> None: ...
+
+
+#: The menu's clean found Teams open: restart it through the Teams link, the outcome to
+#: the callable given (``TeamsLink.restart_for_menu``; None: no link to restart Teams).
+MenuRestart = Callable[["OutcomeFn | None"], "bool | None"]
+
+
+class WindowManager(QObject):
+    """Opens, raises, reuses and deletes the tray's windows for ``host`` (its Qt parent
+    is ``parent``); ``restart`` is the clean flow's way to restart Teams."""
+
+    def __init__(self, host: WindowHost, restart: MenuRestart,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._host = host
+        self._restart = restart
         #: Open (or reusable) windows by role; the clean flow is a QObject, not a window.
         self.windows: dict[str, QWidget | QObject] = {}
         self.report_window: ReportWindow | None = None  # typed handle on windows["report"]
@@ -144,7 +193,7 @@ class WindowManager(QObject):
         flow = self.windows.get(CLEAN)
         if not isinstance(flow, CleanFlow):
             flow = CleanFlow(host.loaded.policy, host.audit, pool=host.pool, parent=self,
-                             restart=host.teams.restart_for_menu)
+                             restart=self._restart)
             flow.done.connect(host.on_clean_done)
             self.windows[CLEAN] = flow
         flow.policy = host.loaded.policy

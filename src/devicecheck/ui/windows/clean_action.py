@@ -28,6 +28,7 @@ from devicecheck.ui.windows.clean_dialog import CleanDialog
 if TYPE_CHECKING:
     from devicecheck.cleaner.plan import Plan
     from devicecheck.cleaner.run import CleanResult
+    from devicecheck.teams.events import TeamsEvent
 
 log = logging.getLogger(__name__)
 
@@ -149,14 +150,14 @@ class CleanFlow(QObject):
             self._waiting_link = False
             self._show(words.refused_to_start_screen(words.MENU_TITLE))
 
-    def on_link_outcome(self, name: str, detail: dict[str, object]) -> bool:
+    def on_link_outcome(self, event: TeamsEvent) -> bool:
         """The Teams link's event that ends the restart-and-clean (``OutcomeWatch``): shown
         here (True), or declined when the officer already closed this window (False: the
         link notifies instead)."""
         if not self._waiting_link or self.box is None:
             return False
         self._waiting_link = False
-        outcome = words.outcome_of_event(name, detail)
+        outcome = words.outcome_of_event(event)
         self._show(words.result_screen(words.MENU_TITLE, outcome, retry=not outcome.cleaned
                                        or bool(outcome.failures)))
         # The link's own ``cleaned`` handling re-checks meeting-data: nothing to emit.

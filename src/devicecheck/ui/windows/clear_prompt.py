@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 from devicecheck.policy import Policy
+from devicecheck.teams.events import TeamsEvent
 from devicecheck.ui.model import clean_words as words
 from devicecheck.ui.windows.clean_dialog import CleanDialog
 
@@ -25,7 +26,7 @@ TITLE = words.PROMPT_TITLE
 
 #: "Clear now": start the restart-and-clean, report its outcome to the callable given;
 #: True when it started (False: refused).
-AcceptFn = Callable[[Callable[[str, dict[str, object]], bool]], object]
+AcceptFn = Callable[[Callable[[TeamsEvent], bool]], object]
 
 
 class ClearPrompt(QObject):
@@ -93,10 +94,10 @@ class ClearPrompt(QObject):
             self._waiting = False
             self.box.show_screen(words.refused_to_start_screen(TITLE))
 
-    def on_outcome(self, name: str, detail: dict[str, object]) -> bool:
+    def on_outcome(self, event: TeamsEvent) -> bool:
         """The restart-and-clean ended: show it here (False when the prompt is gone)."""
         if not self._waiting or self.box is None:
             return False
         self._waiting = False
-        self.box.show_screen(words.result_screen(TITLE, words.outcome_of_event(name, detail)))
+        self.box.show_screen(words.result_screen(TITLE, words.outcome_of_event(event)))
         return True
