@@ -147,10 +147,11 @@ class TeamsLink(QObject):
     # ----- events -----------------------------------------------------------------------
     def on_teams_event(self, name: str, data: dict[str, Any]) -> None:
         mon, host = self.monitor, self._host
-        self.in_meeting = bool(getattr(mon, "in_meeting",
-                                       MEETING_AFTER.get(name, self.in_meeting)))
-        self.recording = bool(getattr(mon, "recording",
-                                      RECORDING_AFTER.get(name, self.recording)))
+        if mon is not None:
+            self.in_meeting, self.recording = bool(mon.in_meeting), bool(mon.recording)
+        else:
+            self.in_meeting = MEETING_AFTER.get(name, self.in_meeting)
+            self.recording = RECORDING_AFTER.get(name, self.recording)
         debug(f"teams {name}")  # the event name only: end-to-end tests follow the link
         event = parse(name, data)
         if isinstance(event, Cleaned):
@@ -197,7 +198,7 @@ class TeamsLink(QObject):
 
     @property
     def data_waiting(self) -> bool:
-        return bool(getattr(self.monitor, "waiting_clients", ()))
+        return self.monitor is not None and bool(self.monitor.waiting_clients)
 
     @property
     def detection_line(self) -> str:
