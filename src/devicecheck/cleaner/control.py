@@ -79,6 +79,13 @@ if TYPE_CHECKING:
 RUN_TIMEOUT_S = 10.0      # taskkill, explorer.exe, open: each returns at once or hangs
 POLL_S = 0.05             # how often wait_gone / wait_started look again
 TERM_GRACE_S = 2.0        # macOS force: SIGTERM, then SIGKILL after this long
+if sys.platform == "win32":
+    # Windows has no SIGKILL. There os.kill with any other signal is TerminateProcess, the
+    # same unconditional stop (Python docs, os.kill); the POSIX classes that send it are
+    # never chosen on Windows (WindowsControl forces with taskkill /F).
+    HARD_KILL = signal.SIGTERM
+else:
+    HARD_KILL = signal.SIGKILL
 
 
 @dataclass(frozen=True)
@@ -237,8 +244,8 @@ class LinuxControl(ClientControl):
 
     def force(self, procs: Sequence[ClientProcess]) -> None:
         mains = [p for p in procs if p.main]
-        self._signal_all(mains, signal.SIGKILL)
-        self._signal_all([p for p in procs if not p.main], signal.SIGKILL)
+        self._signal_all(mains, HARD_KILL)
+        self._signal_all([p for p in procs if not p.main], HARD_KILL)
 
     def launch_spec(self, client_id: str, procs: Sequence[ClientProcess]) -> LaunchSpec | None:
         spec = super().launch_spec(client_id, procs)
@@ -387,7 +394,7 @@ class MacControl(ClientControl):
     def force(self, procs: Sequence[ClientProcess]) -> None:
         self._signal_all([p for p in procs if p.main], signal.SIGTERM)
         if not self.wait_gone(procs, TERM_GRACE_S):
-            self._signal_all(procs, signal.SIGKILL)
+            self._signal_all(procs, HARD_KILL)
 
     def launch_spec(self, client_id: str, procs: Sequence[ClientProcess]) -> LaunchSpec | None:
         bundle = MAC_BUNDLES.get(client_id)
