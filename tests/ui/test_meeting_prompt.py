@@ -15,7 +15,7 @@ from devicecheck.notice import load_notice
 from devicecheck.policy import LoadedPolicy
 from devicecheck.ui.tray.meeting_prompt import attach
 from tests.ui.test_precall import make_policy
-from tests.ui.tray_helpers import make_harness
+from tests.ui.tray_helpers import as_host, make_harness
 
 __all__ = ["make_harness"]  # the fixture, imported for pytest
 
@@ -50,14 +50,14 @@ def acknowledged_app(tmp_path: Path, acknowledge: str) -> tuple[FakeApp, FakeMon
     """An app whose officer has completed the pre-call flow, with the hook attached."""
     app = make_app(tmp_path, acknowledge)
     record_ack(app.audit, load_notice(app.loaded.policy))
-    attach(app)
+    attach(as_host(app))
     assert app.monitor is not None
     return app, app.monitor
 
 
 def test_meeting_without_acknowledgement_prompts(qtbot: Any, tmp_path: Path) -> None:
     app = make_app(tmp_path, "daily")
-    assert attach(app) is not None
+    assert attach(as_host(app)) is not None
     assert app.monitor is not None
     app.monitor.teamsEvent.emit("teams-connected", {})
     assert app.opened == 0
@@ -89,13 +89,13 @@ def test_every_call_acknowledgement_covers_one_meeting(qtbot: Any, tmp_path: Pat
 
 def test_no_teams_link_means_nothing_to_attach(qtbot: Any, tmp_path: Path) -> None:
     app = FakeApp(make_policy(), AuditLog(tmp_path / "a.jsonl"), None)
-    assert attach(app) is None
+    assert attach(as_host(app)) is None
 
 
 def test_every_call_acknowledgement_made_during_a_call_ends_with_it(qtbot: Any,
                                                                     tmp_path: Path) -> None:
     app = make_app(tmp_path, "every-call")
-    attach(app)
+    attach(as_host(app))
     assert app.monitor is not None
     app.monitor.teamsEvent.emit("meeting-started", {})
     assert app.opened == 1

@@ -20,6 +20,7 @@ from devicecheck.policy import LoadedPolicy
 from devicecheck.ui.tray.recording_guard import RecordingGuard, attach
 from devicecheck.ui.windows.recording_alert import RecordingAlert
 from tests.recording.helpers import council_policy
+from tests.ui.tray_helpers import as_host
 
 START = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
@@ -210,7 +211,7 @@ class FakeApp(QObject):
 
 def test_attach_subscribes_to_the_apps_monitor(qtbot: Any, audit: AuditLog) -> None:
     app = FakeApp(audit, FakeMonitor())
-    guard = attach(app)
+    guard = attach(as_host(app))
     assert guard is not None and guard.parent() is app
     assert app.monitor is not None
     app.monitor.teamsEvent.emit("recording-started", {})
@@ -220,7 +221,7 @@ def test_attach_subscribes_to_the_apps_monitor(qtbot: Any, audit: AuditLog) -> N
 
 
 def test_attach_without_teams_link_does_nothing(qtbot: Any, audit: AuditLog) -> None:
-    assert attach(FakeApp(audit, None)) is None
+    assert attach(as_host(FakeApp(audit, None))) is None
 
 
 def test_recording_stopped_is_noted_in_the_open_alert(qtbot: Any, guard_parts: Any) -> None:
@@ -260,7 +261,7 @@ def test_guard_created_mid_meeting_starts_watching(qtbot: Any, audit: AuditLog) 
 
 def test_attached_guard_follows_a_reloaded_policy(qtbot: Any, audit: AuditLog) -> None:
     app = FakeApp(audit, FakeMonitor())
-    guard = attach(app)
+    guard = attach(as_host(app))
     assert guard is not None
     assert "council-capture" not in guard.policy.recorders()
     app.loaded = LoadedPolicy(council_policy(extra_recorders=("council-capture",)))

@@ -23,6 +23,7 @@ from devicecheck.ui.tray.recording_guard import RecordingGuard, attach
 from tests.recording.helpers import council_policy
 from tests.teams.conftest import own_find
 from tests.teams.fakeserver import FakeTeamsServer
+from tests.ui.tray_helpers import as_host
 
 
 class App(QObject):
@@ -52,7 +53,7 @@ def linked(qtbot: Any, server: FakeTeamsServer, tmp_path: Path) -> Iterator[tupl
                            find=own_find, token_store=TokenStore(tmp_path / "teams-token"),
                            min_backoff_ms=50, max_backoff_ms=200, idle_rescan_s=0.5)
     app = App(policy, audit, monitor)
-    guard = attach(app)
+    guard = attach(as_host(app))
     assert guard is not None
     guard.timer.setInterval(100)  # the 5 s production poll, shortened for the test
     monitor.start()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from PySide6.QtCore import QObject, QThreadPool, QUrl, Signal
@@ -17,7 +17,14 @@ from devicecheck.policy import LoadedPolicy
 from devicecheck.policy.model import Policy
 from devicecheck.ui.app import DeviceCheckApp
 from devicecheck.ui.model.notifications import NotificationGate
+from devicecheck.ui.tray.hooks import HookHost
 from tests.checks.helpers import Scripted, context
+
+
+def as_host(app: object) -> HookHost:
+    """A test's stand-in for the tray, handed to a hook's ``attach``: it has only the
+    parts that hook uses, so it is a ``HookHost`` by the test's word."""
+    return cast(HookHost, app)
 
 
 class FakeAutostart:
