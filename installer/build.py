@@ -7,6 +7,9 @@
                                                             dist/devicecheck-<version>-x64.msi
     python installer/build.py generate [--check]            ADMX/ADML, docs/policy.md, Intune
                                                             rules, macOS sample profile
+    python installer/build.py mac-launchers DIR [--version X.Y.Z[.B]]
+                                                            the Mac's "DeviceCheck — report"
+                                                            and "— before your call" apps
 
 ``--policy FILE`` bakes IT's policy into the package; it is validated first and the build
 stops on any error. ``--version`` is the package version: the app's own X.Y.Z (the
@@ -46,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="the Windows onedir (dist\\devicecheck from a Windows freeze)")
     msi.add_argument("--policy", type=Path, metavar="FILE", help="machine policy to bake in")
     msi.add_argument("--version", metavar="X.Y.Z[.B]", help=_VERSION_HELP)
+    mac = sub.add_parser("mac-launchers",
+                         help="the Mac's report and before-your-call launcher apps into DIR")
+    mac.add_argument("out_dir", type=Path, metavar="DIR",
+                     help="where they go: the pkg root's Applications folder")
+    mac.add_argument("--version", metavar="X.Y.Z[.B]", help=_VERSION_HELP)
     gen = sub.add_parser("generate", help="regenerate the files made from the policy model")
     gen.add_argument("--check", action="store_true",
                      help="only report files that differ from what the model gives (exit 1)")
@@ -67,6 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from buildlib.msi import build_msi
 
             print(build_msi(payload=args.payload, policy=args.policy, version=args.version))
+        elif args.target == "mac-launchers":
+            from buildlib.maclaunch import build_launchers
+            from buildlib.version import package_version
+
+            for app in build_launchers(args.out_dir, package_version(args.version)):
+                print(app)
         else:
             from buildlib.generate import generate
 

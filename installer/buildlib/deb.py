@@ -1,7 +1,8 @@
 """``build.py deb``: the Debian package, staged in build/deb and wrapped by dpkg-deb.
 
 Layout: the frozen app in /opt/devicecheck, /usr/bin/devicecheck (symlink), an autostart
-entry for every user in /etc/xdg/autostart, the machine policy in
+entry for every user in /etc/xdg/autostart, menu entries for the app, its report and the
+pre-call window in /usr/share/applications, the machine policy in
 /etc/xdg/devicecheck/policy.toml (a conffile, so IT's local edits survive upgrades), and the
 session-end clean: a systemd user unit in /usr/lib/systemd/user, enabled for every user by
 a link in its default.target.wants (resources/systemd/devicecheck-session-end.service says
@@ -75,6 +76,11 @@ CHANGELOG = """\
 #: The app's own desktop entry (the tray's per-user autostart toggle writes the same one),
 #: installed both as the all-users autostart entry and as the menu entry.
 DESKTOP_FILE = ROOT / "resources" / "desktop" / "devicecheck.desktop"
+#: Issue 27's two ways in without the tray icon, menu entries only (never autostarted):
+#: "DeviceCheck — report" (``devicecheck report``) and "DeviceCheck — before your call"
+#: (``devicecheck precall``).
+MENU_ENTRIES = tuple(ROOT / "resources" / "desktop" / f"devicecheck-{name}.desktop"
+                     for name in ("report", "precall"))
 SESSION_END_FILE = ROOT / "resources" / "systemd" / SESSION_END_UNIT
 
 
@@ -121,6 +127,8 @@ def stage(payload: Path, policy: Path | None, root: Path, version: str) -> Path:
     (root / "usr" / "bin" / "devicecheck").symlink_to("/opt/devicecheck/devicecheck")
     _install(DESKTOP_FILE, root / AUTOSTART_PATH)
     _install(DESKTOP_FILE, root / "usr/share/applications/devicecheck.desktop")
+    for entry in MENU_ENTRIES:
+        _install(entry, root / "usr/share/applications" / entry.name)
     _install(policy_src, root / POLICY_PATH)
     _install(SESSION_END_FILE, root / USER_UNIT_DIR / SESSION_END_UNIT)
     wants = root / SESSION_END_WANTS

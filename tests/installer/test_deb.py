@@ -115,10 +115,41 @@ def test_desktop_entries_validate(staged_deb: Path, tmp_path: Path) -> None:
     require_tools("desktop-file-validate")
     root = extract(staged_deb, tmp_path / "root")
     for entry in ("etc/xdg/autostart/devicecheck.desktop",
-                  "usr/share/applications/devicecheck.desktop"):
+                  "usr/share/applications/devicecheck.desktop",
+                  "usr/share/applications/devicecheck-report.desktop",
+                  "usr/share/applications/devicecheck-precall.desktop"):
         proc = subprocess.run(["desktop-file-validate", str(root / entry)],
                               capture_output=True, text=True, timeout=30)
         assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout
+
+
+def desktop_entry(path: Path) -> dict[str, str]:
+    """The [Desktop Entry] group's keys (the files have no other group)."""
+    return dict(line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines()
+                if "=" in line and not line.startswith("#"))
+
+
+def test_menu_entries_for_the_report_and_before_your_call(staged_deb: Path,
+                                                          tmp_path: Path) -> None:
+    """Issue 27: a way in without the tray icon. Two menu entries beside the app's, each
+    running the packaged program with its command; neither starts at login."""
+    root = extract(staged_deb, tmp_path / "root")
+    apps = root / "usr/share/applications"
+    entries = {p.name: desktop_entry(p) for p in apps.glob("*.desktop")}
+    assert set(entries) == {"devicecheck.desktop", "devicecheck-report.desktop",
+                            "devicecheck-precall.desktop"}
+    report, precall = entries["devicecheck-report.desktop"], entries["devicecheck-precall.desktop"]
+    assert report["Name"] == "DeviceCheck \u2014 report"
+    assert precall["Name"] == "DeviceCheck \u2014 before your call"
+    assert report["Exec"] == "devicecheck report" and precall["Exec"] == "devicecheck precall"
+    for entry in (report, precall):
+        assert entry["Type"] == "Application" and entry["Terminal"] == "false"
+        # The program the Exec line runs is the one the package puts on PATH.
+        assert (root / "usr/bin" / entry["Exec"].split()[0]).is_symlink()
+        assert entry["Icon"] == entries["devicecheck.desktop"]["Icon"]
+        assert "X-GNOME-Autostart-enabled" not in entry
+    autostart = sorted(p.name for p in (root / "etc/xdg/autostart").iterdir())
+    assert autostart == ["devicecheck.desktop"]
 
 
 def test_install_into_throwaway_root_and_scripts_twice(staged_deb: Path, tmp_path: Path) -> None:

@@ -174,11 +174,28 @@ def test_empty_values_write_nothing_and_baked_values_stay_in_the_file(
                for r in org_rows)
 
 
-def test_start_menu_shortcut(msi: Path) -> None:
-    (shortcut,) = table(msi, "Shortcut")
-    assert shortcut["Directory_"] == "ProgramMenuFolder"
-    assert shortcut["Name"] == "DeviceCheck"
-    assert shortcut["Target"] == "[INSTALLDIR]devicecheck-tray.exe"
+def test_start_menu_shortcuts(msi: Path) -> None:
+    """The app, and issue 27's two ways in without the tray icon: the report and the
+    pre-call window, each the windowed program with its command; ASCII names (the
+    database has a neutral code page)."""
+    rows = {r["Name"]: r for r in table(msi, "Shortcut")}
+    assert set(rows) == {"DeviceCheck", "DeviceCheck - report",
+                         "DeviceCheck - before your call"}
+    commands = {name: r["Arguments"] for name, r in rows.items()}
+    assert commands == {"DeviceCheck": "", "DeviceCheck - report": "report",
+                        "DeviceCheck - before your call": "precall"}
+    for name, r in rows.items():
+        assert r["Directory_"] == "ProgramMenuFolder", name
+        assert r["Target"] == "[INSTALLDIR]devicecheck-tray.exe", name
+        assert r["WkDir"] == "INSTALLDIR", name
+        assert name.isascii() and r["Description"].isascii(), name
+    # Installed with the app, in the one feature, each component with its registry key path.
+    features = {r["Component_"] for r in table(msi, "FeatureComponents")}
+    assert {rows[n]["Component_"] for n in rows} <= features
+    components = {r["Component"]: r for r in table(msi, "Component")}
+    assert rows["DeviceCheck - report"]["Component_"] == "StartMenuEntries"
+    assert components["StartMenuEntries"]["KeyPath"] in {r["Registry"] for r in
+                                                         table(msi, "Registry")}
 
 
 def test_payload_and_policy_file_are_in_the_package(msi: Path) -> None:
