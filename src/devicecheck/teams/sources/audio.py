@@ -162,7 +162,7 @@ class AudioSource(SignalSource):
         self.browsers = frozenset(n for c in sorted(BROWSER_CLIENTS)
                                   for n in ctx.process_names(c, "linux"))
         self.streams: list[pactl.CaptureStream] = []
-        self.problem: str | None = None
+        self.problem = None
         self.active = False
         self.proc: QProcess | None = None
         self._proc_started = 0.0
