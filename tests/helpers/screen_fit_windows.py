@@ -251,7 +251,7 @@ def build_precall_script(scene: Scene) -> QWidget:
     page = window.checks_page
     scene.wait_until(lambda: getattr(page, "done", True), "the checks to finish")
     _advance_to(scene, window, window.notice_page, "the notice step")
-    view = getattr(window, "notice_view", None)
+    view: Any = getattr(window, "notice_view", None)
     if getattr(view, "end_seen", None) is not None:  # the box waits for the end (issue 29)
         window.show()  # only a notice on screen can be read; the card takes over below
         bar = view.browser.verticalScrollBar()
@@ -391,8 +391,8 @@ def _clean_flow(scene: Scene, *, restart: bool, plan_sees: Any = _all_running,
 
     _teams_trees()
     real_plan, real_clean = cleaner.plan_clean, cleaner.clean
-    cleaner.plan_clean = functools.partial(real_plan, processes=plan_sees)  # type: ignore[assignment]
-    cleaner.clean = functools.partial(real_clean, processes=clean_sees)  # type: ignore[assignment]
+    cleaner.plan_clean = functools.partial(real_plan, processes=plan_sees)
+    cleaner.clean = functools.partial(real_clean, processes=clean_sees)
     flow = CleanFlow(_loaded().policy, scene.audit(), restart=_started if restart else None)
     scene.keep.append(flow)
     flow.start()

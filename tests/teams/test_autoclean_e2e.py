@@ -23,7 +23,7 @@ from tests.teams.test_monitor import Events, make_policy
 try:
     from devicecheck.cleaner import clean as real_clean
 except ImportError:  # pragma: no cover - the cleaner is built in parallel (issue 4)
-    real_clean = None
+    real_clean = None  # type: ignore[assignment]
 
 pytestmark = pytest.mark.skipif(real_clean is None,
                                 reason="devicecheck.cleaner (issue 4) is not in this checkout")

@@ -163,7 +163,7 @@ def test_snapshot_lists_every_source(tmp_path: Path, qapp: Any) -> None:
 def test_a_source_that_cannot_read_right_now_does_not_count_as_detecting(
         tmp_path: Path, qapp: Any) -> None:
     monitor, _ = monitor_for(tmp_path, policy())
-    monitor.sources["audio"].problem = "no audio server answers"  # type: ignore[attr-defined]
+    monitor.sources["audio"].problem = "no audio server answers"
     assert monitor.detection() == "Meetings detected from camera use."
 
 

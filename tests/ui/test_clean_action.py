@@ -70,14 +70,14 @@ def fake_cleaner(monkeypatch: pytest.MonkeyPatch) -> Any:
     mod.result = Result()  # type: ignore[attr-defined]
 
     def plan_clean(policy: Policy) -> Plan:
-        mod.calls.append("plan")  # type: ignore[attr-defined]
-        return mod.plan  # type: ignore[attr-defined, no-any-return]
+        mod.calls.append("plan")
+        return mod.plan
 
     def clean(policy: Policy, *, audit: AuditLog) -> Result:
-        mod.calls.append("clean")  # type: ignore[attr-defined]
-        if isinstance(mod.result, Exception):  # type: ignore[attr-defined]
-            raise mod.result  # type: ignore[attr-defined]
-        return mod.result  # type: ignore[attr-defined, no-any-return]
+        mod.calls.append("clean")
+        if isinstance(mod.result, Exception):
+            raise mod.result
+        return mod.result
 
     mod.plan_clean = plan_clean  # type: ignore[attr-defined]
     mod.clean = clean  # type: ignore[attr-defined]
@@ -210,6 +210,7 @@ def test_teams_open_without_a_restart_flow_waits_for_the_officer_to_quit_it(
     qtbot.waitUntil(lambda: f.box is not None and words.CLEAR in f.box.buttons
                     and f.box.buttons[words.CLEAR].isEnabled(), timeout=5000)
     assert fake_cleaner.calls == ["plan", "plan"]
+    assert f.box is not None
     check_officer_dialog(f.box)
     click(f.box, "Cancel")
 

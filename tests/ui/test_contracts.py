@@ -68,7 +68,8 @@ def test_fake_and_real_monitor_have_the_properties(qtbot: Any, name: str) -> Non
 
 def test_both_check_workers_report_through_the_same_signals(qtbot: Any) -> None:
     loaded = policy_with()
-    workers = [CheckWorker(loaded), ProcessCheckWorker(loaded)]
+    workers: list[CheckWorker | ProcessCheckWorker] = [CheckWorker(loaded),
+                                                       ProcessCheckWorker(loaded)]
     for worker in workers:
         assert isinstance(worker, QRunnable)
         assert type(worker.signals) is CheckSignals

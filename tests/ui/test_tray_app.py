@@ -276,7 +276,7 @@ def test_menu_says_how_meetings_are_detected_and_that_data_waits(make_harness: A
         def detection() -> str:
             return "Meetings detected from Teams' log and microphone and camera use."
 
-    app.teams.monitor = Link()  # type: ignore[assignment]
+    app.teams.monitor = Link()
     app.menu.aboutToShow.emit()
     assert app.menu.teams_status.isVisible() and not app.menu.teams_status.isEnabled()
     assert app.menu.teams_status.text().startswith("Meetings detected from Teams' log")

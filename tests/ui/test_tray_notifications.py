@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from devicecheck.teams.events import Cleaned, CleanRefused, parse
+from devicecheck.teams.events import Cleaned, CleanRefused, TeamsEvent, parse
 from devicecheck.ui.model.notifications import (
     NotificationGate,
     clean_refused_message,
@@ -139,12 +139,17 @@ def test_one_message_after_a_restart_and_clean() -> None:
 
 
 def test_outcome_watch_gives_the_officers_restart_to_their_dialog_not_a_balloon() -> None:
-    from devicecheck.ui.model.notifications import OutcomeWatch, ends_restart
+    from devicecheck.teams.events import ends_restart
+    from devicecheck.ui.model.notifications import OutcomeWatch
 
     seen: list[str] = []
     watch = OutcomeWatch()
     done = {"restarted": {"teams-new": True}, "automatic": False, "failures": 0}
-    assert watch.run(lambda: True, lambda event: seen.append(event.name) or True)
+    def show(event: TeamsEvent) -> bool:
+        seen.append(event.name)
+        return True
+
+    assert watch.run(lambda: True, show)
     assert watch.waiting
     # The next offer is not the outcome; a plain clean after Teams exited is not either.
     assert not watch.claim(parse("clean-refused", {"reason": "teams-running"}))

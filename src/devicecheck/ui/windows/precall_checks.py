@@ -33,7 +33,7 @@ from devicecheck.qtsupport.workers import CheckWorker, WorkerKeeper
 from devicecheck.report import Report
 from devicecheck.ui.model.rows import LOOKS, Rows, meaning, rows
 from devicecheck.ui.model.states import TrayState, answer_state
-from devicecheck.ui.windows.results_view import CLEAN, BodyKeys, ResultsView
+from devicecheck.ui.windows.results_view import CLEAN, BodyKeys, ProblemItem, ResultsView
 from devicecheck.verdict_words import NO, Answer, VerdictWords, verdict_words
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class ChecksPage(QWidget):
         layout.addStretch(1)
 
     @property
-    def rows(self) -> dict[str, QWidget]:
+    def rows(self) -> dict[str, ProblemItem]:
         """The problem items by check id (the passes are one line, not items)."""
         return {item.row.check_id: item for item in self.view.items}
 
