@@ -142,11 +142,16 @@ def verdict_of(report: Report) -> TrayVerdict:
 
 
 def _tagged(report: Report, phrases: tuple[str, ...]) -> tuple[str, ...]:
-    """The phrases of a "No" with " (can wait)" after each advisory problem, when the
-    policy lets officers go on despite those (otherwise they block too: no tag)."""
+    """The phrases of a "No" with " (fix soon)" after each advisory problem, when the
+    policy lets officers go on despite those (otherwise they block too: no tag). An
+    advisory check that could not be read is untagged: its phrase already says "could
+    not be checked", its row's status word (issue 27: one status word a state)."""
+    from devicecheck.checks.status import Status  # a leaf module (see checks/status.py)
+
     if not report.blocking or not report.loaded.policy.notice.allow_advisory_continue:
         return phrases
-    return tuple(result_phrase(r) + severity_tag(r.severity)
+    return tuple(result_phrase(r) + ("" if r.status is Status.UNKNOWN
+                                     else severity_tag(r.severity))
                  for r in ordered_problems(report.checks))
 
 
