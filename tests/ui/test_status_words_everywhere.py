@@ -171,7 +171,7 @@ def assert_window_rows(view: Any, name: str) -> None:
         want = status_icon(LOOKS[m].icon).pixmap(size).toImage()
         assert icon.pixmap().toImage() == want, f"{fault_phrase}: not the {m} icon"
     others = view.others.text().splitlines()
-    for fault_phrase, (m, words, sym_words) in expected.items():
+    for fault_phrase, (m, _words, sym_words) in expected.items():
         if m in (OK, UNCHECKED):
             assert f"{sym_words}: {fault_phrase}" in others, others
 
