@@ -31,7 +31,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 from devicecheck.ui.tray.debug import debug, debug_enabled
 
 if TYPE_CHECKING:
-    from devicecheck.ui.windows.report_window import ReportWindow
+    from PySide6.QtWidgets import QScrollArea
+
+    # The window's parts are passed in, not the ReportWindow: report_window imports this
+    # module, and naming it back (even for types) was an import cycle (issue 28).
+    from devicecheck.ui.windows.results_view import ResultsView
 
 
 def global_rect(widget: QWidget) -> list[int]:
@@ -40,17 +44,17 @@ def global_rect(widget: QWidget) -> list[int]:
     return [r.x(), r.y(), r.width(), r.height()]
 
 
-def layout_facts(window: ReportWindow) -> dict[str, Any]:
+def layout_facts(window: QWidget, view: ResultsView, scroll_area: QScrollArea) -> dict[str, Any]:
     """What the window shows now, by rectangle (the test decides what is visible)."""
-    view = window.view
-    viewport = window.scroll_area.viewport()
-    bar = window.scroll_area.verticalScrollBar()
+    viewport = scroll_area.viewport()
+    bar = scroll_area.verticalScrollBar()
     focused = window.focusWidget()
+    banner = view.banner
     return {
         "window": global_rect(window),
         "viewport": global_rect(viewport),
-        "banner": {"rect": global_rect(window.banner), "visible": window.banner.isVisible(),
-                   "text": window.banner.label.text()},
+        "banner": {"rect": global_rect(banner), "visible": banner.isVisible(),
+                   "text": banner.label.text()},
         "summary": {"rect": global_rect(view.summary), "visible": view.summary.isVisible(),
                     "text": view.summary.text()},
         "problems": [{"phrase": item.row.phrase, "status": item.row.status,
@@ -65,13 +69,15 @@ def layout_facts(window: ReportWindow) -> dict[str, Any]:
 class ReportTrace(QObject):
     """Emits the window's trace lines; created only when tracing is on (``attach``)."""
 
-    def __init__(self, window: ReportWindow) -> None:
+    def __init__(self, window: QWidget, view: ResultsView, scroll_area: QScrollArea) -> None:
         super().__init__(window)
         self._window = window
+        self._view = view
+        self._scroll_area = scroll_area
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._on_focus)
-        window.scroll_area.verticalScrollBar().valueChanged.connect(self._on_scroll)
+        scroll_area.verticalScrollBar().valueChanged.connect(self._on_scroll)
 
     def layout_settled(self) -> None:
         """After the window placed itself: once the event loop has laid it out."""
@@ -79,7 +85,8 @@ class ReportTrace(QObject):
 
     def _emit_layout(self) -> None:
         if self._window.isVisible():
-            debug("report-layout " + json.dumps(layout_facts(self._window), ensure_ascii=False))
+            facts = layout_facts(self._window, self._view, self._scroll_area)
+            debug("report-layout " + json.dumps(facts, ensure_ascii=False))
 
     def _on_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
         if new is None or not self._window.isAncestorOf(new):
@@ -90,13 +97,14 @@ class ReportTrace(QObject):
                                            ensure_ascii=False))
 
     def _on_scroll(self, value: int) -> None:
-        bar = self._window.scroll_area.verticalScrollBar()
+        bar = self._scroll_area.verticalScrollBar()
         debug("report-scroll " + json.dumps({"value": value, "max": bar.maximum()}))
 
 
-def attach(window: ReportWindow) -> ReportTrace | None:
-    """A trace for ``window`` when ``DEVICECHECK_DEBUG_TRAY`` is set, else None."""
-    return ReportTrace(window) if debug_enabled() else None
+def attach(window: QWidget, view: ResultsView, scroll_area: QScrollArea) -> ReportTrace | None:
+    """A trace for the report ``window`` (its results ``view`` in ``scroll_area``) when
+    ``DEVICECHECK_DEBUG_TRAY`` is set, else None."""
+    return ReportTrace(window, view, scroll_area) if debug_enabled() else None
 
 
 __all__ = ["ReportTrace", "attach", "layout_facts"]

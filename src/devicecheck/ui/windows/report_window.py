@@ -159,7 +159,8 @@ class ReportWindow(QDialog):
         # window then grows to its content (within 90 % of the screen) once it is filled.
         metrics = self.fontMetrics()
         fit_to_screen(self, QSize(metrics.averageCharWidth() * 90, metrics.height() * 14))
-        self._trace = attach_trace(self)  # the e2e tests' trace lines (report_trace.py)
+        # The e2e tests' trace lines (report_trace.py).
+        self._trace = attach_trace(self, self.view, self.scroll_area)
         self.set_report(None)
 
     @property
