@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from devicecheck import oslog
-from devicecheck.checks import Check, Context, all_checks
+from devicecheck.checks import all_checks
+from devicecheck.checks.base import Check, Context
 from devicecheck.checks.engine import ResultCallback, run_checks
 from devicecheck.policy import LoadedPolicy
 from devicecheck.report import Device, Report

@@ -1,13 +1,15 @@
-"""The registries that contribute values to the policy model (``policy/contributions.py``).
+"""Where the policy model's contributed values come from (``policy/contributions.py``).
 
-Listed by module name, as packaging entry points are, so that the policy package imports
-none of them: the first read of a contributed setting imports these, and each fills its
-slot when imported. A new registry that contributes a setting adds its module here
-(``tests/policy/test_contributions.py`` checks that every slot is filled by exactly one).
+Slot -> "module:function", as packaging entry points name their objects, so that the
+policy package imports none of these registries (and they import nothing of the policy:
+they stay plain data). The function returns the slot's ids in order, each with its one
+value; the first read of a slot imports its module. A new registry that gives the policy
+its values adds a line here (``tests/policy/test_contributions.py`` checks every slot has
+exactly one).
 """
 
-MODULES: tuple[str, ...] = (
-    "devicecheck.checks.registry",       # check ids and their default severities
-    "devicecheck.cleaner.catalogue",     # [cleaner] clients
-    "devicecheck.teams.sources",         # [teams] disabled_sources
-)
+PROVIDERS: dict[str, str] = {
+    "checks": "devicecheck.checks.registry:policy_values",     # ids, default severities
+    "clients": "devicecheck.cleaner.catalogue:policy_values",  # [cleaner] clients
+    "signal-sources": "devicecheck.teams.sources:policy_values",  # [teams] disabled_sources
+}

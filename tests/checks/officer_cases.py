@@ -10,8 +10,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from devicecheck.checks import Context
-from devicecheck.checks.base import Check, Verdict
+from devicecheck.checks.base import Check, Context, Verdict
 from devicecheck.checks.registry import CHECKS
 from devicecheck.osinfo import OsName
 from devicecheck.policy import LoadedPolicy, Policy, PolicyError

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from devicecheck.audit import AuditLog
-from devicecheck.checks import Status
-from devicecheck.checks.base import Context
+from devicecheck.checks.base import Context, Status
 from devicecheck.checks.meeting_data import MAX_ENTRIES, MeetingData
 from devicecheck.policy import LoadedPolicy, Policy
 from devicecheck.policy.model import CleanerPolicy

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from devicecheck.checks import Context, Status
+from devicecheck.checks.base import Context, Status
 from devicecheck.checks.engine import run_checks
 from devicecheck.checks.recorders import Recorders
 from devicecheck.policy import LoadedPolicy, Policy

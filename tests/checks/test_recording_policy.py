@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from devicecheck import paths
-from devicecheck.checks import Context, Status
+from devicecheck.checks.base import Context, Status
 from devicecheck.checks.engine import run_checks
 from devicecheck.checks.recording_policy import RecordingPolicyCheck
 from devicecheck.policy import LoadedPolicy, Policy

@@ -52,7 +52,8 @@ def test_frozen_binary_runs_through_a_symlink(onedir: Path, tmp_path: Path) -> N
 
 
 def test_frozen_binary_runs_every_check_as_json(onedir: Path, tmp_path: Path) -> None:
-    from devicecheck.checks import Unavailable, all_checks
+    from devicecheck.checks import all_checks
+    from devicecheck.checks.base import Unavailable
 
     proc = run_frozen(onedir, "check", "--json", tmp_path=tmp_path)
     assert proc.returncode in (0, 1), proc.stderr  # ready or not: both are answers

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from devicecheck import paths
-from devicecheck.checks import Context, Status
+from devicecheck.checks.base import Context, Status
 from devicecheck.checks.engine import run_checks
 from devicecheck.checks.recording_policy import RecordingPolicyCheck
 from devicecheck.policy import LoadedPolicy, Policy

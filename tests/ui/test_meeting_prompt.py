@@ -109,7 +109,7 @@ def test_the_real_tray_app_prompts_and_the_flow_satisfies_it(make_harness: Any, 
                                                                tmp_path: Path) -> None:
     """With DeviceCheckApp itself: a meeting start opens the pre-call window; once the
     officer has finished it, a further meeting under "new-version" is not prompted."""
-    from devicecheck.checks import Status
+    from devicecheck.checks.base import Status
     from devicecheck.ui.windows.precall import PrecallWindow
     from tests.ui.tray_helpers import FakeMonitor as TrayMonitor
     from tests.ui.tray_helpers import scripted

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from devicecheck.checks import Context, Status
-from devicecheck.checks.base import Check, CheckResult, Unavailable
+from devicecheck.checks.base import Check, CheckResult, Context, Status, Unavailable
 from devicecheck.checks.engine import run_checks
 from devicecheck.checks.registry import CHECKS
 from devicecheck.checks.remedies import remedy

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea, QWidget
 
 from devicecheck.acknowledgement import KIND, record_ack
 from devicecheck.audit import AuditLog
-from devicecheck.checks import Check, Context, Remediation, Status, Verdict
+from devicecheck.checks.base import Check, Context, Remediation, Status, Verdict
 from devicecheck.notice import build_notice
 from devicecheck.policy import ChecklistItem, LoadedPolicy, Policy, Severity
 from devicecheck.policy.model import NoticePolicy, Organisation

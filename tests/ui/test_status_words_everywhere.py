@@ -26,8 +26,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QLabel
 
-from devicecheck.checks import Context
-from devicecheck.checks.base import Check, CheckResult, Remediation, Status, Verdict
+from devicecheck.checks.base import Check, CheckResult, Context, Remediation, Status, Verdict
 from devicecheck.policy import LoadedPolicy, Severity
 from devicecheck.policy.model import Organisation, Policy, default_severity
 from devicecheck.probes.runner import ProbeRunner
@@ -237,8 +236,8 @@ def test_tray_tooltip_menu_and_notification(make_harness: Any, qtbot: Any,  # no
         elif m in (BLOCK, UNKNOWN):
             want.append(fault_phrase)
     more = 0
-    if m := re.fullmatch(r"(.*) and (\d+) more", items[-1]):
-        items[-1], more = m.group(1), int(m.group(2))
+    if counted := re.fullmatch(r"(.*) and (\d+) more", items[-1]):
+        items[-1], more = counted.group(1), int(counted.group(2))
     # Worst first, at most three named (the rest counted), each in its row's words.
     assert items == want[:len(items)] and len(items) + more == len(want), (items, want)
     assert not any("Problem" in i or "(can wait)" in i for i in items)

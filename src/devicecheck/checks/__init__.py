@@ -1,29 +1,29 @@
 """Checks: one module a check, listed once in ``checks.registry``. ``all_checks()``
 builds them in report order.
 
-Check modules themselves load only in ``all_checks()``, one by one (one broken module takes
-down only its own check); the shared types come from ``checks.base``.
+The shared types live in ``checks.base`` (import them from there). This package's own
+import stays as light as its two leaves, ``registry`` (plain data) and ``status``: the
+tray's first words, before its icon, come from them (``verdict_words``), and must not wait
+for ``base``, the policy and the probes.
 """
 
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from devicecheck.checks import registry
-from devicecheck.checks.base import (
-    Check,
-    CheckResult,
-    Context,
-    Remediation,
-    Status,
-    Unavailable,
-    Verdict,
-)
+
+if TYPE_CHECKING:
+    from devicecheck.checks.base import Check
 
 
 def all_checks() -> list[Check]:
-    """Every registered check, in report order. Imports are per module so one broken
-    module takes down only its own check, and ``check`` imports nothing it does not run."""
+    """Every registered check, in report order. Each module is imported here, one by one,
+    so one broken module takes down only its own check and ``check`` imports nothing it
+    does not run."""
+    from devicecheck.checks.base import Unavailable
+
     out: list[Check] = []
     for entry in registry.CHECKS:
         try:
@@ -34,5 +34,4 @@ def all_checks() -> list[Check]:
     return out
 
 
-__all__ = ["Check", "CheckResult", "Context", "Remediation", "Status", "Unavailable",
-           "Verdict", "all_checks"]
+__all__ = ["all_checks"]

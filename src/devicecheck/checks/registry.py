@@ -7,10 +7,11 @@ the macOS profile follow), the Intune compliance rules (setting name, the title 
 description Company Portal shows), each check's title, and the remediation text and
 settings deep link per OS that ``checks.remedies.remedy`` hands out.
 
-This module is plain data: it imports only the policy's contributions interface, and
-fills the policy model's check ids and default severities through it
-(``policy/contributions.py``; the model never imports this package). Adding a check = its
-module, one entry here, its tests, and ``python installer/build.py generate``.
+This module is plain data with no imports from the rest of the package: the tray's first
+words come from it before its icon. The policy model never imports it: it reads the check
+ids and default severities through ``policy_values`` (named in ``devicecheck/
+contributors.py``, ``policy/contributions.py``). Adding a check = its module, one entry
+here, its tests, and ``python installer/build.py generate``.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
-
-from devicecheck.policy.contributions import CHECKS as CHECKS_SLOT
-from devicecheck.policy.contributions import contribute
 
 #: OS family keys of ``remedy``/``links`` ("any" = every OS without its own text).
 RemedyKey = Literal["windows", "macos", "linux", "any"]
@@ -264,6 +262,9 @@ def spec(check_id: str) -> CheckSpec:
     raise KeyError(check_id)
 
 
-contribute(CHECKS_SLOT, lambda: {c.id: c.severity for c in CHECKS})
+def policy_values() -> dict[str, str]:
+    """The policy's check ids, each with its default severity (``policy/contributions.py``)."""
+    return {c.id: c.severity for c in CHECKS}
 
-__all__ = ["CHECKS", "CheckSpec", "intune_setting_name", "spec"]
+
+__all__ = ["CHECKS", "CheckSpec", "intune_setting_name", "policy_values", "spec"]

@@ -230,6 +230,12 @@ CLIENTS: Mapping[str, ClientSpec] = MappingProxyType(
     {cid: _spec(c) for cid, c in clients.CLIENTS.items()})
 
 
+def policy_values() -> dict[str, str]:
+    """``[cleaner] clients``: every client id, each standing for itself (its choices and
+    default, ``policy/contributions.py``)."""
+    return {c: c for c in CLIENT_IDS}
+
+
 def categories(mode: str, clear_cookies: bool) -> tuple[str, ...]:
     """Which pattern categories a policy clears."""
     cats = (CACHES,) if mode == "caches-only" else (CACHES, PERSONAL)

@@ -6,9 +6,11 @@ catalogued Teams clients) and ``[teams] disabled_sources`` (the meeting signal s
 ``teams/sources/__init__.py``). The model does not import those packages: they import the
 policy themselves, and the check and cleaner code must not load with every policy (nor a
 cycle hide behind lazy imports). So the model declares a ``Choices`` slot by name, and each
-registry fills its slot with ``contribute(slot, provider)`` when it is imported.
-``devicecheck/contributors.py`` lists those registries, as packaging entry points would;
-the first read of a slot that nothing has filled yet imports them.
+registry offers a plain function (its provider) that ``devicecheck/contributors.py`` names
+by "module:function", as packaging entry points would; the first read of a slot imports
+that module. So the registries stay plain data, importing nothing of the policy either
+(the tray's first words, before its icon, come from the check registry).
+``contribute(slot, provider)`` puts another provider in a slot's place (a test's own).
 
 A slot is read live: its provider is called on every read, so a source added to its
 registry at run time is in the choices at once. Validation, ``policy show``, the docs,
@@ -20,7 +22,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import overload
+from typing import cast, overload
 
 #: A registry's contribution: its ids in order, each with one value (a check's default
 #: severity; the id itself where there is nothing more to say).
@@ -34,29 +36,33 @@ SIGNAL_SOURCES = "signal-sources"
 
 
 def contribute(slot: str, provider: Provider) -> None:
-    """Fill ``slot`` (a registry calls this when it is imported). A later call replaces an
-    earlier one, so a test can put a registry of its own in its place."""
+    """Fill ``slot`` with ``provider`` instead of the one ``contributors.py`` names."""
     _PROVIDERS[slot] = provider
 
 
 def provided(slot: str) -> Mapping[str, str]:
-    """What fills ``slot`` now. Raises ``LookupError`` when no registry fills it, rather
-    than answer with no choices (an empty ``clients`` default would clean nothing)."""
-    provider = _PROVIDERS.get(slot)
-    if provider is None:
-        _load_contributors()
-        provider = _PROVIDERS.get(slot)
-    if provider is None:
-        raise LookupError(f"no registry fills the policy's {slot!r} values (a registry still "
-                          f"being imported, or one missing from devicecheck/contributors.py)")
+    """What fills ``slot`` now. Raises ``LookupError`` when nothing fills it, rather than
+    answer with no choices (an empty ``clients`` default would clean nothing)."""
+    provider = _PROVIDERS.get(slot) or _entry(slot)
     return MappingProxyType(dict(provider()))
 
 
-def _load_contributors() -> None:
-    from devicecheck.contributors import MODULES
+def _entry(slot: str) -> Provider:
+    from devicecheck.contributors import PROVIDERS
 
-    for module in MODULES:
-        importlib.import_module(module)
+    target = PROVIDERS.get(slot)
+    if target is None:
+        raise LookupError(f"no registry fills the policy's {slot!r} values "
+                          "(devicecheck/contributors.py names none)")
+    module, _, name = target.partition(":")
+    found: object = getattr(importlib.import_module(module), name, None)
+    if not callable(found):
+        # A registry still being imported (a cycle), or a wrong name in contributors.py.
+        raise LookupError(f"no registry fills the policy's {slot!r} values ({target} "
+                          "is not there yet)")
+    provider = cast(Provider, found)
+    _PROVIDERS[slot] = provider
+    return provider
 
 
 class Choices(Sequence[str]):

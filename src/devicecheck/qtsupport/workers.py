@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstance
 
 if TYPE_CHECKING:
-    from devicecheck.checks import Check, Context
+    from devicecheck.checks.base import Check, Context
     from devicecheck.policy import LoadedPolicy
 
 T = TypeVar("T")

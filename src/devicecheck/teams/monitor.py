@@ -35,7 +35,14 @@ from devicecheck.teams.detection import detection_summary
 from devicecheck.teams.events import CLEAN_REFUSED, CLEANED, RESTARTING, TeamsEvent
 from devicecheck.teams.handoff import Cleaner, MeetingDataCleaner
 from devicecheck.teams.processes import AliveFn, FindFn, ProcessWatcher
-from devicecheck.teams.sources.base import CLEAR, Reading, SignalSource, SourceContext
+from devicecheck.teams.sources.base import (
+    CLEAR,
+    MEETING,
+    RECORDING,
+    Reading,
+    SignalSource,
+    SourceContext,
+)
 from devicecheck.teams.sources.base import reading_dict as _reading_dict
 
 log = logging.getLogger(__name__)
@@ -113,6 +120,8 @@ class TeamsMonitor(QObject):
                                   env=env, options=options, announce=self.teamsEvent.emit)
         self.sources: dict[str, SignalSource] = {}
         self.unavailable: dict[str, str] = {}
+        #: What each unavailable source would have said (None: it could not be loaded).
+        self._unavailable_says: dict[str, frozenset[str] | None] = {}
         self._poll_timers: dict[str, QTimer] = {}
         self._active: set[str] = set()
         self._build_sources(sources)
@@ -154,11 +163,13 @@ class TeamsMonitor(QObject):
             except Exception as exc:  # noqa: BLE001 - one broken source never stops the link
                 name = spec if isinstance(spec, str) else getattr(spec, "name", "?")
                 self.unavailable[name] = f"could not be loaded ({type(exc).__name__}: {exc})"
+                self._unavailable_says[name] = None
                 log.warning("Meeting source %s could not be loaded (%s).", name,
                             type(exc).__name__)
                 continue
             if reason:
                 self.unavailable[cls.name] = reason
+                self._unavailable_says[cls.name] = source.says()
                 log.info("Meeting source %s is not used on this laptop: %s.", cls.name, reason)
                 continue
             self.sources[cls.name] = source
@@ -170,12 +181,6 @@ class TeamsMonitor(QObject):
     def _emitter(self, name: str) -> Callable[[Reading], None]:
         return lambda reading: self._on_reading(name, reading)
 
-    @property
-    def api(self) -> Any:
-        """The local API client when that source is on (None otherwise)."""
-        source = self.sources.get("api")
-        return getattr(source, "client", None)
-
     def live_sources(self) -> list[str]:
         return list(self.sources)
 
@@ -184,7 +189,7 @@ class TeamsMonitor(QObject):
         runs but cannot read what it watches right now (no audio server answering) does
         not count as detecting."""
         working = [n for n, src in self.sources.items()
-                   if not getattr(src, "problem", None) and "meeting" in src.says()]
+                   if not src.problem and MEETING in src.says()]
         return detection_summary(working, self.unavailable)
 
     def signals_detail(self) -> dict[str, Any]:
@@ -221,13 +226,10 @@ class TeamsMonitor(QObject):
         """Start the sources that need a running client when one runs; stop them after."""
         for name, source in self.sources.items():
             want = running or not source.needs_running
-            # Issue 18: a source with ``needs_meeting`` (the window's recording indicator)
-            # runs only while a meeting is on; _feed calls here on meeting-started/-ended.
-            # Issue 26: unless it is a meeting source itself (the window's call controls on
-            # Windows and macOS, ``watches_calls``): then it runs while a client runs, and
-            # looks for recording only once told a meeting is on (``meeting_changed``).
-            if (getattr(source, "needs_meeting", False) and not self.machine.in_meeting
-                    and not getattr(source, "watches_calls", False)):
+            # Issue 18: a source that looks only in meetings (the window's recording
+            # indicator) runs only while one is on; _feed calls here on meeting-started/
+            # -ended. Issue 26: unless it sees meetings itself (``only_in_meetings``).
+            if source.only_in_meetings() and not self.machine.in_meeting:
                 want = False
             if want and name not in self._active:
                 self._active.add(name)
@@ -313,10 +315,13 @@ class TeamsMonitor(QObject):
             return {"status": "recording", "reason": None}
         looking = [(n, s) for n, s in self.sources.items()
                    if "recording" in s.says() and n in self._active]
-        if any(getattr(s, "unknown_reason", None) is None for _n, s in looking):
+        if any(s.unknown_reason is None for _n, s in looking):
             return {"status": "not-recording", "reason": None}
-        reasons = [str(getattr(s, "unknown_reason", "") or "") for _n, s in looking]
-        reasons += [f"{n}: {why}" for n, why in self.unavailable.items() if n == "window"]
+        reasons = [s.unknown_reason or "" for _n, s in looking]
+        # A recording source that cannot run here (or could not be loaded: it may have
+        # been one) is part of why nothing can tell.
+        reasons += [f"{n}: {why}" for n, why in self.unavailable.items()
+                    if (says := self._unavailable_says.get(n)) is None or RECORDING in says]
         return {"status": "unknown",
                 "reason": "; ".join(reasons) or "no source can see recording here"}
 

@@ -64,14 +64,14 @@ def reading_values(source: SignalSource, reading: Reading) -> tuple[bool | None,
     """A reading as (meeting, recording): True / False, or None where the source cannot
     tell now (it lost its view: a stale reading, an audio server that does not answer,
     a window it cannot read) or does not look at that kind at all."""
-    lost = reading.stale or bool(getattr(source, "problem", None))
+    lost = reading.stale or bool(source.problem)
     meeting: bool | None = None
     recording: bool | None = None
     if MEETING in source.kinds and not lost:
         meeting = bool(reading.meeting)
     if RECORDING in source.kinds and not lost:
         recording = True if reading.recording else (
-            None if getattr(source, "unknown_reason", None) else False)
+            None if source.unknown_reason else False)
     return meeting, recording
 
 
@@ -207,8 +207,7 @@ class PilotRunner(QObject):
 
     def _build(self, specs: Sequence[str | type[SignalSource]] | None) -> None:
         if specs is None:
-            specs = [n for n in registry.REGISTRY
-                     if n not in registry.OPT_IN or self.policy.local_api_on()]
+            specs = registry.runnable(self.policy)
         for spec in specs:
             name = spec if isinstance(spec, str) else spec.name
             try:
@@ -256,7 +255,7 @@ class PilotRunner(QObject):
             except Exception as exc:  # noqa: BLE001
                 log.warning("Pilot: source %s did not start (%s).", name, type(exc).__name__)
         for source in self.sources.values():
-            if getattr(source, "needs_meeting", False):
+            if source.needs_meeting:
                 # Forced to look as in a meeting, in every step: outside a meeting is
                 # where a false "recording" would show (the window source).
                 source.meeting_changed(True)

@@ -5,8 +5,9 @@ line to ``REGISTRY``. The line says everything the rest of DeviceCheck needs: wh
 class is (an import path, so the tray imports only the sources this laptop uses: a
 source's module may pull in Qt networking or psutil helpers), the officer's words for it
 ("Meetings detected from …", ``teams/detection.py``) and its name in policy (a choice of
-``[teams] disabled_sources``, contributed to the policy model from here, so validation,
-``policy show``, ``docs/policy.md``, ADMX and Intune follow). Registry order is the
+``[teams] disabled_sources``: the policy model reads ``policy_values`` through
+``policy/contributions.py``, so validation, ``policy show``, ``docs/policy.md``, ADMX and
+Intune follow). Registry order is the
 order the monitor builds sources in and the officer's sentence names them: strongest first.
 """
 
@@ -16,7 +17,6 @@ import importlib
 from dataclasses import dataclass
 
 from devicecheck.policy import Policy
-from devicecheck.policy.contributions import SIGNAL_SOURCES, contribute
 from devicecheck.teams.sources.base import SignalSource
 
 
@@ -57,12 +57,9 @@ def phrases() -> dict[str, str]:
     return {name: entry.phrase for name, entry in REGISTRY.items()}
 
 
-def policy_names() -> dict[str, str]:
+def policy_values() -> dict[str, str]:
     """The ``[teams] disabled_sources`` choices (policy name -> itself), in registry order."""
     return {e.policy_name: e.policy_name for e in REGISTRY.values() if e.policy_name}
-
-
-contribute(SIGNAL_SOURCES, policy_names)
 
 
 def runnable(policy: Policy) -> list[str]:

@@ -55,7 +55,7 @@ from devicecheck.ui.tray.window_manager import WindowManager
 
 if TYPE_CHECKING:  # loaded after the icon is up (checks: in the worker thread)
     from devicecheck.audit import AuditLog
-    from devicecheck.checks import Check, Context
+    from devicecheck.checks.base import Check, Context
     from devicecheck.cleaner.run import CleanResult
     from devicecheck.policy import LoadedPolicy
     from devicecheck.report import Report

@@ -18,7 +18,7 @@ from devicecheck.qtsupport.workers import WorkerKeeper
 if TYPE_CHECKING:  # imported on the first run, after the tray icon is up
     from PySide6.QtNetwork import QNetworkInformation
 
-    from devicecheck.checks import Check, Context
+    from devicecheck.checks.base import Check, Context
     from devicecheck.policy import LoadedPolicy
     from devicecheck.qtsupport.process_worker import ProcessCheckWorker
     from devicecheck.qtsupport.workers import CheckWorker

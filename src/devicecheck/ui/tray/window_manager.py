@@ -25,7 +25,7 @@ from devicecheck.ui.tray.debug import debug
 
 if TYPE_CHECKING:  # the host's types only; the windows are imported when they open
     from devicecheck.audit import AuditLog
-    from devicecheck.checks import Check, Context
+    from devicecheck.checks.base import Check, Context
     from devicecheck.cleaner.run import CleanResult
     from devicecheck.policy import LoadedPolicy
     from devicecheck.report import Report

@@ -40,7 +40,8 @@ from PySide6.QtWidgets import (
 
 from devicecheck.acknowledgement import ack_in_force, last_ack, record_ack
 from devicecheck.audit import AuditLog
-from devicecheck.checks import Check, Context, all_checks
+from devicecheck.checks import all_checks
+from devicecheck.checks.base import Check, Context
 from devicecheck.notice import BUILT_IN, Notice, NoticeError, build_notice, load_notice
 from devicecheck.policy import LoadedPolicy
 from devicecheck.qtsupport.main_thread_gc import install as gc_in_gui_thread

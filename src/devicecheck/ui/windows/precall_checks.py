@@ -27,7 +27,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from devicecheck.advisory_dates import with_first_seen
-from devicecheck.checks import Check, CheckResult, Context, Status
+from devicecheck.checks.base import Check, CheckResult, Context, Status
 from devicecheck.policy import LoadedPolicy
 from devicecheck.qtsupport.workers import CheckWorker, WorkerKeeper
 from devicecheck.report import Report
