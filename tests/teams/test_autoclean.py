@@ -5,17 +5,18 @@ from __future__ import annotations
 import pytest
 
 from devicecheck.teams.autoclean import ASK, CLEAN, OFFER, RESTART, Action, CleanScheduler
-from devicecheck.teams.state import MEETING_ENDED, MEETING_STARTED, TEAMS_EXITED, Event
+from devicecheck.teams.events import MeetingEnded, MeetingStarted, TeamsExited
+from devicecheck.teams.state import Event
 
 WATCHED = ("teams-new", "teams-classic", "teams-for-linux")
 
 
 def ended(*clients: str) -> Event:
-    return Event(MEETING_ENDED, {"duration_s": 60, "clients": list(clients)})
+    return MeetingEnded(60, clients)
 
 
 def exited(client: str) -> Event:
-    return Event(TEAMS_EXITED, {"client": client})
+    return TeamsExited(client)
 
 
 def test_client_already_gone_is_cleaned_at_once() -> None:
@@ -38,7 +39,7 @@ def test_never_during_a_meeting() -> None:
     s = CleanScheduler(WATCHED)
     s.on_events([ended("teams-new")], running={"teams-new"}, in_meeting=False)
     # A new meeting started (in another client) and Teams exits: wait for that meeting.
-    assert s.on_events([Event(MEETING_STARTED, {}), exited("teams-new")], running=set(),
+    assert s.on_events([MeetingStarted(), exited("teams-new")], running=set(),
                        in_meeting=True) == []
     assert s.on_events([ended()], running=set(), in_meeting=False)[0].kind == CLEAN
 

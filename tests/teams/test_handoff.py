@@ -104,14 +104,47 @@ def test_the_tray_reads_back_what_the_link_sent() -> None:
                                                               {"teams-new": False}, True, 1.5)),
         ev.CleanRefused(("teams-new",), ev.TEAMS_RUNNING, ask=True),
         ev.CleanRefused(("teams-new",), ev.ERROR, error="OSError"),
-        ev.Restarting(("teams-new",), False)]
+        ev.Restarting(("teams-new",), False),
+        ev.TeamsStarted("teams-new"), ev.TeamsExited("teams-new"),
+        ev.MeetingStarted(("capability", "log"), ("teams-new",)),
+        ev.MeetingEnded(61, ("teams-new",), ("log",)),
+        ev.RecordingStarted(("api", "window")), ev.RecordingStopped(("window",)),
+        ev.RecordingStopped((), by_meeting_end=True)]
     for event in sent:
         wire = json.loads(json.dumps(event.to_detail()))   # as watch --json carries it
         assert ev.parse(event.name, wire) == event
-    other = ev.parse("meeting-started", {"clients": ["teams-new"]})
-    assert other == ev.LinkEvent("meeting-started", {"clients": ["teams-new"]})
+    assert ev.parse("meeting-started", {"clients": ["teams-new"]}) == ev.MeetingStarted(
+        (), ("teams-new",))
+    other = ev.parse("teams-connected", {"paired": False})
+    assert other == ev.LinkEvent("teams-connected", {"paired": False})
     # A partial detail (a fake monitor's) reads as empty values, never an error.
     assert ev.parse("clean-refused", {}) == ev.CleanRefused((), "")
+
+
+def test_state_events_keep_the_pinned_shapes() -> None:
+    """The detail ``watch --json`` prints (docs/teams-link.md "Events"), keys in order."""
+    shapes: dict[ev.StateEvent, dict[str, object]] = {
+        ev.TeamsStarted("teams-new"): {"client": "teams-new", "source": "process"},
+        ev.TeamsExited("teams-new"): {"client": "teams-new", "source": "process"},
+        ev.MeetingStarted(("capability", "log"), ("teams-new",)): {
+            "source": "capability+log", "sources": ["capability", "log"],
+            "clients": ["teams-new"]},
+        ev.MeetingEnded(61, ("teams-new",), ("log",)): {
+            "duration_s": 61, "clients": ["teams-new"], "sources": ["log"]},
+        ev.RecordingStarted(("api", "window")): {"source": "api+window",
+                                                 "sources": ["api", "window"]},
+        ev.RecordingStopped(("window",)): {"source": "window", "sources": ["window"]},
+        ev.RecordingStopped((), by_meeting_end=True): {"source": "meeting-ended",
+                                                       "sources": []}}
+    for event, detail in shapes.items():
+        assert event.to_detail() == detail and list(event.to_detail()) == list(detail)
+    # A stand-in's partial detail: only the joined source, or nothing at all.
+    assert ev.parse("recording-started", {"source": "window"}) == ev.RecordingStarted(
+        ("window",))
+    assert ev.parse("recording-started", {}) == ev.RecordingStarted(())
+    assert ev.parse("meeting-ended", {}) == ev.MeetingEnded(0, (), ())
+    # Siblings, never taken for each other by isinstance.
+    assert not isinstance(ev.TeamsExited("teams-new"), ev.TeamsStarted)
 
 
 def test_only_the_officers_own_restart_ends_in_their_dialog() -> None:

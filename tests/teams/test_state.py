@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from devicecheck.teams.events import MeetingEnded, MeetingStarted, TeamsStarted
 from devicecheck.teams.sources.base import ANY_CLIENT, CLEAR, Reading
 from devicecheck.teams.state import (
     MEETING_ENDED,
@@ -64,16 +65,19 @@ def test_plain_meeting_with_recording_from_one_source() -> None:
 def test_events_name_their_sources() -> None:
     m = MeetingStateMachine(GRACE)
     [started_teams] = m.processes({"teams-for-linux"}, 0)
-    assert started_teams.detail == {"client": "teams-for-linux", "source": "process"}
+    assert started_teams == TeamsStarted("teams-for-linux", "process")
+    assert started_teams.to_detail() == {"client": "teams-for-linux", "source": "process"}
     [started] = m.reading("audio", Reading.of(["teams-for-linux"]), 1)
-    assert started.detail == {"source": "audio", "sources": ["audio"],
-                              "clients": ["teams-for-linux"]}
+    assert started == MeetingStarted(("audio",), ("teams-for-linux",))
+    assert started.to_detail() == {"source": "audio", "sources": ["audio"],
+                                   "clients": ["teams-for-linux"]}
     assert m.reading("camera", Reading.of(["teams-for-linux"]), 2) == []
     m.reading("audio", CLEAR, 60)
     m.reading("camera", CLEAR, 70)
     [ended] = m.tick(100)
-    assert ended.detail == {"duration_s": 69, "clients": ["teams-for-linux"],
-                            "sources": ["audio", "camera"]}
+    assert ended == MeetingEnded(69, ("teams-for-linux",), ("audio", "camera"))
+    assert ended.to_detail() == {"duration_s": 69, "clients": ["teams-for-linux"],
+                                 "sources": ["audio", "camera"]}
     assert m.started_mono is None and not m.in_meeting
 
 
@@ -82,8 +86,10 @@ def test_two_sources_at_once_are_joined() -> None:
     m.processes({"teams-new"}, 0)
     m.readings["log"] = Reading.of(["teams-new"])
     [started] = m.reading("capability", Reading.of(["teams-new"]), 1)
-    assert started.detail["source"] == "capability+log"
-    assert started.detail["sources"] == ["capability", "log"]
+    assert isinstance(started, MeetingStarted)
+    assert started.sources == ("capability", "log")
+    assert started.to_detail()["source"] == "capability+log"
+    assert started.to_detail()["sources"] == ["capability", "log"]
 
 
 def test_meeting_ends_only_when_every_source_is_clear() -> None:

@@ -1,19 +1,21 @@
 """``attach(app)``: when Teams reports a meeting starting and no acknowledgement is in
-force, the tray prompts (a notification and the pre-call window)."""
+force, the tray prompts (a notification and the pre-call window). The hook hears typed
+events (``on_event``), as the tray's ``TeamsLink`` hands them on."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
 from devicecheck.acknowledgement import record_ack
 from devicecheck.audit import AuditLog
 from devicecheck.notice import load_notice
 from devicecheck.policy import LoadedPolicy
-from devicecheck.ui.tray.meeting_prompt import attach
+from devicecheck.teams.events import LinkEvent, MeetingEnded, MeetingStarted
+from devicecheck.ui.tray.meeting_prompt import MeetingPrompt, attach
 from tests.ui.test_precall import make_policy
 from tests.ui.tray_helpers import as_host, make_harness
 
@@ -21,7 +23,7 @@ __all__ = ["make_harness"]  # the fixture, imported for pytest
 
 
 class FakeMonitor(QObject):
-    teamsEvent = Signal(str, dict)
+    """A Teams link is there (the hook attaches only then); its events come typed."""
 
 
 class FakeApp(QObject):
@@ -46,22 +48,25 @@ def make_app(tmp_path: Path, acknowledge: str) -> FakeApp:
                    FakeMonitor())
 
 
-def acknowledged_app(tmp_path: Path, acknowledge: str) -> tuple[FakeApp, FakeMonitor]:
+def attached(app: FakeApp) -> MeetingPrompt:
+    prompt = attach(as_host(app))
+    assert prompt is not None
+    return prompt
+
+
+def acknowledged_app(tmp_path: Path, acknowledge: str) -> tuple[FakeApp, MeetingPrompt]:
     """An app whose officer has completed the pre-call flow, with the hook attached."""
     app = make_app(tmp_path, acknowledge)
     record_ack(app.audit, load_notice(app.loaded.policy))
-    attach(as_host(app))
-    assert app.monitor is not None
-    return app, app.monitor
+    return app, attached(app)
 
 
 def test_meeting_without_acknowledgement_prompts(qtbot: Any, tmp_path: Path) -> None:
     app = make_app(tmp_path, "daily")
-    assert attach(as_host(app)) is not None
-    assert app.monitor is not None
-    app.monitor.teamsEvent.emit("teams-connected", {})
+    prompt = attached(app)
+    prompt.on_event(LinkEvent("teams-connected", {}))
     assert app.opened == 0
-    app.monitor.teamsEvent.emit("meeting-started", {})
+    prompt.on_event(MeetingStarted(("log",), ("teams-new",)))
     assert app.opened == 1
     title, message, level = app.notes[0]
     assert "not acknowledged" in title and level == "warning"
@@ -69,21 +74,21 @@ def test_meeting_without_acknowledgement_prompts(qtbot: Any, tmp_path: Path) -> 
 
 
 def test_acknowledgement_in_force_means_no_prompt(qtbot: Any, tmp_path: Path) -> None:
-    app, monitor = acknowledged_app(tmp_path, "new-version")
-    monitor.teamsEvent.emit("meeting-started", {})
-    monitor.teamsEvent.emit("meeting-started", {})
+    app, prompt = acknowledged_app(tmp_path, "new-version")
+    prompt.on_event(MeetingStarted())
+    prompt.on_event(MeetingStarted())
     assert app.opened == 0 and app.notes == []
 
 
 def test_every_call_acknowledgement_covers_one_meeting(qtbot: Any, tmp_path: Path) -> None:
-    app, monitor = acknowledged_app(tmp_path, "every-call")
-    monitor.teamsEvent.emit("meeting-started", {})
+    app, prompt = acknowledged_app(tmp_path, "every-call")
+    prompt.on_event(MeetingStarted())
     assert app.opened == 0
-    monitor.teamsEvent.emit("meeting-ended", {})
-    monitor.teamsEvent.emit("meeting-started", {})
+    prompt.on_event(MeetingEnded())
+    prompt.on_event(MeetingStarted())
     assert app.opened == 1
     record_ack(app.audit, load_notice(app.loaded.policy))  # a fresh pre-call flow
-    monitor.teamsEvent.emit("meeting-started", {})
+    prompt.on_event(MeetingStarted())
     assert app.opened == 1
 
 
@@ -95,13 +100,12 @@ def test_no_teams_link_means_nothing_to_attach(qtbot: Any, tmp_path: Path) -> No
 def test_every_call_acknowledgement_made_during_a_call_ends_with_it(qtbot: Any,
                                                                     tmp_path: Path) -> None:
     app = make_app(tmp_path, "every-call")
-    attach(as_host(app))
-    assert app.monitor is not None
-    app.monitor.teamsEvent.emit("meeting-started", {})
+    prompt = attached(app)
+    prompt.on_event(MeetingStarted())
     assert app.opened == 1
     record_ack(app.audit, load_notice(app.loaded.policy))  # done when prompted, mid-call
-    app.monitor.teamsEvent.emit("meeting-ended", {})
-    app.monitor.teamsEvent.emit("meeting-started", {})
+    prompt.on_event(MeetingEnded())
+    prompt.on_event(MeetingStarted())
     assert app.opened == 2  # the next call needs its own
 
 

@@ -1,5 +1,6 @@
-"""The recording alert window and the guard that raises it, driven by a stand-in signal
-source (the Teams link end to end is in test_recording_e2e.py)."""
+"""The recording alert window and the guard that raises it, driven by typed events (as the
+tray's ``TeamsLink`` hands them on) and a stand-in link (the Teams link end to end is in
+test_recording_e2e.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from devicecheck.audit import AuditLog
 from devicecheck.policy import LoadedPolicy
+from devicecheck.teams.events import (
+    MeetingEnded,
+    MeetingStarted,
+    RecordingStarted,
+    RecordingStopped,
+)
 from devicecheck.ui.tray.recording_guard import RecordingGuard, attach
 from devicecheck.ui.windows.recording_alert import RecordingAlert
 from tests.recording.helpers import council_policy
@@ -26,7 +33,7 @@ START = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
 
 class FakeMonitor(QObject):
-    teamsEvent = Signal(str, dict)
+    """The link as the guard reads it: only when its meeting started."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -121,10 +128,10 @@ def test_recording_started_in_a_meeting_alerts_and_audits_duration(qtbot: Any, a
                                                                    guard_parts: Any) -> None:
     guard, monitor, _scanner, clock = guard_parts
     monitor.meeting_started_at = START
-    monitor.teamsEvent.emit("meeting-started", {})
+    guard.on_event(MeetingStarted())
     clock.now = START + timedelta(minutes=12, seconds=5)
     with qtbot.waitSignal(guard.alerted, timeout=1000) as sig:
-        monitor.teamsEvent.emit("recording-started", {})
+        guard.on_event(RecordingStarted())
     assert sig.args[0] == "teams"
     assert guard.dialog is not None and guard.dialog.isVisible()
     [rec] = records(audit)
@@ -135,9 +142,9 @@ def test_recording_started_in_a_meeting_alerts_and_audits_duration(qtbot: Any, a
 def test_duration_falls_back_to_the_guards_own_meeting_start(qtbot: Any, audit: AuditLog,
                                                             guard_parts: Any) -> None:
     guard, monitor, _scanner, clock = guard_parts
-    monitor.teamsEvent.emit("meeting-started", {})  # monitor.meeting_started_at stays None
+    guard.on_event(MeetingStarted())  # monitor.meeting_started_at stays None
     clock.now = START + timedelta(seconds=90)
-    monitor.teamsEvent.emit("recording-started", {})
+    guard.on_event(RecordingStarted())
     assert records(audit)[0]["meeting_seconds"] == 90
 
 
@@ -146,7 +153,7 @@ def test_polls_only_in_a_meeting_and_alerts_once_per_program(qtbot: Any, audit: 
     guard, monitor, scanner, _clock = guard_parts
     qtbot.wait(100)
     assert scanner.calls == 0 and not guard.timer.isActive()
-    monitor.teamsEvent.emit("meeting-started", {})
+    guard.on_event(MeetingStarted())
     qtbot.waitUntil(lambda: scanner.calls >= 2, timeout=1000)
     assert records(audit) == []
     scanner.running = ["obs"]
@@ -157,7 +164,7 @@ def test_polls_only_in_a_meeting_and_alerts_once_per_program(qtbot: Any, audit: 
     calls = scanner.calls
     qtbot.waitUntil(lambda: scanner.calls >= calls + 3, timeout=1000)
     assert len(records(audit)) == 1  # still running: no repeat
-    monitor.teamsEvent.emit("meeting-ended", {})
+    guard.on_event(MeetingEnded())
     assert not guard.timer.isActive()
     calls = scanner.calls
     qtbot.wait(150)
@@ -167,8 +174,8 @@ def test_polls_only_in_a_meeting_and_alerts_once_per_program(qtbot: Any, audit: 
 def test_teams_and_program_reasons_share_one_window(qtbot: Any, audit: AuditLog,
                                                     guard_parts: Any) -> None:
     guard, monitor, scanner, _clock = guard_parts
-    monitor.teamsEvent.emit("meeting-started", {})
-    monitor.teamsEvent.emit("recording-started", {})
+    guard.on_event(MeetingStarted())
+    guard.on_event(RecordingStarted())
     first = guard.dialog
     scanner.running = ["kazam"]
     qtbot.waitUntil(lambda: len(records(audit)) == 2, timeout=1000)
@@ -183,7 +190,7 @@ def test_real_recorder_starting_in_a_meeting_raises_the_alert(qtbot: Any, audit:
                                                               tmp_path: Path) -> None:
     monitor = FakeMonitor()
     guard = RecordingGuard(monitor, audit, council_policy(), poll_ms=50)
-    monitor.teamsEvent.emit("meeting-started", {})
+    guard.on_event(MeetingStarted())
     qtbot.wait(120)
     assert records(audit) == []
     exe = tmp_path / "simplescreenrecorder"
@@ -209,12 +216,11 @@ class FakeApp(QObject):
         self.audit, self.monitor = audit, monitor
 
 
-def test_attach_subscribes_to_the_apps_monitor(qtbot: Any, audit: AuditLog) -> None:
+def test_attach_guards_the_apps_monitor(qtbot: Any, audit: AuditLog) -> None:
     app = FakeApp(audit, FakeMonitor())
     guard = attach(as_host(app))
-    assert guard is not None and guard.parent() is app
-    assert app.monitor is not None
-    app.monitor.teamsEvent.emit("recording-started", {})
+    assert guard is not None and guard.parent() is app and guard.source is app.monitor
+    guard.on_event(RecordingStarted())
     assert records(audit)[0]["source"] == "teams"
     assert guard.dialog is not None
     guard.dialog.close()
@@ -226,10 +232,10 @@ def test_attach_without_teams_link_does_nothing(qtbot: Any, audit: AuditLog) -> 
 
 def test_recording_stopped_is_noted_in_the_open_alert(qtbot: Any, guard_parts: Any) -> None:
     guard, monitor, _scanner, _clock = guard_parts
-    monitor.teamsEvent.emit("meeting-started", {})
-    monitor.teamsEvent.emit("recording-started", {})
+    guard.on_event(MeetingStarted())
+    guard.on_event(RecordingStarted())
     assert guard.dialog is not None and guard.dialog.status.isHidden()
-    monitor.teamsEvent.emit("recording-stopped", {})
+    guard.on_event(RecordingStopped())
     assert not guard.dialog.status.isHidden()
     assert "Teams reports the recording stopped at" in guard.dialog.status.text()
     assert guard.dialog.isVisible()  # still waits to be dismissed
@@ -243,7 +249,7 @@ def test_alert_shows_even_when_the_audit_log_cannot_be_written(qtbot: Any,
     guard = RecordingGuard(monitor, AuditLog(blocker / "audit.jsonl"), council_policy(),
                            scan=Scanner())
     with qtbot.waitSignal(guard.alerted, timeout=1000) as sig:
-        monitor.teamsEvent.emit("recording-started", {})
+        guard.on_event(RecordingStarted())
     assert sig.args[1]["audit_failed"] is True
     assert guard.dialog is not None and guard.dialog.isVisible()
     guard.dialog.close()
@@ -288,10 +294,9 @@ def test_window_indicator_alert_says_what_was_seen_and_what_to_do(qtbot: Any,
     monitor = WindowMonitor()
     guard = RecordingGuard(monitor, audit, council_policy(), scan=Scanner(), poll_ms=30,
                            clock=Clock(START))
-    monitor.teamsEvent.emit("meeting-started", {})
+    guard.on_event(MeetingStarted())
     with qtbot.waitSignal(guard.alerted, timeout=1000) as sig:
-        monitor.teamsEvent.emit("recording-started", {"source": "window",
-                                                      "sources": ["window"]})
+        guard.on_event(RecordingStarted(("window",)))
     assert sig.args[0] == "window"
     dialog = guard.dialog
     assert dialog is not None and dialog.isVisible()
@@ -306,11 +311,11 @@ def test_window_indicator_alert_says_what_was_seen_and_what_to_do(qtbot: Any,
     assert "Recording" not in str(rec)
 
     monitor.status = {"status": "unknown", "reason": "Teams has no window open"}
-    monitor.teamsEvent.emit("recording-stopped", {"source": "window"})
+    guard.on_event(RecordingStopped(("window",)))
     assert "can no longer see" in dialog.status.text()
     assert "Teams has no window open" in dialog.status.text()
     monitor.status = {"status": "not-recording", "reason": None}
-    monitor.teamsEvent.emit("recording-stopped", {"source": "window"})
+    guard.on_event(RecordingStopped(("window",)))
     assert "recording stopped at" in dialog.status.text()
     guard.stop()
     dialog.close()
@@ -320,8 +325,7 @@ def test_window_and_api_together_give_one_window_with_both(qtbot: Any, audit: Au
     monitor = WindowMonitor()
     guard = RecordingGuard(monitor, audit, council_policy(), scan=Scanner(), poll_ms=30,
                            clock=Clock(START))
-    monitor.teamsEvent.emit("recording-started", {"source": "api+window",
-                                                  "sources": ["api", "window"]})
+    guard.on_event(RecordingStarted(("api", "window")))
     assert [r["source"] for r in records(audit)] == ["window", "teams"]
     assert guard.dialog is not None and len(guard.dialog.reasons) == 2
     guard.stop()

@@ -1,5 +1,6 @@
 """End to end: the stand-in Teams server -> the real TeamsMonitor -> the recording guard
-(attached as the tray attaches it) -> the alert window, with pytest-qt."""
+(attached as the tray attaches it, each event read once into its typed value as the tray's
+``TeamsLink`` does) -> the alert window, with pytest-qt."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from PySide6.QtCore import QObject, Qt
 from devicecheck.audit import AuditLog
 from devicecheck.policy import LoadedPolicy, Policy
 from devicecheck.policy.model import TeamsPolicy
+from devicecheck.teams.events import parse
 from devicecheck.teams.monitor import TeamsMonitor
 from devicecheck.teams.token import TokenStore
 from devicecheck.ui.tray.recording_guard import RecordingGuard, attach
@@ -55,6 +57,7 @@ def linked(qtbot: Any, server: FakeTeamsServer, tmp_path: Path) -> Iterator[tupl
     app = App(policy, audit, monitor)
     guard = attach(as_host(app))
     assert guard is not None
+    monitor.teamsEvent.connect(lambda name, detail: guard.on_event(parse(name, detail)))
     guard.timer.setInterval(100)  # the 5 s production poll, shortened for the test
     monitor.start()
     qtbot.waitUntil(lambda: server.client_count == 1, timeout=5000)

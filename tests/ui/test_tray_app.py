@@ -172,6 +172,58 @@ def test_hooks_attach_to_the_app(make_harness: Any, qtbot: Any,
     assert "devicecheck.ui.tray.meeting_prompt" in app.hooks  # the real meeting hook attached
 
 
+class HeardHook:
+    """A hook that notes what the tray hands it, and when (the tray's state by then)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.heard: list[tuple[Any, bool]] = []
+
+    def on_event(self, event: Any) -> None:
+        self.heard.append((event, self.app.in_meeting))
+
+
+class FailingHook:
+    def on_event(self, event: Any) -> None:
+        raise RuntimeError(f"a hook's bug on {event.name}")
+
+
+def test_hooks_hear_each_event_once_as_its_typed_value(make_harness: Any, qtbot: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """TeamsLink reads the monitor's (name, detail) once and hands the typed value on:
+    after its own handling, to every hook, and a failing hook does not keep it from the
+    next one."""
+    from devicecheck.teams.events import LinkEvent, MeetingStarted, RecordingStarted
+
+    hooks: list[HeardHook] = []
+
+    def attach_failing(app: Any) -> FailingHook:
+        return FailingHook()
+
+    def attach_heard(app: Any) -> HeardHook:
+        hooks.append(HeardHook(app))
+        return hooks[-1]
+
+    for name, attach in (("devicecheck.ui.tray.meeting_prompt", attach_failing),
+                         ("devicecheck.ui.tray.recording_guard", attach_heard)):
+        fake = types.ModuleType(name)
+        fake.attach = attach  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, name, fake)
+    monitor = FakeMonitor()
+    h = make_harness(policy_with(), scripted(Status.PASS), monitor=monitor)
+    started(h, qtbot)
+    qtbot.waitUntil(lambda: monitor.started == 1, timeout=5000)   # hooks attached
+    monitor.send("meeting-started", in_meeting=True,
+                 detail={"source": "log", "sources": ["log"], "clients": ["teams-new"]})
+    monitor.send("recording-started", recording=True,
+                 detail={"source": "api+window", "sources": ["api", "window"]})
+    monitor.send("teams-connected", detail={"paired": False})
+    [hook] = hooks
+    assert hook.heard == [(MeetingStarted(("log",), ("teams-new",)), True),
+                          (RecordingStarted(("api", "window")), True),
+                          (LinkEvent("teams-connected", {"paired": False}), True)]
+
+
 def test_hooks_leave_the_windows_unloaded() -> None:
     """The hooks attach at every start-up: importing them must not pull in the windows
     they may open, nor OpenSSL through hashlib (the idle tray's memory is a target)."""

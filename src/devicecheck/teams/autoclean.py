@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from devicecheck.teams.state import MEETING_ENDED, TEAMS_EXITED, Event
+from devicecheck.teams.events import MeetingEnded, TeamsExited
+from devicecheck.teams.state import Event
 
 CLEAN = "clean"
 OFFER = "offer"
@@ -53,16 +54,15 @@ class CleanScheduler:
     def on_events(self, events: Iterable[Event], *, running: Collection[str],
                   in_meeting: bool) -> list[Action]:
         for ev in events:
-            if ev.name == MEETING_ENDED:
-                clients = [c for c in ev.detail.get("clients", ()) if c in self.watched]
+            if isinstance(ev, MeetingEnded):
+                clients = [c for c in ev.clients if c in self.watched]
                 # No client seen (not catalogued, or the API alone): every watched one.
                 new = set(clients or self.watched)
                 self.offered -= new   # a new meeting's data deserves a new offer
                 self.pending |= new
-            elif ev.name == TEAMS_EXITED:
-                client = str(ev.detail.get("client", ""))
-                self.blocked.discard(client)
-                self.idle_wait.discard(client)
+            elif isinstance(ev, TeamsExited):
+                self.blocked.discard(ev.client)
+                self.idle_wait.discard(ev.client)
         return self.evaluate(running=running, in_meeting=in_meeting)
 
     def _waiting_kind(self) -> str:

@@ -70,7 +70,7 @@ def replay_lines(lines: Iterable[bytes], grace_s: float, name: str | None = None
         return (t0 + timedelta(seconds=seconds)).astimezone(UTC)
 
     def keep(events: list[st.Event], seconds: float) -> None:
-        result.events.extend((at(seconds), e.name, dict(e.detail)) for e in events
+        result.events.extend((at(seconds), e.name, e.to_detail()) for e in events
                              if e.name in MEETING_EVENTS)
 
     for raw in lines:

@@ -32,7 +32,14 @@ from devicecheck.teams import state as st
 from devicecheck.teams.autoclean import CleanScheduler
 from devicecheck.teams.cleanup import AfterMeeting, IdleFn
 from devicecheck.teams.detection import detection_summary
-from devicecheck.teams.events import CLEAN_REFUSED, CLEANED, RESTARTING, TeamsEvent
+from devicecheck.teams.events import (
+    CLEAN_REFUSED,
+    CLEANED,
+    RESTARTING,
+    MeetingEnded,
+    MeetingStarted,
+    TeamsEvent,
+)
 from devicecheck.teams.handoff import Cleaner, MeetingDataCleaner
 from devicecheck.teams.processes import AliveFn, FindFn, ProcessWatcher
 from devicecheck.teams.sources.base import (
@@ -370,15 +377,13 @@ class TeamsMonitor(QObject):
     def _feed(self, events: Iterable[st.Event]) -> None:
         events = list(events)
         for ev in events:
-            detail = dict(ev.detail)
-            if ev.name == st.MEETING_STARTED:
+            if isinstance(ev, MeetingStarted):
                 self._started_at = datetime.now(UTC)
-            elif ev.name == st.MEETING_ENDED:
+            elif isinstance(ev, MeetingEnded):
                 self._started_at = None
-                self._record_meeting_end(int(detail.get("duration_s", 0)),
-                                         list(detail.get("sources", [])))
-            self.teamsEvent.emit(ev.name, detail)
-        if any(ev.name in (st.MEETING_STARTED, st.MEETING_ENDED) for ev in events):
+                self._record_meeting_end(ev.duration_s, list(ev.sources))
+            self._send(ev)
+        if any(isinstance(ev, MeetingStarted | MeetingEnded) for ev in events):
             for name in sorted(self._active):
                 self._tell_meeting(self.sources[name])      # issue 26: look for recording
             self._set_active(bool(self.machine.running))   # issue 18: needs_meeting sources
@@ -388,7 +393,8 @@ class TeamsMonitor(QObject):
                 events, running=self.machine.running, in_meeting=self.machine.in_meeting))
 
     def _send(self, event: TeamsEvent) -> None:
-        """A typed clean-up event onto the wire: its pinned name and detail."""
+        """A typed event (the state machine's or the clean-up's) onto the wire: its pinned
+        name and detail (``teams/events.py`` writes each shape once)."""
         self.teamsEvent.emit(event.name, event.to_detail())
 
     def _update_grace_timer(self) -> None:

@@ -22,34 +22,33 @@ Rules (why, in brief):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
 
+from devicecheck.teams.events import (
+    MEETING_ENDED,
+    MEETING_STARTED,
+    RECORDING_STARTED,
+    RECORDING_STOPPED,
+    SOURCE_PROCESS,
+    TEAMS_EXITED,
+    TEAMS_STARTED,
+    MeetingEnded,
+    MeetingStarted,
+    RecordingStarted,
+    RecordingStopped,
+    StateEvent,
+    TeamsExited,
+    TeamsStarted,
+)
 from devicecheck.teams.sources.base import ANY_CLIENT, CLEAR, Reading
 
-TEAMS_STARTED = "teams-started"
-TEAMS_EXITED = "teams-exited"
-MEETING_STARTED = "meeting-started"
-MEETING_ENDED = "meeting-ended"
-RECORDING_STARTED = "recording-started"
-RECORDING_STOPPED = "recording-stopped"
-
-#: The events this machine emits (the monitor adds connection and clean-up events).
+#: The events this machine emits (the monitor adds connection and clean-up events), typed
+#: values of ``teams/events.py``: their ``to_detail()`` is the pinned wire shape.
 STATE_EVENTS: tuple[str, ...] = (TEAMS_STARTED, TEAMS_EXITED, MEETING_STARTED, MEETING_ENDED,
                                  RECORDING_STARTED, RECORDING_STOPPED)
 
-SOURCE_PROCESS = "process"
-
-
-@dataclass(frozen=True)
-class Event:
-    name: str
-    detail: Mapping[str, Any] = field(default_factory=dict)
-
-
-def _join(names: Iterable[str]) -> str:
-    return "+".join(sorted(names))
+#: What the machine returns: one of the typed state events.
+Event = StateEvent
 
 
 class MeetingStateMachine:
@@ -73,10 +72,9 @@ class MeetingStateMachine:
     def processes(self, running: Iterable[str], now: float) -> list[Event]:
         """The set of catalogued clients running now."""
         new = frozenset(running)
-        events = [Event(TEAMS_STARTED, {"client": c, "source": SOURCE_PROCESS})
-                  for c in sorted(new - self.running)]
-        events += [Event(TEAMS_EXITED, {"client": c, "source": SOURCE_PROCESS})
-                   for c in sorted(self.running - new)]
+        events: list[Event] = [TeamsStarted(c, SOURCE_PROCESS)
+                               for c in sorted(new - self.running)]
+        events += [TeamsExited(c, SOURCE_PROCESS) for c in sorted(self.running - new)]
         self.running = new
         if not new:
             # Teams is gone: so is every stale last word (it must not come back to life
@@ -134,24 +132,20 @@ class MeetingStateMachine:
                 self.started_mono = now
                 self.meeting_clients = set(self.running)
                 self.meeting_sources = set()
-                events.append(Event(MEETING_STARTED, {"source": _join(meeting),
-                                                      "sources": sorted(meeting),
-                                                      "clients": sorted(clients)}))
+                events.append(MeetingStarted(tuple(sorted(meeting)), tuple(sorted(clients))))
             self.meeting_clients |= self.running | clients
             self.meeting_sources |= set(meeting)
             if recording and not self.recording:
                 self.recording = True
                 self._recording_sources = frozenset(recording)
-                events.append(Event(RECORDING_STARTED, {"source": _join(recording),
-                                                        "sources": sorted(recording)}))
+                events.append(RecordingStarted(tuple(sorted(recording))))
         elif self.in_meeting and self._clear_since is None:
             self._clear_since = now
         if self.recording and not recording:
             stopped = self._recording_sources
             self.recording = False
             self._recording_sources = frozenset()
-            events.append(Event(RECORDING_STOPPED, {"source": _join(stopped),
-                                                    "sources": sorted(stopped)}))
+            events.append(RecordingStopped(tuple(sorted(stopped))))
         deadline = self.next_deadline()
         if deadline is not None and now >= deadline:
             events += self._end(now)
@@ -163,13 +157,11 @@ class MeetingStateMachine:
         if self.recording:
             self.recording = False
             self._recording_sources = frozenset()
-            events.append(Event(RECORDING_STOPPED, {"source": "meeting-ended",
-                                                    "sources": []}))
+            events.append(RecordingStopped((), by_meeting_end=True))
         # The meeting lasted until its signals cleared, not until the grace ran out.
         duration = max(0, round(self._clear_since - self.started_mono))
-        events.append(Event(MEETING_ENDED, {"duration_s": int(duration),
-                                            "clients": sorted(self.meeting_clients),
-                                            "sources": sorted(self.meeting_sources)}))
+        events.append(MeetingEnded(int(duration), tuple(sorted(self.meeting_clients)),
+                                   tuple(sorted(self.meeting_sources))))
         self.in_meeting = False
         self.started_mono = None
         self._clear_since = None
@@ -178,4 +170,6 @@ class MeetingStateMachine:
         return events
 
 
-__all__ = ["CLEAR", "Event", "MeetingStateMachine", "Reading"]
+__all__ = ["CLEAR", "MEETING_ENDED", "MEETING_STARTED", "RECORDING_STARTED", "RECORDING_STOPPED",
+           "STATE_EVENTS", "TEAMS_EXITED", "TEAMS_STARTED", "Event", "MeetingStateMachine",
+           "Reading"]

@@ -45,7 +45,7 @@ from devicecheck.ui.model.states import (
 )
 from devicecheck.ui.tray.debug import debug
 from devicecheck.ui.tray.embed import EmbedWait
-from devicecheck.ui.tray.hooks import Monitor
+from devicecheck.ui.tray.hooks import EventHook, Monitor
 from devicecheck.ui.tray.memory import release_memory
 from devicecheck.ui.tray.menu import TrayMenu, entry_for_message
 from devicecheck.ui.tray.report_audit import ReportAudit
@@ -147,7 +147,7 @@ class TrayController(QObject):
         return self.teams.monitor
 
     @property
-    def hooks(self) -> dict[str, object]:
+    def hooks(self) -> dict[str, EventHook]:
         return self.teams.hooks
 
     @property

@@ -1,8 +1,10 @@
 """The tray's Teams hooks: modules with ``attach(host)`` that the tray imports on the
 thread pool at start-up and attaches to itself, and the Protocols they are written against:
-``Monitor`` (what the tray uses of the Teams link) and ``HookHost`` (what a hook uses of the
-tray). A leaf of the tray: it names the hooks, never imports the controller or the tray's
-other parts (issue 28: no import cycle, type-only imports counted).
+``Monitor`` (what the tray uses of the Teams link), ``HookHost`` (what a hook uses of the
+tray) and ``EventHook`` (what the tray uses of a hook: the Teams link's events, each read
+once by ``TeamsLink`` into its typed value, ``teams/events.py``; no hook connects to the
+monitor's raw signal). A leaf of the tray: it names the hooks, never imports the controller
+or the tray's other parts (issue 28: no import cycle, type-only imports counted).
 
 Attached at every start-up, so each hook is kept light: the windows it may open (pre-call,
 recording alert) and the notice code are imported only when needed."""
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 
     from devicecheck.audit import AuditLog
     from devicecheck.policy import LoadedPolicy
+    from devicecheck.teams.events import TeamsEvent
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,13 @@ class HookHost(Protocol):
     def open_precall(self) -> object: ...
 
 
+class EventHook(Protocol):
+    """What ``attach(host)`` returns: the tray hands it every event of the Teams link as a
+    typed value, in the order the link sent them, after the tray's own handling."""
+
+    def on_event(self, event: TeamsEvent) -> None: ...
+
+
 def import_hook_modules() -> list[str]:
     """Runs on the thread pool: defining Qt classes off the GUI thread is fine; the
     widgets themselves are only made later, in the GUI thread."""
@@ -77,9 +87,10 @@ def import_hook_modules() -> list[str]:
     return loaded
 
 
-def attach_hooks(host: HookHost) -> dict[str, object]:
-    """Attach every hook that imports (already imported on the pool: cheap here)."""
-    hooks: dict[str, object] = {}
+def attach_hooks(host: HookHost) -> dict[str, EventHook]:
+    """Attach every hook that imports (already imported on the pool: cheap here); a hook
+    with nothing to watch (no Teams link) returns None and is left out."""
+    hooks: dict[str, EventHook] = {}
     for name in HOOK_MODULES:
         try:
             module = importlib.import_module(name)
@@ -87,7 +98,10 @@ def attach_hooks(host: HookHost) -> dict[str, object]:
             log.info("%s not available: %s", name, exc)
             continue
         try:
-            hooks[name] = module.attach(host)
+            hook = module.attach(host)
         except Exception:
             log.exception("%s.attach failed", name)
+            continue
+        if hook is not None:
+            hooks[name] = hook
     return hooks

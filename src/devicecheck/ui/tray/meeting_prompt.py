@@ -8,9 +8,11 @@ opens it (resident memory of an idle tray is a target; see benchmarks/tray_start
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
+
+from devicecheck.teams.events import MeetingEnded, MeetingStarted, TeamsEvent
 
 if TYPE_CHECKING:
     from devicecheck.policy import Policy
@@ -46,11 +48,12 @@ class MeetingPrompt(QObject):
             return policy, False, None
         return policy, in_force, key
 
-    def on_teams_event(self, name: str, _data: dict[str, Any]) -> None:
-        if name == "meeting-ended":
+    def on_event(self, event: TeamsEvent) -> None:
+        """An event of the Teams link, handed on by the tray (``EventHook``)."""
+        if isinstance(event, MeetingEnded):
             self._used_ack = self._latest()[2]
             return
-        if name != "meeting-started":
+        if not isinstance(event, MeetingStarted):
             return
         policy, in_force, key = self._latest()
         if in_force and policy.notice.acknowledge == "every-call":
@@ -68,13 +71,11 @@ class MeetingPrompt(QObject):
 
 
 def attach(app: HookHost) -> MeetingPrompt | None:
-    """Called by the tray at start-up: watch for meetings starting (Teams link)."""
-    monitor = app.monitor
-    if monitor is None:
+    """Called by the tray at start-up: watch for meetings starting (the tray hands the
+    Teams link's events to ``on_event``); None without a Teams link."""
+    if app.monitor is None:
         return None
-    prompt = MeetingPrompt(app)
-    monitor.teamsEvent.connect(prompt.on_teams_event)
-    return prompt
+    return MeetingPrompt(app)
 
 
 __all__ = ["MeetingPrompt", "attach"]

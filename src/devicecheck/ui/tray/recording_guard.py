@@ -1,8 +1,8 @@
-"""The tray's recording hook: ``RecordingGuard`` listens to the Teams link's
-``teamsEvent`` signal; ``recording-started`` raises the alert at once; between
-``meeting-started`` and ``meeting-ended`` it also looks for recording programs every few
-seconds (one cheap process pass) and raises the same alert when one appears. Every alert
-is audited.
+"""The tray's recording hook: ``RecordingGuard`` hears the Teams link's events as typed
+values (``teams/events.py``, handed on by the tray's ``TeamsLink``); ``RecordingStarted``
+raises the alert at once; between ``MeetingStarted`` and ``MeetingEnded`` it also looks for
+recording programs every few seconds (one cheap process pass) and raises the same alert
+when one appears. Every alert is audited.
 
 Attached at every tray start-up, so it stays light: the alert window
 (``devicecheck.ui.windows.recording_alert``) is imported the first time it is shown (resident
@@ -15,9 +15,9 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from devicecheck.audit import AuditLog
 from devicecheck.policy import Policy
@@ -30,6 +30,14 @@ from devicecheck.recording.alerts import (
     record_alert,
 )
 from devicecheck.recording.recorders import scan_recorders
+from devicecheck.teams.events import (
+    MeetingEnded,
+    MeetingStarted,
+    RecordingStarted,
+    RecordingStopped,
+    TeamsEvent,
+    TeamsExited,
+)
 
 if TYPE_CHECKING:
     from devicecheck.ui.tray.hooks import HookHost
@@ -40,25 +48,20 @@ log = logging.getLogger(__name__)
 POLL_MS = 5000
 
 
-class EventSource(Protocol):
-    """Anything with the Teams link's ``teamsEvent(str, dict)`` signal."""
-
-    @property
-    def teamsEvent(self) -> SignalInstance: ...
-
-
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 class RecordingGuard(QObject):
-    """Watches one meeting at a time for recording. ``source`` is anything with the
-    ``teamsEvent(str, dict)`` signal (the TeamsMonitor); when it also has
-    ``meeting_started_at`` that is used for the meeting's duration so far."""
+    """Watches one meeting at a time for recording; the Teams link's events come to
+    ``on_event``. ``source`` is the link (the TeamsMonitor), read only for what it may
+    offer: ``in_meeting`` (a guard made mid-meeting watches at once),
+    ``meeting_started_at`` (the meeting's duration so far), the window source's sighting
+    and ``recording_status``."""
 
     alerted = Signal(str, dict)  # source, the audit record written
 
-    def __init__(self, source: EventSource, audit: AuditLog, policy: Policy, *,
+    def __init__(self, source: object, audit: AuditLog, policy: Policy, *,
                  scan: Callable[[], Sequence[str]] | None = None, poll_ms: int = POLL_MS,
                  clock: Callable[[], datetime] = _utcnow, show: bool = True,
                  policy_source: Callable[[], Policy] | None = None,
@@ -78,10 +81,9 @@ class RecordingGuard(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(poll_ms)
         self.timer.timeout.connect(self.poll)
-        source.teamsEvent.connect(self.on_teams_event)
         if getattr(source, "in_meeting", False) is True:
             # Started (or restarted) mid-meeting: watch from now on.
-            self.on_teams_event("meeting-started", {})
+            self.on_event(MeetingStarted())
 
     @property
     def policy(self) -> Policy:
@@ -94,28 +96,29 @@ class RecordingGuard(QObject):
         started = getattr(self.source, "meeting_started_at", None)
         return started if isinstance(started, datetime) else self._own_start
 
-    def on_teams_event(self, name: str, data: dict[str, Any]) -> None:
-        if name == "meeting-started":
+    def on_event(self, event: TeamsEvent) -> None:
+        """An event of the Teams link, handed on by the tray (``EventHook``)."""
+        if isinstance(event, MeetingStarted):
             self.in_meeting = True
             self._own_start = self._clock()
             self.tracker.reset()
             self.timer.start()
             QTimer.singleShot(0, self.poll)  # a recorder already running counts too
-        elif name in ("meeting-ended", "teams-exited"):
+        elif isinstance(event, MeetingEnded | TeamsExited):
             self.in_meeting = False
             self._own_start = None
             self.timer.stop()
-        elif name == "recording-started":
+        elif isinstance(event, RecordingStarted):
             # Teams only records inside a meeting, so this is alerted even if the
             # meeting-started event has not reached us (yet).
-            sources = list(data.get("sources") or [data.get("source")])
-            if SOURCE_WINDOW in sources:
+            if SOURCE_WINDOW in event.sources:
                 match = self._window_match()
                 self.alert(SOURCE_WINDOW, seen=getattr(match, "indicator", None),
                            seen_role=getattr(match, "role", None))
-            if any(s != SOURCE_WINDOW for s in sources):
+            # Any other source, or none named: Teams itself says it records.
+            if not event.sources or any(s != SOURCE_WINDOW for s in event.sources):
                 self.alert(SOURCE_TEAMS)
-        elif name == "recording-stopped":
+        elif isinstance(event, RecordingStopped):
             if self.dialog is not None and self.dialog.isVisible():
                 status = self.recording_status()
                 if status.get("status") == "unknown":
@@ -188,7 +191,7 @@ def _loaded_policy(app: HookHost) -> Policy:
 def attach(app: HookHost) -> RecordingGuard | None:
     """Called by the tray at start-up: raise the alert for this app's Teams link. The
     guard is the app's child when the app is a QObject; the caller (the tray's hooks
-    table) holds it either way."""
+    table) holds it either way and hands it the link's events."""
     monitor = app.monitor
     if monitor is None:
         return None

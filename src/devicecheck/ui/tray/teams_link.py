@@ -4,9 +4,10 @@ one "clear now?" prompt per meeting (Teams restarts for a few seconds) or "quit 
 clear" offer, and one notification after a restart-and-clean. Also the logon clean.
 
 Events arrive on the monitor's ``teamsEvent(str, dict)`` (the pinned wire, which ``watch``
-prints) and are read once into typed values (``teams/events.py``). The policy's clean-up
-settings come from the tray's own policy, never back from the monitor's events. The host
-is any ``LinkHost`` (the controller is one); this module never imports the controller.
+prints) and are read once here into typed values (``teams/events.py``); the hooks get that
+value (``EventHook.on_event``), never the raw signal. The policy's clean-up settings come
+from the tray's own policy, never back from the monitor's events. The host is any
+``LinkHost`` (the controller is one); this module never imports the controller.
 """
 
 from __future__ import annotations
@@ -17,7 +18,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject
 
-from devicecheck.teams.events import TEAMS_RUNNING, Cleaned, CleanRefused, parse
+from devicecheck.teams.events import (
+    TEAMS_RUNNING,
+    Cleaned,
+    CleanRefused,
+    MeetingEnded,
+    MeetingStarted,
+    RecordingStarted,
+    RecordingStopped,
+    TeamsEvent,
+    TeamsExited,
+    parse,
+)
 from devicecheck.ui.model.notifications import (
     CLEAN_OFFER_KEY,
     OutcomeFn,
@@ -26,7 +38,13 @@ from devicecheck.ui.model.notifications import (
     cleaned_message,
 )
 from devicecheck.ui.tray.debug import debug
-from devicecheck.ui.tray.hooks import HookHost, Monitor, attach_hooks, import_hook_modules
+from devicecheck.ui.tray.hooks import (
+    EventHook,
+    HookHost,
+    Monitor,
+    attach_hooks,
+    import_hook_modules,
+)
 
 if TYPE_CHECKING:
     from devicecheck.logon import LogonResult
@@ -37,10 +55,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Events that settle the meeting / recording flags when the monitor cannot say itself.
-MEETING_AFTER = {"meeting-started": True, "meeting-ended": False, "teams-exited": False}
-RECORDING_AFTER = {"recording-started": True, "recording-stopped": False,
-                   "meeting-ended": False, "teams-exited": False}
+
+def flags_after(event: TeamsEvent, in_meeting: bool, recording: bool) -> tuple[bool, bool]:
+    """The meeting / recording flags after ``event``, when the monitor cannot say itself."""
+    if isinstance(event, MeetingStarted):
+        return True, recording
+    if isinstance(event, MeetingEnded | TeamsExited):
+        return False, False
+    if isinstance(event, RecordingStarted | RecordingStopped):
+        return in_meeting, isinstance(event, RecordingStarted)
+    return in_meeting, recording
 
 
 class LinkHost(HookHost, Protocol):
@@ -67,7 +91,7 @@ class TeamsLink(QObject):
         self._host = host
         self._factory = factory
         self.monitor: Monitor | None = None
-        self.hooks: dict[str, object] = {}
+        self.hooks: dict[str, EventHook] = {}
         self.in_meeting = self.recording = False
         self.clear_prompt: ClearPrompt | None = None
         #: The dialog the officer clicked Clear in shows the outcome: no balloon then.
@@ -146,20 +170,24 @@ class TeamsLink(QObject):
 
     # ----- events -----------------------------------------------------------------------
     def on_teams_event(self, name: str, data: dict[str, Any]) -> None:
+        """The monitor's pinned signal: the one place the tray reads an event's detail."""
+        self.on_event(parse(name, data))
+
+    def on_event(self, event: TeamsEvent) -> None:
+        """One event of the link: tray state and prompts first, then every hook."""
         mon, host = self.monitor, self._host
         if mon is not None:
             self.in_meeting, self.recording = bool(mon.in_meeting), bool(mon.recording)
         else:
-            self.in_meeting = MEETING_AFTER.get(name, self.in_meeting)
-            self.recording = RECORDING_AFTER.get(name, self.recording)
-        debug(f"teams {name}")  # the event name only: end-to-end tests follow the link
-        event = parse(name, data)
+            self.in_meeting, self.recording = flags_after(event, self.in_meeting,
+                                                          self.recording)
+        debug(f"teams {event.name}")  # the event name only: end-to-end tests follow the link
         if isinstance(event, Cleaned):
             host.scheduler.run("cleaned")  # meeting-data has just changed
             message = cleaned_message(event)
             if not self.outcome.claim(event) and message is not None:
                 host.notify(*message)
-        elif name == "meeting-started":
+        elif isinstance(event, MeetingStarted):
             host.gate.forget(CLEAN_OFFER_KEY)  # a new meeting earns its own offer
             if self.clear_prompt is not None:
                 self.clear_prompt.dismiss()   # never quit Teams once a call is on
@@ -171,6 +199,11 @@ class TeamsLink(QObject):
             if not self.outcome.claim(event) and offer is not None:
                 host.notify(*offer, key=CLEAN_OFFER_KEY + offer[0])
         host.apply_state()
+        for name, hook in list(self.hooks.items()):
+            try:
+                hook.on_event(event)
+            except Exception:  # one hook failing must not keep the event from the others
+                log.exception("%s failed on %s", name, event.name)
 
     def ask_to_clear(self, clients: Iterable[str] = ()) -> None:
         """Teams is still open after a meeting: ask once whether to restart it and clear."""
