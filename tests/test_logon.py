@@ -158,7 +158,7 @@ def test_only_clients_the_policy_names_are_started(tmp_path: Path) -> None:
 def test_linux_real_clean_then_real_start_from_path(isolated_dirs: Path, tmp_path: Path) -> None:
     """A stand-in teams-for-linux on PATH (a script that leaves a marker) is found and really
     started, detached, after the real cleaner has emptied a real data tree."""
-    from devicecheck.cleaner import clean
+    from devicecheck.cleaner.run import clean
 
     make_tfl(tfl_root(isolated_dirs))
     bindir = tmp_path / "bin"

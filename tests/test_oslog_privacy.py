@@ -18,9 +18,9 @@ from devicecheck.acknowledgement import record_ack
 from devicecheck.assess import audit_summary
 from devicecheck.audit import AuditLog
 from devicecheck.checks.base import CheckResult, Status
-from devicecheck.cleaner import clean
 from devicecheck.cleaner.restart import RestartResult
 from devicecheck.cleaner.restart import _audit as restart_audit
+from devicecheck.cleaner.run import clean
 from devicecheck.notice import load_notice
 from devicecheck.oslog import OsLogEvent
 from devicecheck.oslog.events import CATALOGUE

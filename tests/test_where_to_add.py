@@ -294,7 +294,7 @@ def test_a_teams_client_is_one_entry_and_its_cleaning_rule(tmp_path: Path) -> No
     out = run_json(pkg, RENDER, f'''
         from pathlib import Path
         from devicecheck.audit import AuditLog
-        from devicecheck.cleaner import plan_clean
+        from devicecheck.cleaner.plan import plan_clean
         from devicecheck.cleaner.control import RESTARTABLE
         from devicecheck.clients import restart_method
         from devicecheck.policy import Policy

@@ -113,7 +113,7 @@ def _installed(place: Place, env: Mapping[str, str]) -> bool:
 
 
 def _default_cleaner(policy: Policy, client_ids: Sequence[str]) -> CleanResult:
-    from devicecheck.cleaner import clean
+    from devicecheck.cleaner.run import clean
 
     return clean(policy, client_ids=list(client_ids))
 

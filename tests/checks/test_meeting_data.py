@@ -138,7 +138,7 @@ def test_refused_root_is_not_a_pass(tmp_path: Path) -> None:
 
 
 def test_gather_on_a_real_tree_then_after_a_clean(isolated_dirs: Path, tmp_path: Path) -> None:
-    from devicecheck.cleaner import clean
+    from devicecheck.cleaner.run import clean
 
     home = isolated_dirs
     make_tfl(tfl_root(home))
@@ -192,7 +192,7 @@ def test_a_link_where_data_should_be_warns_with_the_reason(
         cleaned_before: bool, isolated_dirs: Path, tmp_path: Path) -> None:
     """Issue 17 #6: with ``Partitions`` a link to elsewhere the check said "No Teams meeting
     data is kept"; the data behind the link is still on the laptop."""
-    from devicecheck.cleaner import clean
+    from devicecheck.cleaner.run import clean
 
     home = isolated_dirs
     root = make_tfl(tfl_root(home))

@@ -5,9 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from devicecheck.cleaner import CLIENT_IDS, plan_clean, process_names
-from devicecheck.cleaner.catalogue import CACHES, CLIENTS, COOKIES, PERSONAL, categories
-from devicecheck.cleaner.plan import Plan
+from devicecheck.cleaner.catalogue import (
+    CACHES,
+    CLIENT_IDS,
+    CLIENTS,
+    COOKIES,
+    PERSONAL,
+    categories,
+    process_names,
+)
+from devicecheck.cleaner.plan import Plan, plan_clean
 from devicecheck.policy.model import CleanerPolicy, Policy
 from tests.cleaner.helpers import no_processes, write
 
@@ -115,7 +122,7 @@ TFL_ROOTS = (".config/teams-for-linux", "snap/teams-for-linux/current/.config/te
 @pytest.mark.parametrize("cookies", [False, True])
 def test_teams_for_linux_dips_and_shared_storage_go_in_every_root(
         home: Path, cookies: bool) -> None:
-    from devicecheck.cleaner import clean
+    from devicecheck.cleaner.run import clean
 
     for base in TFL_ROOTS:
         for name in (*TFL_TOP, *TFL_COOKIES, "config.json",
@@ -138,8 +145,8 @@ def test_teams_for_linux_dips_and_shared_storage_go_in_every_root(
 
 
 def test_teams_shared_config_is_never_touched(home: Path) -> None:
-    from devicecheck.cleaner import clean
     from devicecheck.cleaner.catalogue import NOT_CATALOGUED
+    from devicecheck.cleaner.run import clean
 
     env = _windows_home(home)
     shared = home / "AppData/Local/Publishers/8wekyb3d8bbwe/TeamsSharedConfig"
@@ -154,7 +161,7 @@ def test_teams_shared_config_is_never_touched(home: Path) -> None:
 
 
 def test_mac_webkit_loses_its_caches_and_keeps_what_may_hold_sign_in(home: Path) -> None:
-    from devicecheck.cleaner import clean
+    from devicecheck.cleaner.run import clean
 
     webkit = home / "Library/Containers/com.microsoft.teams2/Data/Library/WebKit"
     origin = webkit / "WebsiteDataStore/5E1D0C44-7A6B-4F7E-9B8E-2C1D3A4B5C6D/Origins/ab12/cd34"

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from devicecheck.audit import AuditLog
-from devicecheck.cleaner import clean, last_clean, plan_clean
 from devicecheck.cleaner.delete import Outcome, _delete_by_path
+from devicecheck.cleaner.history import last_clean
+from devicecheck.cleaner.plan import plan_clean
+from devicecheck.cleaner.run import clean
 from devicecheck.policy import Policy
 from devicecheck.probes.processes import pid_alive
 from tests.cleaner.helpers import (

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from devicecheck.audit import AuditLog
-from devicecheck.cleaner import clean, plan_clean
 from devicecheck.cleaner.delete import Outcome, _open_dir
-from devicecheck.cleaner.plan import display
+from devicecheck.cleaner.plan import display, plan_clean
+from devicecheck.cleaner.run import clean
 from devicecheck.policy import Policy
 from devicecheck.policy.model import CleanerPolicy
 from tests.cleaner.helpers import (

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from devicecheck.audit import AuditLog
-from devicecheck.cleaner import clean, mounts
+from devicecheck.cleaner import mounts
 from devicecheck.cleaner.delete import NO_MOUNT_ID
+from devicecheck.cleaner.run import clean
 from devicecheck.policy import Policy
 from tests.cleaner.helpers import TFL_PART, make_tfl, no_processes, snapshot, tfl_root, write
 
@@ -33,7 +34,9 @@ CHILD = r"""
 import json, subprocess, sys
 from pathlib import Path
 from devicecheck.audit import AuditLog
-from devicecheck.cleaner import clean, mounts, plan_clean
+from devicecheck.cleaner import mounts
+from devicecheck.cleaner.plan import plan_clean
+from devicecheck.cleaner.run import clean
 from devicecheck.policy import Policy
 
 source, point, home, mechanism = sys.argv[1:5]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from devicecheck.cleaner import Budget, plan_clean
+from devicecheck.cleaner.plan import Budget, plan_clean
 from devicecheck.policy.model import CleanerPolicy, Policy
 from tests.cleaner.helpers import (
     CACHES,

@@ -386,13 +386,14 @@ def _clean_flow(scene: Scene, *, restart: bool, plan_sees: Any = _all_running,
                 clean_sees: Any = _all_running) -> Any:
     """"Clear meeting data now…" through the real planner and cleaner on a real data
     tree; ``plan_sees`` / ``clean_sees`` say which clients are open when each runs."""
-    import devicecheck.cleaner as cleaner
+    import devicecheck.cleaner.plan as planner
+    import devicecheck.cleaner.run as runner
     from devicecheck.ui.windows.clean_action import CleanFlow
 
     _teams_trees()
-    real_plan, real_clean = cleaner.plan_clean, cleaner.clean
-    cleaner.plan_clean = functools.partial(real_plan, processes=plan_sees)
-    cleaner.clean = functools.partial(real_clean, processes=clean_sees)
+    real_plan, real_clean = planner.plan_clean, runner.clean
+    planner.plan_clean = functools.partial(real_plan, processes=plan_sees)
+    runner.clean = functools.partial(real_clean, processes=clean_sees)
     flow = CleanFlow(_loaded().policy, scene.audit(), restart=_started if restart else None)
     scene.keep.append(flow)
     flow.start()

@@ -21,7 +21,7 @@ from tests.teams.fakeserver import FakeTeamsServer
 from tests.teams.test_monitor import Events, make_policy
 
 try:
-    from devicecheck.cleaner import clean as real_clean
+    from devicecheck.cleaner.run import clean as real_clean
 except ImportError:  # pragma: no cover - the cleaner is built in parallel (issue 4)
     real_clean = None  # type: ignore[assignment]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from devicecheck.audit import AuditLog
-from devicecheck.cleaner import clean as real_clean
 from devicecheck.cleaner.restart import restart_and_clean
+from devicecheck.cleaner.run import clean as real_clean
 from devicecheck.policy import Policy
 from devicecheck.policy.model import CleanerPolicy, TeamsPolicy
 from devicecheck.probes.processes import ProcInfo, find_processes

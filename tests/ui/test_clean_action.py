@@ -81,7 +81,9 @@ def fake_cleaner(monkeypatch: pytest.MonkeyPatch) -> Any:
 
     mod.plan_clean = plan_clean  # type: ignore[attr-defined]
     mod.clean = clean  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "devicecheck.cleaner", mod)
+    # The flow imports the planner and the clean from their own modules.
+    monkeypatch.setitem(sys.modules, "devicecheck.cleaner.plan", mod)
+    monkeypatch.setitem(sys.modules, "devicecheck.cleaner.run", mod)
     return mod
 
 
@@ -241,7 +243,7 @@ def test_partial_and_failed_results_wear_the_warning_icon(
 
 def test_cleaner_missing_is_explained(qtbot: Any, tmp_path: Any,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "devicecheck.cleaner", None)
+    monkeypatch.setitem(sys.modules, "devicecheck.cleaner.plan", None)
     f = flow(tmp_path)
     f.start()
     box = shown(qtbot, f, "Meeting data can't be cleared here")
@@ -250,7 +252,7 @@ def test_cleaner_missing_is_explained(qtbot: Any, tmp_path: Any,
 
 
 def test_real_cleaner_on_an_empty_home(qtbot: Any, tmp_path: Any) -> None:
-    pytest.importorskip("devicecheck.cleaner")
+    pytest.importorskip("devicecheck.cleaner.plan")
     f = flow(tmp_path)
     f.start()
     qtbot.waitUntil(lambda: f.box is not None and f.box.isVisible(), timeout=10_000)

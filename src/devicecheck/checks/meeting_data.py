@@ -74,9 +74,8 @@ class MeetingData(Check):
         self._audit = audit
 
     def gather(self, ctx: Context) -> Mapping[str, Any]:
-        from devicecheck.cleaner import Budget, last_clean, last_meeting_end, plan_clean
-        from devicecheck.cleaner.history import waiting_meetings
-        from devicecheck.cleaner.plan import LINK_REASON
+        from devicecheck.cleaner.history import last_clean, last_meeting_end, waiting_meetings
+        from devicecheck.cleaner.plan import LINK_REASON, Budget, plan_clean
 
         budget = Budget(max_entries=MAX_ENTRIES, seconds=SECONDS)
         plan = plan_clean(ctx.policy, os_name=ctx.os_name, env=user_env(ctx), home=user_home(ctx),

@@ -1,15 +1,10 @@
 """The meeting-data cleaner: catalogue (data), plan (read-only), delete (fd-safe), audit.
 
-Public API: ``clean``, ``plan_clean``, ``CleanResult``, ``Plan``; ``last_clean`` reads the
-audit log for the ``meeting-data`` check.
+Import from the module that holds a name: ``cleaner.run`` (``clean``, ``CleanResult``),
+``cleaner.plan`` (``plan_clean``, ``Plan``, ``Budget``), ``cleaner.history``
+(``last_clean``, ``last_meeting_end`` for the ``meeting-data`` check), ``cleaner.catalogue``
+(``CLIENT_IDS``, ``process_names``). This package file re-exports nothing on purpose:
+the tray's start-up reads the catalogue (pure data) before its icon, and a package that
+imported its planner, delete walk, audit log and policy loader here cost that start-up
+about 30 ms (benchmarks/tray_startup.py).
 """
-
-from __future__ import annotations
-
-from devicecheck.cleaner.catalogue import CLIENT_IDS, process_names
-from devicecheck.cleaner.history import last_clean, last_meeting_end
-from devicecheck.cleaner.plan import Budget, Plan, RootPlan, Target, plan_clean
-from devicecheck.cleaner.run import CleanResult, clean
-
-__all__ = ["CLIENT_IDS", "Budget", "CleanResult", "Plan", "RootPlan", "Target", "clean",
-           "last_clean", "last_meeting_end", "plan_clean", "process_names"]

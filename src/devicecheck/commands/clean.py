@@ -178,7 +178,8 @@ def _officer_reason(failure: dict[str, Any]) -> str:
 
 
 def run_clean(args: argparse.Namespace) -> int:
-    from devicecheck.cleaner import clean, plan_clean
+    from devicecheck.cleaner.plan import plan_clean
+    from devicecheck.cleaner.run import clean
     from devicecheck.policy import load_policy
 
     loaded = load_policy(Path(args.policy) if args.policy else None)
@@ -267,7 +268,7 @@ def print_restart(data: dict[str, Any], out: TextIO) -> None:
 def _preview(policy: Any, ids: list[str] | None, result: Any) -> None:
     """Nothing was cleaned: attach the plan so the JSON keeps its pinned shape."""
     if result.clean is None:
-        from devicecheck.cleaner import clean
+        from devicecheck.cleaner.run import clean
 
         result.preview = clean(policy, client_ids=ids, dry_run=True)
 

@@ -75,13 +75,13 @@ class CleanFlow(QObject):
 
     def _plan_again(self) -> None:
         try:
-            cleaner = importlib.import_module("devicecheck.cleaner")
+            planner = importlib.import_module("devicecheck.cleaner.plan")
         except ImportError as exc:
             log.warning("cleaner not available: %s", exc)
             self._show(words.unavailable_screen(self.policy.organisation.it_contact))
             return
         policy = self.policy
-        self._run(lambda: cleaner.plan_clean(policy), self._on_plan)
+        self._run(lambda: planner.plan_clean(policy), self._on_plan)
 
     def _run(self, fn: Callable[[], object], slot: Callable[[Any], object]) -> None:
         self._working = True
@@ -129,11 +129,11 @@ class CleanFlow(QObject):
             self.done.emit(result)
 
     def _clean_directly(self) -> None:
-        cleaner = importlib.import_module("devicecheck.cleaner")
+        runner = importlib.import_module("devicecheck.cleaner.run")
         policy, audit = self.policy, self.audit
         self._emitted = False
         self._show(words.working_screen(words.MENU_TITLE, self._facts.closed, restart=False))
-        self._run(lambda: cleaner.clean(policy, audit=audit), self._on_cleaned)
+        self._run(lambda: runner.clean(policy, audit=audit), self._on_cleaned)
 
     def _restart_through_link(self) -> None:
         if self._restart is None:   # pragma: no cover - the screen offers it only with one
