@@ -17,12 +17,13 @@ the name is only noted. The assertion says nothing about recording.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devicecheck.probes import ParseError
-from devicecheck.probes.macos import parse_pmset_assertions
-from devicecheck.probes.runner import ProbeRunner
 from devicecheck.teams.sources.base import Reading, SignalSource
+
+if TYPE_CHECKING:
+    from devicecheck.probes.runner import ProbeRunner
 
 PMSET = "/usr/bin/pmset"
 ARGV = (PMSET, "-g", "assertions")
@@ -61,7 +62,10 @@ class PowerSource(SignalSource):
 
     def __init__(self, ctx: Any, emit: Any) -> None:
         super().__init__(ctx, emit)
-        self.runner = ctx.option("power_runner") or ProbeRunner()
+        # The runner and the macOS parser load when the source runs (macOS only): the
+        # monitor loads every source to ask where it works, and on Windows and Linux this
+        # one only says no (about 0.5 MiB of probe modules a watch never needs there).
+        self.runner: ProbeRunner | None = ctx.option("power_runner")
         self._names = {c: ctx.process_names(c, "macos") for c in ctx.clients}
         self.problem: str | None = None
         self.runs = 0
@@ -72,7 +76,12 @@ class PowerSource(SignalSource):
         return None
 
     def poll(self, now: float) -> Reading | None:
+        from devicecheck.probes.macos import parse_pmset_assertions
+        from devicecheck.probes.runner import ProbeRunner
+
         self.runs += 1
+        if self.runner is None:
+            self.runner = ProbeRunner()
         res = self.runner.run(list(ARGV), timeout=TIMEOUT_S)
         if not res.ok:
             self.problem = f"power assertions could not be read ({res.describe()})"
