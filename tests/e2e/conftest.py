@@ -30,6 +30,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.pulse import PrivatePulse, PulseUnavailable
+from tests.helpers.fake_meeting_window import A11ySession, A11yUnavailable
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 SCREEN = (1280, 800)
@@ -134,3 +137,26 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[str, str], Path]:
         return path
 
     return shot
+
+
+@pytest.fixture
+def pulse() -> Iterator[PrivatePulse]:
+    """A private PulseAudio for one test (skips where it cannot start)."""
+    server = PrivatePulse()
+    try:
+        server.start()
+    except PulseUnavailable as exc:
+        pytest.skip(f"the audio server cannot start here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def session() -> Iterator[A11ySession]:
+    """A private accessibility bus for one test (skips without at-spi2-core)."""
+    try:
+        bus = A11ySession().start()
+    except A11yUnavailable as exc:
+        pytest.skip(str(exc))
+    yield bus
+    bus.stop()

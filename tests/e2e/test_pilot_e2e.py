@@ -19,7 +19,6 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +26,10 @@ import pytest
 
 from devicecheck.teams.pilot.render import render_text
 from tests.e2e.conftest import ARTIFACTS, ROOT
-from tests.e2e.pulse import MONITOR, PrivatePulse, PulseUnavailable, pacat
+from tests.e2e.pulse import MONITOR, PrivatePulse, pacat
 from tests.helpers import pilot_standin as standin
 from tests.helpers.fake_meeting_window import (
     A11ySession,
-    A11yUnavailable,
     wait_ready,
 )
 from tests.helpers.named_python import named_python
@@ -41,27 +39,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 AUTO_S = 8
 SECRETS = ("resident-jane-doe", "jane", "Jane", "example.org", "10.0.0.7", "please do not",
            "000003.log", "000001.log", ".ldb")
-
-
-@pytest.fixture
-def pulse() -> Iterator[PrivatePulse]:
-    server = PrivatePulse()
-    try:
-        server.start()
-    except PulseUnavailable as exc:
-        pytest.skip(f"the audio server cannot start here: {exc}")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def session() -> Iterator[A11ySession]:
-    try:
-        bus = A11ySession().start()
-    except A11yUnavailable as exc:
-        pytest.skip(str(exc))
-    yield bus
-    bus.stop()
 
 
 def forward(pilot: subprocess.Popen[str], teams: subprocess.Popen[str],

@@ -31,7 +31,6 @@ from devicecheck.teams.sources.base import CLEAR, Reading, SignalSource
 from devicecheck.teams.sources.window import WindowSource
 from tests.helpers.fake_meeting_window import (
     A11ySession,
-    A11yUnavailable,
     wait_ready,
     window_argv,
     window_env,
@@ -63,16 +62,6 @@ class Events:
 
     def named(self, name: str) -> list[dict[str, Any]]:
         return [d for n, d in self.items if n == name]
-
-
-@pytest.fixture
-def session() -> Iterator[A11ySession]:
-    try:
-        bus = A11ySession().start()
-    except A11yUnavailable as exc:
-        pytest.skip(str(exc))
-    yield bus
-    bus.stop()
 
 
 @pytest.fixture
