@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -46,7 +45,7 @@ from devicecheck.notice import BUILT_IN, Notice, NoticeError, build_notice, load
 from devicecheck.policy import LoadedPolicy
 from devicecheck.qtsupport.main_thread_gc import install as gc_in_gui_thread
 from devicecheck.qtsupport.screen_fit import fit_to_screen, scroll_body
-from devicecheck.qtsupport.style import FOCUS_STYLE, button
+from devicecheck.qtsupport.style import FOCUS_STYLE, button, heading_font
 from devicecheck.ui.tray.debug import debug
 from devicecheck.ui.windows.it_door import ITDoor
 from devicecheck.ui.windows.notice_dialog import NoticeView
@@ -58,14 +57,6 @@ CHECKS, NOTICE = range(2)
 TITLE = "DeviceCheck - before your call"
 CONTINUE_DESPITE = "Continue despite problems"
 TO_THE_CALL = "Continue to the call"
-
-
-def _scaled_font(widget: QWidget, factor: float, bold: bool = True) -> QFont:
-    # Relative to the system font, so headings grow with the officer's font-size setting.
-    font = widget.font()
-    font.setPointSizeF(font.pointSizeF() * factor)
-    font.setBold(bold)
-    return font
 
 
 def _on_day(stamp: object) -> str:
@@ -119,9 +110,9 @@ class PrecallWindow(QDialog):
         self.setStyleSheet(FOCUS_STYLE)
 
         self.heading = QLabel("Before your call", self)
-        self.heading.setFont(_scaled_font(self, 1.5))
+        self.heading.setFont(heading_font(self, 1.5))
         self.step_label = QLabel(self)
-        self.step_label.setFont(_scaled_font(self, 1.15))
+        self.step_label.setFont(heading_font(self, 1.15))
         self.step_label.setWordWrap(True)
 
         body = QWidget(self)
