@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from devicecheck.osinfo import OsName
+from devicecheck.probes.processes import fold_name
 
 #: Folders an agent's executable may run from, per OS (prefixes, with the trailing /).
 INSTALL_DIRS: dict[str, tuple[str, ...]] = {
@@ -49,11 +50,6 @@ class AgentProcess:
 AgentTable = Callable[[Sequence[str], OsName], list[AgentProcess]]
 
 
-def _fold(name: str, os_name: OsName) -> str:
-    # macOS file systems ignore case (as probes.processes matches).
-    return name if os_name == "linux" else name.lower()
-
-
 def installed_path(path: str | None, os_name: OsName) -> bool:
     """Is ``path`` (absolute, as the kernel reports it) inside an install folder?"""
     if not path or not path.startswith("/"):
@@ -62,10 +58,10 @@ def installed_path(path: str | None, os_name: OsName) -> bool:
     clean = posixpath.normpath(path.removesuffix(" (deleted)"))
     if clean != path.removesuffix(" (deleted)").rstrip("/"):
         return False  # "..", "//" or "." parts: not a path the kernel gives
-    folded = _fold(clean, os_name)
-    if any(folded.startswith(_fold(p, os_name)) for p in NOT_INSTALL_DIRS.get(os_name, ())):
+    folded = fold_name(clean, os_name)
+    if any(folded.startswith(fold_name(p, os_name)) for p in NOT_INSTALL_DIRS.get(os_name, ())):
         return False
-    return any(folded.startswith(_fold(p, os_name)) for p in INSTALL_DIRS.get(os_name, ()))
+    return any(folded.startswith(fold_name(p, os_name)) for p in INSTALL_DIRS.get(os_name, ()))
 
 
 def _matches(names: dict[str, str], info: dict[str, object], os_name: OsName) -> str | None:
@@ -77,7 +73,7 @@ def _matches(names: dict[str, str], info: dict[str, object], os_name: OsName) ->
         if path:
             cands.append(os.path.basename(str(path)))
     for cand in cands:
-        hit = names.get(_fold(cand, os_name))
+        hit = names.get(fold_name(cand, os_name))
         if hit is not None:
             return hit
     return None
@@ -89,7 +85,7 @@ def psutil_agents(names: Sequence[str], os_name: OsName) -> list[AgentProcess]:
     needs ptrace access), so argv[0] is kept as well."""
     import psutil
 
-    wanted = {_fold(n, os_name): n for n in names}
+    wanted = {fold_name(n, os_name): n for n in names}
     rows: list[AgentProcess] = []
     if not wanted:
         return rows

@@ -91,7 +91,9 @@ def owned_by(info: dict[str, object], owner: Owner,
     return owner.session is None or (isinstance(pid, int) and session_of(pid) == owner.session)
 
 
-def _fold(name: str, os_name: OsName) -> str:
+def fold_name(name: str, os_name: OsName) -> str:
+    """A process or path name as the OS compares it: Windows and macOS file systems ignore
+    case, Linux does not."""
     return name if os_name == "linux" else name.lower()
 
 
@@ -122,7 +124,7 @@ def find_processes(names: Iterable[str], *, os_name: OsName | None = None,
     ``own_user`` only this user's (and, on Windows, this session's); with
     ``by_executable`` only by the file they run (``executable_name``), never argv[0]."""
     os_name = os_name or current_os()
-    wanted = {_fold(n, os_name): n for n in names}
+    wanted = {fold_name(n, os_name): n for n in names}
     if not wanted:
         return []
     owner = current_owner() if own_user else None
@@ -135,7 +137,7 @@ def find_processes(names: Iterable[str], *, os_name: OsName | None = None,
             if owner is not None and not owned_by(proc.info, owner):
                 continue
             for cand in _candidates(proc, by_executable):
-                hit = wanted.get(_fold(cand, os_name))
+                hit = wanted.get(fold_name(cand, os_name))
                 if hit is not None:
                     cmd = tuple(proc.info.get("cmdline") or ()) if with_cmdline else ()
                     found.append(ProcInfo(proc.info["pid"], hit, cmd))
@@ -163,7 +165,7 @@ def pid_alive(pid: int, name: str, *, os_name: OsName | None = None,
         except (psutil.Error, OSError):
             exe = ""
         seen = executable_name(proc.name(), exe)
-        return _fold(name, os_name) == _fold(seen, os_name) and proc.is_running() \
+        return fold_name(name, os_name) == fold_name(seen, os_name) and proc.is_running() \
             and proc.status() != psutil.STATUS_ZOMBIE
     except (psutil.Error, OSError):
         return False
