@@ -65,7 +65,7 @@ MEETING_ENDED_KIND = "meeting-ended"   # audit record: {"duration_s": int, "sour
 IDLE_CHECK_MS = 30_000                 # restart-when-idle: how often idle is read
 
 NamesFn = Callable[[str, OsName], frozenset[str]]
-SourceSpec = str | type[SignalSource]
+SourceSpec = registry_of_sources.SourceSpec
 
 
 def _default_idle() -> float | None:
@@ -163,22 +163,18 @@ class TeamsMonitor(QObject):
     # -- sources --------------------------------------------------------------------
     def _build_sources(self, specs: Sequence[SourceSpec] | None) -> None:
         for spec in specs if specs is not None else registry_of_sources.enabled(self.policy):
-            try:
-                cls = registry_of_sources.load(spec) if isinstance(spec, str) else spec
-                source = cls(self._ctx, self._emitter(cls.name))
-                reason = source.unavailable()
-            except Exception as exc:  # noqa: BLE001 - one broken source never stops the link
-                name = spec if isinstance(spec, str) else getattr(spec, "name", "?")
-                self.unavailable[name] = f"could not be loaded ({type(exc).__name__}: {exc})"
-                self._unavailable_says[name] = None
-                log.warning("Meeting source %s could not be loaded (%s).", name,
-                            type(exc).__name__)
+            built = registry_of_sources.build(spec, self._ctx, self._emitter)
+            if built.source is None:
+                self.unavailable[built.name] = built.unavailable or ""
+                self._unavailable_says[built.name] = built.says
+                if built.error is not None:
+                    log.warning("Meeting source %s could not be loaded (%s).", built.name,
+                                built.error)
+                else:
+                    log.info("Meeting source %s is not used on this laptop: %s.", built.name,
+                             built.unavailable)
                 continue
-            if reason:
-                self.unavailable[cls.name] = reason
-                self._unavailable_says[cls.name] = source.says()
-                log.info("Meeting source %s is not used on this laptop: %s.", cls.name, reason)
-                continue
+            cls, source = type(built.source), built.source
             self.sources[cls.name] = source
             if cls.poll_ms is not None:
                 interval = int(self._ctx.option(f"{cls.name}_poll_ms", cls.poll_ms))

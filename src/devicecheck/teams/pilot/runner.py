@@ -206,26 +206,21 @@ class PilotRunner(QObject):
         return default_registry()
 
     def _build(self, specs: Sequence[str | type[SignalSource]] | None) -> None:
-        if specs is None:
-            specs = registry.runnable(self.policy)
-        for spec in specs:
-            name = spec if isinstance(spec, str) else spec.name
-            try:
-                cls = registry.load(spec) if isinstance(spec, str) else spec
-                source = cls(self._ctx, functools.partial(self._on_reading, cls.name))
-                reason = source.unavailable()
-            except Exception as exc:  # noqa: BLE001 - one broken source never stops the pilot
-                self.infos.append(SourceInfo(name, frozenset(),
-                                             f"could not be loaded ({type(exc).__name__})"))
+        for spec in specs if specs is not None else registry.runnable(self.policy):
+            built = registry.build(spec, self._ctx,
+                                   lambda name: functools.partial(self._on_reading, name))
+            if built.error is not None:
+                self.infos.append(SourceInfo(built.name, frozenset(),
+                                             f"could not be loaded ({built.error})"))
                 continue
-            says = getattr(source, "says", None)   # what it can see on this OS
-            kinds = frozenset(says() if callable(says) else cls.kinds)
-            self.infos.append(SourceInfo(cls.name, kinds, reason))
-            if reason is None:
-                self.sources[cls.name] = source
-                if cls.poll_ms is not None:
+            self.infos.append(SourceInfo(built.name, built.says or frozenset(),
+                                         built.unavailable))
+            source = built.source
+            if source is not None:
+                self.sources[built.name] = source
+                if source.poll_ms is not None:
                     self._timers.append(self._every(
-                        cls.poll_ms, functools.partial(self._poll_source, cls.name)))
+                        source.poll_ms, functools.partial(self._poll_source, built.name)))
 
     def _learner(self, backend: Backend | None, every_s: float) -> Learner | None:
         if backend is None and "window" in self.sources:

@@ -14,10 +14,14 @@ order the monitor builds sources in and the officer's sentence names them: stron
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from devicecheck.policy import Policy
-from devicecheck.teams.sources.base import SignalSource
+from devicecheck.teams.sources.base import Reading, SignalSource, SourceContext
+
+#: A registered name, or a class (tests pass their own sources).
+SourceSpec = str | type[SignalSource]
 
 
 @dataclass(frozen=True)
@@ -79,3 +83,35 @@ def load(name: str) -> type[SignalSource]:
     module, _, cls = REGISTRY[name].target.partition(":")
     source: type[SignalSource] = getattr(importlib.import_module(module), cls)
     return source
+
+
+@dataclass(frozen=True)
+class Built:
+    """One source built for a context: ``source`` when it can run here, else None with the
+    reason (``unavailable``), and what it would see here (``says``: None when it could not
+    even be loaded, ``error`` the exception's type and words)."""
+
+    name: str
+    source: SignalSource | None
+    unavailable: str | None = None
+    says: frozenset[str] | None = None
+    error: str | None = None
+
+
+def build(spec: SourceSpec, ctx: SourceContext,
+          emit: Callable[[str], Callable[[Reading], None]]) -> Built:
+    """Load and construct one source and ask whether it can run here; ``emit(name)`` gives
+    its reading callback. Never raises: a source that fails to load or construct is told
+    apart (``error``), so one broken source never stops the monitor or the pilot."""
+    name = spec if isinstance(spec, str) else getattr(spec, "name", "?")
+    try:
+        cls = load(spec) if isinstance(spec, str) else spec
+        source = cls(ctx, emit(cls.name))
+        reason = source.unavailable()
+    except Exception as exc:  # noqa: BLE001 - reported as "could not be loaded"
+        return Built(name, None, f"could not be loaded ({type(exc).__name__}: {exc})",
+                     error=type(exc).__name__)
+    says = frozenset(source.says())
+    if reason:
+        return Built(cls.name, None, reason, says)
+    return Built(cls.name, source, None, says)
